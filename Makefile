@@ -1,0 +1,83 @@
+# spigot: a user-space IPsec router.  `make` builds build/spigotd and
+# build/spigot; `make check` runs every test; `make demo` runs the seed's
+# scenario; `make bench` runs the benchmarks.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -DSPIGOT_VERSION=\"0.1\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS = -Isrc
+LDLIBS   = -lcrypto
+
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+LIB_SRC  = $(sort $(filter-out src/cmd/%,$(wildcard src/*.c src/*/*.c)))
+CMD_SRC  = $(wildcard src/cmd/*.c)
+UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HDRS     = $(wildcard src/*.h src/*/*.h tests/unit/*.h)
+
+LIB_OBJ  = $(LIB_SRC:%.c=build/obj/%.o)
+SAN_OBJ  = $(LIB_SRC:%.c=build/asan/obj/%.o)
+
+all: build/spigotd build/spigot
+
+build/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+
+build/asan/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(SAN_FLAGS) -c $< -o $@
+
+build/spigotd: $(LIB_OBJ) build/obj/src/cmd/spigotd.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+build/spigot: $(LIB_OBJ) build/obj/src/cmd/spigot.o build/obj/src/cmd/lab.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# The sanitizer build the tests use.
+asan: build/asan/spigotd build/asan/spigot build/asan/unit_tests
+
+build/asan/spigotd: $(SAN_OBJ) build/asan/obj/src/cmd/spigotd.o
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+build/asan/spigot: $(SAN_OBJ) build/asan/obj/src/cmd/spigot.o build/asan/obj/src/cmd/lab.o
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+build/asan/unit_tests: $(SAN_OBJ) $(UNIT_SRC:%.c=build/asan/obj/%.o)
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+# libFuzzer targets: each tests/fuzz/fuzz_NAME.c links against the library.
+FUZZ_CC    = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS  = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+build/fuzz/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -Wno-unused-command-line-argument -g -O1 \
+		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) $^ -o $@ $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+check:
+	@bash tests/run.sh
+
+demo:
+	@bash labs/seed/demo.sh
+
+bench:
+	@bash bench/run-all
+
+deps:
+	@bash scripts/deps.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all asan fuzz check demo bench deps clean
+.SECONDARY:

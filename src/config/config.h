@@ -1,0 +1,194 @@
+/*
+ * The configuration model: what the IOS command tree parses into and what
+ * `show running-config` renders from.  Every module reads its settings
+ * here; only src/config/ writes it (through the command tree).
+ *
+ * Loading a file builds a fresh struct config and swaps it in only when the
+ * whole file parsed, so a bad line never leaves half a file applied.
+ * Interactive `configure terminal` edits the live config one command at a
+ * time and then calls the router's apply hook (router_config_changed).
+ */
+#ifndef SPIGOT_CONFIG_H
+#define SPIGOT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_NAME_MAX 64
+#define CFG_MAX_PEERS 8
+#define CFG_KEY_MAX 128
+
+/* A line we accept but do not act on, kept verbatim for running-config. */
+struct cfg_opaque {
+	char *text;		/* the line without its leading indentation */
+	char **sub;		/* indented sub-lines, each without indentation */
+	size_t nsub;
+	int lineno;		/* where it came from, for the "not supported" report */
+};
+
+struct cfg_iface {
+	char name[CFG_NAME_MAX];	/* canonical IOS name: "FastEthernet0/0" */
+	char description[241];
+	bool has_addr;
+	uint32_t addr, mask;		/* host byte order */
+	bool shutdown;
+	char crypto_map[CFG_NAME_MAX];	/* "" when none */
+	uint32_t mtu;			/* 0: default (1500) */
+	struct cfg_opaque extra;	/* sub-lines we keep but do not act on (duplex ...) */
+};
+
+struct cfg_route {
+	uint32_t prefix, mask;		/* host byte order */
+	uint32_t nexthop;		/* 0 when an interface is given */
+	char ifname[CFG_NAME_MAX];	/* "" when a next hop is given */
+	uint8_t distance;		/* 1 by default */
+};
+
+enum cfg_port_op { PORT_ANY = 0, PORT_EQ, PORT_NEQ, PORT_LT, PORT_GT, PORT_RANGE };
+
+struct cfg_ace {
+	bool permit;
+	bool extended;
+	uint8_t proto;			/* 0 = ip (any protocol) */
+	uint32_t src, src_wild;		/* wildcard bits set = don't care */
+	uint32_t dst, dst_wild;
+	enum cfg_port_op sop, dop;
+	uint16_t sport[2], dport[2];
+	bool log;
+	char *remark;			/* non-NULL for "access-list N remark ..." */
+};
+
+struct cfg_acl {
+	int number;			/* 1-99 standard, 100-199 extended */
+	struct cfg_ace *aces;
+	size_t nace;
+};
+
+enum cfg_ike_enc { IKE_ENC_DES = 1, IKE_ENC_3DES, IKE_ENC_AES128, IKE_ENC_AES192, IKE_ENC_AES256 };
+enum cfg_ike_hash { IKE_HASH_SHA1 = 1, IKE_HASH_MD5, IKE_HASH_SHA256, IKE_HASH_SHA384, IKE_HASH_SHA512 };
+enum cfg_ike_auth { IKE_AUTH_PSK = 1, IKE_AUTH_RSA_SIG, IKE_AUTH_RSA_ENCR };
+
+struct cfg_isakmp_policy {
+	int priority;			/* 1-10000 */
+	enum cfg_ike_enc enc;		/* IOS default: des */
+	enum cfg_ike_hash hash;		/* IOS default: sha */
+	enum cfg_ike_auth auth;		/* IOS default: rsa-sig */
+	int group;			/* IOS default: 1 */
+	uint32_t lifetime;		/* IOS default: 86400 */
+};
+
+struct cfg_isakmp_key {
+	char key[CFG_KEY_MAX];
+	int enc_type;			/* 0 or 6 as written ("key 0 1234") ; -1 if absent */
+	uint32_t addr, mask;		/* mask 255.255.255.255 when absent */
+	bool no_xauth;
+};
+
+/* IPsec transforms, one table in src/ipsec/transform.c maps these names. */
+enum cfg_xf_ah { XF_AH_NONE = 0, XF_AH_MD5, XF_AH_SHA1, XF_AH_SHA256, XF_AH_SHA384, XF_AH_SHA512 };
+enum cfg_xf_enc {
+	XF_ENC_NONE = 0, XF_ENC_DES, XF_ENC_3DES, XF_ENC_AES, XF_ENC_GCM, XF_ENC_NULL,
+};
+enum cfg_xf_auth {
+	XF_AUTH_NONE = 0, XF_AUTH_MD5, XF_AUTH_SHA1, XF_AUTH_SHA256, XF_AUTH_SHA384, XF_AUTH_SHA512,
+};
+
+struct cfg_transform_set {
+	char name[CFG_NAME_MAX];
+	enum cfg_xf_ah ah;
+	enum cfg_xf_enc esp_enc;
+	uint16_t esp_keybits;		/* aes/gcm: 128/192/256; 0 = default */
+	enum cfg_xf_auth esp_auth;
+	bool transport;			/* `mode transport`; tunnel is the default */
+};
+
+/* One manually keyed SA (`set session-key ...`). */
+struct cfg_session_key {
+	bool set;
+	uint32_t spi;
+	uint8_t cipher[64];
+	size_t cipher_len;
+	uint8_t auth[64];
+	size_t auth_len;
+};
+
+struct cfg_cmap_entry {
+	char name[CFG_NAME_MAX];
+	int seq;
+	bool manual;			/* ipsec-manual; else ipsec-isakmp */
+	uint32_t peers[CFG_MAX_PEERS];
+	size_t npeers;
+	char tsets[6][CFG_NAME_MAX];	/* IOS allows up to 6 */
+	size_t ntsets;
+	int acl;			/* match address N; 0 = none */
+	int pfs_group;			/* 0 = no PFS */
+	uint32_t life_sec;		/* 0 = global default */
+	uint32_t life_kb;		/* 0 = global default */
+	char description[241];
+	/* manual keys: [0] inbound, [1] outbound */
+	struct cfg_session_key esp_key[2];
+	struct cfg_session_key ah_key[2];
+};
+
+/* spigot extensions under `crypto isakmp invalid-spi-recovery ...`. */
+struct cfg_isr {
+	bool enabled;			/* crypto isakmp invalid-spi-recovery */
+	uint32_t holddown_sec;		/* per-peer recovery initiation hold-down */
+	uint32_t notify_holddown_sec;	/* per (peer, SPI) notify hold-down */
+	uint32_t budget_per_sec;	/* global recovery initiations per second */
+	uint32_t max_pending;		/* bounded table of pending recoveries */
+};
+
+struct config {
+	char hostname[CFG_NAME_MAX];	/* default "Router" */
+
+	struct cfg_iface *ifaces;
+	size_t niface;
+	struct cfg_route *routes;
+	size_t nroute;
+	struct cfg_acl *acls;
+	size_t nacl;
+
+	struct cfg_isakmp_policy *policies;	/* kept sorted by priority */
+	size_t npolicy;
+	struct cfg_isakmp_key *keys;
+	size_t nkey;
+	struct cfg_isr isr;
+	uint32_t isakmp_keepalive;	/* 0: DPD off */
+	uint32_t isakmp_keepalive_retry;	/* default 2 */
+	bool isakmp_keepalive_periodic;	/* else on-demand */
+	uint32_t nat_keepalive;		/* crypto isakmp nat keepalive; 0 = off */
+	bool natt_enabled;		/* crypto ipsec nat-transparency udp-encapsulation */
+
+	struct cfg_transform_set *tsets;
+	size_t ntset;
+	struct cfg_cmap_entry *cmaps;	/* sorted by (name, seq) */
+	size_t ncmap;
+	uint32_t ipsec_life_sec;	/* crypto ipsec security-association lifetime seconds; 3600 */
+	uint32_t ipsec_life_kb;		/* ... kilobytes; 4608000 */
+	uint32_t replay_window;		/* ... replay window-size; 64 */
+
+	bool logging_buffered;
+	uint32_t logging_buffer_size;	/* default 8192 */
+
+	/* Everything accepted but not acted on, in file order, with its place. */
+	struct cfg_opaque *opaque;
+	size_t nopaque;
+	/* Private to src/config: the order of top-level blocks for running-config. */
+	void *order;
+};
+
+struct config *config_new(void);	/* IOS defaults */
+void config_free(struct config *cfg);	/* wipes keys */
+
+/* Lookups used by the rest of the router. */
+const struct cfg_iface *config_iface(const struct config *cfg, const char *name);
+const struct cfg_acl *config_acl(const struct config *cfg, int number);
+const struct cfg_transform_set *config_tset(const struct config *cfg, const char *name);
+/* The pre-shared key for a peer: the most specific matching address/mask. */
+const struct cfg_isakmp_key *config_key_for(const struct config *cfg, uint32_t peer);
+/* True when addr is named by `set peer` in any crypto map entry. */
+bool config_is_static_peer(const struct config *cfg, uint32_t addr);
+
+#endif

@@ -1,0 +1,191 @@
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+struct log_line {
+	struct log_line *next;
+	size_t len;
+	char text[];
+};
+
+void log_init(struct logger *lg, size_t size)
+{
+	memset(lg, 0, sizeof(*lg));
+	lg->size = size ? size : LOG_BUFFER_DEFAULT;
+	lg->buffered = true;
+}
+
+void log_clear(struct logger *lg)
+{
+	struct log_line *l = lg->head;
+	while (l) {
+		struct log_line *n = l->next;
+		free(l);
+		l = n;
+	}
+	lg->head = lg->tail = NULL;
+	lg->used = 0;
+}
+
+void log_free(struct logger *lg) { log_clear(lg); }
+
+static void trim(struct logger *lg)
+{
+	while (lg->head && lg->used > lg->size) {
+		struct log_line *l = lg->head;
+		lg->head = l->next;
+		if (!lg->head)
+			lg->tail = NULL;
+		lg->used -= l->len;
+		free(l);
+	}
+}
+
+void log_set_size(struct logger *lg, size_t size)
+{
+	lg->size = size;
+	trim(lg);
+}
+
+void log_timestamp(char *buf, size_t n)
+{
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	char d[32];
+	strftime(d, sizeof(d), "%b %e %H:%M:%S", &tm);
+	/* IOS pads the day with a space; "*" marks a clock not set by NTP. */
+	snprintf(buf, n, "*%s.%03d", d, (int)(tv.tv_usec / 1000));
+}
+
+static void emit(struct logger *lg, const char *body)
+{
+	char ts[48];
+	log_timestamp(ts, sizeof(ts));
+	size_t blen = strlen(body);
+	size_t len = strlen(ts) + 2 + blen;
+	lg->lines_total++;
+	if (lg->to_stderr)
+		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
+	if (lg->buffered) {
+		if (len + 1 > lg->size) {
+			lg->dropped++;
+		} else {
+			struct log_line *l = malloc(sizeof(*l) + len + 1);
+			if (!l) {
+				lg->dropped++;
+			} else {
+				snprintf(l->text, len + 1, "%s: %s", ts, body);
+				l->len = len + 1;
+				l->next = NULL;
+				if (lg->tail)
+					lg->tail->next = l;
+				else
+					lg->head = l;
+				lg->tail = l;
+				lg->used += l->len;
+				lg->logged++;
+				trim(lg);
+			}
+		}
+	}
+	if (lg->tap) {
+		char line[1200];
+		snprintf(line, sizeof(line), "%s: %s", ts, body);
+		lg->tap(lg->tap_arg, line);
+	}
+}
+
+static void vmsg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
+		 const char *fmt, va_list ap)
+{
+	char body[1024];
+	int n = snprintf(body, sizeof(body), "%%%s-%d-%s: ", fac, (int)sev, mnem);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return;
+	vsnprintf(body + n, sizeof(body) - (size_t)n, fmt, ap);
+	emit(lg, body);
+}
+
+void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
+	     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(lg, fac, sev, mnem, fmt, ap);
+	va_end(ap);
+}
+
+void log_debug(struct logger *lg, const char *fmt, ...)
+{
+	char body[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	emit(lg, body);
+}
+
+bool log_rl_allow(struct log_rl *rl, uint64_t now_ms, uint32_t interval_ms, uint32_t burst,
+		  uint32_t *suppressed_before)
+{
+	if (now_ms - rl->window_start >= interval_ms || rl->window_start == 0) {
+		rl->window_start = now_ms ? now_ms : 1;
+		rl->in_window = 0;
+	}
+	if (rl->in_window >= burst) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->in_window++;
+	if (suppressed_before)
+		*suppressed_before = rl->suppressed;
+	rl->suppressed = 0;
+	return true;
+}
+
+void log_msg_rl(struct logger *lg, struct log_rl *rl, uint64_t now_ms, uint32_t interval_ms,
+		const char *fac, enum log_sev sev, const char *mnem, const char *fmt, ...)
+{
+	uint32_t sup = 0;
+	if (!log_rl_allow(rl, now_ms, interval_ms, 1, &sup)) {
+		lg->rate_limited++;
+		return;
+	}
+	if (sup)
+		log_msg(lg, "SYS", SEV_NOTICE, "RATE_LIMIT",
+			"%u %%%s-%d-%s messages suppressed in the last %u ms", sup, fac, (int)sev,
+			mnem, interval_ms);
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(lg, fac, sev, mnem, fmt, ap);
+	va_end(ap);
+}
+
+void log_show(const struct logger *lg, struct strbuf *out)
+{
+	sb_printf(out,
+		  "Syslog logging: enabled (%llu messages dropped, %llu messages rate-limited, "
+		  "0 flushes, 0 overruns, xml disabled)\n",
+		  (unsigned long long)lg->dropped, (unsigned long long)lg->rate_limited);
+	sb_printf(out, "    Console logging: disabled\n");
+	sb_printf(out, "    Monitor logging: level debugging, 0 messages logged, xml disabled\n");
+	if (lg->buffered)
+		sb_printf(out, "    Buffer logging: level debugging, %llu messages logged, xml disabled\n",
+			  (unsigned long long)lg->logged);
+	else
+		sb_printf(out, "    Buffer logging: disabled\n");
+	sb_printf(out, "    Logging Exception size (8192 bytes)\n");
+	sb_printf(out, "    Count and timestamp logging messages: disabled\n");
+	sb_printf(out, "    Trap logging: level informational, %llu message lines logged\n",
+		  (unsigned long long)lg->lines_total);
+	sb_printf(out, "\nLog Buffer (%zu bytes):\n\n", lg->size);
+	for (const struct log_line *l = lg->head; l; l = l->next)
+		sb_printf(out, "%s\n", l->text);
+}

@@ -1,0 +1,84 @@
+/*
+ * Router logging in the IOS format:
+ *   *Mar 24 20:55:45.739: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ...
+ * Each router has its own logger: a ring buffer for `show logging`
+ * (`logging buffered [SIZE]`) and, optionally, a copy on stderr.
+ * Debug output (`debug crypto isakmp`) has no %FAC-SEV-MNEMONIC, as on IOS.
+ */
+#ifndef SPIGOT_LOG_H
+#define SPIGOT_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/strbuf.h"
+
+enum log_sev {
+	SEV_EMERG = 0,
+	SEV_ALERT,
+	SEV_CRIT,
+	SEV_ERR,
+	SEV_WARNING,
+	SEV_NOTICE,
+	SEV_INFO,
+	SEV_DEBUG,
+};
+
+#define LOG_BUFFER_DEFAULT 8192	/* IOS default for `logging buffered` */
+#define LOG_BUFFER_MIN 4096
+#define LOG_BUFFER_MAX 2147483647
+
+struct log_line;
+
+struct logger {
+	struct log_line *head, *tail;	/* oldest first */
+	size_t used;			/* bytes of text held */
+	size_t size;			/* buffer budget (logging buffered) */
+	bool buffered;			/* `no logging buffered` turns it off */
+	bool to_stderr;
+	char tag[64];			/* prefix on stderr lines (hostname) */
+	uint64_t logged;		/* messages into the buffer */
+	uint64_t lines_total;		/* every message, buffered or not */
+	uint64_t rate_limited;		/* suppressed by rate limits */
+	uint64_t dropped;		/* did not fit even alone */
+	/* Hook for tests and the CLI monitor: sees every line. */
+	void (*tap)(void *arg, const char *line);
+	void *tap_arg;
+};
+
+void log_init(struct logger *lg, size_t size);
+void log_free(struct logger *lg);
+void log_set_size(struct logger *lg, size_t size);
+void log_clear(struct logger *lg);
+
+void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
+	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A debug line: "*Mar 24 ...: text" with no %FAC-SEV-MNEMONIC. */
+void log_debug(struct logger *lg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* `show logging` in the IOS layout. */
+void log_show(const struct logger *lg, struct strbuf *out);
+
+/*
+ * Rate limit: at most `burst` messages per `interval_ms`; the rest are
+ * counted.  When a message is let through after some were suppressed,
+ * log_rl_allow() reports how many so the caller's line can say so, and
+ * log_msg_rl() does that by itself.
+ */
+struct log_rl {
+	uint64_t window_start;
+	uint32_t in_window;
+	uint32_t suppressed;
+};
+
+bool log_rl_allow(struct log_rl *rl, uint64_t now_ms, uint32_t interval_ms, uint32_t burst,
+		  uint32_t *suppressed_before);
+void log_msg_rl(struct logger *lg, struct log_rl *rl, uint64_t now_ms, uint32_t interval_ms,
+		const char *fac, enum log_sev sev, const char *mnem, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* "*Mar 24 20:55:45.739" for the current wall clock. */
+void log_timestamp(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,141 @@
+#include "router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ctl.h"
+#include "ike/ike.h"
+#include "ipsec/ipsec.h"
+#include "net/net.h"
+#include "recovery/recovery.h"
+
+struct iface *router_iface(struct router *r, const char *name)
+{
+	for (int i = 0; i < r->niface; i++)
+		if (strcasecmp(r->ifaces[i].name, name) == 0)
+			return &r->ifaces[i];
+	return NULL;
+}
+
+struct iface *router_iface_by_addr(struct router *r, uint32_t addr)
+{
+	for (int i = 0; i < r->niface; i++)
+		if (r->ifaces[i].has_addr && r->ifaces[i].addr == addr)
+			return &r->ifaces[i];
+	return NULL;
+}
+
+bool router_is_local_addr(struct router *r, uint32_t addr)
+{
+	return router_iface_by_addr(r, addr) != NULL;
+}
+
+/* Brings r->ifaces in line with the config; interfaces are never removed
+ * (IOS keeps hardware interfaces), only reconfigured. */
+static void sync_ifaces(struct router *r)
+{
+	for (size_t i = 0; i < r->cfg->niface; i++) {
+		const struct cfg_iface *ci = &r->cfg->ifaces[i];
+		struct iface *ifp = router_iface(r, ci->name);
+		if (!ifp) {
+			if (r->niface >= ROUTER_MAX_IFACES) {
+				log_msg(&r->log, "SYS", SEV_ERR, "NOIFACE",
+					"too many interfaces, %s ignored", ci->name);
+				continue;
+			}
+			ifp = &r->ifaces[r->niface];
+			memset(ifp, 0, sizeof(*ifp));
+			ifp->index = r->niface++;
+			ifp->r = r;
+			snprintf(ifp->name, sizeof(ifp->name), "%s", ci->name);
+			ifp->mtu = 1500;
+		}
+		bool was_up = ifp->admin_up;
+		ifp->admin_up = !ci->shutdown;
+		ifp->has_addr = ci->has_addr;
+		ifp->addr = ci->addr;
+		ifp->mask = ci->mask;
+		ifp->mtu = ci->mtu ? ci->mtu : 1500;
+		snprintf(ifp->crypto_map, sizeof(ifp->crypto_map), "%s", ci->crypto_map);
+		if (was_up != ifp->admin_up && r->boot_ms)
+			log_msg(&r->log, "LINK", SEV_NOTICE, "UPDOWN",
+				"Interface %s, changed state to %s", ifp->name,
+				ifp->admin_up ? "up" : "administratively down");
+	}
+}
+
+struct router *router_new(struct evloop *ev, struct config *cfg)
+{
+	struct router *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->ev = ev;
+	r->cfg = cfg;
+	log_init(&r->log, cfg->logging_buffer_size);
+	r->log.buffered = cfg->logging_buffered;
+	snprintf(r->log.tag, sizeof(r->log.tag), "%s", cfg->hostname);
+	sync_ifaces(r);
+	if (net_init(r) < 0 || ipsec_init(r) < 0 || ike_init(r) < 0 || recovery_init(r) < 0) {
+		router_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void router_free(struct router *r)
+{
+	if (!r)
+		return;
+	ctl_stop(r);
+	recovery_free(r);
+	ike_free(r);
+	ipsec_free(r);
+	net_free(r);
+	for (int i = 0; i < r->nport_bind; i++)
+		free(r->port_bind[i]);
+	config_free(r->cfg);
+	log_free(&r->log);
+	free(r);
+}
+
+int router_bind_port(struct router *r, const char *ifname, const char *spec)
+{
+	struct iface *ifp = router_iface(r, ifname);
+	if (!ifp) {
+		log_msg(&r->log, "SYS", SEV_ERR, "NOIFACE",
+			"--port %s=%s: no interface %s in the configuration", ifname, spec, ifname);
+		return -1;
+	}
+	snprintf(ifp->port_spec, sizeof(ifp->port_spec), "%s", spec);
+	return 0;
+}
+
+int router_start(struct router *r)
+{
+	r->boot_ms = ev_now(r->ev) ? ev_now(r->ev) : 1;
+	if (net_start(r) < 0)
+		return -1;
+	if (ike_start(r) < 0)
+		return -1;
+	return 0;
+}
+
+void router_config_changed(struct router *r)
+{
+	snprintf(r->log.tag, sizeof(r->log.tag), "%s", r->cfg->hostname);
+	r->log.buffered = r->cfg->logging_buffered;
+	if (r->cfg->logging_buffer_size != r->log.size)
+		log_set_size(&r->log, r->cfg->logging_buffer_size);
+	sync_ifaces(r);
+	net_config_changed(r);
+	ipsec_config_changed(r);
+	ike_config_changed(r);
+}
+
+void router_replace_config(struct router *r, struct config *cfg)
+{
+	config_free(r->cfg);
+	r->cfg = cfg;
+	router_config_changed(r);
+}
