@@ -51,9 +51,20 @@ struct cli_ctx {
 	bool loading;		/* from a file: nothing may touch live state */
 	bool changed;		/* a config command ran: the router must apply */
 	int lineno;
-	/* Set by an exec command that wants to keep running (ping streams). */
+	/*
+	 * An exec command that keeps running (ping) returns CMD_ASYNC after
+	 * setting `pending` and `cancel`; it then streams with cli_async_write()
+	 * and ends with cli_async_done().  If the session goes away first, the
+	 * server calls cancel(pending) and the command must stop touching ctx.
+	 */
 	void *pending;
+	void (*cancel)(void *pending);
+	void *session;		/* private to src/cli */
 };
+
+#define CMD_ASYNC 1
+void cli_async_write(struct cli_ctx *ctx, const char *text);
+void cli_async_done(struct cli_ctx *ctx, int status);
 
 /* What a handler sees: the words as matched, keywords in full. */
 #define CMD_MAX_ARGS 48
