@@ -24,11 +24,13 @@ all: build/spigotd build/spigot
 
 build/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
 
 build/asan/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(SAN_FLAGS) -c $< -o $@
+	@echo "  CC asan $<"
+	@$(CC) $(CPPFLAGS) $(WARN) $(SAN_FLAGS) -c $< -o $@
 
 build/spigotd: $(LIB_OBJ) build/obj/src/cmd/spigotd.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
