@@ -13,9 +13,9 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 
 LIB_SRC  = $(sort $(filter-out src/cmd/%,$(wildcard src/*.c src/*/*.c)))
 CMD_SRC  = $(wildcard src/cmd/*.c)
-UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/*.c tests/exchange/*.c))
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
-HDRS     = $(wildcard src/*.h src/*/*.h tests/unit/*.h)
+HDRS     = $(wildcard src/*.h src/*/*.h tests/unit/*.h tests/exchange/*.h)
 
 LIB_OBJ  = $(LIB_SRC:%.c=build/obj/%.o)
 SAN_OBJ  = $(LIB_SRC:%.c=build/asan/obj/%.o)
