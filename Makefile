@@ -14,6 +14,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 LIB_SRC  = $(sort $(filter-out src/cmd/%,$(wildcard src/*.c src/*/*.c)))
 CMD_SRC  = $(wildcard src/cmd/*.c)
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c tests/exchange/*.c))
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HDRS     = $(wildcard src/*.h src/*/*.h tests/unit/*.h tests/exchange/*.h)
 
@@ -39,7 +40,12 @@ build/spigot: $(LIB_OBJ) build/obj/src/cmd/spigot.o build/obj/src/cmd/lab.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # The sanitizer build the tests use.
-asan: build/asan/spigotd build/asan/spigot build/asan/unit_tests
+asan: build/asan/spigotd build/asan/spigot build/asan/unit_tests $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
+
+# Small programs the scripted tests drive (tests/tools/NAME.c -> build/asan/tools/NAME).
+build/asan/tools/%: build/asan/obj/tests/tools/%.o $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
 
 build/asan/spigotd: $(SAN_OBJ) build/asan/obj/src/cmd/spigotd.o
 	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
