@@ -95,7 +95,7 @@ static int show_version_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		size_t tl = strcspn(n, "0123456789");
 		int k;
 		for (k = 0; k < nt; k++)
-			if (strlen(types[k]) == tl && strncmp(types[k], n, tl) == 0)
+			if (strcspn(types[k], "0123456789") == tl && strncmp(types[k], n, tl) == 0)
 				break;
 		if (k == nt) {
 			if (nt == 16)

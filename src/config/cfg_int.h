@@ -28,6 +28,7 @@ enum cmd_status {
 struct cmd_result {
 	enum cmd_status st;
 	int col;		/* caret column (0-based, in the line as given) */
+	bool handled;		/* the words named one of our commands */
 };
 
 /*

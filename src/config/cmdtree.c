@@ -873,10 +873,9 @@ void cmd_run_mode(struct cli_ctx *ctx, enum cli_mode mode, const char *text, str
 		if (res->st != CMDST_OK && res->st != CMDST_ASYNC && ctx->mode == mode)
 			ctx->mode = saved;
 	} else {
-		res->st = m.handled ? m.st : CMDST_UNHANDLED;
+		res->st = m.st == CMDST_INVALID && !m.handled ? CMDST_UNHANDLED : m.st;
+		res->handled = m.handled;
 		res->col = m.col;
-		if (!m.handled && m.st == CMDST_INCOMPLETE)
-			res->st = CMDST_INCOMPLETE;
 		/* keep the caret for callers that print it even when unhandled */
 	}
 	free(m.cur.v);
@@ -1087,7 +1086,8 @@ void cmd_help(struct cli_ctx *ctx, const char *text, struct strbuf *out)
 		free(c);
 		goto done;
 	}
-	qsort(c, (size_t)nc, sizeof(*c), cand_cmp);
+	if (nc)
+		qsort(c, (size_t)nc, sizeof(*c), cand_cmp);
 	int width = cr ? 4 : 0;
 	for (int i = 0; i < nc; i++)
 		if ((int)strlen(c[i].name) > width)

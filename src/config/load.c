@@ -153,7 +153,7 @@ struct config *config_load_string(const char *text, const char *name, struct str
 				block = ctx.mode != MODE_CONFIG && ctx.mode != MODE_EXEC ? B_HANDLED : B_NONE;
 				if (ctx.mode == MODE_EXEC)
 					ctx.mode = MODE_CONFIG;
-			} else if (r.st == CMDST_UNHANDLED) {
+			} else if (r.st == CMDST_UNHANDLED || (r.st == CMDST_AMBIGUOUS && !r.handled)) {
 				opq = add_opaque(cfg, body, lineno);
 				note(notes, name, lineno, body);
 				block = B_OPAQUE;
@@ -191,7 +191,7 @@ struct config *config_load_string(const char *text, const char *name, struct str
 				if (ctx.mode == MODE_EXEC)
 					ctx.mode = MODE_CONFIG;
 			}
-		} else if (r.st == CMDST_UNHANDLED) {
+		} else if (r.st == CMDST_UNHANDLED || (r.st == CMDST_AMBIGUOUS && !r.handled)) {
 			struct cfg_opaque *x = mode_extra(&ctx);
 			if (x)
 				cfg_opaque_add_sub(x, line + 1);
