@@ -74,6 +74,7 @@ struct ord_item {
 	char key[CFG_NAME_MAX + 16];
 	size_t idx;		/* ORD_OPAQUE: index into cfg->opaque */
 	char *text;		/* ORD_BANG: the line as written */
+	int bang_side;		/* a "!" inserted with it: -1 before, +1 after, 0 none */
 };
 
 struct cfg_order {

@@ -377,6 +377,7 @@ void cfg_order_touch(struct config *cfg, bool loading, enum ord_kind kind, const
 		if (o->v[i].kind != kind)
 			continue;
 		if (key_cmp(kind, key, o->v[i].key) < 0) {
+			it.bang_side = block ? 1 : 0;
 			insert_at(cfg, i, &it);
 			if (block) {
 				struct ord_item b = bang_item();
@@ -391,6 +392,7 @@ void cfg_order_touch(struct config *cfg, bool loading, enum ord_kind kind, const
 		if (block) {
 			struct ord_item b = bang_item();
 			insert_at(cfg, pos++, &b);
+			it.bang_side = -1;
 		}
 		insert_at(cfg, pos, &it);
 		return;
@@ -405,11 +407,20 @@ void cfg_order_touch(struct config *cfg, bool loading, enum ord_kind kind, const
 			break;
 		}
 	}
+	bool bang = block || pos == o->n;
+	it.bang_side = bang ? 1 : 0;
 	insert_at(cfg, pos, &it);
-	if (block || pos == o->n - 1) {
+	if (bang) {
 		struct ord_item b = bang_item();
 		insert_at(cfg, pos + 1, &b);
 	}
+}
+
+static void remove_at(struct cfg_order *o, size_t i)
+{
+	free(o->v[i].text);
+	memmove(&o->v[i], &o->v[i + 1], sizeof(*o->v) * (o->n - i - 1));
+	o->n--;
 }
 
 void cfg_order_remove(struct config *cfg, enum ord_kind kind, const char *key)
@@ -418,15 +429,17 @@ void cfg_order_remove(struct config *cfg, enum ord_kind kind, const char *key)
 	for (size_t i = 0; i < o->n; i++) {
 		if (o->v[i].kind != kind || strcmp(o->v[i].key, key) != 0)
 			continue;
-		memmove(&o->v[i], &o->v[i + 1], sizeof(*o->v) * (o->n - i - 1));
-		o->n--;
-		/* a block leaves its separator behind: drop one of a "!" pair */
-		if (is_block(kind) && i < o->n && o->v[i].kind == ORD_BANG && i > 0 &&
-		    o->v[i - 1].kind == ORD_BANG) {
-			free(o->v[i].text);
-			memmove(&o->v[i], &o->v[i + 1], sizeof(*o->v) * (o->n - i - 1));
-			o->n--;
-		}
+		int side = o->v[i].bang_side;
+		remove_at(o, i);
+		/* take the separator that came with it; a block loaded from a
+		 * file leaves a "!" pair behind, of which one goes */
+		if (side > 0 && i < o->n && o->v[i].kind == ORD_BANG)
+			remove_at(o, i);
+		else if (side < 0 && i > 0 && o->v[i - 1].kind == ORD_BANG)
+			remove_at(o, i - 1);
+		else if (!side && is_block(kind) && i < o->n && i > 0 && o->v[i].kind == ORD_BANG &&
+			 o->v[i - 1].kind == ORD_BANG)
+			remove_at(o, i);
 		return;
 	}
 }
