@@ -335,27 +335,27 @@ static int usage(void)
 
 int lab_main(int argc, char **argv)
 {
-	/* argv: spigot lab VERB DIR [ROUTER [COMMAND...]] */
-	if (argc < 4)
+	/* argv: lab VERB DIR [ROUTER [COMMAND...]] (spigot's own argv[0] dropped) */
+	if (argc < 3)
 		return usage();
-	const char *verb = argv[2];
+	const char *verb = argv[1];
 	struct lab lab;
-	if (lab_load(&lab, argv[3]) < 0)
+	if (lab_load(&lab, argv[2]) < 0)
 		return 1;
 	mkdir(lab.run, 0700);
 
-	if (strcmp(verb, "up") == 0 && argc == 4) {
+	if (strcmp(verb, "up") == 0 && argc == 3) {
 		for (int i = 0; i < lab.nrouters; i++)
 			if (start_router(&lab, &lab.routers[i]) < 0)
 				return 1;
 		return 0;
 	}
-	if (strcmp(verb, "down") == 0 && argc == 4) {
+	if (strcmp(verb, "down") == 0 && argc == 3) {
 		for (int i = 0; i < lab.nrouters; i++)
 			stop_router(&lab, &lab.routers[i], SIGTERM);
 		return 0;
 	}
-	if (strcmp(verb, "status") == 0 && argc == 4) {
+	if (strcmp(verb, "status") == 0 && argc == 3) {
 		int down = 0;
 		for (int i = 0; i < lab.nrouters; i++) {
 			struct lab_router *rt = &lab.routers[i];
@@ -371,28 +371,28 @@ int lab_main(int argc, char **argv)
 		}
 		return down ? 3 : 0;
 	}
-	if (argc < 5)
+	if (argc < 4)
 		return usage();
-	struct lab_router *rt = find_router(&lab, argv[4]);
+	struct lab_router *rt = find_router(&lab, argv[3]);
 	if (!rt) {
-		fprintf(stderr, "spigot lab: no router %s in %s/lab.conf\n", argv[4], lab.dir);
+		fprintf(stderr, "spigot lab: no router %s in %s/lab.conf\n", argv[3], lab.dir);
 		return 1;
 	}
-	if (strcmp(verb, "start") == 0 && argc == 5)
+	if (strcmp(verb, "start") == 0 && argc == 4)
 		return start_router(&lab, rt) < 0;
-	if (strcmp(verb, "stop") == 0 && argc == 5)
+	if (strcmp(verb, "stop") == 0 && argc == 4)
 		return stop_router(&lab, rt, SIGTERM);
-	if (strcmp(verb, "kill") == 0 && argc == 5)
+	if (strcmp(verb, "kill") == 0 && argc == 4)
 		return stop_router(&lab, rt, SIGKILL);
-	if (strcmp(verb, "exec") == 0 && argc >= 6) {
+	if (strcmp(verb, "exec") == 0 && argc >= 5) {
 		if (!read_pid(&lab, rt->name)) {
-			fprintf(stderr, "spigot lab: %s is not running (spigot lab up %s)\n", rt->name, argv[3]);
+			fprintf(stderr, "spigot lab: %s is not running (spigot lab up %s)\n", rt->name, argv[2]);
 			return 1;
 		}
 		char line[4096] = "";
 		size_t len = 0;
-		for (int i = 5; i < argc; i++) {
-			int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > 5 ? " " : "", argv[i]);
+		for (int i = 4; i < argc; i++) {
+			int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > 4 ? " " : "", argv[i]);
 			if (n < 0 || (size_t)n >= sizeof(line) - len) {
 				fprintf(stderr, "spigot lab: command too long\n");
 				return 2;
