@@ -12,6 +12,8 @@
 
 #define TICK_MS 1000
 
+static void on_tick(void *arg);
+
 int net_init(struct router *r)
 {
 	struct net_state *n = calloc(1, sizeof(*n));
@@ -22,6 +24,7 @@ int net_init(struct router *r)
 	/* Per-router MAC seed for mem ports; no global state, so derive it from r. */
 	n->mac_seed = (uint64_t)(uintptr_t)r * 0x9e3779b97f4a7c15ULL;
 	n->ping_next_id = (uint16_t)(n->mac_seed >> 48) | 1;
+	ev_timer_init(&n->tick, on_tick, r);
 	r->net = n;
 	route_rebuild(r);
 	return 0;
@@ -132,7 +135,6 @@ int net_start(struct router *r)
 	for (int i = 0; i < r->niface; i++)
 		n->rate[i].was_up = iface_is_up(&r->ifaces[i]);
 	sync_state(r);
-	ev_timer_init(&n->tick, on_tick, r);
 	ev_timer_arm(r->ev, &n->tick, TICK_MS);
 	return 0;
 }
@@ -143,7 +145,8 @@ const char *iface_status(const struct iface *ifp)
 {
 	if (!ifp->admin_up)
 		return "administratively down";
-	return ifp->port && ifp->port->up ? "up" : "down";
+	/* No port is like a cable that is plugged in at our end only: up/down, as IOS shows it. */
+	return ifp->port && !ifp->port->up ? "down" : "up";
 }
 
 const char *iface_protocol(const struct iface *ifp) { return iface_is_up(ifp) ? "up" : "down"; }

@@ -43,7 +43,8 @@ static int cmp_route(const void *a, const void *b)
 
 void route_table_index(struct route_table *t)
 {
-	qsort(t->v, t->n, sizeof(t->v[0]), cmp_route);
+	if (t->n)
+		qsort(t->v, t->n, sizeof(t->v[0]), cmp_route);
 	memset(t->start, 0, sizeof(t->start));
 	memset(t->count, 0, sizeof(t->count));
 	for (size_t i = 0; i < t->n; i++) {
