@@ -103,7 +103,7 @@ size_t tr_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint8_t ttl,
 
 size_t tr_echo(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t id, uint16_t seq, size_t plen)
 {
-	uint8_t icmp[2048];
+	static uint8_t icmp[20000];
 	icmp[0] = 8;
 	icmp[1] = 0;
 	wbuf_st16(icmp + 2, 0);
@@ -118,7 +118,7 @@ size_t tr_echo(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t id, uint16_t s
 size_t tr_udp(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 	      const void *data, size_t len)
 {
-	uint8_t u[2048];
+	static uint8_t u[9000];
 	uint16_t ulen = (uint16_t)(8 + len);
 	wbuf_st16(u, sport);
 	wbuf_st16(u + 2, dport);
