@@ -80,7 +80,7 @@ TEST(arp_resolves_holds_and_flushes)
 	struct strbuf sb;
 	sb_init(&sb);
 	struct cli_ctx ctx = { .r = r, .out = &sb };
-	struct cmd_args a = { 2, { "show", "arp" }, false };
+	struct cmd_args a = { .argc = 2, .argv = { "show", "arp" } };
 	ev_advance(ev, 5 * 60000);
 	CHECK(net_cmd_show_arp(&ctx, &a) == 0);
 	char mymac[16], line[128];
@@ -90,7 +90,7 @@ TEST(arp_resolves_holds_and_flushes)
 	CHECK(strstr(sb_str(&sb), line) != NULL);
 	CHECK(strstr(sb_str(&sb), "Internet  10.0.0.5                5   02aa.bbcc.dd05  ARPA   FastEthernet0/0\n") != NULL);
 	/* clear arp-cache forgets the host. */
-	struct cmd_args c = { 2, { "clear", "arp-cache" }, false };
+	struct cmd_args c = { .argc = 2, .argv = { "clear", "arp-cache" } };
 	CHECK(net_cmd_clear_arp(&ctx, &c) == 0);
 	CHECK(arp_lookup(r, &r->ifaces[0], IP4(10, 0, 0, 5)) == NULL);
 	sb_free(&sb);
@@ -206,7 +206,7 @@ TEST(arp_two_routers_ping_over_ethernet_link)
 	struct strbuf sb;
 	sb_init(&sb);
 	struct cli_ctx ctx = { .r = a, .out = &sb };
-	struct cmd_args p = { 2, { "ping", "10.0.0.2" }, false };
+	struct cmd_args p = { .argc = 2, .argv = { "ping", "10.0.0.2" } };
 	CHECK(net_cmd_ping(&ctx, &p) == CMD_ASYNC);
 	for (int i = 0; i < 1000 && ctx.pending; i++)
 		ev_advance(ev, 10);

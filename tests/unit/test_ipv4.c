@@ -343,7 +343,7 @@ TEST(ipv4_interface_status_and_show_brief)
 	struct strbuf sb;
 	sb_init(&sb);
 	struct cli_ctx ctx = { .r = r, .out = &sb };
-	struct cmd_args a = { 4, { "show", "ip", "interface", "brief" }, false };
+	struct cmd_args a = { .argc = 4, .argv = { "show", "ip", "interface", "brief" } };
 	CHECK(net_cmd_show_ip_int_brief(&ctx, &a) == 0);
 	CHECK_STR(sb_str(&sb),
 		  "Interface                  IP-Address      OK? Method Status                Protocol\n"
@@ -351,7 +351,7 @@ TEST(ipv4_interface_status_and_show_brief)
 		  "FastEthernet0/1            10.0.0.1        YES NVRAM  up                    down\n"
 		  "Serial1/0                  unassigned      YES NVRAM  administratively down down\n");
 	sb_reset(&sb);
-	struct cmd_args a2 = { 3, { "show", "interfaces", "fa0/0" }, false };
+	struct cmd_args a2 = { .argc = 3, .argv = { "show", "interfaces", "fa0/0" } };
 	CHECK(net_cmd_show_interfaces(&ctx, &a2) == 0);
 	const char *s = sb_str(&sb);
 	CHECK(strstr(s, "FastEthernet0/0 is up, line protocol is up\n") == s);

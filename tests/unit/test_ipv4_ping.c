@@ -176,9 +176,9 @@ TEST(ping_concurrent_sessions_and_cancel)
 	sb_init(&s3);
 	struct cli_ctx c1 = { .r = p.a, .out = &s1 }, c2 = { .r = p.a, .out = &s2 },
 		       c3 = { .r = p.a, .out = &s3 };
-	struct cmd_args a1 = { 4, { "ping", "10.0.2.2", "repeat", "20" }, false };
-	struct cmd_args a2 = { 4, { "ping", "10.1.1.2", "repeat", "20" }, false };
-	struct cmd_args a3 = { 4, { "ping", "10.0.2.2", "repeat", "1000" }, false };
+	struct cmd_args a1 = { .argc = 4, .argv = { "ping", "10.0.2.2", "repeat", "20" } };
+	struct cmd_args a2 = { .argc = 4, .argv = { "ping", "10.1.1.2", "repeat", "20" } };
+	struct cmd_args a3 = { .argc = 4, .argv = { "ping", "10.0.2.2", "repeat", "1000" } };
 	CHECK(net_cmd_ping(&c1, &a1) == CMD_ASYNC);
 	CHECK(net_cmd_ping(&c2, &a2) == CMD_ASYNC);
 	CHECK(net_cmd_ping(&c3, &a3) == CMD_ASYNC);

@@ -123,7 +123,7 @@ TEST(route_show_ip_route_ios_layout)
 	struct strbuf sb;
 	sb_init(&sb);
 	struct cli_ctx ctx = { .r = r, .out = &sb };
-	struct cmd_args a = { 3, { "show", "ip", "route" }, false };
+	struct cmd_args a = { .argc = 3, .argv = { "show", "ip", "route" } };
 	CHECK(net_cmd_show_ip_route(&ctx, &a) == 0);
 	const char *want =
 		"Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP\n"
@@ -169,7 +169,7 @@ TEST(route_show_subnetted_single_mask_and_no_gateway)
 	struct strbuf sb;
 	sb_init(&sb);
 	struct cli_ctx ctx = { .r = r, .out = &sb };
-	struct cmd_args a = { 3, { "show", "ip", "route" }, false };
+	struct cmd_args a = { .argc = 3, .argv = { "show", "ip", "route" } };
 	CHECK(net_cmd_show_ip_route(&ctx, &a) == 0);
 	const char *s = strstr(sb_str(&sb), "Gateway");
 	const char *want = "Gateway of last resort is not set\n"
