@@ -226,3 +226,52 @@ TEST(ping_own_address_and_bad_arguments)
 	sb_free(&sb);
 	pair_free(&p);
 }
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int free_udp_port(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+TEST(ping_over_real_udp_ports_on_loopback)
+{
+	struct evloop *ev = ev_new();
+	int pa = free_udp_port(), pb = free_udp_port();
+	char sa[64], sb_[64];
+	snprintf(sa, sizeof(sa), "udp:%d:127.0.0.1:%d", pa, pb);
+	snprintf(sb_, sizeof(sb_), "udp:%d:localhost:%d", pb, pa);
+	struct tr_if a_ifs[] = { { "FastEthernet0/0", IP4(10, 1, 1, 1), 0xffffff00, sa, false, 0 } };
+	struct tr_if b_ifs[] = { { "Ethernet1/0", IP4(10, 1, 1, 2), 0xffffff00, sb_, false, 0 } };
+	struct router *a = tr_new(ev, "A", a_ifs, 1, NULL, 0);
+	struct router *b = tr_new(ev, "B", b_ifs, 1, NULL, 0);
+	CHECK(a && b);
+	if (a && b) {
+		struct strbuf sb;
+		sb_init(&sb);
+		struct cli_ctx ctx = { .r = a, .out = &sb };
+		struct cmd_args args = { .argc = 6,
+					 .argv = { "ping", "10.1.1.2", "repeat", "50", "size", "3000" } };
+		CHECK(net_cmd_ping(&ctx, &args) == CMD_ASYNC);
+		uint64_t end = ev_now_us() + 10 * 1000000ULL;
+		while (ctx.pending && ev_now_us() < end)
+			ev_run_once(ev, 50);
+		CHECK(strstr(sb_str(&sb), "Success rate is 100 percent (50/50)") != NULL);
+		/* 3000-byte echoes crossed as three fragments each way. */
+		CHECK(a->ifaces[0].c.out_pkts == 150 && b->ifaces[0].c.out_pkts == 150);
+		CHECK(NET(a)->st.reasm_ok == 50 && NET(b)->st.reasm_ok == 50);
+		sb_free(&sb);
+	}
+	tr_free(a);
+	tr_free(b);
+	ev_free(ev);
+}
