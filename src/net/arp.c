@@ -253,6 +253,7 @@ int arp_output(struct router *r, struct iface *ifp, struct pkt *p, uint32_t next
 	}
 	if (e->tries == 0)
 		request(r, e);
+	t->resolving = true;
 	return 0;
 drop:
 	ifp->c.out_drops++;
@@ -261,9 +262,16 @@ drop:
 	return -1;
 }
 
+#define SWEEP_MS 60000
+
 void arp_tick(struct router *r, uint64_t now)
 {
 	struct arp_table *t = &NET(r)->arp;
+	/* Only retries need every tick; ageing in hours can wait a minute. */
+	if (t->n == 0 || (!t->resolving && now < t->next_sweep))
+		return;
+	t->resolving = false;
+	t->next_sweep = now + SWEEP_MS;
 	for (int i = 0; i < ARP_MAX_ENTRIES; i++) {
 		struct arp_entry *e = &t->e[i];
 		if (e->state == ARP_INCOMPLETE && now >= e->next_try_ms) {
@@ -275,6 +283,9 @@ void arp_tick(struct router *r, uint64_t now)
 			} else {
 				request(r, e);
 			}
+		}
+		if (e->state == ARP_INCOMPLETE) {
+			t->resolving = true;
 		} else if (e->state == ARP_COMPLETE && now - e->updated_ms >= ARP_TIMEOUT_MS) {
 			drop_entry(t, e);
 		}

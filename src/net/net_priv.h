@@ -130,6 +130,8 @@ struct arp_table {
 	struct arp_entry e[ARP_MAX_ENTRIES];
 	int32_t bucket[256];
 	size_t n;
+	bool resolving;			/* some entry is incomplete: scan every tick */
+	uint64_t next_sweep;		/* otherwise only age complete entries now and then */
 	uint64_t requests_in, replies_in, requests_out, replies_out;
 	uint64_t drops_unresolved, drops_full, drops_bad;
 	struct log_rl rl;
