@@ -19,6 +19,13 @@
 # both sides float to 4500 and send ESP in UDP 4500; the tunnel is a TUN device
 # ipsec0 (MTU 1400) with routes to the remote subnet in table 220.
 
+# Executed rather than sourced (tests/run.sh runs every tests/netns/*.sh):
+# a library is not a test.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	echo "SKIP: ${0##*/} is a library for the netns tests, not a test" >&2
+	exit 77
+fi
+
 SWAN_CHARON=${SWAN_CHARON:-/usr/sbin/charon-systemd}
 SWAN_PLUGINS=${SWAN_PLUGINS:-"random nonce openssl aes sha1 sha2 md5 hmac gcm gmp curve25519 kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici updown"}
 # esp at 1 keeps per-packet logging off during throughput runs; tests that

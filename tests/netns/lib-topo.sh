@@ -6,8 +6,11 @@
 #
 #   topo_up                  namespaces, veths, host addresses and routes
 #   topo_router_linux R      R (r1|r2) becomes a plain Linux router
+#   topo_router_plain R      same plus a cleartext route to the far LAN
 #   topo_router_bare R       R's veths up without addresses, for a spigotd
 #   topo_spigotd_start R CFG start spigotd in R, ports Gi0/0=LAN, Gi0/1=WAN
+#   topo_spigot_router R CFG  both of the above
+#   topo_ping / topo_wait_ping   bounded pings between nodes
 #   topo_down                delete everything (also registered with on_cleanup)
 #
 # Names carry a per-run id ($TOPO_ID, default the shell's pid) so parallel
@@ -18,6 +21,13 @@
 #   H1_IP H2_IP R1_LAN_IP R1_WAN_IP R2_WAN_IP R2_LAN_IP   addresses
 #   LAN1_NET LAN2_NET WAN_NET          prefixes (CIDR)
 # Run commands with  nsx h1 CMD...  (nsx takes h1|r1|r2|h2 or a full ns name).
+
+# Executed rather than sourced (tests/run.sh runs every tests/netns/*.sh):
+# a library is not a test.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	echo "SKIP: ${0##*/} is a library for the netns tests, not a test" >&2
+	exit 77
+fi
 
 if [ -z "${T:-}" ]; then
 	. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/lib.sh"
@@ -119,6 +129,18 @@ topo_router_linux() {
 	ip -n "$ns" link set "$wan" up
 }
 
+# topo_router_plain R: a Linux router that also routes the far LAN over the
+# WAN in the clear: the no-IPsec baseline.  (strongSwan routers must not get
+# this route: with the SA down, traffic would leak out unencrypted.)
+topo_router_plain() {
+	topo_router_linux "$1"
+	if [ "$1" = r1 ]; then
+		ip -n "$NS_R1" route add "$LAN2_NET" via "$R2_WAN_IP" || fail "route in r1"
+	else
+		ip -n "$NS_R2" route add "$LAN1_NET" via "$R1_WAN_IP" || fail "route in r2"
+	fi
+}
+
 # topo_router_bare R: veths up, no IPv4 or IPv6 addresses and no forwarding,
 # so the kernel neither answers ARP nor routes: a spigotd bound to the veths
 # with packet: ports owns layer 3 alone.
@@ -152,26 +174,55 @@ topo_no_offload() {
 	done
 }
 
-# topo_spigotd_start R CONFIG [NAME]: run $SPIGOTD in router R's namespace,
-# GigabitEthernet0/0 = LAN veth, GigabitEthernet0/1 = WAN veth; the control
-# socket is $T/NAME.sock (default NAME = R), the log $T/NAME.log.  Uses
-# lib.sh's router_start, so router_stop NAME and cli NAME work as usual.
-topo_spigotd_start() {
+# topo_spigotd_try R CONFIG [NAME]: run $SPIGOTD in router R's namespace,
+# GigabitEthernet0/0 = LAN veth, GigabitEthernet0/1 = WAN veth; control
+# socket $T/NAME.sock (default NAME = R), log $T/NAME.log, pid in PID_NAME,
+# so lib.sh's router_stop NAME and cli NAME work as for any router.  Returns
+# 1 with the reason in $TOPO_ERR when spigotd is missing or dies at start
+# (for benchmarks that must carry on); topo_spigotd_start fails the test.
+topo_spigotd_try() {
 	local r=$1 cfg=$2 name=${3:-$1} ns lan wan lanip wanip
 	read -r ns lan wan lanip wanip <<<"$(_topo_router_ifs "$r")"
-	[ -x "$SPIGOTD" ] || fail "no spigotd at $SPIGOTD"
-	SPIGOTD_NS=$ns _topo_spigotd_run "$name" "$cfg" \
-		--port "GigabitEthernet0/0=packet:$lan" --port "GigabitEthernet0/1=packet:$wan"
+	TOPO_ERR=
+	[ -x "$SPIGOTD" ] || { TOPO_ERR="no spigotd at $SPIGOTD"; return 1; }
+	rm -f "$T/$name.sock"
+	ip netns exec "$ns" "$SPIGOTD" --config "$cfg" --control "$T/$name.sock" \
+		--port "GigabitEthernet0/0=packet:$lan" --port "GigabitEthernet0/1=packet:$wan" \
+		>"$T/$name.log" 2>&1 </dev/null &
+	local pid=$! i
+	_pids+=("$pid")
+	printf -v "PID_${name//[^A-Za-z0-9_]/_}" '%s' "$pid"
+	for i in $(seq 100); do
+		[ -S "$T/$name.sock" ] && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			TOPO_ERR="spigotd $name exited at start: $(_topo_first_error "$T/$name.log")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	TOPO_ERR="spigotd $name: no control socket after 5 s"
+	return 1
 }
 
-# router_start wrapped so spigotd runs inside the namespace.
-_topo_spigotd_run() {
-	local real=$SPIGOTD
-	local SPIGOTD
-	SPIGOTD=$T/.spigotd-in-$SPIGOTD_NS
-	printf '#!/bin/sh\nexec ip netns exec %q %q "$@"\n' "$SPIGOTD_NS" "$real" >"$SPIGOTD"
-	chmod +x "$SPIGOTD"
-	router_start "$@"
+# The line that says what went wrong: an IOS "%" message with the config line
+# it refers to, else the last line.
+_topo_first_error() {
+	local l
+	l=$(grep -m1 -A1 -E '% |error|Error' "$1" | tr -s ' \n' ' ')
+	[ -n "$l" ] || l=$(grep -v '^[[:space:]]*$' "$1" | tail -1)
+	printf '%s' "$l"
+}
+
+topo_spigotd_start() {
+	topo_spigotd_try "$@" && return 0
+	cat "$T/${3:-$1}.log" >&2 2>/dev/null
+	fail "$TOPO_ERR"
+}
+
+# topo_spigot_router R CONFIG [NAME]: R becomes a spigot router.
+topo_spigot_router() {
+	topo_router_bare "$1"
+	topo_spigotd_start "$@"
 }
 
 # topo_kill_ns NS: kill every process left in a namespace, bounded.
