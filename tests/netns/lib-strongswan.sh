@@ -58,6 +58,9 @@ _swan_dir() { echo "$T/swan-$1"; }
 #   dpd_delay dpd_timeout    seconds; 0 = no DPD     (0 / 150)
 #   dpd_action           clear|trap|restart          (restart)
 #   start_action         trap|start|none             (start if initiator, else none)
+#                        trap is useless here: libipsec (5.9.8) never raises an
+#                        acquire; it logs "could not find an outbound IPsec SA
+#                        for reqid" and drops.  Initiate with start or swan_initiate.
 #   initiator            yes|no                      (yes)
 #   name                 connection and child name   (tun)
 swan_conf() {
