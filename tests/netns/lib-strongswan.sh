@@ -283,6 +283,7 @@ swan_kill9() {
 	[ -n "$pid" ] || return 0
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	topo_forget_pid "$pid"
 	printf -v "$var" '%s' ""
 	# ipsec0 goes with the process (TUN); its table-220 routes go with ipsec0.
 	return 0
@@ -305,6 +306,7 @@ swan_stop() {
 	done
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	topo_forget_pid "$pid"
 	printf -v "$var" '%s' ""
 	return 0
 }

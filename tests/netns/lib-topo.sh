@@ -225,16 +225,35 @@ topo_spigot_router() {
 	topo_spigotd_start "$@"
 }
 
+# topo_forget_pid PID: a process we started is gone; drop it from lib.sh's
+# cleanup list so a later reuse of its pid is never signalled.
+topo_forget_pid() {
+	local p keep=()
+	for p in "${_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	_pids=("${keep[@]}")
+}
+
 # topo_kill_ns NS: kill every process left in a namespace, bounded.
 topo_kill_ns() {
-	local ns=$1 i
-	ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+	local ns=$1 i p pids
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	kill $pids 2>/dev/null
 	for i in $(seq 30); do
-		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
 		sleep 0.1
 	done
 	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	sleep 0.1
+	for i in $(seq 20); do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	# Reap the ones that were our children, then forget them.
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+		topo_forget_pid "$p"
+	done
+	return 0
 }
 
 topo_down() {

@@ -67,8 +67,9 @@ tsh() { tshark -n -r "$pcap" -d udp.port==4500,udpencap "$@" 2>/dev/null; }
 # tcpdump writes each packet as it comes (-U, immediate mode); give the last
 # reply a moment to reach the file before stopping it.
 wait_for 5 sh -c "[ \$(tshark -n -r $pcap -d udp.port==4500,udpencap -Y esp 2>/dev/null | wc -l) -ge 10 ]"
-kill -INT "$tcpdump_pid" 2>/dev/null
+kill "$tcpdump_pid" 2>/dev/null
 wait "$tcpdump_pid" 2>/dev/null
+topo_forget_pid "$tcpdump_pid"
 # ESP in UDP 4500, both directions, carrying exactly the SPIs charon reports.
 esp_12=$(tsh -Y "ip.src==$R1_WAN_IP && udp.srcport==4500 && udp.dstport==4500 && esp" -T fields -e esp.spi | sort -u)
 esp_21=$(tsh -Y "ip.src==$R2_WAN_IP && udp.srcport==4500 && udp.dstport==4500 && esp" -T fields -e esp.spi | sort -u)
