@@ -241,6 +241,7 @@ void ipsec_input(struct router *r, struct pkt *p)
 		pkt_pull(p, hl);
 		input_esp(st, p, src, dst, false, NULL);
 	} else {
+		st->g.not_ipsec++;
 		pkt_free(p);
 	}
 }

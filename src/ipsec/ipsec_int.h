@@ -69,6 +69,7 @@ struct ipsec_counters {
 struct ipsec_global_counters {
 	uint64_t inv_spi_esp, inv_spi_ah;
 	uint64_t malformed_esp, malformed_ah;
+	uint64_t not_ipsec;		/* handed to ipsec_input with another protocol */
 	uint64_t cleartext;
 	uint64_t no_route;
 	uint64_t install_failed;

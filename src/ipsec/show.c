@@ -161,7 +161,8 @@ void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter 
 			  U(g->malformed_esp), U(g->malformed_ah));
 		sb_printf(out, "    #pkts cleartext on crypto interface %llu, #pkts no route to peer %llu\n",
 			  U(g->cleartext), U(g->no_route));
-		sb_printf(out, "    #SA installs refused %llu\n", U(g->install_failed));
+		sb_printf(out, "    #pkts not ESP/AH %llu, #SA installs refused %llu\n", U(g->not_ipsec),
+			  U(g->install_failed));
 	}
 }
 
