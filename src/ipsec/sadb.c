@@ -230,7 +230,7 @@ void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes)
 	uint64_t hard = (uint64_t)b->life_kb * 1024;
 	/* Sequence numbers near the end need a rekey as much as bytes do. */
 	bool seq_low = !sa->inbound && sa->seq > UINT32_MAX - (1u << 20);
-	if (!b->soft_done && (sa->bytes >= hard / 100 * SOFT_PERCENT || seq_low)) {
+	if (!b->soft_done && (sa->bytes >= hard * SOFT_PERCENT / 100 || seq_low)) {
 		b->soft_done = true;
 		if (st->km && st->km->soft_expire)
 			st->km->soft_expire(st->r, b->id);

@@ -31,9 +31,10 @@ static void sa_block(struct router *r, struct strbuf *out, const struct ipsec_sa
 	sb_puts(out, "        crypto engine type: Software\n");
 	if (b->life_sec || b->life_kb) {
 		uint64_t now = ev_now(r->ev), hard = b->created_ms + (uint64_t)b->life_sec * 1000;
-		uint64_t kb = (uint64_t)b->life_kb, used = sa->bytes / 1024;
+		uint64_t life = (uint64_t)b->life_kb * 1024;
+		uint64_t left = life > sa->bytes ? (life - sa->bytes) / 1024 : 0;
 		sb_printf(out, "        sa timing: remaining key lifetime (k/sec): (%llu/%llu)\n",
-			  U(kb > used ? kb - used : 0), U(hard > now ? (hard - now) / 1000 : 0));
+			  U(left), U(hard > now ? (hard - now) / 1000 : 0));
 	} else {
 		sb_puts(out, "        no sa timing\n");
 	}
