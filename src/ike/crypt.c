@@ -41,26 +41,39 @@ static const char *cipher_name(enum cfg_ike_enc enc)
 	return NULL;
 }
 
-/* Single DES lives in OpenSSL 3's legacy provider. */
-static EVP_CIPHER *fetch_cipher(enum cfg_ike_enc enc)
+/*
+ * Single DES lives in OpenSSL 3's legacy provider.  Each router holds its
+ * own reference (providers are refcounted) and drops it in ike_free.  By
+ * the time DES is wanted the default provider is already active (the
+ * failed fetch activates it), so loading legacy does not displace it.
+ */
+static EVP_CIPHER *fetch_cipher(struct ike_state *ike, enum cfg_ike_enc enc)
 {
 	const char *name = cipher_name(enc);
 	if (!name)
 		return NULL;
 	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
-	if (!c && enc == IKE_ENC_DES) {
-		/* Loading one provider explicitly stops the default from auto-loading. */
-		OSSL_PROVIDER_load(NULL, "default");
-		OSSL_PROVIDER_load(NULL, "legacy");
+	if (!c && enc == IKE_ENC_DES && !ike->legacy) {
+		ike->legacy = OSSL_PROVIDER_load(NULL, "legacy");
+		if (ike->legacy)
+			log_msg(&ike->r->log, "CRYPTO", SEV_WARNING, "WEAK_CIPHER",
+				"ISAKMP policy uses single DES: it is broken, use aes");
 		c = EVP_CIPHER_fetch(NULL, name, NULL);
 	}
 	return c;
 }
 
-static int cbc(enum cfg_ike_enc enc, const uint8_t *key, const uint8_t *iv, const uint8_t *in,
+void ike_crypt_free(struct ike_state *ike)
+{
+	if (ike->legacy)
+		OSSL_PROVIDER_unload(ike->legacy);
+	ike->legacy = NULL;
+}
+
+static int cbc(struct ike_state *ike, enum cfg_ike_enc enc, const uint8_t *key, const uint8_t *iv, const uint8_t *in,
 	       size_t len, uint8_t *out, bool encrypt)
 {
-	EVP_CIPHER *c = fetch_cipher(enc);
+	EVP_CIPHER *c = fetch_cipher(ike, enc);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n1 = 0, n2 = 0, rc = -1;
 	if (c && ctx && EVP_CipherInit_ex2(ctx, c, key, iv, encrypt ? 1 : 0, NULL) &&
@@ -154,7 +167,7 @@ int ike_encrypt_msg(struct ike_sa *sa, uint8_t *iv, uint8_t *msg, size_t len, si
 	msg[19] |= ISAKMP_FLAG_ENC;
 	wbuf_st32(msg + 24, (uint32_t)len);
 	uint8_t *tmp = msg + ISAKMP_HDR_LEN;
-	if (cbc(sa->pol.enc, sa->enckey, iv, tmp, body, tmp, true) < 0)
+	if (cbc(sa->ike, sa->pol.enc, sa->enckey, iv, tmp, body, tmp, true) < 0)
 		return -1;
 	memcpy(iv, msg + len - bl, bl);
 	return (int)len;
@@ -182,7 +195,7 @@ int ike_decrypt_msg(struct ike_sa *sa, uint8_t *iv, const uint8_t *in, size_t le
 		return -1;
 	}
 	memcpy(out, in, ISAKMP_HDR_LEN);
-	if (cbc(sa->pol.enc, sa->enckey, iv, in + ISAKMP_HDR_LEN, body, out + ISAKMP_HDR_LEN, false) < 0) {
+	if (cbc(sa->ike, sa->pol.enc, sa->enckey, iv, in + ISAKMP_HDR_LEN, body, out + ISAKMP_HDR_LEN, false) < 0) {
 		ike_drop(ike, &ike->st.decrypt_fail, sa->peer, "decryption failed");
 		return -1;
 	}

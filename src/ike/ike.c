@@ -569,6 +569,8 @@ static const struct sadb_km_ops km_ops = {
 	.peer_up = km_peer_up,
 };
 
+const struct sadb_km_ops *ike_km_ops(void) { return &km_ops; }
+
 /* ---- datagram entry ---- */
 
 static struct ike_sa *find_by_cookies(struct ike_state *ike, const struct isakmp_hdr *h)
@@ -693,6 +695,7 @@ void ike_free(struct router *r)
 		ev_timer_cancel(r->ev, &w->t);
 		free(w);
 	}
+	ike_crypt_free(ike);
 	free(ike);
 	r->ike = NULL;
 }

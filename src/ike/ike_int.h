@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "core/evloop.h"
 #include "core/log.h"
+#include "core/strbuf.h"
 #include "crypto/dh.h"
 #include "crypto/prf.h"
 #include "ike/ike.h"
@@ -218,6 +219,8 @@ struct ike_state {
 	size_t nknown;
 	struct ike_waiter *waiters;
 
+	void *legacy;			/* OSSL_PROVIDER for single DES */
+
 	/* The last authenticated INVALID-SPI notify (for tests and show). */
 	uint32_t isn_peer;
 	uint8_t isn_proto;
@@ -266,6 +269,16 @@ int ike_hash_p2(struct ike_sa *sa, bool zero, uint32_t msgid, const uint8_t *a, 
 size_t ike_cipher_keylen(const struct cfg_isakmp_policy *pol);
 size_t ike_cipher_block(enum cfg_ike_enc enc);
 void ike_sa_wipe(struct ike_sa *sa);
+void ike_crypt_free(struct ike_state *ike);
+
+/* show.c */
+void ike_show_sa(struct router *r, struct strbuf *out, bool detail);
+void ike_show_policy(struct router *r, struct strbuf *out);
+void ike_show_session(struct router *r, struct strbuf *out, bool detail);
+void ike_show_stats(struct router *r, struct strbuf *out);
+int ike_clear(struct router *r, uint32_t conn_id);
+/* The key-manager hooks IKE registers with the SADB (tests call them directly). */
+const struct sadb_km_ops *ike_km_ops(void);
 
 /* mainmode.c */
 int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer);
