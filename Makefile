@@ -5,7 +5,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -DSPIGOT_VERSION=\"0.1\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+           -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CPPFLAGS = -Isrc
 LDLIBS   = -lcrypto
 
