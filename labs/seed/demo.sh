@@ -20,7 +20,8 @@ cleanup() { "$SPIGOT" lab down "$LAB" >/dev/null 2>&1; rm -rf "$LAB"; }
 trap cleanup EXIT
 
 declare -A HOST=([A]=ipseca-71a [B]=ipseca-72a)
-bold=$(tput bold 2>/dev/null || true); norm=$(tput sgr0 2>/dev/null || true)
+bold= norm=
+if [ -t 1 ]; then bold=$(tput bold 2>/dev/null || true); norm=$(tput sgr0 2>/dev/null || true); fi
 
 say() { printf '\n%s=== %s ===%s\n' "$bold" "$*" "$norm"; }
 # run ROUTER COMMAND...: prints "hostname# command" and the output, as a console would.
@@ -81,13 +82,15 @@ scenario() {
 	run B show crypto ipsec sa interface Ethernet1/0
 	say "Step 4 ($label): check for an invalid SPI message on Router B"
 	run B show logging "|" include RECVD_PKT_INV_SPI
+	# The black hole closes when A deletes the dead SA (B's notify acted on);
+	# the next echo then brings up new SAs.
 	local tbad tgood
 	tbad=$(first_log_ms B 'RECVD_PKT_INV_SPI' "$t0")
-	tgood=$(first_log_ms B 'IPSEC\(create_sa\)' "${tbad:-$t0}")
+	tgood=$(first_log_ms A 'ISR_SA_DELETED' "${tbad:-$t0}")
 	if [ -n "$tbad" ] && [ -n "$tgood" ]; then
-		RESULT+=("$(printf '%-42s replies %-9s recovered %d ms after the first invalid SPI' "$label:" "$rate" $((tgood - tbad)))")
+		RESULT+=("$(printf '%-44s replies %-8s black hole closed %d ms after the first invalid SPI' "$label:" "$rate" $((tgood - tbad)))")
 	else
-		RESULT+=("$(printf '%-42s replies %-9s never recovered (black hole)' "$label:" "$rate")")
+		RESULT+=("$(printf '%-44s replies %-8s never recovered: the black hole stays until the SA lifetime ends' "$label:" "$rate")")
 	fi
 }
 
