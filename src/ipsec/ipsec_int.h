@@ -92,6 +92,8 @@ struct ipsec_sa {
 	struct crypto_integ integ;
 	bool has_integ;
 	uint8_t salt[4];		/* GCM (RFC 4106) */
+	uint8_t ivpool[256];		/* CBC IVs drawn from the DRBG in bulk */
+	size_t ivpool_off;
 	uint64_t seq;			/* outbound: last sequence number sent */
 	struct replay_window rw;	/* inbound */
 	bool no_replay;			/* manual keys: IOS turns replay detection off */
