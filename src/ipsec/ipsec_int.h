@@ -162,7 +162,7 @@ struct ipsec_state {
 	bool des_warned;
 	struct ipsec_global_counters g;
 	struct inv_spi_rl inv_rl[INV_SPI_RL_SLOTS];
-	struct log_rl rl_drop, rl_clear, rl_install, rl_noacl, rl_policy;
+	struct log_rl rl_drop, rl_clear, rl_install, rl_policy;
 	ipsec_output_fn output;
 	ipsec_deliver_fn deliver;
 	struct ipsec_bundle *pending_free;	/* deleted while a packet was in flight */

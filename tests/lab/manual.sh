@@ -8,7 +8,7 @@ for s in src/net/net_stub.c src/config/config_stub.c src/cli/ctl_stub.c; do
 	[ -e "$TOP/$s" ] && skip "$s is still a stub (needs the net, config and CLI work merged)"
 done
 
-pa=$(free_port) pb=$(free_port)
+pa=$(free_port) pb=$(free_port) sa=$(free_port) sb=$(free_port)
 AH_AB=$(printf 'ab%.0s' $(seq 20)) AH_BA=$(printf 'ba%.0s' $(seq 20))
 DES_AB=0102030405060708 DES_BA=1112131415161718
 SHA_AB=$(printf 'a1%.0s' $(seq 20)) SHA_BA=$(printf 'b1%.0s' $(seq 20))
@@ -49,10 +49,14 @@ mkcfg ipseca-72a Ethernet1/0 10.2.2.2 Ethernet1/1 10.0.2.2 10.1.1.1 \
 	"permit ip host 10.0.2.2 host 10.0.0.1" \
 	301 "$AH_AB" 300 "$AH_BA" 303 "$DES_AB" "$SHA_AB" 302 "$DES_BA" "$SHA_BA" >"$T/b.cfg"
 
-router_start A "$T/a.cfg" --port "FastEthernet0/0=udp:$pa:127.0.0.1:$pb"
-router_start B "$T/b.cfg" --port "Ethernet1/0=udp:$pb:127.0.0.1:$pa"
+# The inside LANs are stubs (a port whose far end nobody listens on), so the
+# routers' inside addresses are up and can source the pings.
+router_start A "$T/a.cfg" --port "FastEthernet0/0=udp:$pa:127.0.0.1:$pb" \
+	--port "FastEthernet0/1=udp:$sa:127.0.0.1:$(free_port)"
+router_start B "$T/b.cfg" --port "Ethernet1/0=udp:$pb:127.0.0.1:$pa" \
+	--port "Ethernet1/1=udp:$sb:127.0.0.1:$(free_port)"
 
-out=$(timeout 60 "$SPIGOT" --control "$T/A.sock" "ping 10.0.2.2 repeat 30 source 10.0.0.1")
+out=$(timeout 60 "$SPIGOT" --control "$T/A.sock" "ping 10.0.2.2 source 10.0.0.1 repeat 30")
 expect_in "$out" "Success rate is 100 percent \(30/30\)" "30 echoes through the tunnel, 30 replies"
 
 for r in A B; do
