@@ -2,15 +2,17 @@
  * ESP (RFC 4303) in tunnel mode, in place in the packet buffer: the header
  * and IV go into the headroom, padding, trailer and ICV into the tailroom.
  *
- * CBC IVs come from RAND_bytes: RFC 3602 needs them unpredictable, and
- * OpenSSL's per-thread DRBG makes that cheap; an encrypted counter would
- * need a second keyed context per SA for a saving too small to matter next
- * to the CBC pass itself.  GCM's explicit IV is the sequence number
+ * CBC IVs come from RAND_bytes: RFC 3602 needs them unpredictable, which
+ * the DRBG's output is by construction; an encrypted counter would be too,
+ * but needs a second keyed context per SA and an argument that counter and
+ * data never collide under one key.  The DRBG's per-call cost dominated
+ * small packets, so each SA draws 256 bytes at a time and hands them out.  GCM's explicit IV is the sequence number
  * (RFC 4106 §3.1), so it cannot repeat under one key: the SA refuses to send
  * rather than wrap (ipsec_drop DROP_ROLLOVER) and IKE rekeys well before.
  */
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "core/wbuf.h"
@@ -69,8 +71,15 @@ enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
 			return DROP_INTERNAL;
 	} else {
 		if (sa->has_cipher) {
-			if (RAND_bytes(iv, (int)ivl) != 1)
-				return DROP_INTERNAL;
+			if (sa->ivpool_off + ivl > sizeof(sa->ivpool) || sa->ivpool_off == 0) {
+				if (RAND_bytes(sa->ivpool, sizeof(sa->ivpool)) != 1)
+					return DROP_INTERNAL;
+				sa->ivpool_off = 0;
+			}
+			memcpy(iv, sa->ivpool + sa->ivpool_off, ivl);
+			/* Never hand out the same bytes twice. */
+			OPENSSL_cleanse(sa->ivpool + sa->ivpool_off, ivl);
+			sa->ivpool_off += ivl;
 			if (crypto_cbc(&sa->cipher, iv, pt, pt, ptlen) < 0)
 				return DROP_INTERNAL;
 		}

@@ -92,6 +92,8 @@ struct ipsec_sa {
 	struct crypto_integ integ;
 	bool has_integ;
 	uint8_t salt[4];		/* GCM (RFC 4106) */
+	uint8_t ivpool[256];		/* CBC IVs drawn from the DRBG in bulk */
+	size_t ivpool_off;
 	uint64_t seq;			/* outbound: last sequence number sent */
 	struct replay_window rw;	/* inbound */
 	bool no_replay;			/* manual keys: IOS turns replay detection off */
@@ -160,7 +162,7 @@ struct ipsec_state {
 	bool des_warned;
 	struct ipsec_global_counters g;
 	struct inv_spi_rl inv_rl[INV_SPI_RL_SLOTS];
-	struct log_rl rl_drop, rl_clear, rl_install, rl_noacl, rl_policy;
+	struct log_rl rl_drop, rl_clear, rl_install, rl_policy;
 	ipsec_output_fn output;
 	ipsec_deliver_fn deliver;
 	struct ipsec_bundle *pending_free;	/* deleted while a packet was in flight */

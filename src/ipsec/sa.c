@@ -78,6 +78,7 @@ void ipsec_sa_clear(struct ipsec_sa *sa)
 	if (sa->has_integ)
 		crypto_integ_free(&sa->integ);
 	OPENSSL_cleanse(sa->salt, sizeof(sa->salt));
+	OPENSSL_cleanse(sa->ivpool, sizeof(sa->ivpool));
 	memset(sa, 0, sizeof(*sa));
 }
 

@@ -16,23 +16,7 @@
 #include "net/net.h"
 #include "router.h"
 
-/*
- * acl_eval lives in src/net; until that lands in main the build must link
- * without it, so the reference is weak and a missing engine matches nothing.
- */
-#pragma weak acl_eval
-#pragma weak acl_key_from_ip
-
 #define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
-
-static bool acl_engine(struct ipsec_state *st)
-{
-	if (acl_eval && acl_key_from_ip)
-		return true;
-	log_msg_rl(&st->r->log, &st->rl_noacl, ev_now(st->r->ev), 60000, "CRYPTO", SEV_ERR,
-		   "NO_ACL", "no ACL engine linked: crypto maps match nothing");
-	return false;
-}
 
 void ipsec_count_drop(struct ipsec_counters *c, enum ipsec_drop d, bool inbound)
 {
@@ -323,8 +307,6 @@ enum ipsec_verdict ipsec_egress(struct router *r, struct iface *out_if, struct p
 	(void)nexthop;
 	if (!out_if || !out_if->crypto_map[0] || p->len < IP_HDR_LEN)
 		return IPSEC_PASS;
-	if (!acl_engine(st))
-		return IPSEC_PASS;
 	struct acl_key k;
 	acl_key_from_ip(&k, p->data, p->len);
 	const struct config *cfg = r->cfg;
@@ -376,8 +358,6 @@ bool ipsec_ingress_check(struct router *r, struct iface *in_if, struct pkt *p)
 		if (sp == 500 || dp == 500 || sp == 4500 || dp == 4500)
 			return true;
 	}
-	if (!acl_engine(st))
-		return true;
 	struct acl_key k;
 	acl_key_from_ip(&k, p->data, p->len);
 	/* The peer's outbound traffic is our ACL mirrored. */
