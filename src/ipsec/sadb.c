@@ -95,6 +95,7 @@ const char *sadb_reason_text(enum sadb_del_reason why)
 	case SADB_DEL_CONFIG: return "crypto map changed";
 	case SADB_DEL_DPD: return "peer dead";
 	case SADB_DEL_INITIAL_CONTACT: return "initial contact";
+	case SADB_DEL_LOST: return "lost (test)";
 	}
 	return "unknown";
 }
@@ -190,7 +191,7 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 		log_debug(&r->log, "IPSEC(delete_sa): deleting SA bundle %d, (sa) sa_dest= %u.%u.%u.%u, "
 			  "reason: %s", b->id, b->spec.peer_addr >> 24, b->spec.peer_addr >> 16 & 255,
 			  b->spec.peer_addr >> 8 & 255, b->spec.peer_addr & 255, sadb_reason_text(why));
-	if (!b->spec.manual && st->km && st->km->deleted)
+	if (!b->spec.manual && why != SADB_DEL_LOST && st->km && st->km->deleted)
 		st->km->deleted(r, b->spec.local_addr, b->spec.peer_addr, b->spec.peer_port,
 				b->spec.has_ah, b->ah_in.spi, b->spec.has_esp, b->esp_in.spi, why);
 	bundle_free(b);

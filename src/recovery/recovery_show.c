@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/cmdtree.h"
+#include "ipsec/sadb.h"
 #include "recovery/recovery_state.h"
 #include "router.h"
 
@@ -78,7 +79,31 @@ static int clear_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/*
+ * A spigot test aid: the router forgets its IPsec SAs without telling the
+ * peer, as if it had rebooted but kept its IKE SA.  That is the one case the
+ * IOS commands cannot reproduce (`clear crypto sa` sends Deletes), and the
+ * one where IOS sends INVALID-SPI even without invalid-spi-recovery.
+ */
+static int test_lose_sas(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	uint32_t peer;
+	int n;
+	if (cmd_after_ip(a, "peer", &peer))
+		n = sadb_delete_peer(ctx->r, peer, SADB_DEL_LOST);
+	else
+		n = sadb_delete_all(ctx->r, SADB_DEL_LOST);
+	sb_printf(ctx->out, "%d IPsec SA bundle%s forgotten; the peer was not told.\n", n,
+		  n == 1 ? "" : "s");
+	log_msg(&ctx->r->log, "CRYPTO", SEV_WARNING, "TEST_SA_LOST",
+		"test: %d IPsec SA bundle%s forgotten without notifying the peer", n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static const struct cmd_def isr_cmds[] = {
+	{ MODE_EXEC, "test crypto ipsec lose-sas [ peer A.B.C.D ]",
+	  "test:Test aids (spigot);lose-sas:Forget IPsec SAs without telling the peer (simulates a lost SA)",
+	  test_lose_sas, NULL },
 	{ MODE_EXEC, "show crypto isakmp invalid-spi-recovery",
 	  "invalid-spi-recovery:Invalid SPI recovery counters and limits", show_isr, NULL },
 	{ MODE_EXEC, "clear crypto isakmp invalid-spi-recovery",
