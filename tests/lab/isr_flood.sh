@@ -78,6 +78,36 @@ note "B's RSS: $rss0 kB -> $rss1 kB"
 
 out=$(x A ping 10.0.2.2 source 10.0.0.1 repeat 10)
 [ "$(ping_ok "$out")" -ge 9 ] || { printf '%s\n' "$out" >&2; fail "the tunnel does not work after the flood"; }
+
+# Phase 2: the static peer is down (A stopped) and B has no IKE SA, so every
+# forged packet from 10.1.1.1 asks for a recovery IKE SA that never comes up.
+# Main Mode toward A starts once; the rest join it or meet the hold-down.
+timeout -k 5 30 "$SPIGOT" lab stop "$LAB" A >/dev/null || fail "lab stop A"
+x B clear crypto isakmp >/dev/null
+cb1=$(isr B)
+ikemsgs() { num "$(x B show crypto isakmp stats)" 'Messages: [0-9]+ received, ([0-9]+) sent'; }
+tx1=$(ikemsgs)
+$PY "$INJECT" flood --far "$B_FAR" --port "$B_IN" --dst 10.2.2.2 --src 10.1.1.1 \
+	--count $((COUNT / 2)) --seconds "$SECS" --proto esp --linger 0.5 >"$T/flood2.json" || fail "injector failed"
+read -r sent2 dur2 < <($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["sent"], d["seconds"])' "$T/flood2.json")
+secs2=$($PY -c "import math; print(math.ceil($dur2))")
+cb2=$(isr B)
+init2=$(( $(ctr "$cb2" init) - $(ctr "$cb1" init) ))
+inv2=$(( $(ctr "$cb2" esp) - $(ctr "$cb1" esp) ))
+tx2=$(( $(ikemsgs) - tx1 ))
+max_init2=$(( (secs2 + holddown - 1) / holddown + 1 ))
+note "peer down: $sent2 packets in $dur2 s; B: $inv2 invalid SPIs, $init2 recovery IKE SAs (max $max_init2), $tx2 IKE messages sent; joined $(( $(ctr "$cb2" joined) - $(ctr "$cb1" joined) )), hold-down $(( $(ctr "$cb2" holddown) - $(ctr "$cb1" holddown) ))"
+[ "$inv2" -ge $((sent2 / 2)) ] || fail "peer down: B counted only $inv2 of $sent2"
+[ "$init2" -ge 1 ] && [ "$init2" -le "$max_init2" ] || { printf '%s\n' "$cb2" >&2; fail "peer down: $init2 recovery IKE SAs in ${dur2}s (allowed 1..$max_init2)"; }
+[ "$(ctr "$cb2" sent)" = "$(ctr "$cb1" sent)" ] || fail "peer down: B sent notifies without an IKE SA"
+[ "$tx2" -le 12 ] || fail "peer down: B sent $tx2 IKE messages for one Main Mode and its retransmissions"
+out=$(x B show crypto isakmp sa)
+[ "$(printf '%s\n' "$out" | grep -E '^/ ' | grep -vc '(deleted)')" -le "$max_init2" ] ||
+	{ printf '%s\n' "$out" >&2; fail "peer down: B holds more IKE SAs under way than initiations allowed"; }
+rss2=$(rss)
+note "B's RSS after phase 2: $rss2 kB"
+[ $((rss2 - rss0)) -lt 20480 ] || fail "B's RSS grew by $(( (rss2 - rss0) / 1024 )) MB"
+
 isr_finish
 
 # The log stays rate-limited: at most one line per second for each of the
