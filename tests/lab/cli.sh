@@ -91,6 +91,16 @@ out=$(cli a undebug all)
 [ "$out" = "All possible debugging has been turned off" ] || fail "undebug all: $out"
 [ -z "$(cli a show debugging)" ] || fail "debugging still on after undebug all"
 
+# the log buffer, the clock, terminal settings
+out=$(cli a show logging)
+expect_in "$out" '%SYS-5-RESTART: System restarted' "show logging lacks the restart message"
+cli a clear logging >/dev/null || fail "clear logging failed"
+expect_not_in "$(cli a show logging)" 'RESTART' "clear logging left the buffer"
+expect_in "$(cli a show clock)" '^\*[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} [A-Z]+ [A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9]{4}$' "show clock"
+cli a terminal length 0 >/dev/null || fail "terminal length 0"
+out=$(printf '%s\n' 'show clock' 'show history' | "$SPIGOT" --control "$T/a.sock")
+expect_in "$out" '^  show clock$' "show history"
+
 # write memory writes the file; the router reloads it identically.
 run=$(cli a show running-config)
 out=$(cli a write memory) || fail "write memory failed"
