@@ -1,4 +1,4 @@
-/* The lab runner, reached as `spigot lab ...`. */
+/* `spigot lab ...`: runs a lab of spigotd routers on loopback. */
 #ifndef SPIGOT_LAB_H
 #define SPIGOT_LAB_H
 

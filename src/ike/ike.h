@@ -3,6 +3,7 @@
 #define SPIGOT_IKE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct router;
@@ -26,5 +27,20 @@ bool ike_sa_up(struct router *r, uint32_t peer);
  */
 typedef void (*ike_ready_fn)(struct router *r, uint32_t peer, bool ok, void *arg);
 int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *arg);
+
+
+/*
+ * Additions for tests and the UDP glue.  IKE datagrams arrive through
+ * ike_input_datagram (udp_bind's handler calls it) and leave through the
+ * xmit hook, udp_send unless a test replaces it to carry datagrams between
+ * two routers in one process.
+ */
+void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
+			uint16_t dport, const uint8_t *data, size_t len);
+void ike_set_xmit(struct router *r,
+		  int (*xmit)(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
+			      uint16_t dport, const uint8_t *data, size_t len));
+/* Retransmit base and tries (IOS: about 2 s, 5 tries). */
+void ike_set_retransmit(struct router *r, uint32_t base_ms, int tries);
 
 #endif

@@ -1,0 +1,816 @@
+/*
+ * The IKE SA table, the one state-change function, retransmission, the
+ * datagram entry point, lifetimes, and the key-manager hooks the data plane
+ * calls (acquire / soft expiry / deleted).
+ */
+#include "ike/ike_int.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "net/net.h"
+#include "recovery/recovery.h"
+#include "router.h"
+
+const char *ike_state_name(enum ike_sa_state s)
+{
+	switch (s) {
+	case MM_NO_STATE: return "MM_NO_STATE";
+	case MM_SA_SETUP: return "MM_SA_SETUP";
+	case MM_KEY_EXCH: return "MM_KEY_EXCH";
+	case MM_KEY_AUTH: return "MM_KEY_AUTH";
+	case QM_IDLE: return "QM_IDLE";
+	}
+	return "?";
+}
+
+void ike_ipstr(uint32_t a, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+bool ike_dbg(const struct ike_state *ike) { return ike->r->debug & DBG_ISAKMP; }
+bool ike_dbg_ipsec(const struct ike_state *ike) { return ike->r->debug & DBG_IPSEC; }
+
+void ike_random(void *p, size_t n)
+{
+	if (RAND_bytes(p, (int)n) != 1)
+		abort();	/* no randomness: nothing safe to do */
+}
+
+/* The only place an IKE SA changes state; it logs the change. */
+void ike_set_state(struct ike_sa *sa, enum ike_sa_state s)
+{
+	if (sa->state == s)
+		return;
+	if (ike_dbg(sa->ike))
+		log_debug(&sa->ike->r->log, "ISAKMP:(%u):Old State = %s  New State = %s", sa->conn_id,
+			  ike_state_name(sa->state), ike_state_name(s));
+	sa->state = s;
+}
+
+void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why)
+{
+	char ps[16];
+	(*counter)++;
+	ike_ipstr(peer, ps);
+	log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
+		   "IKMP_BAD_MESSAGE", "IKE message from %s dropped: %s", ps, why);
+}
+
+void ike_msgbuf_set(struct ike_msgbuf *b, const uint8_t *p, size_t len)
+{
+	uint8_t *n = malloc(len ? len : 1);
+	if (!n)
+		return;
+	memcpy(n, p, len);
+	free(b->p);
+	b->p = n;
+	b->len = len;
+}
+
+void ike_msgbuf_free(struct ike_msgbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+}
+
+bool ike_msgbuf_eq(const struct ike_msgbuf *b, const uint8_t *p, size_t len)
+{
+	return b->p && b->len == len && memcmp(b->p, p, len) == 0;
+}
+
+static int default_xmit(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
+			uint16_t dport, const uint8_t *data, size_t len)
+{
+	return udp_send(r, src, sport, dst, dport, data, len);
+}
+
+int ike_send(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	struct ike_state *ike = sa->ike;
+	ike->st.tx++;
+	if (ike->xmit(ike->r, sa->local, 500, sa->peer, sa->peer_port, msg, len) < 0) {
+		ike->st.send_fail++;
+		return -1;
+	}
+	return 0;
+}
+
+static void sa_rtx_timer(void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct ike_state *ike = sa->ike;
+	if (sa->deleted || !sa->last_sent.p)
+		return;
+	if (sa->tries >= ike->rtx_tries) {
+		ike->st.rtx_exhausted++;
+		if (ike_dbg(ike))
+			log_debug(&ike->r->log, "ISAKMP:(%u):retransmission count exceeded, "
+				  "deleting SA reason \"Death by retransmission P1\" state (%s) %s",
+				  sa->conn_id, sa->initiator ? "I" : "R", ike_state_name(sa->state));
+		ike_p1_failed(sa, "retransmissions exhausted");
+		return;
+	}
+	sa->tries++;
+	ike->st.retransmits++;
+	if (ike_dbg(ike))
+		log_debug(&ike->r->log, "ISAKMP:(%u): retransmitting phase 1 %s...",
+			  sa->conn_id, ike_state_name(sa->state));
+	ike_send(sa, sa->last_sent.p, sa->last_sent.len);
+	sa->rtx_ms *= 2;
+	ev_timer_arm(ike->r->ev, &sa->rtx, sa->rtx_ms);
+}
+
+void ike_sa_send_rtx(struct ike_sa *sa, const uint8_t *msg, size_t len, bool retransmit)
+{
+	ike_msgbuf_set(&sa->last_sent, msg, len);
+	ike_send(sa, msg, len);
+	ev_timer_cancel(sa->ike->r->ev, &sa->rtx);
+	if (retransmit) {
+		sa->tries = 0;
+		sa->rtx_ms = sa->ike->rtx_base_ms;
+		ev_timer_arm(sa->ike->r->ev, &sa->rtx, sa->rtx_ms);
+	}
+}
+
+void ike_sa_stop_rtx(struct ike_sa *sa)
+{
+	ev_timer_cancel(sa->ike->r->ev, &sa->rtx);
+}
+
+static void sa_free(struct ike_sa *sa)
+{
+	struct evloop *ev = sa->ike->r->ev;
+	while (sa->qms) {
+		struct ike_qm *q = sa->qms;
+		sa->qms = q->next;
+		qm_free(q);
+	}
+	ev_timer_cancel(ev, &sa->rtx);
+	ev_timer_cancel(ev, &sa->life);
+	ev_timer_cancel(ev, &sa->soft);
+	ev_timer_cancel(ev, &sa->reap);
+	ev_timer_cancel(ev, &sa->dpd);
+	ike_msgbuf_free(&sa->last_sent);
+	ike_msgbuf_free(&sa->last_rcvd);
+	ike_sa_wipe(sa);
+	free(sa->sai_b);
+	dh_free(sa->dh);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+static void sa_reap_timer(void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct ike_state *ike = sa->ike;
+	for (struct ike_sa **pp = &ike->sas; *pp; pp = &(*pp)->next) {
+		if (*pp == sa) {
+			*pp = sa->next;
+			sa_free(sa);
+			return;
+		}
+	}
+}
+
+static void notify_waiters(struct ike_state *ike, uint32_t peer, bool ok);
+
+void ike_sa_delete(struct ike_sa *sa, const char *reason)
+{
+	struct ike_state *ike = sa->ike;
+	if (sa->deleted)
+		return;
+	if (ike_dbg(ike))
+		log_debug(&ike->r->log, "ISAKMP:(%u):deleting SA reason \"%s\" state (%s) %s (peer %u.%u.%u.%u)",
+			  sa->conn_id, reason, sa->initiator ? "I" : "R", ike_state_name(sa->state),
+			  sa->peer >> 24, (sa->peer >> 16) & 255, (sa->peer >> 8) & 255, sa->peer & 255);
+	bool was_negotiating = !sa->established;
+	ike_set_state(sa, MM_NO_STATE);
+	sa->deleted = true;
+	sa->del_reason = reason;
+	ike_sa_stop_rtx(sa);
+	ev_timer_cancel(ike->r->ev, &sa->life);
+	ev_timer_cancel(ike->r->ev, &sa->soft);
+	ev_timer_cancel(ike->r->ev, &sa->dpd);
+	for (struct ike_qm *q = sa->qms; q; q = q->next)
+		ev_timer_cancel(ike->r->ev, &q->rtx);
+	/* Keys are of no further use; the row stays for `show` a little while. */
+	ike_sa_wipe(sa);
+	ev_timer_arm(ike->r->ev, &sa->reap, ike->deleted_keep_ms);
+	if (was_negotiating && sa->initiator)
+		notify_waiters(ike, sa->peer, false);
+}
+
+static void sa_life_timer(void *arg)
+{
+	struct ike_sa *sa = arg;
+	if (!sa->established) {
+		ike_p1_failed(sa, "negotiation timed out");
+		return;
+	}
+	/* Lifetime over: tell the peer and go; IPsec SAs it made live on. */
+	info_send_isakmp_delete(sa);
+	ike_sa_delete(sa, "IKE SA lifetime expired");
+}
+
+/* Does any bundle with peer still need an IKE SA? */
+bool ike_peer_in_use(struct ike_state *ike, uint32_t peer)
+{
+	for (int i = 0; i < IKE_MAX_RECORDS; i++)
+		if (ike->rec[i].used && ike->rec[i].peer == peer)
+			return true;
+	return false;
+}
+
+static void sa_soft_timer(void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct ike_state *ike = sa->ike;
+	if (sa->deleted || ike_sa_negotiating(ike, sa->peer))
+		return;
+	/*
+	 * Replace phase 1 before it ends when IPsec SAs with the peer are in
+	 * use, so a rekey or a notify never waits for a fresh Main Mode.
+	 */
+	if (ike_peer_in_use(ike, sa->peer) || ike->r->cfg->isakmp_keepalive) {
+		if (ike_dbg(ike))
+			log_debug(&ike->r->log, "ISAKMP:(%u):IKE SA nearing expiry, re-negotiating phase 1",
+				  sa->conn_id);
+		mm_start(ike, sa->local, sa->peer);
+	}
+}
+
+struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local, uint32_t peer,
+			  uint16_t peer_port)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->ike = ike;
+	sa->initiator = initiator;
+	sa->local = local;
+	sa->peer = peer;
+	sa->peer_port = peer_port;
+	sa->state = MM_NO_STATE;
+	/* IOS numbers IKE SAs 1, 2, ... up to 32766 (`clear crypto isakmp <1-32766>`). */
+	sa->conn_id = ike->next_conn_id++;
+	if (ike->next_conn_id > 32766)
+		ike->next_conn_id = 1;
+	sa->created_ms = ev_now(ike->r->ev);
+	sa->last_rx_ms = sa->created_ms;
+	ev_timer_init(&sa->rtx, sa_rtx_timer, sa);
+	ev_timer_init(&sa->life, sa_life_timer, sa);
+	ev_timer_init(&sa->soft, sa_soft_timer, sa);
+	ev_timer_init(&sa->reap, sa_reap_timer, sa);
+	ev_timer_init(&sa->dpd, dpd_timer, sa);
+	/* A negotiation that stalls is abandoned after all retransmits could have run. */
+	uint64_t deadline = 0, step = ike->rtx_base_ms;
+	for (int i = 0; i <= ike->rtx_tries + 1; i++, step *= 2)
+		deadline += step;
+	ev_timer_arm(ike->r->ev, &sa->life, deadline);
+	sa->next = ike->sas;
+	ike->sas = sa;
+	return sa;
+}
+
+struct ike_sa *ike_sa_find_peer(struct ike_state *ike, uint32_t peer)
+{
+	struct ike_sa *best = NULL;
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
+		if (!sa->deleted && sa->state == QM_IDLE && sa->peer == peer &&
+		    (!best || sa->established_ms > best->established_ms ||
+		     (sa->established_ms == best->established_ms && sa->conn_id > best->conn_id)))
+			best = sa;
+	return best;
+}
+
+struct ike_sa *ike_sa_negotiating(struct ike_state *ike, uint32_t peer)
+{
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
+		if (!sa->deleted && !sa->established && sa->initiator && sa->peer == peer)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *ike_sa_by_conn(struct ike_state *ike, uint32_t conn_id)
+{
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
+		if (!sa->deleted && sa->conn_id == conn_id)
+			return sa;
+	return NULL;
+}
+
+bool ike_first_contact(struct ike_state *ike, uint32_t peer)
+{
+	for (size_t i = 0; i < ike->nknown; i++)
+		if (ike->known_peers[i] == peer)
+			return false;
+	return true;
+}
+
+void ike_mark_contact(struct ike_state *ike, uint32_t peer)
+{
+	if (!ike_first_contact(ike, peer))
+		return;
+	if (ike->nknown < IKE_MAX_KNOWN_PEERS)
+		ike->known_peers[ike->nknown++] = peer;
+}
+
+/* ---- phase-1 waiters (ike_initiate_phase1) ---- */
+
+static void waiter_timer(void *arg)
+{
+	struct ike_waiter *w = arg;
+	struct ike_state *ike = w->ike;
+	for (struct ike_waiter **pp = &ike->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	ike_ready_fn fn = w->fn;
+	void *a = w->arg;
+	uint32_t peer = w->peer;
+	bool ok = w->ok;
+	free(w);
+	fn(ike->r, peer, ok, a);
+}
+
+/* Callbacks run from a timer, never from inside the code that finished phase 1. */
+static void notify_waiters(struct ike_state *ike, uint32_t peer, bool ok)
+{
+	for (struct ike_waiter *w = ike->waiters; w; w = w->next) {
+		if (w->peer != peer || w->fire)
+			continue;
+		w->fire = true;
+		w->ok = ok;
+		ev_timer_arm(ike->r->ev, &w->t, 0);
+	}
+}
+
+/* ---- phase 1 done / failed ---- */
+
+void ike_established(struct ike_sa *sa)
+{
+	struct ike_state *ike = sa->ike;
+	char ps[16];
+	ike_ipstr(sa->peer, ps);
+	ike_sa_stop_rtx(sa);
+	sa->established = true;
+	sa->established_ms = ev_now(ike->r->ev);
+	ike_set_state(sa, QM_IDLE);
+	ike->st.p1_ok++;
+	ike_mark_contact(ike, sa->peer);
+	if (ike_dbg(ike))
+		log_debug(&ike->r->log, "ISAKMP:(%u):SA has been authenticated with %s", sa->conn_id, ps);
+	uint64_t life = (uint64_t)sa->pol.lifetime * 1000;
+	ev_timer_arm(ike->r->ev, &sa->life, life);
+	if (sa->initiator)
+		ev_timer_arm(ike->r->ev, &sa->soft, life * 9 / 10);
+	dpd_arm(sa);
+	notify_waiters(ike, sa->peer, true);
+	ike_start_pending(ike, sa);
+}
+
+static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer);
+
+void ike_p1_failed(struct ike_sa *sa, const char *why)
+{
+	struct ike_state *ike = sa->ike;
+	char ps[16];
+	ike_ipstr(sa->peer, ps);
+	if (sa->deleted)
+		return;
+	ike->st.p1_fail++;
+	log_msg(&ike->r->log, "CRYPTO", SEV_INFO, "IKMP_MODE_FAILURE",
+		"Processing of Main mode failed with peer at %s (%s)", ps, why);
+	uint32_t peer = sa->peer;
+	bool init = sa->initiator;
+	ike_sa_delete(sa, why);
+	if (init)
+		pending_next_peer(ike, peer);
+}
+
+/* ---- acquire: flows waiting for phase 1 ---- */
+
+const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq)
+{
+	for (size_t i = 0; i < cfg->ncmap; i++)
+		if (cfg->cmaps[i].seq == seq && strcmp(cfg->cmaps[i].name, name) == 0)
+			return &cfg->cmaps[i];
+	return NULL;
+}
+
+static bool flow_eq(const struct ipsec_flow *a, const struct ipsec_flow *b)
+{
+	return a->local == b->local && a->local_mask == b->local_mask && a->remote == b->remote &&
+	       a->remote_mask == b->remote_mask && a->proto == b->proto &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
+
+void ike_start_pending(struct ike_state *ike, struct ike_sa *sa)
+{
+	for (int i = 0; i < IKE_MAX_PENDING; i++) {
+		struct ike_pending *p = &ike->pending[i];
+		if (!p->used || p->peer != sa->peer)
+			continue;
+		p->used = false;
+		const struct cfg_cmap_entry *e = ike_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
+		if (e)
+			qm_start(sa, e, &p->flow, p->rekey_of);
+	}
+}
+
+static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer)
+{
+	for (int i = 0; i < IKE_MAX_PENDING; i++) {
+		struct ike_pending *p = &ike->pending[i];
+		if (!p->used || p->peer != failed_peer)
+			continue;
+		const struct cfg_cmap_entry *e = ike_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
+		/* IOS moves on to the entry's next `set peer` when one fails. */
+		if (!e || p->peer_idx + 1 >= e->npeers) {
+			p->used = false;
+			continue;
+		}
+		p->peer_idx++;
+		p->peer = e->peers[p->peer_idx];
+		if (ike_dbg(ike)) {
+			char ps[16];
+			ike_ipstr(p->peer, ps);
+			log_debug(&ike->r->log, "ISAKMP: trying next peer %s for map %s %d", ps,
+				  p->cmap_name, p->cmap_seq);
+		}
+		struct ike_sa *up = ike_sa_find_peer(ike, p->peer);
+		if (up) {
+			p->used = false;
+			qm_start(up, e, &p->flow, p->rekey_of);
+		} else if (!ike_sa_negotiating(ike, p->peer)) {
+			mm_start(ike, p->local, p->peer);
+		}
+	}
+}
+
+static bool pending_has(struct ike_state *ike, const struct ipsec_flow *flow)
+{
+	for (int i = 0; i < IKE_MAX_PENDING; i++)
+		if (ike->pending[i].used && flow_eq(&ike->pending[i].flow, flow))
+			return true;
+	return false;
+}
+
+static void acquire_flow(struct router *r, const struct cfg_cmap_entry *e,
+			 const struct ipsec_flow *flow, uint32_t local, uint32_t peer, int rekey_of)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike || e->manual || e->npeers == 0)
+		return;
+	if (pending_has(ike, flow) || qm_flow_busy(ike, 0, flow)) {
+		ike->st.acquire_dup++;
+		return;
+	}
+	size_t idx = 0;
+	for (size_t i = 0; i < e->npeers; i++)
+		if (e->peers[i] == peer)
+			idx = i;
+	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
+	if (sa) {
+		qm_start(sa, e, flow, rekey_of);
+		return;
+	}
+	struct ike_pending *p = NULL;
+	for (int i = 0; i < IKE_MAX_PENDING && !p; i++)
+		if (!ike->pending[i].used)
+			p = &ike->pending[i];
+	if (!p) {
+		ike->st.pending_full++;
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	snprintf(p->cmap_name, sizeof(p->cmap_name), "%s", e->name);
+	p->cmap_seq = e->seq;
+	p->flow = *flow;
+	p->local = local;
+	p->peer = peer;
+	p->peer_idx = idx;
+	p->rekey_of = rekey_of;
+	if (!ike_sa_negotiating(ike, peer) && mm_start(ike, local, peer) < 0)
+		p->used = false;
+}
+
+static void km_acquire(struct router *r, const struct cfg_cmap_entry *e,
+		       const struct ipsec_flow *flow, uint32_t local, uint32_t peer)
+{
+	acquire_flow(r, e, flow, local, peer, 0);
+}
+
+static void km_soft_expire(struct router *r, int bundle_id)
+{
+	struct ike_state *ike = r->ike;
+	struct ike_record *rec = ike_record_by_id(ike, bundle_id);
+	if (!rec || rec->rekeyed)
+		return;
+	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, rec->cmap_name, rec->cmap_seq);
+	if (!e)
+		return;
+	rec->rekeyed = true;
+	ike->st.rekeys++;
+	acquire_flow(r, e, &rec->flow, rec->local, rec->peer, bundle_id);
+}
+
+static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t peer_port,
+		       bool has_ah, uint32_t ah_spi_in, bool has_esp, uint32_t esp_spi_in,
+		       enum sadb_del_reason why)
+{
+	struct ike_state *ike = r->ike;
+	if (has_ah)
+		ike_record_del_spi(ike, peer, 51, ah_spi_in, true);
+	if (has_esp)
+		ike_record_del_spi(ike, peer, 50, esp_spi_in, true);
+	/* The peer already knows about these, or deleted them itself. */
+	if (why == SADB_DEL_PEER_DELETE || why == SADB_DEL_INVALID_SPI || why == SADB_DEL_DPD ||
+	    why == SADB_DEL_INITIAL_CONTACT)
+		return;
+	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
+	if (!sa)
+		return;
+	uint8_t ahs[4], esps[4];
+	struct isakmp_delete d[2];
+	size_t nd = 0;
+	wbuf_st32(ahs, ah_spi_in);
+	wbuf_st32(esps, esp_spi_in);
+	if (has_ah)
+		d[nd++] = (struct isakmp_delete){ ISAKMP_DOI_IPSEC, ISAKMP_PROTO_AH, 4, 1, ahs };
+	if (has_esp)
+		d[nd++] = (struct isakmp_delete){ ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ESP, 4, 1, esps };
+	if (nd)
+		info_send(sa, NULL, d, nd);
+	(void)local;
+	(void)peer_port;
+}
+
+static bool km_peer_up(struct router *r, uint32_t peer)
+{
+	return ike_sa_up(r, peer);
+}
+
+static const struct sadb_km_ops km_ops = {
+	.acquire = km_acquire,
+	.soft_expire = km_soft_expire,
+	.deleted = km_deleted,
+	.peer_up = km_peer_up,
+};
+
+const struct sadb_km_ops *ike_km_ops(void) { return &km_ops; }
+
+/* ---- datagram entry ---- */
+
+static struct ike_sa *find_by_cookies(struct ike_state *ike, const struct isakmp_hdr *h)
+{
+	static const uint8_t zero[8];
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
+		if (memcmp(sa->icookie, h->icookie, 8) != 0)
+			continue;
+		if (memcmp(sa->rcookie, h->rcookie, 8) == 0)
+			return sa;
+		/* Our MM1 went out with a zero responder cookie; MM2 brings it. */
+		if (sa->initiator && memcmp(sa->rcookie, zero, 8) == 0 && !sa->deleted)
+			return sa;
+	}
+	return NULL;
+}
+
+void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
+			uint16_t dport, const uint8_t *data, size_t len)
+{
+	struct ike_state *ike = r->ike;
+	struct isakmp_hdr h;
+	static const uint8_t zero[8];
+	if (!ike)
+		return;
+	ike->st.rx++;
+	enum isakmp_err e = isakmp_parse_hdr(data, len, &h);
+	if (e != ISAKMP_OK) {
+		ike_drop(ike, &ike->st.malformed, src, isakmp_strerror(e));
+		return;
+	}
+	(void)dport;
+	struct ike_sa *sa = find_by_cookies(ike, &h);
+	if (!sa) {
+		if (h.exch == ISAKMP_EXCH_IDPROT && memcmp(h.rcookie, zero, 8) == 0 &&
+		    !(h.flags & ISAKMP_FLAG_ENC)) {
+			mm_respond(ike, dst, src, sport, data, len, &h);
+			return;
+		}
+		if (h.exch == ISAKMP_EXCH_INFO && !(h.flags & ISAKMP_FLAG_ENC)) {
+			ike_drop(ike, &ike->st.unprotected_ignored, src,
+				 "unprotected Informational (no IKE SA) ignored");
+			return;
+		}
+		ike_drop(ike, &ike->st.unknown_cookies, src, "unknown cookies");
+		return;
+	}
+	if (sa->peer != src) {
+		ike_drop(ike, &ike->st.bad_peer, src, "cookies of another peer's SA");
+		return;
+	}
+	if (sa->deleted) {
+		ike_drop(ike, &ike->st.unknown_cookies, src, "SA deleted");
+		return;
+	}
+	switch (h.exch) {
+	case ISAKMP_EXCH_IDPROT:
+		mm_input(sa, data, len, &h);
+		break;
+	case ISAKMP_EXCH_QUICK:
+		qm_input(sa, data, len, &h);
+		break;
+	case ISAKMP_EXCH_INFO:
+		info_input(sa, data, len, &h);
+		break;
+	default:
+		ike_drop(ike, &ike->st.unsupported, src, "unsupported exchange type");
+	}
+}
+
+static void udp_rx(void *arg, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+		   const uint8_t *data, size_t len)
+{
+	struct router *r = arg;
+	/*
+	 * UDP 4500 (RFC 3947/3948): IKE follows a 4-byte zero non-ESP marker.
+	 * NAT traversal itself is a later issue; this is where it plugs in.
+	 */
+	if (dport == 4500) {
+		if (len < 4 || wbuf_be32(data) != 0)
+			return;
+		data += 4;
+		len -= 4;
+	}
+	ike_input_datagram(r, src, sport, dst, dport, data, len);
+}
+
+/* ---- public API ---- */
+
+int ike_init(struct router *r)
+{
+	struct ike_state *ike = calloc(1, sizeof(*ike));
+	if (!ike)
+		return -1;
+	ike->r = r;
+	ike->xmit = default_xmit;
+	ike->next_conn_id = 1;
+	ike->next_record_id = 1;
+	ike->rtx_base_ms = 2000;
+	ike->rtx_tries = 5;
+	ike->deleted_keep_ms = 60000;
+	ike->qm_keep_ms = 60000;
+	ike->dpd_max_tries = 5;
+	r->ike = ike;
+	sadb_set_km(r, &km_ops);
+	return 0;
+}
+
+void ike_free(struct router *r)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike)
+		return;
+	while (ike->sas) {
+		struct ike_sa *sa = ike->sas;
+		ike->sas = sa->next;
+		sa_free(sa);
+	}
+	while (ike->waiters) {
+		struct ike_waiter *w = ike->waiters;
+		ike->waiters = w->next;
+		ev_timer_cancel(r->ev, &w->t);
+		free(w);
+	}
+	ike_crypt_free(ike);
+	free(ike);
+	r->ike = NULL;
+}
+
+int ike_start(struct router *r)
+{
+	if (udp_bind(r, 500, udp_rx, r) < 0)
+		return -1;
+	if (udp_bind(r, 4500, udp_rx, r) < 0)
+		return -1;
+	return 0;
+}
+
+void ike_config_changed(struct router *r)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike)
+		return;
+	/* Keepalive settings may have changed: re-arm DPD on established SAs. */
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
+		if (!sa->deleted && sa->state == QM_IDLE)
+			dpd_arm(sa);
+}
+
+void ike_set_xmit(struct router *r,
+		  int (*xmit)(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
+			      uint16_t dport, const uint8_t *data, size_t len))
+{
+	r->ike->xmit = xmit ? xmit : default_xmit;
+}
+
+void ike_set_retransmit(struct router *r, uint32_t base_ms, int tries)
+{
+	r->ike->rtx_base_ms = base_ms;
+	r->ike->rtx_tries = tries;
+}
+
+bool ike_sa_up(struct router *r, uint32_t peer)
+{
+	return r->ike && ike_sa_find_peer(r->ike, peer) != NULL;
+}
+
+uint32_t ike_local_for_peer(struct router *r, uint32_t peer)
+{
+	/* The address of the interface whose crypto map names the peer, as IOS uses. */
+	const struct config *cfg = r->cfg;
+	for (size_t i = 0; i < cfg->niface; i++) {
+		const struct cfg_iface *ci = &cfg->ifaces[i];
+		if (!ci->has_addr || !ci->crypto_map[0])
+			continue;
+		for (size_t j = 0; j < cfg->ncmap; j++) {
+			const struct cfg_cmap_entry *e = &cfg->cmaps[j];
+			if (strcmp(e->name, ci->crypto_map) != 0)
+				continue;
+			for (size_t k = 0; k < e->npeers; k++)
+				if (e->peers[k] == peer)
+					return ci->addr;
+		}
+	}
+	uint32_t nh = 0;
+	struct iface *ifp = route_lookup(r, peer, &nh);
+	return ifp && ifp->has_addr ? ifp->addr : 0;
+}
+
+int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *arg)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike || !fn)
+		return -1;
+	struct ike_waiter *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -1;
+	w->ike = ike;
+	w->peer = peer;
+	w->fn = fn;
+	w->arg = arg;
+	ev_timer_init(&w->t, waiter_timer, w);
+	w->next = ike->waiters;
+	ike->waiters = w;
+	if (ike_sa_find_peer(ike, peer)) {
+		w->fire = true;
+		w->ok = true;
+		ev_timer_arm(r->ev, &w->t, 0);
+		return 0;
+	}
+	if (ike_sa_negotiating(ike, peer))
+		return 0;
+	if (mm_start(ike, ike_local_for_peer(r, peer), peer) < 0) {
+		w->fire = true;
+		w->ok = false;
+		ev_timer_arm(r->ev, &w->t, 0);
+		return -1;
+	}
+	return 0;
+}
+
+bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8_t ipproto,
+			  uint32_t spi)
+{
+	struct ike_state *ike = r->ike;
+	struct ike_sa *sa = ike ? ike_sa_find_peer(ike, peer) : NULL;
+	(void)local;
+	if (!sa || (ipproto != 50 && ipproto != 51))
+		return false;
+	uint8_t s[4];
+	wbuf_st32(s, spi);
+	struct isakmp_notify n = {
+		.doi = ISAKMP_DOI_IPSEC,
+		.proto = ipproto == 50 ? ISAKMP_PROTO_ESP : ISAKMP_PROTO_AH,
+		.spi_size = 4,
+		.type = ISAKMP_N_INVALID_SPI,
+		.spi = s,
+	};
+	if (info_send(sa, &n, NULL, 0) < 0)
+		return false;
+	ike->st.invalid_spi_tx++;
+	return true;
+}

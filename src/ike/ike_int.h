@@ -1,0 +1,316 @@
+/*
+ * IKEv1 internals shared by the files of src/ike (and the exchange tests).
+ * One struct ike_state per router; IKE SAs in a list; each Quick Mode or
+ * Informational exchange hangs off its IKE SA, keyed by message ID.
+ *
+ * Lifetime rule: nothing is freed while a message is being processed.  An
+ * SA or exchange that goes away is marked (deleted / done) and freed later
+ * by its reap timer, so a Delete that removes the IKE SA carrying it can
+ * not leave a dangling pointer (cf. Libreswan CVE-2023-38712).
+ */
+#ifndef SPIGOT_IKE_INT_H
+#define SPIGOT_IKE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/evloop.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "crypto/dh.h"
+#include "crypto/prf.h"
+#include "ike/ike.h"
+#include "ike/isakmp.h"
+#include "ipsec/sadb.h"
+
+struct router;
+
+/* IOS state names, as `show crypto isakmp sa` prints them. */
+enum ike_sa_state { MM_NO_STATE = 0, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE };
+const char *ike_state_name(enum ike_sa_state s);
+
+#define IKE_NONCE_LEN 20
+#define IKE_MAX_NONCE 256
+#define IKE_MAX_BLOCK 16
+#define IKE_MAX_KEY 32
+#define IKE_MAX_PENDING 64	/* flows waiting for phase 1 */
+#define IKE_MAX_HALF_OPEN 64	/* responder SAs still negotiating */
+#define IKE_MAX_KNOWN_PEERS 256
+#define IKE_MAX_RECORDS 256	/* bundles we installed */
+
+/* A datagram we may have to send again. */
+struct ike_msgbuf {
+	uint8_t *p;
+	size_t len;
+};
+
+enum qm_state { QM_I_WAIT2 = 1, QM_R_WAIT3, QM_DONE, QM_FAILED };
+
+/* One Quick Mode exchange. */
+struct ike_qm {
+	struct ike_qm *next;
+	struct ike_sa *sa;
+	uint32_t msgid;
+	bool initiator;
+	enum qm_state state;
+	uint8_t iv[IKE_MAX_BLOCK];
+	char cmap_name[CFG_NAME_MAX];
+	int cmap_seq;
+	struct ipsec_flow flow;
+	struct cfg_transform_set xf;	/* chosen */
+	struct cfg_transform_set offered[6];
+	size_t noffered;
+	bool has_ah, has_esp;
+	uint32_t ah_spi_in, esp_spi_in, ah_spi_out, esp_spi_out;
+	bool spis_owned;		/* inbound SPIs reserved, not yet installed */
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	size_t nilen, nrlen;
+	int pfs_group;
+	struct dh *dh;
+	uint8_t gxy[DH_MAX_PUB];
+	size_t gxylen;
+	uint32_t life_sec, life_kb;
+	bool had_ids;
+	int bundle_id;			/* installed bundle, 0 if none */
+	int rekey_of;			/* bundle being replaced, 0 if none */
+	struct ike_msgbuf last_sent, last_rcvd;
+	struct ev_timer rtx;
+	int tries;
+	uint32_t rtx_ms;
+	struct ev_timer reap;
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	struct ike_state *ike;
+	uint32_t conn_id;
+	bool initiator;
+	enum ike_sa_state state;
+	bool established;		/* reached QM_IDLE once */
+	bool deleted;
+	const char *del_reason;
+	uint32_t local, peer;
+	uint16_t peer_port;
+	uint8_t icookie[8], rcookie[8];
+	uint64_t created_ms, established_ms;
+
+	/* negotiated policy */
+	struct cfg_isakmp_policy pol;
+	size_t keylen, blocklen, hlen;
+
+	uint8_t psk[CFG_KEY_MAX];
+	size_t psklen;
+	struct dh *dh;
+	uint8_t gxi[DH_MAX_PUB], gxr[DH_MAX_PUB];
+	size_t gxlen;
+	uint8_t gxy[DH_MAX_PUB];
+	size_t gxylen;
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	size_t nilen, nrlen;
+	uint8_t *sai_b;			/* the initiator's SA body (HASH_I/R) */
+	size_t sai_len;
+	uint8_t skeyid[PRF_MAX_LEN], skeyid_d[PRF_MAX_LEN], skeyid_a[PRF_MAX_LEN],
+		skeyid_e[PRF_MAX_LEN];
+	uint8_t enckey[IKE_MAX_KEY];
+	uint8_t iv[IKE_MAX_BLOCK];	/* phase-1 CBC chain; after MM6 its last block */
+
+	struct ike_msgbuf last_sent, last_rcvd;
+	struct ev_timer rtx;
+	int tries;
+	uint32_t rtx_ms;
+	struct ev_timer life;		/* hard expiry, or the negotiation deadline */
+	struct ev_timer soft;		/* phase-1 replacement */
+	struct ev_timer reap;
+
+	bool peer_dpd, peer_natt;
+	bool ic_sent, ic_rcvd;
+	struct ev_timer dpd;
+	uint32_t dpd_seq;
+	bool dpd_waiting;
+	int dpd_tries;
+	uint64_t last_rx_ms;
+
+	struct ike_qm *qms;
+	uint32_t info_ids[16];		/* recent Informational M-IDs: replays are ignored */
+	unsigned info_idx;
+};
+
+/* A flow waiting for phase 1 with a peer. */
+struct ike_pending {
+	bool used;
+	char cmap_name[CFG_NAME_MAX];
+	int cmap_seq;
+	struct ipsec_flow flow;
+	uint32_t local, peer;
+	size_t peer_idx;
+	int rekey_of;
+};
+
+/* A bundle we installed (our own record; the SADB is the authority). */
+struct ike_record {
+	bool used;
+	int id;
+	char cmap_name[CFG_NAME_MAX];
+	int cmap_seq;
+	struct ipsec_flow flow;
+	uint32_t local, peer;
+	bool has_ah, has_esp;
+	uint32_t ah_spi_in, ah_spi_out, esp_spi_in, esp_spi_out;
+	struct cfg_transform_set xf;
+	uint32_t life_sec, life_kb;
+	uint32_t ike_conn_id;
+	bool initiator;
+	bool rekeyed;
+	uint64_t installed_ms;
+	/* Truncated SHA-1 of the keys (ah in, ah out, esp in, esp out), so tests
+	 * can check both ends derived the same KEYMAT without keeping keys. */
+	uint32_t key_fp[4];
+};
+
+/* Phase-1 waiters (ike_initiate_phase1). */
+struct ike_waiter {
+	struct ike_waiter *next;
+	struct ike_state *ike;
+	uint32_t peer;
+	ike_ready_fn fn;
+	void *arg;
+	bool fire, ok;
+	struct ev_timer t;
+};
+
+struct ike_stats {
+	uint64_t rx, tx;
+	uint64_t malformed, unknown_cookies, bad_hash, decrypt_fail, bad_peer;
+	uint64_t retransmits, rtx_exhausted, duplicates;
+	uint64_t no_proposal, no_psk, unprotected_ignored, unsupported;
+	uint64_t half_open_drop, acquire_dup, pending_full, send_fail;
+	uint64_t p1_ok, p1_fail, p2_ok, p2_fail;
+	uint64_t deletes_rx, deletes_tx, notifies_rx, notifies_tx;
+	uint64_t invalid_spi_rx, invalid_spi_tx, initial_contact_rx;
+	uint64_t dpd_tx, dpd_ack_rx, dpd_rx, dpd_dead;
+	uint64_t installs, install_fail, rekeys;
+};
+
+typedef int (*ike_xmit_fn)(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
+			   uint16_t dport, const uint8_t *data, size_t len);
+
+struct ike_state {
+	struct router *r;
+	ike_xmit_fn xmit;
+	struct ike_sa *sas;
+	uint32_t next_conn_id;
+	int next_record_id;
+
+	/* Tunables (tests shorten them). */
+	uint32_t rtx_base_ms;		/* first retransmit after this, doubling */
+	int rtx_tries;			/* IOS: 5 */
+	uint32_t deleted_keep_ms;	/* how long "(deleted)" rows stay */
+	uint32_t qm_keep_ms;		/* finished exchanges kept to answer duplicates */
+	uint32_t dpd_max_tries;
+
+	struct ike_stats st;
+	struct log_rl rl;
+
+	struct ike_pending pending[IKE_MAX_PENDING];
+	struct ike_record rec[IKE_MAX_RECORDS];
+	uint32_t known_peers[IKE_MAX_KNOWN_PEERS];
+	size_t nknown;
+	struct ike_waiter *waiters;
+
+	void *legacy;			/* OSSL_PROVIDER for single DES */
+
+	/* The last authenticated INVALID-SPI notify (for tests and show). */
+	uint32_t isn_peer;
+	uint8_t isn_proto;
+	uint32_t isn_spi;
+};
+
+/* ike.c */
+void ike_set_state(struct ike_sa *sa, enum ike_sa_state s);
+struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local, uint32_t peer,
+			  uint16_t peer_port);
+void ike_sa_delete(struct ike_sa *sa, const char *reason);
+struct ike_sa *ike_sa_find_peer(struct ike_state *ike, uint32_t peer);	/* newest QM_IDLE */
+struct ike_sa *ike_sa_negotiating(struct ike_state *ike, uint32_t peer);	/* initiator under way */
+struct ike_sa *ike_sa_by_conn(struct ike_state *ike, uint32_t conn_id);
+int ike_send(struct ike_sa *sa, const uint8_t *msg, size_t len);
+void ike_msgbuf_set(struct ike_msgbuf *b, const uint8_t *p, size_t len);
+void ike_msgbuf_free(struct ike_msgbuf *b);
+bool ike_msgbuf_eq(const struct ike_msgbuf *b, const uint8_t *p, size_t len);
+/* Stores msg as the SA's last message and (re)starts its retransmit timer. */
+void ike_sa_send_rtx(struct ike_sa *sa, const uint8_t *msg, size_t len, bool retransmit);
+void ike_sa_stop_rtx(struct ike_sa *sa);
+void ike_established(struct ike_sa *sa);
+void ike_p1_failed(struct ike_sa *sa, const char *why);
+bool ike_first_contact(struct ike_state *ike, uint32_t peer);
+void ike_mark_contact(struct ike_state *ike, uint32_t peer);
+void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why);
+bool ike_dbg(const struct ike_state *ike);
+bool ike_dbg_ipsec(const struct ike_state *ike);
+void ike_start_pending(struct ike_state *ike, struct ike_sa *sa);
+void ike_random(void *p, size_t n);
+uint32_t ike_local_for_peer(struct router *r, uint32_t peer);
+const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq);
+void ike_ipstr(uint32_t a, char *buf);	/* buf: 16 bytes */
+
+/* crypt.c: keys, IVs, encryption */
+int ike_derive_p1(struct ike_sa *sa);
+int ike_encrypt_msg(struct ike_sa *sa, uint8_t *iv, uint8_t *msg, size_t len, size_t cap);
+int ike_decrypt_msg(struct ike_sa *sa, uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out,
+		    struct isakmp_msg *m);
+void ike_p2_iv(struct ike_sa *sa, uint32_t msgid, uint8_t *iv);
+int ike_keymat(struct ike_sa *sa, const uint8_t *gxy, size_t gxylen, uint8_t proto,
+	       uint32_t spi, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+	       uint8_t *out, size_t outlen);
+int ike_hash_p2(struct ike_sa *sa, bool zero, uint32_t msgid, const uint8_t *a, size_t alen,
+		const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out);
+size_t ike_cipher_keylen(const struct cfg_isakmp_policy *pol);
+size_t ike_cipher_block(enum cfg_ike_enc enc);
+void ike_sa_wipe(struct ike_sa *sa);
+void ike_crypt_free(struct ike_state *ike);
+
+/* show.c */
+void ike_show_sa(struct router *r, struct strbuf *out, bool detail);
+void ike_show_policy(struct router *r, struct strbuf *out);
+void ike_show_session(struct router *r, struct strbuf *out, bool detail);
+void ike_show_stats(struct router *r, struct strbuf *out);
+int ike_clear(struct router *r, uint32_t conn_id);
+/* The key-manager hooks IKE registers with the SADB (tests call them directly). */
+const struct sadb_km_ops *ike_km_ops(void);
+
+/* mainmode.c */
+int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer);
+void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
+struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, uint16_t port,
+			  const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
+
+/* quickmode.c */
+int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
+	     int rekey_of);
+void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
+void qm_free(struct ike_qm *q);
+bool qm_flow_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow);
+int ike_record_add(struct ike_state *ike, const struct ike_record *rec);
+struct ike_record *ike_record_by_id(struct ike_state *ike, int id);
+void ike_record_del_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto, uint32_t spi,
+			bool inbound);
+const char *ike_xf_name(const struct cfg_transform_set *xf, bool ah, char *buf, size_t n);
+
+/* info.c */
+void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
+int info_send(struct ike_sa *sa, const struct isakmp_notify *n, const struct isakmp_delete *d,
+	      size_t nd);
+void info_send_isakmp_delete(struct ike_sa *sa);
+void info_send_unprotected_notify(struct ike_state *ike, uint32_t local, uint32_t peer,
+				  uint16_t port, const struct isakmp_hdr *h, uint16_t type);
+void dpd_arm(struct ike_sa *sa);
+void dpd_timer(void *arg);
+void ike_notify_received(struct ike_sa *sa, const struct isakmp_notify *n);
+void ike_initial_contact(struct ike_sa *sa);
+uint32_t new_msgid(struct ike_sa *sa);
+bool ike_peer_in_use(struct ike_state *ike, uint32_t peer);
+
+
+#endif

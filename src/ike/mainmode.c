@@ -1,0 +1,689 @@
+/*
+ * Main Mode with pre-shared keys (RFC 2409 §5.4), initiator and responder,
+ * with IOS policy matching: the initiator offers every `crypto isakmp
+ * policy` as a transform of one proposal, by priority; the responder walks
+ * its own policies by priority and takes the first that matches an offered
+ * transform (encryption, hash, authentication, group equal; the offered
+ * lifetime no longer than its own, and then the offer's is used).
+ *
+ *   MM1 I->R  SA, VID(DPD)              MM2 R->I  SA, VID(DPD)
+ *   MM3 I->R  KE, Ni                    MM4 R->I  KE, Nr
+ *   MM5 I->R  *ID, HASH_I [, N(IC)]     MM6 R->I  *ID, HASH_R [, N(IC)]
+ */
+#include "ike/ike_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "router.h"
+
+static void policy_attrs(const struct cfg_isakmp_policy *p, struct isakmp_transform *t)
+{
+	size_t n = 0;
+	int enc = p->enc == IKE_ENC_DES ? IKE_ENC_ID_DES : p->enc == IKE_ENC_3DES ? IKE_ENC_ID_3DES
+										    : IKE_ENC_ID_AES;
+	int hash = 0;
+	switch (p->hash) {
+	case IKE_HASH_MD5: hash = IKE_HASH_ID_MD5; break;
+	case IKE_HASH_SHA1: hash = IKE_HASH_ID_SHA; break;
+	case IKE_HASH_SHA256: hash = IKE_HASH_ID_SHA256; break;
+	case IKE_HASH_SHA384: hash = IKE_HASH_ID_SHA384; break;
+	case IKE_HASH_SHA512: hash = IKE_HASH_ID_SHA512; break;
+	}
+	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_ENC, .tv = true, .ival = (uint32_t)enc };
+	if (enc == IKE_ENC_ID_AES)
+		t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_KEY_LEN, .tv = true,
+						     .ival = (uint32_t)ike_cipher_keylen(p) * 8 };
+	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_HASH, .tv = true, .ival = (uint32_t)hash };
+	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_AUTH, .tv = true, .ival = IKE_AUTH_ID_PSK };
+	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_GROUP, .tv = true, .ival = (uint32_t)p->group };
+	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_LIFE_TYPE, .tv = true, .ival = IKE_LIFE_SECONDS };
+	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_LIFE_DUR, .tv = p->lifetime <= 0xffff,
+					     .ival = p->lifetime };
+	t->nattr = n;
+}
+
+/* An offered phase-1 transform as a policy; false when we can not use it. */
+static bool transform_policy(const struct isakmp_transform *t, struct cfg_isakmp_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->lifetime = 28800;	/* RFC 2407 §4.5 default when no lifetime is given */
+	if (t->id != ISAKMP_KEY_IKE)
+		return false;
+	uint32_t keylen = 0, life_type = 0;
+	for (size_t i = 0; i < t->nattr; i++) {
+		const struct isakmp_attr *a = &t->attr[i];
+		if (!a->has_ival)
+			return false;
+		switch (a->type) {
+		case IKE_ATTR_ENC:
+			p->enc = a->ival == IKE_ENC_ID_DES ? IKE_ENC_DES : a->ival == IKE_ENC_ID_3DES ? IKE_ENC_3DES
+			       : a->ival == IKE_ENC_ID_AES ? IKE_ENC_AES128 : 0;
+			break;
+		case IKE_ATTR_HASH:
+			switch (a->ival) {
+			case IKE_HASH_ID_MD5: p->hash = IKE_HASH_MD5; break;
+			case IKE_HASH_ID_SHA: p->hash = IKE_HASH_SHA1; break;
+			case IKE_HASH_ID_SHA256: p->hash = IKE_HASH_SHA256; break;
+			case IKE_HASH_ID_SHA384: p->hash = IKE_HASH_SHA384; break;
+			case IKE_HASH_ID_SHA512: p->hash = IKE_HASH_SHA512; break;
+			default: return false;
+			}
+			break;
+		case IKE_ATTR_AUTH:
+			if (a->ival != IKE_AUTH_ID_PSK)
+				return false;
+			p->auth = IKE_AUTH_PSK;
+			break;
+		case IKE_ATTR_GROUP: p->group = (int)a->ival; break;
+		case IKE_ATTR_LIFE_TYPE: life_type = a->ival; break;
+		case IKE_ATTR_LIFE_DUR:
+			/* A volume lifetime IOS does not enforce; seconds are what we keep. */
+			if (life_type == IKE_LIFE_SECONDS)
+				p->lifetime = a->ival;
+			break;
+		case IKE_ATTR_KEY_LEN: keylen = a->ival; break;
+		default: return false;	/* an attribute we do not understand */
+		}
+	}
+	if (p->enc == IKE_ENC_AES128) {
+		if (keylen == 192)
+			p->enc = IKE_ENC_AES192;
+		else if (keylen == 256)
+			p->enc = IKE_ENC_AES256;
+		else if (keylen != 128 && keylen != 0)
+			return false;
+	} else if (keylen) {
+		return false;
+	}
+	return p->enc && p->hash && p->auth && dh_supported(p->group) && p->lifetime > 0;
+}
+
+static bool policy_match(const struct cfg_isakmp_policy *ours, const struct cfg_isakmp_policy *offer)
+{
+	return ours->enc == offer->enc && ours->hash == offer->hash && ours->auth == offer->auth &&
+	       ours->group == offer->group && offer->lifetime <= ours->lifetime;
+}
+
+static void mm_debug_send(struct ike_sa *sa)
+{
+	if (ike_dbg(sa->ike)) {
+		char ps[16];
+		ike_ipstr(sa->peer, ps);
+		log_debug(&sa->ike->r->log, "ISAKMP:(%u): sending packet to %s my_port 500 peer_port %u (%s) %s",
+			  sa->conn_id, ps, sa->peer_port, sa->initiator ? "I" : "R",
+			  ike_state_name(sa->state));
+	}
+}
+
+static bool load_psk(struct ike_sa *sa)
+{
+	const struct cfg_isakmp_key *k = config_key_for(sa->ike->r->cfg, sa->peer);
+	if (!k || !k->key[0]) {
+		char ps[16];
+		ike_ipstr(sa->peer, ps);
+		sa->ike->st.no_psk++;
+		log_msg_rl(&sa->ike->r->log, &sa->ike->rl, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
+			   SEV_WARNING, "IKMP_NO_PRESHARED_KEY", "No pre-shared key with %s", ps);
+		return false;
+	}
+	sa->psklen = strlen(k->key);
+	memcpy(sa->psk, k->key, sa->psklen);
+	return true;
+}
+
+static void scan_vids(struct ike_sa *sa, const struct isakmp_msg *m)
+{
+	for (size_t i = 0; i < m->npl; i++) {
+		const struct isakmp_pl *p = &m->pl[i];
+		if (p->type != ISAKMP_NP_VID || p->len != 16)
+			continue;
+		if (memcmp(p->body, isakmp_vid_dpd, 16) == 0)
+			sa->peer_dpd = true;
+		else if (memcmp(p->body, isakmp_vid_rfc3947, 16) == 0)
+			sa->peer_natt = true;	/* NAT-T: recognised; acted on in a later issue */
+	}
+}
+
+static bool only_types(const struct isakmp_msg *m, uint32_t allowed_mask)
+{
+	for (size_t i = 0; i < m->npl; i++)
+		if (m->pl[i].type >= 32 || !(allowed_mask & (1u << m->pl[i].type)))
+			return false;
+	return true;
+}
+#define BIT(t) (1u << (t))
+
+static void hdr_for(const struct ike_sa *sa, struct isakmp_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->icookie, sa->icookie, 8);
+	memcpy(h->rcookie, sa->rcookie, 8);
+	h->version = ISAKMP_VERSION;
+	h->exch = ISAKMP_EXCH_IDPROT;
+}
+
+int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
+{
+	const struct config *cfg = ike->r->cfg;
+	struct isakmp_sa *offer = calloc(1, sizeof(*offer));
+	if (!offer)
+		return -1;
+	offer->doi = ISAKMP_DOI_IPSEC;
+	offer->situation = ISAKMP_SIT_IDENTITY_ONLY;
+	offer->nprop = 1;
+	struct isakmp_proposal *p = &offer->p[0];
+	p->num = 1;
+	p->proto = ISAKMP_PROTO_ISAKMP;
+	for (size_t i = 0; i < cfg->npolicy && p->ntrans < ISAKMP_MAX_TRANSFORMS; i++) {
+		const struct cfg_isakmp_policy *pol = &cfg->policies[i];
+		if (pol->auth != IKE_AUTH_PSK || !dh_supported(pol->group))
+			continue;	/* certificates are not supported: do not offer them */
+		struct isakmp_transform *t = &p->t[p->ntrans];
+		t->num = (uint8_t)(p->ntrans + 1);
+		t->id = ISAKMP_KEY_IKE;
+		policy_attrs(pol, t);
+		p->ntrans++;
+	}
+	char ps[16];
+	ike_ipstr(peer, ps);
+	if (p->ntrans == 0) {
+		free(offer);
+		log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
+			   "IKMP_NO_POLICY", "No pre-share ISAKMP policy to offer to %s", ps);
+		ike->st.no_proposal++;
+		return -1;
+	}
+	struct ike_sa *sa = ike_sa_new(ike, true, local, peer, 500);
+	if (!sa) {
+		free(offer);
+		return -1;
+	}
+	if (!load_psk(sa)) {
+		free(offer);
+		ike_p1_failed(sa, "no pre-shared key");
+		return -1;
+	}
+	ike_random(sa->icookie, 8);
+	uint8_t body[4096];
+	int bl = isakmp_encode_sa_body(offer, body, sizeof(body));
+	uint8_t msg[ISAKMP_MAX_MSG];
+	struct isakmp_hdr h;
+	hdr_for(sa, &h);
+	struct isakmp_wr w;
+	isakmp_wr_init(&w, msg, sizeof(msg), &h);
+	isakmp_put_sa(&w, offer);
+	isakmp_put_raw(&w, ISAKMP_NP_VID, isakmp_vid_dpd, 16);
+	int len = isakmp_wr_finish(&w);
+	free(offer);
+	if (bl < 0 || len < 0 || !(sa->sai_b = malloc((size_t)bl))) {
+		ike_p1_failed(sa, "internal error");
+		return -1;
+	}
+	memcpy(sa->sai_b, body, (size_t)bl);
+	sa->sai_len = (size_t)bl;
+	if (ike_dbg(ike))
+		log_debug(&ike->r->log, "ISAKMP:(0): beginning Main Mode exchange with %s", ps);
+	mm_debug_send(sa);
+	ike_sa_send_rtx(sa, msg, (size_t)len, true);
+	return 0;
+}
+
+static int half_open(struct ike_state *ike)
+{
+	int n = 0;
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
+		n += !sa->deleted && !sa->established && !sa->initiator;
+	return n;
+}
+
+struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, uint16_t port,
+			  const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
+{
+	const struct config *cfg = ike->r->cfg;
+	/* A retransmitted MM1 of an exchange we already answered. */
+	for (struct ike_sa *o = ike->sas; o; o = o->next) {
+		if (!o->initiator && o->peer == peer && memcmp(o->icookie, h->icookie, 8) == 0) {
+			if (!o->deleted && ike_msgbuf_eq(&o->last_rcvd, buf, len) && o->last_sent.p &&
+			    o->state == MM_SA_SETUP) {
+				ike->st.duplicates++;
+				ike_send(o, o->last_sent.p, o->last_sent.len);
+			} else {
+				ike_drop(ike, &ike->st.duplicates, peer, "MM1 for an SA under way");
+			}
+			return NULL;
+		}
+	}
+	struct isakmp_msg *m = calloc(1, sizeof(*m));
+	struct isakmp_sa *offer = calloc(1, sizeof(*offer));
+	struct ike_sa *sa = NULL;
+	char ps[16];
+	ike_ipstr(peer, ps);
+	if (!m || !offer)
+		goto out;
+	enum isakmp_err e = isakmp_decode(buf, len, m);
+	if (e != ISAKMP_OK || h->msgid != 0 || isakmp_count(m, ISAKMP_NP_SA) != 1 ||
+	    !only_types(m, BIT(ISAKMP_NP_SA) | BIT(ISAKMP_NP_VID))) {
+		ike_drop(ike, &ike->st.malformed, peer, e != ISAKMP_OK ? isakmp_strerror(e) : "bad MM1");
+		goto out;
+	}
+	if (half_open(ike) >= IKE_MAX_HALF_OPEN) {
+		ike_drop(ike, &ike->st.half_open_drop, peer, "too many half-open IKE SAs");
+		goto out;
+	}
+	const struct isakmp_pl *sapl = isakmp_find(m, ISAKMP_NP_SA);
+	if (isakmp_parse_sa(sapl->body, sapl->len, offer) != ISAKMP_OK || offer->nprop != 1 ||
+	    offer->p[0].proto != ISAKMP_PROTO_ISAKMP) {
+		ike_drop(ike, &ike->st.malformed, peer, "phase-1 SA must have one ISAKMP proposal");
+		goto out;
+	}
+	if (!config_key_for(cfg, peer)) {
+		ike->st.no_psk++;
+		log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
+			   "IKMP_NO_PRESHARED_KEY", "No pre-shared key with %s", ps);
+		goto out;
+	}
+	/* IOS: our policies by priority, each against every offered transform. */
+	const struct isakmp_proposal *op = &offer->p[0];
+	const struct isakmp_transform *chosen = NULL;
+	struct cfg_isakmp_policy pol;
+	for (size_t i = 0; i < cfg->npolicy && !chosen; i++) {
+		const struct cfg_isakmp_policy *ours = &cfg->policies[i];
+		for (size_t j = 0; j < op->ntrans && !chosen; j++) {
+			struct cfg_isakmp_policy o;
+			bool ok = transform_policy(&op->t[j], &o) && policy_match(ours, &o);
+			if (ike_dbg(ike))
+				log_debug(&ike->r->log, "ISAKMP:(0):Checking ISAKMP transform %u against priority %d policy%s",
+					  op->t[j].num, ours->priority, ok ? "" : " - not acceptable");
+			if (ok) {
+				chosen = &op->t[j];
+				pol = o;
+				pol.priority = ours->priority;
+			}
+		}
+	}
+	if (!chosen) {
+		ike->st.no_proposal++;
+		log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
+			   "IKMP_MODE_FAILURE",
+			   "Processing of Main mode failed with peer at %s (no offered ISAKMP policy is acceptable)", ps);
+		info_send_unprotected_notify(ike, local, peer, port, h, ISAKMP_N_NO_PROPOSAL_CHOSEN);
+		goto out;
+	}
+	sa = ike_sa_new(ike, false, local, peer, port);
+	if (!sa)
+		goto out;
+	memcpy(sa->icookie, h->icookie, 8);
+	do
+		ike_random(sa->rcookie, 8);
+	while (wbuf_be32(sa->rcookie) == 0 && wbuf_be32(sa->rcookie + 4) == 0);
+	sa->pol = pol;
+	if (!load_psk(sa) || !(sa->sai_b = malloc(sapl->len))) {
+		ike_p1_failed(sa, "no pre-shared key");
+		sa = NULL;
+		goto out;
+	}
+	memcpy(sa->sai_b, sapl->body, sapl->len);
+	sa->sai_len = sapl->len;
+	scan_vids(sa, m);
+	if (ike_dbg(ike))
+		log_debug(&ike->r->log, "ISAKMP:(0):atts are acceptable (priority %d policy). Next payload is 0",
+			  pol.priority);
+
+	struct isakmp_sa *resp = offer;	/* reuse: one proposal, the chosen transform */
+	struct isakmp_transform t = *chosen;
+	struct isakmp_proposal rp = { .num = op->num, .proto = ISAKMP_PROTO_ISAKMP, .ntrans = 1 };
+	rp.t[0].num = t.num;
+	rp.t[0].id = ISAKMP_KEY_IKE;
+	policy_attrs(&sa->pol, &rp.t[0]);
+	resp->nprop = 1;
+	resp->p[0] = rp;
+	uint8_t msg[ISAKMP_MAX_MSG];
+	struct isakmp_hdr rh;
+	hdr_for(sa, &rh);
+	struct isakmp_wr w;
+	isakmp_wr_init(&w, msg, sizeof(msg), &rh);
+	isakmp_put_sa(&w, resp);
+	isakmp_put_raw(&w, ISAKMP_NP_VID, isakmp_vid_dpd, 16);
+	int mlen = isakmp_wr_finish(&w);
+	if (mlen < 0) {
+		ike_p1_failed(sa, "internal error");
+		sa = NULL;
+		goto out;
+	}
+	ike_msgbuf_set(&sa->last_rcvd, buf, len);
+	ike_set_state(sa, MM_SA_SETUP);
+	mm_debug_send(sa);
+	ike_sa_send_rtx(sa, msg, (size_t)mlen, false);
+out:
+	free(m);
+	free(offer);
+	return sa;
+}
+
+/* KE + nonce; the caller has the DH key ready. */
+static int put_ke_nonce(struct ike_sa *sa, uint8_t *msg, size_t cap, const uint8_t *pub,
+			size_t publen, const uint8_t *nonce, size_t nlen)
+{
+	struct isakmp_hdr h;
+	hdr_for(sa, &h);
+	struct isakmp_wr w;
+	isakmp_wr_init(&w, msg, cap, &h);
+	isakmp_put_raw(&w, ISAKMP_NP_KE, pub, publen);
+	isakmp_put_raw(&w, ISAKMP_NP_NONCE, nonce, nlen);
+	/* NAT-T (RFC 3947) adds its NAT-D payloads here in a later issue. */
+	return isakmp_wr_finish(&w);
+}
+
+/* Takes KE and nonce from m; false when they are missing or malformed. */
+static bool take_ke_nonce(struct ike_sa *sa, const struct isakmp_msg *m, uint8_t *peer_pub,
+			  uint8_t *peer_nonce, size_t *nlen)
+{
+	const struct isakmp_pl *ke = isakmp_find(m, ISAKMP_NP_KE);
+	const struct isakmp_pl *no = isakmp_find(m, ISAKMP_NP_NONCE);
+	if (!ke || !no || isakmp_count(m, ISAKMP_NP_KE) != 1 || isakmp_count(m, ISAKMP_NP_NONCE) != 1 ||
+	    !only_types(m, BIT(ISAKMP_NP_KE) | BIT(ISAKMP_NP_NONCE) | BIT(ISAKMP_NP_VID) |
+				   BIT(ISAKMP_NP_NATD)))
+		return false;
+	if (ke->len != dh_pub_len(sa->pol.group))
+		return false;
+	memcpy(peer_pub, ke->body, ke->len);
+	memcpy(peer_nonce, no->body, no->len);
+	*nlen = no->len;
+	return true;
+}
+
+static int compute_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idlen,
+			uint8_t *out)
+{
+	struct prf_ctx c;
+	if (prf_init(&c, sa->pol.hash, sa->skeyid, sa->hlen) < 0)
+		return -1;
+	if (of_initiator) {
+		prf_update(&c, sa->gxi, sa->gxlen);
+		prf_update(&c, sa->gxr, sa->gxlen);
+		prf_update(&c, sa->icookie, 8);
+		prf_update(&c, sa->rcookie, 8);
+	} else {
+		prf_update(&c, sa->gxr, sa->gxlen);
+		prf_update(&c, sa->gxi, sa->gxlen);
+		prf_update(&c, sa->rcookie, 8);
+		prf_update(&c, sa->icookie, 8);
+	}
+	prf_update(&c, sa->sai_b, sa->sai_len);
+	prf_update(&c, idb, idlen);
+	return prf_final(&c, out);
+}
+
+/* MM5 or MM6: ID, HASH, maybe INITIAL-CONTACT; encrypted. */
+static int build_auth(struct ike_sa *sa, uint8_t *msg, size_t cap)
+{
+	uint8_t addr[4], idb[8], hash[PRF_MAX_LEN], spi[16];
+	wbuf_st32(addr, sa->local);
+	struct isakmp_id id = { ID_IPV4_ADDR, 17, 500, addr, 4 };
+	idb[0] = id.type;
+	idb[1] = id.proto;
+	wbuf_st16(idb + 2, id.port);
+	memcpy(idb + 4, addr, 4);
+	if (compute_hash(sa, sa->initiator, idb, sizeof(idb), hash) < 0)
+		return -1;
+	struct isakmp_hdr h;
+	hdr_for(sa, &h);
+	struct isakmp_wr w;
+	isakmp_wr_init(&w, msg, cap, &h);
+	isakmp_put_id(&w, &id);
+	isakmp_put_raw(&w, ISAKMP_NP_HASH, hash, sa->hlen);
+	if (ike_first_contact(sa->ike, sa->peer)) {
+		/* RFC 2407 §4.6.3.3: protocol ISAKMP, SPI = the two cookies. */
+		memcpy(spi, sa->icookie, 8);
+		memcpy(spi + 8, sa->rcookie, 8);
+		struct isakmp_notify n = { ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ISAKMP, 16,
+					   ISAKMP_N_INITIAL_CONTACT, spi, NULL, 0 };
+		isakmp_put_notify(&w, &n);
+		sa->ic_sent = true;
+	}
+	int len = isakmp_wr_finish(&w);
+	if (len < 0)
+		return -1;
+	return ike_encrypt_msg(sa, sa->iv, msg, (size_t)len, cap);
+}
+
+/* INITIAL-CONTACT, authenticated: everything we had with this peer is stale. */
+void ike_initial_contact(struct ike_sa *sa)
+{
+	struct ike_state *ike = sa->ike;
+	char ps[16];
+	ike_ipstr(sa->peer, ps);
+	ike->st.initial_contact_rx++;
+	log_msg(&ike->r->log, "CRYPTO", SEV_NOTICE, "IKMP_INITIAL_CONTACT",
+		"INITIAL-CONTACT from %s: deleting old SAs with the peer", ps);
+	for (struct ike_sa *o = ike->sas; o; o = o->next)
+		if (o != sa && o->peer == sa->peer && !o->deleted && o->established)
+			ike_sa_delete(o, "INITIAL-CONTACT from peer");
+	sadb_delete_peer(ike->r, sa->peer, SADB_DEL_INITIAL_CONTACT);
+	for (int i = 0; i < IKE_MAX_RECORDS; i++)
+		if (ike->rec[i].used && ike->rec[i].peer == sa->peer)
+			ike->rec[i].used = false;
+}
+
+/* The authenticated part of MM5/MM6: ID and HASH checked, notifies seen. */
+static bool check_auth(struct ike_sa *sa, const struct isakmp_msg *m)
+{
+	const struct isakmp_pl *id = isakmp_find(m, ISAKMP_NP_ID);
+	const struct isakmp_pl *hp = isakmp_find(m, ISAKMP_NP_HASH);
+	uint8_t want[PRF_MAX_LEN];
+	if (!id || !hp || isakmp_count(m, ISAKMP_NP_ID) != 1 || isakmp_count(m, ISAKMP_NP_HASH) != 1 ||
+	    !only_types(m, BIT(ISAKMP_NP_ID) | BIT(ISAKMP_NP_HASH) | BIT(ISAKMP_NP_N) | BIT(ISAKMP_NP_VID)))
+		return false;
+	if (hp->len != sa->hlen || compute_hash(sa, !sa->initiator, id->body, id->len, want) < 0 ||
+	    CRYPTO_memcmp(want, hp->body, sa->hlen) != 0) {
+		char ps[16];
+		ike_ipstr(sa->peer, ps);
+		sa->ike->st.bad_hash++;
+		log_msg_rl(&sa->ike->r->log, &sa->ike->rl, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
+			   SEV_WARNING, "IKMP_BAD_MESSAGE",
+			   "IKE message from %s failed its sanity check or is malformed (hash mismatch: pre-shared key?)", ps);
+		return false;
+	}
+	struct isakmp_id idv;
+	isakmp_parse_id(id->body, id->len, &idv);
+	if (ike_dbg(sa->ike) && (idv.type != ID_IPV4_ADDR || wbuf_be32(idv.data) != sa->peer))
+		log_debug(&sa->ike->r->log, "ISAKMP:(%u): peer identity is not its address (type %u)",
+			  sa->conn_id, idv.type);
+	for (size_t i = 0; i < m->npl; i++) {
+		struct isakmp_notify n;
+		if (m->pl[i].type != ISAKMP_NP_N ||
+		    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n) != ISAKMP_OK)
+			continue;
+		if (n.type == ISAKMP_N_INITIAL_CONTACT)
+			sa->ic_rcvd = true;
+	}
+	return true;
+}
+
+static void sanity_fail(struct ike_sa *sa)
+{
+	char ps[16];
+	ike_ipstr(sa->peer, ps);
+	log_msg_rl(&sa->ike->r->log, &sa->ike->rl, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
+		   SEV_WARNING, "IKMP_BAD_MESSAGE",
+		   "IKE message from %s failed its sanity check or is malformed", ps);
+}
+
+void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
+{
+	struct ike_state *ike = sa->ike;
+	uint8_t msg[ISAKMP_MAX_MSG];
+	uint8_t pub[DH_MAX_PUB], nonce[IKE_MAX_NONCE];
+	size_t nlen;
+	struct isakmp_msg *m = NULL;
+	static const uint8_t zero[8];
+
+	if (ike_msgbuf_eq(&sa->last_rcvd, buf, len)) {
+		/* Our answer was lost: resend it, never reprocess. */
+		ike->st.duplicates++;
+		if (!sa->initiator && sa->last_sent.p)
+			ike_send(sa, sa->last_sent.p, sa->last_sent.len);
+		return;
+	}
+	if (len > sizeof(msg) || h->msgid != 0) {
+		ike_drop(ike, &ike->st.malformed, sa->peer, "bad Main Mode message");
+		return;
+	}
+	if (!(m = calloc(1, sizeof(*m))))
+		return;
+	bool enc = h->flags & ISAKMP_FLAG_ENC;
+	if (ike_dbg(ike)) {
+		char ps[16];
+		ike_ipstr(sa->peer, ps);
+		log_debug(&ike->r->log, "ISAKMP (%u): received packet from %s dport 500 sport %u Global (%s) %s",
+			  sa->conn_id, ps, sa->peer_port, sa->initiator ? "I" : "R",
+			  ike_state_name(sa->state));
+	}
+
+	if (sa->initiator && sa->state == MM_NO_STATE && !enc) {
+		/* MM2 */
+		struct isakmp_sa *resp = calloc(1, sizeof(*resp));
+		struct cfg_isakmp_policy pol;
+		const struct isakmp_pl *sp;
+		bool ok = resp && isakmp_decode(buf, len, m) == ISAKMP_OK &&
+			  isakmp_count(m, ISAKMP_NP_SA) == 1 &&
+			  only_types(m, BIT(ISAKMP_NP_SA) | BIT(ISAKMP_NP_VID)) &&
+			  (sp = isakmp_find(m, ISAKMP_NP_SA)) &&
+			  isakmp_parse_sa(sp->body, sp->len, resp) == ISAKMP_OK && resp->nprop == 1 &&
+			  resp->p[0].ntrans == 1 && resp->p[0].proto == ISAKMP_PROTO_ISAKMP &&
+			  transform_policy(&resp->p[0].t[0], &pol) && memcmp(h->rcookie, zero, 8) != 0;
+		free(resp);
+		if (!ok) {
+			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM2");
+			goto out;
+		}
+		/* It must be one of ours, and not longer-lived than ours. */
+		const struct config *cfg = ike->r->cfg;
+		const struct cfg_isakmp_policy *mine = NULL;
+		for (size_t i = 0; i < cfg->npolicy && !mine; i++)
+			if (cfg->policies[i].auth == IKE_AUTH_PSK && policy_match(&cfg->policies[i], &pol))
+				mine = &cfg->policies[i];
+		if (!mine) {
+			ike_drop(ike, &ike->st.no_proposal, sa->peer, "MM2 chose a transform we did not offer");
+			goto out;
+		}
+		pol.priority = mine->priority;
+		sa->pol = pol;
+		memcpy(sa->rcookie, h->rcookie, 8);
+		scan_vids(sa, m);
+		sa->dh = dh_new(pol.group);
+		int pl = sa->dh ? dh_public(sa->dh, sa->gxi, sizeof(sa->gxi)) : -1;
+		if (pl < 0) {
+			ike_p1_failed(sa, "DH key generation failed");
+			goto out;
+		}
+		sa->gxlen = (size_t)pl;
+		sa->nilen = IKE_NONCE_LEN;
+		ike_random(sa->ni, sa->nilen);
+		int ml = put_ke_nonce(sa, msg, sizeof(msg), sa->gxi, sa->gxlen, sa->ni, sa->nilen);
+		if (ml < 0)
+			goto out;
+		ike_msgbuf_set(&sa->last_rcvd, buf, len);
+		ike_set_state(sa, MM_SA_SETUP);
+		mm_debug_send(sa);
+		ike_sa_send_rtx(sa, msg, (size_t)ml, true);
+	} else if (!sa->initiator && sa->state == MM_SA_SETUP && !enc) {
+		/* MM3 */
+		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen)) {
+			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM3");
+			goto out;
+		}
+		sa->dh = dh_new(sa->pol.group);
+		int pl = sa->dh ? dh_public(sa->dh, sa->gxr, sizeof(sa->gxr)) : -1;
+		int sl = pl > 0 ? dh_derive(sa->dh, pub, (size_t)pl, sa->gxy, sizeof(sa->gxy)) : -1;
+		if (sl < 0) {
+			dh_free(sa->dh);
+			sa->dh = NULL;
+			ike_drop(ike, &ike->st.malformed, sa->peer, "invalid DH public value");
+			goto out;
+		}
+		sa->gxlen = (size_t)pl;
+		sa->gxylen = (size_t)sl;
+		memcpy(sa->gxi, pub, sa->gxlen);
+		memcpy(sa->ni, nonce, nlen);
+		sa->nilen = nlen;
+		sa->nrlen = IKE_NONCE_LEN;
+		ike_random(sa->nr, sa->nrlen);
+		dh_free(sa->dh);	/* the exponent is of no further use */
+		sa->dh = NULL;
+		if (ike_derive_p1(sa) < 0) {
+			ike_p1_failed(sa, "key derivation failed");
+			goto out;
+		}
+		int ml = put_ke_nonce(sa, msg, sizeof(msg), sa->gxr, sa->gxlen, sa->nr, sa->nrlen);
+		if (ml < 0)
+			goto out;
+		ike_msgbuf_set(&sa->last_rcvd, buf, len);
+		ike_set_state(sa, MM_KEY_EXCH);
+		mm_debug_send(sa);
+		ike_sa_send_rtx(sa, msg, (size_t)ml, false);
+	} else if (sa->initiator && sa->state == MM_SA_SETUP && !enc) {
+		/* MM4 */
+		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen)) {
+			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM4");
+			goto out;
+		}
+		int sl = dh_derive(sa->dh, pub, sa->gxlen, sa->gxy, sizeof(sa->gxy));
+		if (sl < 0) {
+			ike_drop(ike, &ike->st.malformed, sa->peer, "invalid DH public value");
+			goto out;
+		}
+		sa->gxylen = (size_t)sl;
+		memcpy(sa->gxr, pub, sa->gxlen);
+		memcpy(sa->nr, nonce, nlen);
+		sa->nrlen = nlen;
+		dh_free(sa->dh);
+		sa->dh = NULL;
+		if (ike_derive_p1(sa) < 0) {
+			ike_p1_failed(sa, "key derivation failed");
+			goto out;
+		}
+		ike_msgbuf_set(&sa->last_rcvd, buf, len);
+		ike_set_state(sa, MM_KEY_EXCH);
+		int ml = build_auth(sa, msg, sizeof(msg));
+		if (ml < 0) {
+			ike_p1_failed(sa, "internal error");
+			goto out;
+		}
+		mm_debug_send(sa);
+		ike_sa_send_rtx(sa, msg, (size_t)ml, true);
+	} else if (enc && sa->state == MM_KEY_EXCH) {
+		/* MM5 (responder) or MM6 (initiator) */
+		uint8_t iv[IKE_MAX_BLOCK];
+		memcpy(iv, sa->iv, sizeof(iv));
+		if (ike_decrypt_msg(sa, iv, buf, len, msg, m) < 0 || !check_auth(sa, m)) {
+			sanity_fail(sa);
+			goto out;
+		}
+		memcpy(sa->iv, iv, sizeof(iv));
+		ike_msgbuf_set(&sa->last_rcvd, buf, len);
+		ike_set_state(sa, MM_KEY_AUTH);
+		if (!sa->initiator) {
+			uint8_t out[ISAKMP_MAX_MSG];
+			int ml = build_auth(sa, out, sizeof(out));
+			if (ml < 0) {
+				ike_p1_failed(sa, "internal error");
+				goto out;
+			}
+			mm_debug_send(sa);
+			ike_sa_send_rtx(sa, out, (size_t)ml, false);
+		}
+		if (sa->ic_rcvd)
+			ike_initial_contact(sa);
+		ike_established(sa);
+	} else {
+		ike_drop(ike, &ike->st.malformed, sa->peer, "unexpected Main Mode message");
+	}
+out:
+	free(m);
+	OPENSSL_cleanse(msg, sizeof(msg));
+}

@@ -1,0 +1,348 @@
+/*
+ * show crypto isakmp sa [detail] | policy | stats, show crypto session
+ * [detail], clear crypto isakmp [conn-id], debug crypto isakmp.
+ * Layouts follow IOS 12.x (see the seed's show-formats.txt).
+ */
+#include "ike/ike_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cmdtree.h"
+#include "router.h"
+
+static const char *enc_long(enum cfg_ike_enc e)
+{
+	switch (e) {
+	case IKE_ENC_DES: return "DES - Data Encryption Standard (56 bit keys).";
+	case IKE_ENC_3DES: return "Three key triple DES";
+	case IKE_ENC_AES128: return "AES - Advanced Encryption Standard (128 bit keys).";
+	case IKE_ENC_AES192: return "AES - Advanced Encryption Standard (192 bit keys).";
+	case IKE_ENC_AES256: return "AES - Advanced Encryption Standard (256 bit keys).";
+	}
+	return "unknown";
+}
+
+static const char *enc_short(enum cfg_ike_enc e)
+{
+	switch (e) {
+	case IKE_ENC_DES: return "des";
+	case IKE_ENC_3DES: return "3des";
+	case IKE_ENC_AES128: return "aes";
+	case IKE_ENC_AES192: return "aes192";
+	case IKE_ENC_AES256: return "aes256";
+	}
+	return "?";
+}
+
+static const char *hash_long(enum cfg_ike_hash h)
+{
+	switch (h) {
+	case IKE_HASH_SHA1: return "Secure Hash Standard";
+	case IKE_HASH_MD5: return "Message Digest 5";
+	case IKE_HASH_SHA256: return "Secure Hash Standard 2 (256 bit)";
+	case IKE_HASH_SHA384: return "Secure Hash Standard 2 (384 bit)";
+	case IKE_HASH_SHA512: return "Secure Hash Standard 2 (512 bit)";
+	}
+	return "unknown";
+}
+
+static const char *auth_long(enum cfg_ike_auth a)
+{
+	switch (a) {
+	case IKE_AUTH_PSK: return "Pre-Shared Key";
+	case IKE_AUTH_RSA_SIG: return "Rivest-Shamir-Adleman Signature";
+	case IKE_AUTH_RSA_ENCR: return "Rivest-Shamir-Adleman Encryption";
+	}
+	return "unknown";
+}
+
+static void show_suite(struct strbuf *out, const struct cfg_isakmp_policy *p)
+{
+	sb_printf(out, "\tencryption algorithm:   %s\n", enc_long(p->enc));
+	sb_printf(out, "\thash algorithm:         %s\n", hash_long(p->hash));
+	sb_printf(out, "\tauthentication method:  %s\n", auth_long(p->auth));
+	sb_printf(out, "\tDiffie-Hellman group:   #%d (%s)\n", p->group, dh_group_desc(p->group));
+	sb_printf(out, "\tlifetime:               %u seconds, no volume limit\n", p->lifetime);
+}
+
+void ike_show_policy(struct router *r, struct strbuf *out)
+{
+	const struct config *cfg = r->cfg;
+	sb_puts(out, "Global IKE policy\n");
+	for (size_t i = 0; i < cfg->npolicy; i++) {
+		sb_printf(out, "Protection suite of priority %d\n", cfg->policies[i].priority);
+		show_suite(out, &cfg->policies[i]);
+	}
+	static const struct cfg_isakmp_policy def = {
+		.priority = 65535, .enc = IKE_ENC_DES, .hash = IKE_HASH_SHA1,
+		.auth = IKE_AUTH_RSA_SIG, .group = 1, .lifetime = 86400,
+	};
+	sb_puts(out, "Default protection suite\n");
+	show_suite(out, &def);
+}
+
+/* dst/src as IOS prints them: the responder's and the initiator's address. */
+static void sa_ends(const struct ike_sa *sa, char *dst, char *src)
+{
+	ike_ipstr(sa->initiator ? sa->peer : sa->local, dst);
+	ike_ipstr(sa->initiator ? sa->local : sa->peer, src);
+}
+
+void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
+{
+	struct ike_state *ike = r->ike;
+	uint64_t now = ev_now(r->ev);
+	if (!detail) {
+		sb_puts(out, "f_vrf/i_vrf   dst             src             state          conn-id slot status\n");
+		for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
+			char d[16], s[16];
+			sa_ends(sa, d, s);
+			sb_printf(out, "%-14s%-16s%-16s%-15s%7u%5d %s%s\n", "/", d, s,
+				  ike_state_name(sa->state), sa->conn_id, 0, "ACTIVE",
+				  sa->deleted ? " (deleted)" : "");
+		}
+		return;
+	}
+	sb_puts(out, "Codes: C - IKE configuration mode, D - Dead Peer Detection\n"
+		     "       K - Keepalives, N - NAT-traversal\n"
+		     "       X - IKE Extended Authentication\n"
+		     "       psk - Preshared key, rsig - RSA signature\n"
+		     "       renc - RSA encryption\n\n");
+	sb_puts(out, "f_vrf/i_vrf Conn id slot  Local           Remote          Encr Hash   Auth DH Lifetime Cap.\n");
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
+		char l[16], p[16], life[16] = "";
+		ike_ipstr(sa->local, l);
+		ike_ipstr(sa->peer, p);
+		if (sa->established && !sa->deleted) {
+			uint64_t end = sa->established_ms + (uint64_t)sa->pol.lifetime * 1000;
+			uint64_t left = end > now ? (end - now) / 1000 : 0;
+			snprintf(life, sizeof(life), "%02u:%02u:%02u", (unsigned)(left / 3600),
+				 (unsigned)(left / 60 % 60), (unsigned)(left % 60));
+		}
+		char cap[8] = "";
+		if (sa->peer_dpd && r->cfg->isakmp_keepalive)
+			strcat(cap, "D");
+		bool known = sa->pol.enc != 0;
+		sb_printf(out, "%-12s%7u%5d  %-16s%-16s%-5s%-7s%-5s%-3d%-9s%s%s\n", "/", sa->conn_id, 0, l, p,
+			  known ? enc_short(sa->pol.enc) : "", known ? prf_name(sa->pol.hash) : "",
+			  known ? "psk" : "", sa->pol.group, life, cap, sa->deleted ? " (deleted)" : "");
+		sb_printf(out, "       Engine-id:Conn-id =  SW:%u\n\n", sa->conn_id);
+	}
+}
+
+static const char *iface_for(struct router *r, const struct ike_record *rec)
+{
+	const struct config *cfg = r->cfg;
+	for (size_t i = 0; i < cfg->niface; i++)
+		if (strcmp(cfg->ifaces[i].crypto_map, rec->cmap_name) == 0 &&
+		    (!cfg->ifaces[i].has_addr || cfg->ifaces[i].addr == rec->local))
+			return cfg->ifaces[i].name;
+	return "unknown";
+}
+
+static void flow_side(struct strbuf *out, uint32_t a, uint32_t m)
+{
+	char as[16], ms[16];
+	ike_ipstr(a, as);
+	if (m == 0xffffffffu) {
+		sb_printf(out, "host %s", as);
+	} else if (m == 0) {
+		sb_puts(out, "any");
+	} else {
+		ike_ipstr(~m, ms);	/* IOS shows ACL wildcards here */
+		sb_printf(out, "%s %s", as, ms);
+	}
+}
+
+static const char *proto_word(uint8_t p, char *buf)
+{
+	switch (p) {
+	case 0: return "ip";
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	}
+	snprintf(buf, 8, "%u", p);
+	return buf;
+}
+
+void ike_show_session(struct router *r, struct strbuf *out, bool detail)
+{
+	struct ike_state *ike = r->ike;
+	bool done[IKE_MAX_RECORDS] = { false };
+	sb_puts(out, "Crypto session current status\n\n");
+	for (int i = 0; i < IKE_MAX_RECORDS; i++) {
+		const struct ike_record *rec = &ike->rec[i];
+		if (!rec->used || done[i])
+			continue;
+		const char *ifn = iface_for(r, rec);
+		struct ike_sa *sa = ike_sa_find_peer(ike, rec->peer);
+		char ps[16], ls[16], pb[8];
+		ike_ipstr(rec->peer, ps);
+		ike_ipstr(rec->local, ls);
+		sb_printf(out, "Interface: %s\n", ifn);
+		sb_printf(out, "Session status: %s\n", sa ? "UP-ACTIVE" : "UP-NO-IKE");
+		sb_printf(out, "Peer: %s port 500\n", ps);
+		if (sa) {
+			sb_printf(out, "  IKE SA: local %s/500 remote %s/500 Active\n", ls, ps);
+			if (detail)
+				sb_printf(out, "          Capabilities:%s connid:%u lifetime:%u\n",
+					  sa->peer_dpd ? "D" : "(none)", sa->conn_id, sa->pol.lifetime);
+		}
+		/* Every bundle of this peer and flow (an old one lingers after a rekey). */
+		for (int j = i; j < IKE_MAX_RECORDS; j++) {
+			const struct ike_record *o = &ike->rec[j];
+			if (!o->used || done[j] || o->peer != rec->peer ||
+			    memcmp(&o->flow, &rec->flow, sizeof(o->flow)) != 0)
+				continue;
+			done[j] = true;
+			if (j != i && !detail)
+				continue;
+			sb_printf(out, "  IPSEC FLOW: permit %s ", proto_word(o->flow.proto, pb));
+			flow_side(out, o->flow.local, o->flow.local_mask);
+			sb_puts(out, " ");
+			flow_side(out, o->flow.remote, o->flow.remote_mask);
+			sb_puts(out, "\n");
+			int nsa = 2 * ((int)o->has_ah + (int)o->has_esp);
+			int total = 0;
+			for (int k = 0; k < IKE_MAX_RECORDS; k++)
+				if (ike->rec[k].used && ike->rec[k].peer == o->peer &&
+				    memcmp(&ike->rec[k].flow, &o->flow, sizeof(o->flow)) == 0)
+					total += 2 * ((int)ike->rec[k].has_ah + (int)ike->rec[k].has_esp);
+			sb_printf(out, "        Active SAs: %d, origin: crypto map\n", detail ? nsa : total);
+			if (j == i && !detail)
+				break;
+		}
+		sb_puts(out, "\n");
+	}
+}
+
+void ike_show_stats(struct router *r, struct strbuf *out)
+{
+	const struct ike_stats *s = &r->ike->st;
+	int active = 0, deleted = 0;
+	for (struct ike_sa *sa = r->ike->sas; sa; sa = sa->next)
+		sa->deleted ? deleted++ : active++;
+	sb_printf(out, "ISAKMP statistics\n");
+	sb_printf(out, "  IKE SAs: %d active, %d deleted\n", active, deleted);
+	sb_printf(out, "  Messages: %llu received, %llu sent\n", (unsigned long long)s->rx,
+		  (unsigned long long)s->tx);
+	sb_printf(out, "  Phase 1: %llu completed, %llu failed;  Phase 2: %llu completed, %llu failed\n",
+		  (unsigned long long)s->p1_ok, (unsigned long long)s->p1_fail,
+		  (unsigned long long)s->p2_ok, (unsigned long long)s->p2_fail);
+	sb_printf(out, "  Drops:\n");
+#define ROW(label, f) sb_printf(out, "    %-34s %llu\n", label, (unsigned long long)s->f)
+	ROW("malformed", malformed);
+	ROW("unknown cookies", unknown_cookies);
+	ROW("bad hash", bad_hash);
+	ROW("decrypt failures", decrypt_fail);
+	ROW("from wrong peer", bad_peer);
+	ROW("unprotected notify/delete ignored", unprotected_ignored);
+	ROW("unsupported exchange", unsupported);
+	ROW("no acceptable proposal", no_proposal);
+	ROW("no pre-shared key", no_psk);
+	ROW("half-open limit", half_open_drop);
+	ROW("duplicates (answered, not reprocessed)", duplicates);
+	ROW("send failures", send_fail);
+	sb_printf(out, "  Retransmissions: %llu sent, %llu exchanges gave up\n",
+		  (unsigned long long)s->retransmits, (unsigned long long)s->rtx_exhausted);
+	sb_printf(out, "  Notify: %llu received, %llu sent (INVALID-SPI %llu received, %llu sent)\n",
+		  (unsigned long long)s->notifies_rx, (unsigned long long)s->notifies_tx,
+		  (unsigned long long)s->invalid_spi_rx, (unsigned long long)s->invalid_spi_tx);
+	sb_printf(out, "  Delete: %llu received, %llu sent;  INITIAL-CONTACT received %llu\n",
+		  (unsigned long long)s->deletes_rx, (unsigned long long)s->deletes_tx,
+		  (unsigned long long)s->initial_contact_rx);
+	sb_printf(out, "  DPD: %llu R-U-THERE sent, %llu acks, %llu received, %llu peers dead\n",
+		  (unsigned long long)s->dpd_tx, (unsigned long long)s->dpd_ack_rx,
+		  (unsigned long long)s->dpd_rx, (unsigned long long)s->dpd_dead);
+	sb_printf(out, "  IPsec SA bundles installed %llu (failed %llu), rekeys %llu, acquires merged %llu\n",
+		  (unsigned long long)s->installs, (unsigned long long)s->install_fail,
+		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup);
+#undef ROW
+}
+
+/* clear crypto isakmp [conn-id]: IKE SAs go (with a Delete); IPsec SAs stay, as on IOS. */
+int ike_clear(struct router *r, uint32_t conn_id)
+{
+	int n = 0;
+	for (struct ike_sa *sa = r->ike->sas; sa; sa = sa->next) {
+		if (sa->deleted || (conn_id && sa->conn_id != conn_id))
+			continue;
+		if (sa->established)
+			info_send_isakmp_delete(sa);
+		ike_sa_delete(sa, "clear crypto isakmp");
+		n++;
+	}
+	return n;
+}
+
+static int cmd_show_isakmp_sa(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	ike_show_sa(ctx->r, ctx->out, cmd_has(a, "detail"));
+	return 0;
+}
+
+static int cmd_show_policy(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	ike_show_policy(ctx->r, ctx->out);
+	return 0;
+}
+
+static int cmd_show_stats(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	ike_show_stats(ctx->r, ctx->out);
+	return 0;
+}
+
+static int cmd_show_session(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	ike_show_session(ctx->r, ctx->out, cmd_has(a, "detail"));
+	return 0;
+}
+
+static int cmd_clear_isakmp(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	uint32_t id = 0;
+	if (a->argc > 3)
+		id = (uint32_t)strtoul(a->argv[a->argc - 1], NULL, 10);
+	if (ike_clear(ctx->r, id) == 0 && id)
+		sb_printf(ctx->out, "%% No ISAKMP SA with conn-id %u\n", id);
+	return 0;
+}
+
+static int cmd_debug_isakmp(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	ctx->r->debug |= DBG_ISAKMP;
+	sb_puts(ctx->out, "Crypto ISAKMP debugging is on\n");
+	return 0;
+}
+
+static int cmd_undebug_isakmp(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	ctx->r->debug &= ~(uint32_t)DBG_ISAKMP;
+	sb_puts(ctx->out, "Crypto ISAKMP debugging is off\n");
+	return 0;
+}
+
+static const struct cmd_def ike_cmds[] = {
+	{ MODE_EXEC, "show crypto isakmp sa [ detail ]", "isakmp:Show ISAKMP;sa:Show ISAKMP Security Associations;detail:Show ISAKMP SA detail",
+	  cmd_show_isakmp_sa, NULL },
+	{ MODE_EXEC, "show crypto isakmp policy", "policy:Show ISAKMP protection suite policies",
+	  cmd_show_policy, NULL },
+	{ MODE_EXEC, "show crypto isakmp stats", "stats:Show ISAKMP counters and drops",
+	  cmd_show_stats, NULL },
+	{ MODE_EXEC, "show crypto session [ detail ]", "session:Show crypto sessions;detail:Show crypto session detail",
+	  cmd_show_session, NULL },
+	{ MODE_EXEC, "clear crypto isakmp [ <1-32766> ]", "isakmp:Flush ISAKMP SAs",
+	  cmd_clear_isakmp, NULL },
+	{ MODE_EXEC, "debug crypto isakmp", "isakmp:ISAKMP Key Management", cmd_debug_isakmp,
+	  cmd_undebug_isakmp },
+	{ MODE_EXEC, "undebug crypto isakmp", "isakmp:ISAKMP Key Management", cmd_undebug_isakmp, NULL },
+};
+CMD_REGISTER(ike_cmds)
