@@ -2,7 +2,7 @@
 # The CLI against a live router: show version, a piped `configure terminal`
 # session, `no` forms, `?` help, filters, debug, write memory + reload, IOS
 # errors with the caret, and the control socket's permissions.
-. "$TOP/tests/lib.sh"
+. "${TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 
 cp "$TOP/tests/unit/data/router-a.cfg" "$T/a.cfg"
 router_start a "$T/a.cfg"
