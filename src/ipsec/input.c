@@ -11,6 +11,8 @@
 #include "recovery/recovery.h"
 #include "router.h"
 
+#define INV_SPI_LOG_PER_SEC 10
+
 #define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
 
 static void invalid_spi(struct ipsec_state *st, uint32_t src, uint32_t dst, uint8_t proto,
@@ -21,16 +23,31 @@ static void invalid_spi(struct ipsec_state *st, uint32_t src, uint32_t dst, uint
 		st->g.inv_spi_ah++;
 	else
 		st->g.inv_spi_esp++;
-	/* One line per peer per second; a forged flood costs one slot, not the log. */
+	/*
+	 * One line per peer per second, and at most INV_SPI_LOG_PER_SEC lines a
+	 * second from all sources together: a flood from random addresses would
+	 * otherwise win a fresh per-peer slot with every packet.
+	 */
+	uint64_t now = ev_now(r->ev);
 	struct inv_spi_rl *s = &st->inv_rl[(src * 2654435761u) >> 26];
 	if (s->peer != src) {
 		memset(s, 0, sizeof(*s));
 		s->peer = src;
 	}
-	log_msg_rl(&r->log, &s->rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING, "RECVD_PKT_INV_SPI",
-		   "decaps: rec'd IPSEC packet has invalid spi for destaddr=%u.%u.%u.%u, "
-		   "prot=%u, spi=0x%X(%u), srcaddr=%u.%u.%u.%u",
-		   IPA(dst), proto, spi, spi, IPA(src));
+	uint32_t sup = 0;
+	if (!log_rl_allow(&s->rl, now, 1000, 1, &sup) ||
+	    !log_rl_allow(&st->inv_rl_all, now, 1000, INV_SPI_LOG_PER_SEC, NULL)) {
+		r->log.rate_limited++;
+	} else {
+		if (sup)
+			log_msg(&r->log, "SYS", SEV_NOTICE, "RATE_LIMIT",
+				"%u %%CRYPTO-4-RECVD_PKT_INV_SPI messages suppressed in the last 1000 ms "
+				"(srcaddr=%u.%u.%u.%u)", sup, IPA(src));
+		log_msg(&r->log, "CRYPTO", SEV_WARNING, "RECVD_PKT_INV_SPI",
+			"decaps: rec'd IPSEC packet has invalid spi for destaddr=%u.%u.%u.%u, "
+			"prot=%u, spi=0x%X(%u), srcaddr=%u.%u.%u.%u",
+			IPA(dst), proto, spi, spi, IPA(src));
+	}
 	recovery_invalid_spi(r, src, dst, proto, spi, udp);
 }
 

@@ -162,6 +162,7 @@ struct ipsec_state {
 	bool des_warned;
 	struct ipsec_global_counters g;
 	struct inv_spi_rl inv_rl[INV_SPI_RL_SLOTS];
+	struct log_rl inv_rl_all;	/* all sources together: random ones share it */
 	struct log_rl rl_drop, rl_clear, rl_install, rl_policy;
 	ipsec_output_fn output;
 	ipsec_deliver_fn deliver;
