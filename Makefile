@@ -5,7 +5,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -DSPIGOT_VERSION=\"0.1\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+           -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CPPFLAGS = -Isrc
 LDLIBS   = -lcrypto
 
@@ -63,12 +63,12 @@ FUZZ_BINS  = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 build/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -Wno-unused-command-line-argument -g -O1 \
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -Wno-unknown-warning-option -Wno-unused-command-line-argument -g -O1 \
 		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) $^ -o $@ $(LDLIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) $^ -o $@ $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 

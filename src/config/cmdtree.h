@@ -12,6 +12,7 @@
  *   <1-65535>     a number in a range
  *   HEX           a hex string
  *   IFNAME        an interface name (abbreviations expand: fa0/0)
+ *   PORT          a TCP/UDP port: a number or an IOS port name (www, isakmp)
  *   [ x ]         optional;  { a | b }  one of;  [ a | b ] optional one of
  * e.g. "show crypto ipsec sa [ interface IFNAME | peer A.B.C.D | map WORD | detail ]"
  *
@@ -60,6 +61,15 @@ struct cli_ctx {
 	void *pending;
 	void (*cancel)(void *pending);
 	void *session;		/* private to src/cli */
+	/*
+	 * Where the "^" of an "% Invalid input" error goes: interactive
+	 * sessions set caret_indent to the prompt's length (the caret lands
+	 * under prompt+line); one-shot and piped sessions set echo_line so
+	 * the line is printed first and the caret sits under it.
+	 */
+	int caret_indent;
+	bool echo_line;
+	int bad_arg;		/* set by cmd_bad(): the argument the caret points at */
 };
 
 #define CMD_ASYNC 1
@@ -71,6 +81,7 @@ void cli_async_done(struct cli_ctx *ctx, int status);
 struct cmd_args {
 	int argc;
 	const char *argv[CMD_MAX_ARGS];
+	int col[CMD_MAX_ARGS];	/* column of each word in the line (for the caret) */
 	bool negated;		/* the line started with "no" */
 };
 
@@ -92,7 +103,12 @@ void cmd_register(const struct cmd_def *defs, int n);
 		cmd_register(table, (int)(sizeof(table) / sizeof(table[0])));          \
 	}
 
-/* Runs one line in ctx's mode.  Returns 0, or -1 with the error in ctx->out. */
+/*
+ * Runs one line in ctx's mode (in a config sub-mode, a line the sub-mode does
+ * not know is tried in global config, as IOS does).  Returns 0, CMD_ASYNC
+ * when an exec command keeps running, or -1 with the error in ctx->out.
+ * Empty lines and "!" comments are accepted and do nothing.
+ */
 int cmd_execute(struct cli_ctx *ctx, const char *line);
 /* `?` help: what may come next after `line` (which ends in a space or a partial word). */
 void cmd_help(struct cli_ctx *ctx, const char *line, struct strbuf *out);

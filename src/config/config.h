@@ -76,6 +76,7 @@ struct cfg_isakmp_policy {
 	enum cfg_ike_auth auth;		/* IOS default: rsa-sig */
 	int group;			/* IOS default: 1 */
 	uint32_t lifetime;		/* IOS default: 86400 */
+	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };
 
 struct cfg_isakmp_key {
@@ -101,6 +102,7 @@ struct cfg_transform_set {
 	uint16_t esp_keybits;		/* aes/gcm: 128/192/256; 0 = default */
 	enum cfg_xf_auth esp_auth;
 	bool transport;			/* `mode transport`; tunnel is the default */
+	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };
 
 /* One manually keyed SA (`set session-key ...`). */
@@ -129,6 +131,8 @@ struct cfg_cmap_entry {
 	/* manual keys: [0] inbound, [1] outbound */
 	struct cfg_session_key esp_key[2];
 	struct cfg_session_key ah_key[2];
+	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
+	int key_lineno;			/* file line of the last key/transform change (load errors) */
 };
 
 /* spigot extensions under `crypto isakmp invalid-spi-recovery ...`. */

@@ -75,8 +75,10 @@ void ike_show_policy(struct router *r, struct strbuf *out)
 		sb_printf(out, "Protection suite of priority %d\n", cfg->policies[i].priority);
 		show_suite(out, &cfg->policies[i]);
 	}
-	static const struct cfg_isakmp_policy def = { 65535, IKE_ENC_DES, IKE_HASH_SHA1,
-						      IKE_AUTH_RSA_SIG, 1, 86400 };
+	static const struct cfg_isakmp_policy def = {
+		.priority = 65535, .enc = IKE_ENC_DES, .hash = IKE_HASH_SHA1,
+		.auth = IKE_AUTH_RSA_SIG, .group = 1, .lifetime = 86400,
+	};
 	sb_puts(out, "Default protection suite\n");
 	show_suite(out, &def);
 }

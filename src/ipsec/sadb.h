@@ -66,6 +66,10 @@ enum sadb_del_reason {
 	SADB_DEL_CONFIG,	/* crypto map changed */
 	SADB_DEL_DPD,		/* peer declared dead */
 	SADB_DEL_INITIAL_CONTACT,
+	/* Lost without the peer being told (the `test crypto ipsec lose-sas`
+	 * aid that reproduces a peer's reboot for recovery tests): the key
+	 * manager is not called, so no Delete goes out. */
+	SADB_DEL_LOST,
 };
 
 /*

@@ -21,4 +21,11 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_proto,
 			      uint32_t spi);
 
+/* IKE received an INVALID-SPI notify it will not act on (for the counters). */
+enum isr_reject {
+	ISR_REJECT_UNAUTHENTICATED = 1,	/* not inside an established, verified IKE SA */
+	ISR_REJECT_WRONG_PEER,		/* the SA belongs to another peer */
+};
+void recovery_notify_rejected(struct router *r, uint32_t peer, enum isr_reject why);
+
 #endif

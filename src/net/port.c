@@ -1,0 +1,176 @@
+/*
+ * What every port kind shares: spec parsing, counting, Ethernet
+ * demultiplexing, and output batching.  Frames sent while an input batch is
+ * being processed are queued on their port and leave together (sendmmsg)
+ * when the batch ends; frames sent from timers or the CLI leave at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/wbuf.h"
+#include "net/net_priv.h"
+
+static const struct port_ops *const kinds[] = {
+	&port_udp_ops, &port_packet_ops, &port_tun_ops, &port_mem_ops,
+};
+
+struct port *port_open(struct iface *ifp, const char *spec, char *err, size_t errlen)
+{
+	const char *colon = strchr(spec, ':');
+	size_t klen = colon ? (size_t)(colon - spec) : strlen(spec);
+	const struct port_ops *ops = NULL;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strlen(kinds[i]->kind) == klen && strncmp(spec, kinds[i]->kind, klen) == 0)
+			ops = kinds[i];
+	if (!ops) {
+		snprintf(err, errlen, "unknown port type (expected udp:, packet:, tun: or mem:)");
+		return NULL;
+	}
+	struct port *pt = calloc(1, sizeof(*pt));
+	if (!pt) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pt->ops = ops;
+	pt->ifp = ifp;
+	pt->fd = -1;
+	if (ops->open(pt, colon ? colon + 1 : "", err, errlen) < 0) {
+		free(pt);
+		return NULL;
+	}
+	pt->up = true;
+	return pt;
+}
+
+void port_close(struct port *pt)
+{
+	if (!pt)
+		return;
+	struct net_state *n = NET(pt->ifp->r);
+	for (int i = 0; i < n->ndirty; i++)
+		if (n->dirty[i] == pt)
+			n->dirty[i] = n->dirty[--n->ndirty];
+	for (int i = 0; i < pt->ntx; i++)
+		pkt_free(pt->txq[i]);
+	for (int i = 0; i < PORT_BATCH; i++)
+		pkt_free(pt->rxb[i]);
+	pt->ops->close(pt);
+	if (pt->fd >= 0)
+		close(pt->fd);
+	free(pt);
+}
+
+int port_refill(struct port *pt)
+{
+	int n = 0;
+	for (int i = 0; i < PORT_BATCH; i++) {
+		if (!pt->rxb[i])
+			pt->rxb[i] = pkt_alloc();
+		if (pt->rxb[i])
+			n++;
+		else
+			break;
+	}
+	return n;
+}
+
+void net_batch_begin(struct router *r) { NET(r)->batch_depth++; }
+
+void net_batch_end(struct router *r)
+{
+	struct net_state *n = NET(r);
+	if (--n->batch_depth > 0)
+		return;
+	/* Flushing may queue nothing new: output of a flush is not an input. */
+	while (n->ndirty) {
+		struct port *pt = n->dirty[--n->ndirty];
+		pt->dirty = false;
+		pt->ops->flush(pt);
+	}
+}
+
+int port_output(struct port *pt, struct pkt *p)
+{
+	struct iface *ifp = pt->ifp;
+	struct net_state *n = NET(ifp->r);
+	if (!pt->up) {
+		ifp->c.out_drops++;
+		pkt_free(p);
+		return -1;
+	}
+	ifp->c.out_pkts++;
+	ifp->c.out_bytes += p->len;
+	ifp->last_output_ms = ev_now(ifp->r->ev);
+	int rc = pt->ops->xmit(pt, p);
+	if (pt->ops->flush && pt->ntx) {
+		if (n->batch_depth == 0 || pt->ntx == PORT_BATCH) {
+			pt->ops->flush(pt);
+		} else if (!pt->dirty && n->ndirty < ROUTER_MAX_IFACES) {
+			pt->dirty = true;
+			n->dirty[n->ndirty++] = pt;
+		}
+	}
+	return rc;
+}
+
+/* Our unicast address, broadcast, or any multicast group (we join none, but IPv4 sorts it). */
+static bool mac_is_ours(const struct port *pt, const uint8_t *d)
+{
+	return memcmp(d, pt->mac, 6) == 0 || (d[0] & 1);
+}
+
+void port_input(struct port *pt, struct pkt *p)
+{
+	struct iface *ifp = pt->ifp;
+	struct router *r = ifp->r;
+	ifp->c.in_pkts++;
+	ifp->c.in_bytes += p->len;
+	ifp->last_input_ms = ev_now(r->ev);
+	p->in_if = ifp;
+	p->flags = 0;
+	if (!ifp->admin_up) {
+		/* A shut interface hears nothing. */
+		ifp->c.in_drops++;
+		pkt_free(p);
+		return;
+	}
+	if (!pt->ether) {
+		ipv4_input(r, p);
+		return;
+	}
+	struct wbuf_rd rd;
+	const uint8_t *dst;
+	uint16_t type;
+	wbuf_rd_init(&rd, p->data, p->len);
+	wbuf_get_ptr(&rd, &dst, 6);
+	wbuf_skip(&rd, 6);
+	if (!wbuf_get_u16(&rd, &type)) {
+		ifp->c.in_errors++;	/* a runt */
+		log_msg_rl(&r->log, &NET(r)->rl_port, ev_now(r->ev), 10000, "LINK", SEV_WARNING,
+			   "RUNT", "Interface %s: runt frame of %zu bytes", ifp->name, p->len);
+		pkt_free(p);
+		return;
+	}
+	if (!mac_is_ours(pt, dst)) {
+		ifp->c.in_drops++;	/* someone else's unicast (a flooding switch) */
+		pkt_free(p);
+		return;
+	}
+	if (dst[0] & 1)
+		NET(r)->rate[ifp->index].in_bcast++;
+	pkt_pull(p, ETH_HLEN);
+	switch (type) {
+	case ETHERTYPE_IP:
+		ipv4_input(r, p);
+		break;
+	case ETHERTYPE_ARP:
+		arp_input(r, ifp, p);
+		break;
+	default:
+		NET(r)->rate[ifp->index].unknown_proto++;	/* IPv6, LLDP ...: not an error */
+		pkt_free(p);
+		break;
+	}
+}

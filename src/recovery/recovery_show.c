@@ -1,0 +1,112 @@
+/* show / clear crypto isakmp invalid-spi-recovery */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/cmdtree.h"
+#include "ipsec/sadb.h"
+#include "recovery/recovery_state.h"
+#include "router.h"
+
+static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	struct router *r = ctx->r;
+	const struct recovery_state *s = r->rec;
+	const struct cfg_isr *isr = &r->cfg->isr;
+	const struct isr_counters *c = &s->c;
+	struct strbuf *o = ctx->out;
+	size_t pending = 0;
+	for (size_t i = 0; i < ISR_PENDING_MAX; i++)
+		pending += s->pending[i].used;
+
+	sb_printf(o, "Invalid SPI recovery: %s\n", isr->enabled ? "enabled" : "disabled");
+	sb_printf(o, "  Recovery IKE SA hold-down per peer: %u seconds\n", isr->holddown_sec);
+	sb_printf(o, "  Notify hold-down per peer and SPI: %u seconds\n", isr->notify_holddown_sec);
+	sb_printf(o, "  Recovery initiation budget: %u per second\n", isr->budget_per_sec);
+	sb_printf(o, "  Pending recoveries: %zu (maximum %u)\n\n", pending, isr->max_pending);
+	sb_printf(o, "Packets received with an invalid SPI:\n");
+	sb_printf(o, "  ESP: %llu, AH: %llu (UDP-encapsulated: %llu)\n",
+		  (unsigned long long)c->invalid_esp, (unsigned long long)c->invalid_ah,
+		  (unsigned long long)c->invalid_udp);
+	sb_printf(o, "  INVALID_SPI notifies sent: %llu (send failures: %llu)\n",
+		  (unsigned long long)c->notifies_sent, (unsigned long long)c->notify_send_failed);
+	sb_printf(o, "  IKE SAs initiated for recovery: %llu (failed: %llu, joined a pending one: %llu)\n",
+		  (unsigned long long)c->initiations, (unsigned long long)c->initiations_failed,
+		  (unsigned long long)c->joined_pending);
+	sb_printf(o, "  Suppressed by peer hold-down: %llu, by notify hold-down: %llu, "
+		     "by per-peer notify rate: %llu\n",
+		  (unsigned long long)c->suppressed_holddown,
+		  (unsigned long long)c->suppressed_notify_holddown,
+		  (unsigned long long)c->suppressed_notify_rate);
+	sb_printf(o, "  Suppressed by budget: %llu, pending table full: %llu\n",
+		  (unsigned long long)c->suppressed_budget,
+		  (unsigned long long)c->suppressed_pending_full);
+	sb_printf(o, "  Ignored, source not a static peer: %llu\n",
+		  (unsigned long long)c->ignored_not_static);
+	sb_printf(o, "  Dropped, no IKE SA and recovery disabled: %llu\n\n",
+		  (unsigned long long)c->ignored_disabled);
+	sb_printf(o, "INVALID_SPI notifies received: %llu\n", (unsigned long long)c->notifies_received);
+	sb_printf(o, "  Acted on (SAs deleted): %llu\n", (unsigned long long)c->notifies_acted);
+	sb_printf(o, "  Ignored, unauthenticated: %llu, unknown SPI: %llu, wrong peer: %llu, "
+		     "bad protocol: %llu\n",
+		  (unsigned long long)c->ignored_unauthenticated,
+		  (unsigned long long)c->ignored_unknown_spi,
+		  (unsigned long long)c->ignored_wrong_peer,
+		  (unsigned long long)c->ignored_bad_proto);
+	if (pending) {
+		sb_printf(o, "\nPending recoveries:\n  Peer             Age (ms)  SPIs\n");
+		uint64_t now = ev_now(r->ev);
+		for (size_t i = 0; i < ISR_PENDING_MAX; i++) {
+			const struct isr_pending *pd = &s->pending[i];
+			if (!pd->used)
+				continue;
+			char ps[16];
+			snprintf(ps, sizeof(ps), "%u.%u.%u.%u", pd->peer >> 24, (pd->peer >> 16) & 0xff,
+				 (pd->peer >> 8) & 0xff, pd->peer & 0xff);
+			sb_printf(o, "  %-16s %9llu ", ps, (unsigned long long)(now - pd->since));
+			for (size_t j = 0; j < pd->nspi; j++)
+				sb_printf(o, " 0x%X/%u", pd->spi[j], pd->proto[j]);
+			sb_puts(o, "\n");
+		}
+	}
+	return 0;
+}
+
+static int clear_isr(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	memset(&ctx->r->rec->c, 0, sizeof(ctx->r->rec->c));
+	return 0;
+}
+
+/*
+ * A spigot test aid: the router forgets its IPsec SAs without telling the
+ * peer, as if it had rebooted but kept its IKE SA.  That is the one case the
+ * IOS commands cannot reproduce (`clear crypto sa` sends Deletes), and the
+ * one where IOS sends INVALID-SPI even without invalid-spi-recovery.
+ */
+static int test_lose_sas(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	uint32_t peer;
+	int n;
+	if (cmd_after_ip(a, "peer", &peer))
+		n = sadb_delete_peer(ctx->r, peer, SADB_DEL_LOST);
+	else
+		n = sadb_delete_all(ctx->r, SADB_DEL_LOST);
+	sb_printf(ctx->out, "%d IPsec SA bundle%s forgotten; the peer was not told.\n", n,
+		  n == 1 ? "" : "s");
+	log_msg(&ctx->r->log, "CRYPTO", SEV_WARNING, "TEST_SA_LOST",
+		"test: %d IPsec SA bundle%s forgotten without notifying the peer", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static const struct cmd_def isr_cmds[] = {
+	{ MODE_EXEC, "test crypto ipsec lose-sas [ peer A.B.C.D ]",
+	  "test:Test aids (spigot);lose-sas:Forget IPsec SAs without telling the peer (simulates a lost SA)",
+	  test_lose_sas, NULL },
+	{ MODE_EXEC, "show crypto isakmp invalid-spi-recovery",
+	  "invalid-spi-recovery:Invalid SPI recovery counters and limits", show_isr, NULL },
+	{ MODE_EXEC, "clear crypto isakmp invalid-spi-recovery",
+	  "invalid-spi-recovery:Reset the invalid SPI recovery counters", clear_isr, NULL },
+};
+CMD_REGISTER(isr_cmds)
