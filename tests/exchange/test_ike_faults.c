@@ -256,6 +256,7 @@ TEST(ike_xchg_delete_acts_forged_does_not)
 	int len = isakmp_wr_finish(&w);
 	ike_input_datagram(x->r[1], x->outside[0], 500, x->outside[1], 500, msg, (size_t)len);
 	CHECK(xl_nrecords(x, 1) == 1);
+	CHECK(sadb_has_outbound_spi(x->r[1], x->outside[0], 50, ra->esp_spi_in));
 	CHECK(xl_ike(x, 1)->st.unprotected_ignored == 1);
 	CHECK(xl_ike(x, 1)->st.deletes_rx == 0);
 
@@ -272,11 +273,13 @@ TEST(ike_xchg_delete_acts_forged_does_not)
 	bad[captured_len - 12] ^= 0x40;	/* inside the last payload, not the padding */
 	ike_input_datagram(x->r[1], x->outside[0], 500, x->outside[1], 500, bad, captured_len);
 	CHECK(xl_nrecords(x, 1) == 1);
+	CHECK(sadb_has_outbound_spi(x->r[1], x->outside[0], 50, ra->esp_spi_in));
 	CHECK(xl_ike(x, 1)->st.bad_hash + xl_ike(x, 1)->st.decrypt_fail == 1);
 	/* Now the genuine one: B deletes the bundle (our inbound = its outbound SPIs). */
 	ike_input_datagram(x->r[1], q[0].src, 500, q[0].dst, 500, captured, captured_len);
 	CHECK(xl_nrecords(x, 1) == 0);
 	CHECK(xl_nrecords(x, 0) == 0);
+	CHECK(!sadb_has_outbound_spi(x->r[1], x->outside[0], 50, ra->esp_spi_in));
 	CHECK(xl_ike(x, 1)->st.deletes_rx == 2);	/* AH and ESP payloads */
 	/* Replayed: not processed twice. */
 	ike_input_datagram(x->r[1], q[0].src, 500, q[0].dst, 500, captured, captured_len);
