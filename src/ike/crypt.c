@@ -181,33 +181,38 @@ int ike_encrypt_msg(struct ike_sa *sa, uint8_t *iv, uint8_t *msg, size_t len, si
  * passes a copy).
  */
 int ike_decrypt_msg(struct ike_sa *sa, uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out,
-		    struct isakmp_msg *m)
+		    struct isakmp_msg *m, const char **why)
 {
 	struct ike_state *ike = sa->ike;
 	size_t bl = sa->blocklen;
 	if (!(in[19] & ISAKMP_FLAG_ENC) || !bl) {
 		ike->st.unprotected_ignored++;
+		*why = "not encrypted";
 		return -1;
 	}
 	size_t body = len - ISAKMP_HDR_LEN;
 	if (body == 0 || body % bl) {
-		ike_drop(ike, &ike->st.decrypt_fail, sa->peer, "encrypted body not a multiple of the block size");
+		ike->st.decrypt_fail++;
+		*why = "encrypted body not a multiple of the block size";
 		return -1;
 	}
 	memcpy(out, in, ISAKMP_HDR_LEN);
 	if (cbc(sa->ike, sa->pol.enc, sa->enckey, iv, in + ISAKMP_HDR_LEN, body, out + ISAKMP_HDR_LEN, false) < 0) {
-		ike_drop(ike, &ike->st.decrypt_fail, sa->peer, "decryption failed");
+		ike->st.decrypt_fail++;
+		*why = "decryption failed";
 		return -1;
 	}
 	memcpy(iv, in + len - bl, bl);
 	if (isakmp_parse_hdr(out, len, &m->hdr) != ISAKMP_OK) {
-		ike_drop(ike, &ike->st.malformed, sa->peer, "bad header");
+		ike->st.malformed++;
+		*why = "bad header";
 		return -1;
 	}
 	enum isakmp_err e = isakmp_parse_payloads(m->hdr.np, out + ISAKMP_HDR_LEN, body, true, m);
 	if (e != ISAKMP_OK) {
 		/* Usually a wrong key: the plaintext is garbage. */
-		ike_drop(ike, &ike->st.decrypt_fail, sa->peer, isakmp_strerror(e));
+		ike->st.decrypt_fail++;
+		*why = isakmp_strerror(e);
 		return -1;
 	}
 	return 0;

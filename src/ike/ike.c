@@ -56,8 +56,13 @@ void ike_set_state(struct ike_sa *sa, enum ike_sa_state s)
 
 void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why)
 {
-	char ps[16];
 	(*counter)++;
+	ike_drop_log(ike, peer, why);
+}
+
+void ike_drop_log(struct ike_state *ike, uint32_t peer, const char *why)
+{
+	char ps[16];
 	ike_ipstr(peer, ps);
 	log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
 		   "IKMP_BAD_MESSAGE", "IKE message from %s dropped: %s", ps, why);

@@ -211,7 +211,8 @@ struct ike_state {
 	uint32_t dpd_max_tries;
 
 	struct ike_stats st;
-	struct log_rl rl;
+	/* Rate limits per kind of log line, so one flood can not hide another. */
+	struct log_rl rl, rl_auth, rl_fail, rl_cfg;
 
 	struct ike_pending pending[IKE_MAX_PENDING];
 	struct ike_record rec[IKE_MAX_RECORDS];
@@ -247,6 +248,7 @@ void ike_p1_failed(struct ike_sa *sa, const char *why);
 bool ike_first_contact(struct ike_state *ike, uint32_t peer);
 void ike_mark_contact(struct ike_state *ike, uint32_t peer);
 void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why);
+void ike_drop_log(struct ike_state *ike, uint32_t peer, const char *why);
 bool ike_dbg(const struct ike_state *ike);
 bool ike_dbg_ipsec(const struct ike_state *ike);
 void ike_start_pending(struct ike_state *ike, struct ike_sa *sa);
@@ -259,7 +261,7 @@ void ike_ipstr(uint32_t a, char *buf);	/* buf: 16 bytes */
 int ike_derive_p1(struct ike_sa *sa);
 int ike_encrypt_msg(struct ike_sa *sa, uint8_t *iv, uint8_t *msg, size_t len, size_t cap);
 int ike_decrypt_msg(struct ike_sa *sa, uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out,
-		    struct isakmp_msg *m);
+		    struct isakmp_msg *m, const char **why);
 void ike_p2_iv(struct ike_sa *sa, uint32_t msgid, uint8_t *iv);
 int ike_keymat(struct ike_sa *sa, const uint8_t *gxy, size_t gxylen, uint8_t proto,
 	       uint32_t spi, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,

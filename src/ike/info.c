@@ -32,10 +32,10 @@ int info_send(struct ike_sa *sa, const struct isakmp_notify *n, const struct isa
 	size_t hs = isakmp_wr_begin(&w, ISAKMP_NP_HASH);
 	wbuf_put_zero(&w.w, sa->hlen);
 	isakmp_wr_end(&w, hs);
-	if (n)
-		isakmp_put_notify(&w, n);
 	for (size_t i = 0; i < nd; i++)
 		isakmp_put_delete(&w, &d[i]);
+	if (n)
+		isakmp_put_notify(&w, n);
 	int len = isakmp_wr_finish(&w);
 	size_t after = hs + ISAKMP_GEN_LEN + sa->hlen;
 	ike_p2_iv(sa, msgid, iv);
@@ -273,8 +273,11 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 	if (!m)
 		return;
 	ike_p2_iv(sa, h->msgid, iv);
-	if (ike_decrypt_msg(sa, iv, buf, len, plain, m) < 0)
+	const char *why = "?";
+	if (ike_decrypt_msg(sa, iv, buf, len, plain, m, &why) < 0) {
+		ike_drop_log(ike, sa->peer, why);	/* ike_decrypt_msg counted it */
 		goto out;
+	}
 	const struct isakmp_pl *hp = m->npl ? &m->pl[0] : NULL;
 	if (!hp || hp->type != ISAKMP_NP_HASH || hp->len != sa->hlen || m->npl < 2) {
 		ike_drop(ike, &ike->st.unprotected_ignored, sa->peer, "Informational without HASH(1) ignored");

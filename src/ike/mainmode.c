@@ -126,7 +126,7 @@ static bool load_psk(struct ike_sa *sa)
 		char ps[16];
 		ike_ipstr(sa->peer, ps);
 		sa->ike->st.no_psk++;
-		log_msg_rl(&sa->ike->r->log, &sa->ike->rl, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
+		log_msg_rl(&sa->ike->r->log, &sa->ike->rl_cfg, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
 			   SEV_WARNING, "IKMP_NO_PRESHARED_KEY", "No pre-shared key with %s", ps);
 		return false;
 	}
@@ -192,7 +192,7 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 	ike_ipstr(peer, ps);
 	if (p->ntrans == 0) {
 		free(offer);
-		log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
+		log_msg_rl(&ike->r->log, &ike->rl_cfg, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "IKMP_NO_POLICY", "No pre-share ISAKMP policy to offer to %s", ps);
 		ike->st.no_proposal++;
 		return -1;
@@ -282,7 +282,7 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	}
 	if (!config_key_for(cfg, peer)) {
 		ike->st.no_psk++;
-		log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
+		log_msg_rl(&ike->r->log, &ike->rl_cfg, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "IKMP_NO_PRESHARED_KEY", "No pre-shared key with %s", ps);
 		goto out;
 	}
@@ -307,7 +307,7 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	}
 	if (!chosen) {
 		ike->st.no_proposal++;
-		log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
+		log_msg_rl(&ike->r->log, &ike->rl_fail, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
 			   "IKMP_MODE_FAILURE",
 			   "Processing of Main mode failed with peer at %s (no offered ISAKMP policy is acceptable)", ps);
 		info_send_unprotected_notify(ike, local, peer, port, h, ISAKMP_N_NO_PROPOSAL_CHOSEN);
@@ -470,22 +470,21 @@ void ike_initial_contact(struct ike_sa *sa)
 }
 
 /* The authenticated part of MM5/MM6: ID and HASH checked, notifies seen. */
-static bool check_auth(struct ike_sa *sa, const struct isakmp_msg *m)
+static bool check_auth(struct ike_sa *sa, const struct isakmp_msg *m, const char **why)
 {
 	const struct isakmp_pl *id = isakmp_find(m, ISAKMP_NP_ID);
 	const struct isakmp_pl *hp = isakmp_find(m, ISAKMP_NP_HASH);
 	uint8_t want[PRF_MAX_LEN];
 	if (!id || !hp || isakmp_count(m, ISAKMP_NP_ID) != 1 || isakmp_count(m, ISAKMP_NP_HASH) != 1 ||
-	    !only_types(m, BIT(ISAKMP_NP_ID) | BIT(ISAKMP_NP_HASH) | BIT(ISAKMP_NP_N) | BIT(ISAKMP_NP_VID)))
+	    !only_types(m, BIT(ISAKMP_NP_ID) | BIT(ISAKMP_NP_HASH) | BIT(ISAKMP_NP_N) | BIT(ISAKMP_NP_VID))) {
+		sa->ike->st.malformed++;
+		*why = "bad payloads";
 		return false;
+	}
 	if (hp->len != sa->hlen || compute_hash(sa, !sa->initiator, id->body, id->len, want) < 0 ||
 	    CRYPTO_memcmp(want, hp->body, sa->hlen) != 0) {
-		char ps[16];
-		ike_ipstr(sa->peer, ps);
 		sa->ike->st.bad_hash++;
-		log_msg_rl(&sa->ike->r->log, &sa->ike->rl, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
-			   SEV_WARNING, "IKMP_BAD_MESSAGE",
-			   "IKE message from %s failed its sanity check or is malformed (hash mismatch: pre-shared key?)", ps);
+		*why = "hash mismatch";
 		return false;
 	}
 	struct isakmp_id idv;
@@ -504,13 +503,14 @@ static bool check_auth(struct ike_sa *sa, const struct isakmp_msg *m)
 	return true;
 }
 
-static void sanity_fail(struct ike_sa *sa)
+static void sanity_fail(struct ike_sa *sa, const char *why)
 {
 	char ps[16];
 	ike_ipstr(sa->peer, ps);
-	log_msg_rl(&sa->ike->r->log, &sa->ike->rl, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
+	log_msg_rl(&sa->ike->r->log, &sa->ike->rl_auth, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
 		   SEV_WARNING, "IKMP_BAD_MESSAGE",
-		   "IKE message from %s failed its sanity check or is malformed", ps);
+		   "IKE message from %s failed its sanity check or is malformed (%s: pre-shared key mismatch?)",
+		   ps, why);
 }
 
 void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
@@ -660,8 +660,9 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		/* MM5 (responder) or MM6 (initiator) */
 		uint8_t iv[IKE_MAX_BLOCK];
 		memcpy(iv, sa->iv, sizeof(iv));
-		if (ike_decrypt_msg(sa, iv, buf, len, msg, m) < 0 || !check_auth(sa, m)) {
-			sanity_fail(sa);
+		const char *why = "?";
+		if (ike_decrypt_msg(sa, iv, buf, len, msg, m, &why) < 0 || !check_auth(sa, m, &why)) {
+			sanity_fail(sa, why);
 			goto out;
 		}
 		memcpy(sa->iv, iv, sizeof(iv));

@@ -396,8 +396,15 @@ static void qm_finish(struct ike_qm *q, enum qm_state s)
 			sadb_release_spi(ike->r, 50, q->esp_spi_in);
 		q->spis_owned = false;
 	}
-	/* Kept a while to answer a retransmitted message with the same reply. */
-	ev_timer_arm(ike->r->ev, &q->reap, ike->qm_keep_ms);
+	/*
+	 * Kept to answer a retransmitted message with the same reply, at least
+	 * as long as the peer may retransmit: a QM1 that came back after the
+	 * exchange was forgotten would be taken for a new one.
+	 */
+	uint64_t span = ike->rtx_base_ms, step = ike->rtx_base_ms;
+	for (int i = 0; i <= ike->rtx_tries; i++, step *= 2)
+		span += step;
+	ev_timer_arm(ike->r->ev, &q->reap, span > ike->qm_keep_ms ? span : ike->qm_keep_ms);
 }
 
 static void qm_fail_log(struct ike_qm *q, const char *why)
@@ -406,7 +413,7 @@ static void qm_fail_log(struct ike_qm *q, const char *why)
 	char ps[16];
 	ike_ipstr(q->sa->peer, ps);
 	ike->st.p2_fail++;
-	log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
+	log_msg_rl(&ike->r->log, &ike->rl_fail, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
 		   "IKMP_MODE_FAILURE", "Processing of Quick mode failed with peer at %s (%s)", ps, why);
 }
 
@@ -1231,8 +1238,10 @@ void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 	if (!m)
 		goto drop;
 	memcpy(iv, q->iv, sizeof(iv));
-	if (ike_decrypt_msg(sa, iv, buf, len, plain, m) < 0) {
+	const char *why = "?";
+	if (ike_decrypt_msg(sa, iv, buf, len, plain, m, &why) < 0) {
 		free(m);
+		ike_drop_log(ike, sa->peer, why);	/* ike_decrypt_msg counted it */
 		goto drop;
 	}
 	const struct isakmp_pl *hp = m->npl ? &m->pl[0] : NULL;

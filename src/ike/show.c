@@ -1,6 +1,6 @@
 /*
  * show crypto isakmp sa [detail] | policy | stats, show crypto session
- * [detail], clear crypto isakmp [conn-id], debug crypto isakmp.
+ * [detail], clear crypto isakmp [conn-id] (`debug crypto isakmp` is src/cli's).
  * Layouts follow IOS 12.x (see the seed's show-formats.txt).
  */
 #include "ike/ike_int.h"
@@ -314,22 +314,6 @@ static int cmd_clear_isakmp(struct cli_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static int cmd_debug_isakmp(struct cli_ctx *ctx, const struct cmd_args *a)
-{
-	(void)a;
-	ctx->r->debug |= DBG_ISAKMP;
-	sb_puts(ctx->out, "Crypto ISAKMP debugging is on\n");
-	return 0;
-}
-
-static int cmd_undebug_isakmp(struct cli_ctx *ctx, const struct cmd_args *a)
-{
-	(void)a;
-	ctx->r->debug &= ~(uint32_t)DBG_ISAKMP;
-	sb_puts(ctx->out, "Crypto ISAKMP debugging is off\n");
-	return 0;
-}
-
 static const struct cmd_def ike_cmds[] = {
 	{ MODE_EXEC, "show crypto isakmp sa [ detail ]", "isakmp:Show ISAKMP;sa:Show ISAKMP Security Associations;detail:Show ISAKMP SA detail",
 	  cmd_show_isakmp_sa, NULL },
@@ -341,8 +325,5 @@ static const struct cmd_def ike_cmds[] = {
 	  cmd_show_session, NULL },
 	{ MODE_EXEC, "clear crypto isakmp [ <1-32766> ]", "isakmp:Flush ISAKMP SAs",
 	  cmd_clear_isakmp, NULL },
-	{ MODE_EXEC, "debug crypto isakmp", "isakmp:ISAKMP Key Management", cmd_debug_isakmp,
-	  cmd_undebug_isakmp },
-	{ MODE_EXEC, "undebug crypto isakmp", "isakmp:ISAKMP Key Management", cmd_undebug_isakmp, NULL },
 };
 CMD_REGISTER(ike_cmds)

@@ -285,6 +285,12 @@ bool xl_crosswise(const struct xlab *x)
 	if (xl_nrecords(x, 0) != 1 || xl_nrecords(x, 1) != 1)
 		return false;
 	const struct ike_record *a = xl_record(x, 0, 0), *b = xl_record(x, 1, 0);
+	/* The SADB agrees with our records: each side can send on the other's SPIs. */
+	if (!sadb_has_outbound_spi(x->r[0], x->outside[1], 51, a->ah_spi_out) ||
+	    !sadb_has_outbound_spi(x->r[0], x->outside[1], 50, a->esp_spi_out) ||
+	    !sadb_has_outbound_spi(x->r[1], x->outside[0], 51, b->ah_spi_out) ||
+	    !sadb_has_outbound_spi(x->r[1], x->outside[0], 50, b->esp_spi_out))
+		return false;
 	return a->has_ah && b->has_ah && a->has_esp && b->has_esp && a->ah_spi_in == b->ah_spi_out &&
 	       a->ah_spi_out == b->ah_spi_in && a->esp_spi_in == b->esp_spi_out &&
 	       a->esp_spi_out == b->esp_spi_in && a->key_fp[0] == b->key_fp[1] &&
