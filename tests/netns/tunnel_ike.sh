@@ -33,8 +33,15 @@ sa_spis() {
 	awk -v want="$2 ${3:-esp} sas:" '
 		index($0, want) { on = 1; next }
 		/ sas:$/ { on = 0 }
-		on && $1 == "spi:" { s = tolower($2); sub(/\(.*/, "", s); print s }
-	' <<<"$1" | sort -u
+		on && $1 == "spi:" { s = $2; sub(/\(.*/, "", s); print s }
+	' <<<"$1" | while read -r s; do printf '0x%08x\n' "$s"; done | sort -u
+}
+
+# cur_spi TEXT: "current outbound spi: 7AA69CB7" (IOS: hex, no 0x) as 0x%08x.
+cur_spi() {
+	local h
+	h=$(sed -nE 's/^ *current outbound spi: (0x)?([0-9A-Fa-f]+).*/\2/p' <<<"$1" | head -1)
+	[ -z "$h" ] || printf '0x%08x' "0x$h"
 }
 
 # sa_count TEXT WORD: the sum of "#pkts WORD: N" over every flow.
@@ -117,8 +124,7 @@ run_case() {
 	local in1 out1 in2 out2 cur1 cur2
 	in1=$(sa_spis "$s1" inbound) out1=$(sa_spis "$s1" outbound)
 	in2=$(sa_spis "$s2" inbound) out2=$(sa_spis "$s2" outbound)
-	cur1=0x$(sed -nE 's/.*current outbound spi: 0x([0-9A-Fa-f]+).*/\1/p; s/.*current outbound spi: ([0-9A-Fa-f]+)$/\1/p' <<<"$s1" | head -1 | tr A-F a-f)
-	cur2=0x$(sed -nE 's/.*current outbound spi: 0x([0-9A-Fa-f]+).*/\1/p; s/.*current outbound spi: ([0-9A-Fa-f]+)$/\1/p' <<<"$s2" | head -1 | tr A-F a-f)
+	cur1=$(cur_spi "$s1") cur2=$(cur_spi "$s2")
 	[ -n "$in1" ] && [ -n "$out1" ] && [ -n "$in2" ] && [ -n "$out2" ] ||
 		{ echo "$s1" "$s2" >&2; fail "$xf: an ESP SA is missing (r1 in '$in1' out '$out1', r2 in '$in2' out '$out2')"; }
 	[ "$out1" = "$in2" ] && [ "$out2" = "$in1" ] ||

@@ -81,8 +81,8 @@ sa_spis() {
 	awk -v want="$2 ${3:-esp} sas:" '
 		index($0, want) { on = 1; next }
 		/ sas:$/ { on = 0 }
-		on && $1 == "spi:" { s = tolower($2); sub(/\(.*/, "", s); print s }
-	' <<<"$1" | sort -u
+		on && $1 == "spi:" { s = $2; sub(/\(.*/, "", s); print s }
+	' <<<"$1" | while read -r s; do printf '0x%08x\n' "$s"; done | sort -u
 }
 sa_count() {
 	grep -oE "#pkts $2: [0-9]+" <<<"$1" | awk '{ n += $3 } END { print n + 0 }'
@@ -129,7 +129,7 @@ rb=$(pings h2 "$H1_IP")
 note "h1 -> h2 $ra/10, h2 -> h1 $rb/10"
 
 s1=$(cli r1 show crypto ipsec sa) s2=$(cli r2 show crypto ipsec sa)
-hex12=$(printf '0x%x' "$SPI12") hex21=$(printf '0x%x' "$SPI21")
+hex12=$(printf '0x%08x' "$SPI12") hex21=$(printf '0x%08x' "$SPI21")
 for r in 1 2; do
 	s=s$r
 	expect_in "${!s}" "transform: esp-aes esp-sha-hmac ," "r$r: transform"
@@ -167,8 +167,8 @@ n=$(tsh "$pcap" -Y 'isakmp || udp.port == 500 || udp.port == 4500' | wc -l)
 [ "$n" = 0 ] || fail "$n IKE packets on the WAN with manual keys"
 esp12=$(tsh "$pcap" -Y "esp && ip.src == $R1_WAN_IP && ip.dst == $R2_WAN_IP" -T fields -e esp.spi | sort -u)
 esp21=$(tsh "$pcap" -Y "esp && ip.src == $R2_WAN_IP && ip.dst == $R1_WAN_IP" -T fields -e esp.spi | sort -u)
-[ "$esp12" = "$(printf '0x%08x' "$SPI12")" ] || fail "ESP r1 -> r2 carries SPIs '$esp12', configured $hex12"
-[ "$esp21" = "$(printf '0x%08x' "$SPI21")" ] || fail "ESP r2 -> r1 carries SPIs '$esp21', configured $hex21"
+[ "$esp12" = "$hex12" ] || fail "ESP r1 -> r2 carries SPIs '$esp12', configured $hex12"
+[ "$esp21" = "$hex21" ] || fail "ESP r2 -> r1 carries SPIs '$esp21', configured $hex21"
 bad=$(tsh "$pcap" -Y "ip.addr == $LAN1_NET || ip.addr == $LAN2_NET || icmp")
 [ -z "$bad" ] || { echo "$bad" >&2; fail "cleartext LAN traffic on the WAN"; }
 
