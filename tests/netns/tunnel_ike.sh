@@ -12,8 +12,9 @@
 #     echoes that crossed, no send/recv errors;
 #   - a capture on the WAN veth: ISAKMP Main Mode and Quick Mode, the proposal
 #     spigot_conf configured in MM1, ESP (proto 50) carrying exactly the SPIs
-#     the routers report, no cleartext packet of either LAN, and tshark
-#     finds nothing malformed and no expert warning.
+#     the routers report with sequence numbers 1, 2, 3... per SA and whole
+#     cipher blocks between IV and ICV, no cleartext packet of either LAN,
+#     and tshark finds nothing malformed and no expert warning.
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/netns/lib-topo.sh"
@@ -66,10 +67,12 @@ tsh() {
 	[ -z "$out" ] || printf '%s\n' "$out"
 }
 
-# run_case ESP_PROPOSAL IOS_TRANSFORM SHOWN: SHOWN is how show crypto ipsec sa
-# names the transform (IOS says "esp-gcm" for "esp-gcm 128").
+# run_case ESP_PROPOSAL IOS_TRANSFORM SHOWN IV ICV BLOCK: SHOWN is how show
+# crypto ipsec sa names the transform (IOS says "esp-gcm" for "esp-gcm 128");
+# IV, ICV and BLOCK are the ESP IV and ICV sizes and the block the encrypted
+# part (payload, padding, pad length, next header) is a multiple of.
 run_case() {
-	local esp=$1 xf=$2 shown=$3
+	local esp=$1 xf=$2 shown=$3 iv=$4 icv=$5 blk=$6
 	note "== $xf"
 	topo_up
 	: >"$T/ping.log"
@@ -175,6 +178,14 @@ run_case() {
 	esp21=$(tsh "$pcap" -Y "esp && ip.src == $R2_WAN_IP && ip.dst == $R1_WAN_IP" -T fields -e esp.spi | sort -u)
 	[ "$esp12" = "$out1" ] || fail "$xf: ESP r1 -> r2 on the wire carries SPIs '$esp12', r1 says $out1"
 	[ "$esp21" = "$out2" ] || fail "$xf: ESP r2 -> r1 on the wire carries SPIs '$esp21', r2 says $out2"
+	# RFC 4303: per SA, sequence numbers start at 1 and go up by one (a
+	# veth loses nothing); the encrypted part is whole blocks.
+	bad=$(tsh "$pcap" -Y esp -T fields -e esp.spi -e esp.sequence |
+		awk '{ if ($2 != seq[$1] + 1) print "SPI " $1 ": sequence " $2 " after " seq[$1] + 0; seq[$1] = $2 }')
+	[ -z "$bad" ] || fail "$xf: ESP sequence numbers: $(head -3 <<<"$bad")"
+	bad=$(tsh "$pcap" -Y esp -T fields -e frame.number -e ip.len -e ip.hdr_len |
+		awk -v iv="$iv" -v icv="$icv" -v blk="$blk" '{ e = $2 - $3 - 8 - iv - icv; if (e < 86 || e % blk) print "frame " $1 ": " e " encrypted bytes" }')
+	[ -z "$bad" ] || fail "$xf: ESP not whole $blk-byte blocks with a $iv-byte IV and $icv-byte ICV: $(head -3 <<<"$bad")"
 	n=$(tsh "$pcap" -Y 'ip.proto == 50' | wc -l)
 	[ "$n" -ge "$want" ] || fail "$xf: $n ESP packets on the WAN for $((ra + rb)) echo/reply pairs"
 	n=$(tsh "$pcap" -Y 'ah || ip.proto == 51' | wc -l)
@@ -191,6 +202,6 @@ run_case() {
 	topo_down
 }
 
-run_case aes128-sha1 "esp-aes esp-sha-hmac" "esp-aes esp-sha-hmac"
-run_case aes128gcm16 "esp-gcm 128" "esp-gcm"
+run_case aes128-sha1 "esp-aes esp-sha-hmac" "esp-aes esp-sha-hmac" 16 12 16
+run_case aes128gcm16 "esp-gcm 128" "esp-gcm" 8 16 4
 exit 0
