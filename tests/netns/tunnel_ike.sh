@@ -58,12 +58,14 @@ pings() {
 	sed -nE 's/.* ([0-9]+) received.*/\1/p' <<<"$out"
 }
 
-# tsh PCAP ARGS...: tshark on a capture; a bad filter is a test bug, not an
-# empty result, so tshark's own failure fails the test.
+# tsh PCAP ARGS...: tshark on a capture, checksums checked (so a bad one is an
+# expert error); a bad filter is a test bug, not an empty result, so tshark's
+# own failure fails the test.
 tsh() {
 	local f=$1 out
 	shift
-	out=$(tshark -n -r "$f" "$@" 2>"$T/tshark.err") || { cat "$T/tshark.err" >&2; fail "tshark $*"; }
+	out=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		"$@" 2>"$T/tshark.err") || { cat "$T/tshark.err" >&2; fail "tshark $*"; }
 	[ -z "$out" ] || printf '%s\n' "$out"
 }
 
@@ -107,6 +109,9 @@ run_case() {
 	rb=$(pings h2 "$H1_IP")
 	[ "${ra:-0}" -ge 9 ] || { cat "$T/ping.log" >&2; fail "$xf: h1 -> h2: ${ra:-0}/10 replies"; }
 	[ "${rb:-0}" -ge 9 ] || { cat "$T/ping.log" >&2; fail "$xf: h2 -> h1: ${rb:-0}/10 replies"; }
+	# Two routers, two hops: the replies left the far host with TTL 64.
+	[ "$(grep -oE 'ttl=[0-9]+' "$T/ping.log" | sort -u)" = ttl=62 ] ||
+		{ cat "$T/ping.log" >&2; fail "$xf: reply TTLs are not all 62"; }
 	note "h1 -> h2 $ra/10, h2 -> h1 $rb/10"
 
 	local r

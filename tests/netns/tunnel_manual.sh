@@ -96,7 +96,8 @@ pings() {
 tsh() {
 	local f=$1 out
 	shift
-	out=$(tshark -n -r "$f" "$@" 2>"$T/tshark.err") || { cat "$T/tshark.err" >&2; fail "tshark $*"; }
+	out=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		"$@" 2>"$T/tshark.err") || { cat "$T/tshark.err" >&2; fail "tshark $*"; }
 	[ -z "$out" ] || printf '%s\n' "$out"
 }
 
@@ -126,6 +127,9 @@ ra=$(pings h1 "$H2_IP")
 rb=$(pings h2 "$H1_IP")
 [ "${ra:-0}" -ge 9 ] || { cat "$T/ping.log" >&2; fail "h1 -> h2: ${ra:-0}/10 replies"; }
 [ "${rb:-0}" -ge 9 ] || { cat "$T/ping.log" >&2; fail "h2 -> h1: ${rb:-0}/10 replies"; }
+# Two routers, two hops: the replies left the far host with TTL 64.
+[ "$(grep -oE 'ttl=[0-9]+' "$T/ping.log" | sort -u)" = ttl=62 ] ||
+	{ cat "$T/ping.log" >&2; fail "reply TTLs are not all 62"; }
 note "h1 -> h2 $ra/10, h2 -> h1 $rb/10"
 
 s1=$(cli r1 show crypto ipsec sa) s2=$(cli r2 show crypto ipsec sa)
@@ -178,6 +182,7 @@ $PY - "$pcap" "$R1_WAN_IP" "$R2_WAN_IP" "$SPI12" "$ENC12" "$AUTH12" "$SPI21" "$E
 import sys, warnings
 warnings.filterwarnings("ignore")
 from scapy.all import IP, ICMP, rdpcap
+from scapy.utils import checksum
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 pcap, r1, r2, spi12, enc12, auth12, spi21, enc21, auth21, h1, h2, want = sys.argv[1:]
@@ -198,6 +203,13 @@ for p in rdpcap(pcap):
     n += 1
     if ICMP not in inner or {inner.src, inner.dst} != {h1, h2}:
         sys.exit("decrypted to something other than h1<->h2 ICMP: %r" % inner)
+    b = bytes(inner)
+    if checksum(b[:inner.ihl * 4]) != 0 or checksum(b[inner.ihl * 4:inner.len]) != 0:
+        sys.exit("decrypted packet with a bad IPv4 or ICMP checksum: %r" % inner)
+    # The sending router forwarded it (Linux hosts send with TTL 64) before
+    # encrypting; the outer header is the router's own.
+    if inner.ttl != 63:
+        sys.exit("inner TTL %d, expected 63 (64 from the host, less one hop)" % inner.ttl)
     if inner[ICMP].type == 8:
         echo += 1
     elif inner[ICMP].type == 0:

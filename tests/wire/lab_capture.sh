@@ -98,6 +98,15 @@ cnt() { tsh -Y "$1" | wc -l; }
 
 bad=$(tsh -Y '_ws.malformed || _ws.expert.severity >= warning' -T fields -e frame.number -e _ws.col.Info)
 [ -z "$bad" ] || { echo "$bad" >&2; fail "tshark flags packets on the link"; }
+# Checksums, with tshark checking them: every IPv4 header (loopback's and
+# the emulated one) and the UDP of every ISAKMP message.  (The outer UDP
+# checksum on lo is left to "hardware", so it is not checked.)
+ck=$(tsh -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -T fields -E occurrence=a -E aggregator=, \
+	-e frame.number -e ip.checksum.status | awk '$2 != "1,1" && $2 != "1" { print }')
+[ -z "$ck" ] || fail "IPv4 header checksums tshark does not call good (frame, status): $(head -3 <<<"$ck")"
+ck=$(tsh -o udp.check_checksum:TRUE -Y isakmp -T fields -E occurrence=l -e frame.number -e udp.checksum.status |
+	awk '$2 != 1')
+[ -z "$ck" ] || fail "ISAKMP UDP checksums tshark does not call good: $(head -3 <<<"$ck")"
 n_mm=$(cnt 'isakmp.exchangetype == 2') n_qm=$(cnt 'isakmp.exchangetype == 32')
 n_info=$(cnt 'isakmp.exchangetype == 5') n_ah=$(cnt 'ah') n_esp=$(cnt 'esp')
 note "tshark: MM $n_mm, QM $n_qm, Informational $n_info, AH $n_ah, ESP $n_esp"
