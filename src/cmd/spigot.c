@@ -3,6 +3,7 @@
  *   spigot --control SOCKET [COMMAND...]   one command (or several split by ";" words)
  *   spigot --control SOCKET                interactive shell on a TTY; otherwise
  *                                          commands are read from stdin, one per line
+ * Outside the interactive shell, a line ending in "?" prints the help for it.
  *   spigot lab ...                         the lab runner (src/cmd/lab.c)
  */
 #include <errno.h>
@@ -286,6 +287,23 @@ done:
 	return status;
 }
 
+/* A line ending in '?' asks for help on what precedes it, as at the prompt. */
+static int send_line(struct ctl_conn *c, const char *line, char *prompt, size_t plen)
+{
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	if (n && line[n - 1] == '?') {
+		char *h = strndup(line, n - 1);
+		if (!h)
+			return -1;
+		int rc = ctl_conn_request(c, 'H', h, stdout, prompt, plen);
+		free(h);
+		return rc;
+	}
+	return ctl_conn_request(c, 'X', line, stdout, prompt, plen);
+}
+
 /* Commands from a pipe: one session, so `conf t` carries over lines. */
 static int from_stdin(struct ctl_conn *c)
 {
@@ -295,7 +313,7 @@ static int from_stdin(struct ctl_conn *c)
 	char prompt[256];
 	while (getline(&line, &cap, stdin) >= 0) {
 		line[strcspn(line, "\r\n")] = '\0';
-		int rc = ctl_conn_request(c, 'X', line, stdout, prompt, sizeof(prompt));
+		int rc = send_line(c, line, prompt, sizeof(prompt));
 		if (rc < 0) {
 			fprintf(stderr, "spigot: connection lost\n");
 			status = 1;
@@ -359,7 +377,7 @@ int main(int argc, char **argv)
 			}
 			i++;	/* the ";" */
 			char prompt[256];
-			int rc = ctl_conn_request(c, 'X', line, stdout, prompt, sizeof(prompt));
+			int rc = send_line(c, line, prompt, sizeof(prompt));
 			if (rc < 0) {
 				fprintf(stderr, "spigot: connection to %s lost\n", sock);
 				status = 1;

@@ -123,6 +123,10 @@ const char *cfg_xf_auth_name(enum cfg_xf_auth x);
 int cfg_xf_enc_keylen(const struct cfg_transform_set *ts);
 int cfg_xf_auth_keylen(enum cfg_xf_auth a);
 
+/* After a load: every crypto map's transform sets exist and manual keys
+ * fit them.  0, or -1 with "FILE:LINE: ..." in err. */
+int cfg_check_cmaps(struct config *cfg, const char *name, struct strbuf *err);
+
 /* Renders one interface / map / ... (render.c). */
 struct strbuf;
 void cfg_render_body(const struct config *cfg, struct strbuf *out);

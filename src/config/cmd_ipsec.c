@@ -342,6 +342,34 @@ static bool keys_fit(struct cli_ctx *ctx, const struct cfg_cmap_entry *e, const 
 	return true;
 }
 
+int cfg_check_cmaps(struct config *cfg, const char *name, struct strbuf *err)
+{
+	struct strbuf msg;
+	sb_init(&msg);
+	struct cli_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	ctx.out = &msg;
+	for (size_t i = 0; i < cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
+		for (size_t j = 0; j < e->ntsets; j++) {
+			const struct cfg_transform_set *ts = config_tset(cfg, e->tsets[j]);
+			if (!ts)
+				sb_printf(&msg, "ERROR: transform set with tag \"%s\" does not exist.\n", e->tsets[j]);
+			else if (e->manual)
+				keys_fit(&ctx, e, ts);
+			if (msg.len) {
+				if (err)
+					sb_printf(err, "%s:%d: %s", name, e->key_lineno, sb_str(&msg));
+				sb_free(&msg);
+				return -1;
+			}
+		}
+	}
+	sb_free(&msg);
+	return 0;
+}
+
 static int set_tset_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct cfg_cmap_entry *e = cur(ctx);
@@ -355,16 +383,22 @@ static int set_tset_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	tmp.ntsets = 0;
 	for (int i = 2; i < a->argc; i++) {
 		const struct cfg_transform_set *ts = config_tset(ctx->cfg, a->argv[i]);
+		/* a file may name a set defined further down: checked after the load */
+		if (!ts && ctx->loading) {
+			snprintf(tmp.tsets[tmp.ntsets++], CFG_NAME_MAX, "%s", a->argv[i]);
+			continue;
+		}
 		if (!ts) {
 			sb_printf(ctx->out, "ERROR: transform set with tag \"%s\" does not exist.\n", a->argv[i]);
 			return cmd_bad(ctx, a, i);
 		}
-		if (e->manual && !keys_fit(ctx, e, ts))
+		if (e->manual && !ctx->loading && !keys_fit(ctx, e, ts))
 			return cmd_bad(ctx, a, i);
 		snprintf(tmp.tsets[tmp.ntsets++], CFG_NAME_MAX, "%s", a->argv[i]);
 	}
 	memcpy(e->tsets, tmp.tsets, sizeof(e->tsets));
 	e->ntsets = tmp.ntsets;
+	e->key_lineno = ctx->lineno;
 	OPENSSL_cleanse(&tmp, sizeof(tmp));
 	return 0;
 }
@@ -489,10 +523,12 @@ static int session_key_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 			tmp.esp_key[dir] = k;
 		const struct cfg_transform_set *ts =
 			tmp.ntsets ? config_tset(ctx->cfg, tmp.tsets[0]) : NULL;
-		if (ts && !keys_fit(ctx, &tmp, ts))
+		if (ts && !ctx->loading && !keys_fit(ctx, &tmp, ts)) {
 			rc = cmd_bad(ctx, a, a->argc - 1);
-		else
+		} else {
+			tmp.key_lineno = ctx->lineno;
 			*e = tmp;
+		}
 		OPENSSL_cleanse(&tmp, sizeof(tmp));
 	}
 	OPENSSL_cleanse(&k, sizeof(k));

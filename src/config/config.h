@@ -132,6 +132,7 @@ struct cfg_cmap_entry {
 	struct cfg_session_key esp_key[2];
 	struct cfg_session_key ah_key[2];
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
+	int key_lineno;			/* file line of the last key/transform change (load errors) */
 };
 
 /* spigot extensions under `crypto isakmp invalid-spi-recovery ...`. */

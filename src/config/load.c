@@ -133,6 +133,10 @@ struct config *config_load_string(const char *text, const char *name, struct str
 		ctx.lineno = lineno;
 		struct cmd_result r;
 		if (indent == 0) {
+			/* dropped here and re-created by the renderer, so they must
+			 * not end a block either, or a reload would see it differently */
+			if (is_header(body))
+				continue;
 			block = B_NONE;
 			ctx.mode = MODE_CONFIG;
 			ctx.mode_key[0] = '\0';
@@ -140,8 +144,6 @@ struct config *config_load_string(const char *text, const char *name, struct str
 				cfg_order_add_bang(cfg, body);
 				continue;
 			}
-			if (is_header(body))
-				continue;
 			if (is_version(body)) {
 				opq = add_opaque(cfg, body, lineno);
 				block = B_OPAQUE;
@@ -170,7 +172,9 @@ struct config *config_load_string(const char *text, const char *name, struct str
 			continue;
 		}
 		if (block == B_NONE) {
-			opq = add_opaque(cfg, body, lineno);
+			/* no block to belong to: keep the indentation, so that the
+			 * rendering does not turn it into a top-level command */
+			opq = add_opaque(cfg, line, lineno);
 			note(notes, name, lineno, body);
 			block = B_OPAQUE;
 			continue;
@@ -203,6 +207,8 @@ struct config *config_load_string(const char *text, const char *name, struct str
 	}
 	sb_free(&out);
 	sb_free(&linebuf);
+	if (ok && cfg_check_cmaps(cfg, name, err) < 0)
+		ok = false;
 	if (!ok) {
 		config_free(cfg);
 		return NULL;

@@ -281,7 +281,6 @@ static const struct {
 	{ "crypto map m 0 ipsec-isakmp\n", 1, 13 },
 	{ "crypto map m 10 ipsec-isakmp\n set pfs group3\n", 2, 14 },
 	{ "crypto map m 10 ipsec-isakmp\n match address 300\n", 2, 15 },
-	{ "crypto map m 10 ipsec-isakmp\n set transform-set nosuch\n", 2, 19 },
 	{ "crypto map m 10 ipsec-isakmp\n set security-association lifetime seconds 10\n", 2, 43 },
 	{ "access-list 150 permit ip host\n", 1, 31 },
 	{ "access-list 150 permit ip host 10.0.0.1 hots 10.0.2.2\n", 1, 40 },
@@ -326,6 +325,33 @@ TEST(config_malformed_lines_stop_the_load)
 		sb_free(&err);
 		sb_free(&notes);
 	}
+}
+
+TEST(config_cross_references_checked_after_the_load)
+{
+	struct strbuf err;
+	sb_init(&err);
+	/* a map may name a transform set defined further down ... */
+	struct config *c = config_load_string("crypto map m 10 ipsec-isakmp\n set transform-set later\n!\n"
+					      "crypto ipsec transform-set later esp-aes esp-sha-hmac\n",
+					      "x.cfg", &err, NULL);
+	CHECK(c != NULL);
+	config_free(c);
+	/* ... but it must exist somewhere */
+	c = config_load_string("hostname h\ncrypto map m 10 ipsec-isakmp\n set transform-set nosuch\n", "x.cfg",
+			       &err, NULL);
+	CHECK(c == NULL);
+	CHECK_STR(sb_str(&err), "x.cfg:3: ERROR: transform set with tag \"nosuch\" does not exist.\n");
+	sb_reset(&err);
+	/* manual keys must fit the transform set, wherever it is defined */
+	c = config_load_string("crypto map mm 10 ipsec-manual\n set peer 10.2.2.2\n"
+			       " set session-key inbound esp 300 cipher 0011223344556677 authenticator 00112233445566778899aabbccddeeff\n"
+			       " set transform-set t\n match address 150\n!\n"
+			       "crypto ipsec transform-set t esp-aes esp-md5-hmac\n",
+			       "x.cfg", &err, NULL);
+	CHECK(c == NULL);
+	CHECK_STR(sb_str(&err), "x.cfg:4: % esp-aes needs a 16-byte cipher key, 8 given\n");
+	sb_free(&err);
 }
 
 TEST(config_opaque_lines_kept_in_place)
