@@ -121,6 +121,8 @@ bool natt_check_natd(struct ike_sa *sa, const struct isakmp_msg *m)
 	}
 	if (n < 2)
 		return false;
+	if (ike->natt_force)
+		me_ok = false;	/* the peer saw the NAT's address, not ours */
 	sa->natt_used = true;
 	sa->nat_local = !me_ok;
 	sa->nat_peer = !him_ok;
