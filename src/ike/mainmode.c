@@ -469,13 +469,27 @@ void ike_initial_contact(struct ike_sa *sa)
 	ike->st.initial_contact_rx++;
 	log_msg(&ike->r->log, "CRYPTO", SEV_NOTICE, "IKMP_INITIAL_CONTACT",
 		"INITIAL-CONTACT from %s: deleting old SAs with the peer", ps);
+	/*
+	 * "Old" means established before this exchange began.  When both ends
+	 * start at once, each sends INITIAL-CONTACT and each has a fresh IKE SA
+	 * (and IPsec SAs) from the other exchange; deleting those too would
+	 * leave the two routers holding different IKE SAs, a black hole that not
+	 * even INVALID-SPI can close.
+	 */
 	for (struct ike_sa *o = ike->sas; o; o = o->next)
-		if (o != sa && o->peer == sa->peer && !o->deleted && o->established)
+		if (o != sa && o->peer == sa->peer && !o->deleted && o->established &&
+		    o->established_ms < sa->created_ms)
 			ike_sa_delete(o, "INITIAL-CONTACT from peer");
-	sadb_delete_peer(ike->r, sa->peer, SADB_DEL_INITIAL_CONTACT);
-	for (int i = 0; i < IKE_MAX_RECORDS; i++)
-		if (ike->rec[i].used && ike->rec[i].peer == sa->peer)
-			ike->rec[i].used = false;
+	for (int i = 0; i < IKE_MAX_RECORDS; i++) {
+		struct ike_record *rec = &ike->rec[i];
+		if (!rec->used || rec->peer != sa->peer || rec->installed_ms >= sa->created_ms)
+			continue;
+		if (rec->has_ah)
+			sadb_delete_inbound_spi(ike->r, 51, rec->ah_spi_in, SADB_DEL_INITIAL_CONTACT);
+		if (rec->has_esp)
+			sadb_delete_inbound_spi(ike->r, 50, rec->esp_spi_in, SADB_DEL_INITIAL_CONTACT);
+		rec->used = false;
+	}
 }
 
 /* The authenticated part of MM5/MM6: ID and HASH checked, notifies seen. */

@@ -1063,14 +1063,22 @@ static void qm_respond(struct ike_qm *q, const struct isakmp_msg *m, const uint8
 		why = "internal error";
 		goto fail;
 	}
-	/* Inbound must be ready before the initiator can send: install now. */
-	if (qm_install(q) < 0) {
-		why = "SA installation failed";
-		goto fail;
-	}
+	/*
+	 * QM2 goes out first, then the SAs are installed: installing flushes the
+	 * packets held for the flow onto the new outbound SA, and they must not
+	 * overtake the QM2 that lets the initiator open them.  The initiator
+	 * installs only after QM2 and sends on the SAs only after QM3, so our
+	 * inbound is in place before its first packet can arrive.
+	 */
 	ike_msgbuf_set(&q->last_rcvd, raw, rawlen);
 	q->state = QM_R_WAIT3;
 	qm_send(q, msg, (size_t)len, true);
+	if (qm_install(q) < 0) {
+		/* The initiator has QM2 now; its packets will meet an unknown SPI,
+		 * and the INVALID-SPI notify that follows makes it drop the SAs. */
+		qm_fail_log(q, "SA installation failed");
+		qm_finish(q, QM_FAILED);
+	}
 	return;
 fail:
 	free(offer);
