@@ -640,6 +640,7 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 		if (h.exch == ISAKMP_EXCH_INFO && !(h.flags & ISAKMP_FLAG_ENC)) {
 			ike_drop(ike, &ike->st.unprotected_ignored, src,
 				 "unprotected Informational (no IKE SA) ignored");
+			info_count_unprotected(ike, src, data, len);
 			return;
 		}
 		ike_drop(ike, &ike->st.unknown_cookies, src, "unknown cookies");

@@ -342,6 +342,7 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 int info_send(struct ike_sa *sa, const struct isakmp_notify *n, const struct isakmp_delete *d,
 	      size_t nd);
 void info_send_isakmp_delete(struct ike_sa *sa);
+void info_count_unprotected(struct ike_state *ike, uint32_t peer, const uint8_t *buf, size_t len);
 void info_send_unprotected_notify(struct ike_state *ike, uint32_t local, uint32_t peer,
 				  uint16_t port, const struct isakmp_hdr *h, uint16_t type);
 void dpd_arm(struct ike_sa *sa);

@@ -62,6 +62,29 @@ void info_send_isakmp_delete(struct ike_sa *sa)
 	info_send(sa, NULL, &d, 1);
 }
 
+/*
+ * An unprotected INVALID-SPI notify is never acted on; recovery still counts
+ * it ("ignored, unauthenticated"), so a forgery attempt shows in its show.
+ */
+void info_count_unprotected(struct ike_state *ike, uint32_t peer, const uint8_t *buf, size_t len)
+{
+	struct isakmp_msg *m = calloc(1, sizeof(*m));
+	if (!m)
+		return;
+	if (isakmp_decode(buf, len, m) == ISAKMP_OK) {
+		for (size_t i = 0; i < m->npl; i++) {
+			struct isakmp_notify n;
+			if (m->pl[i].type == ISAKMP_NP_N &&
+			    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n) == ISAKMP_OK &&
+			    n.type == ISAKMP_N_INVALID_SPI) {
+				recovery_notify_rejected(ike->r, peer, ISR_REJECT_UNAUTHENTICATED);
+				break;
+			}
+		}
+	}
+	free(m);
+}
+
 void info_send_unprotected_notify(struct ike_state *ike, uint32_t local, uint32_t peer,
 				  uint16_t port, const struct isakmp_hdr *rh, uint16_t type)
 {
@@ -257,6 +280,8 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 	if (!sa->established || sa->state != QM_IDLE || !(h->flags & ISAKMP_FLAG_ENC) || h->msgid == 0) {
 		ike_drop(ike, &ike->st.unprotected_ignored, sa->peer,
 			 "unprotected Informational (Notify/Delete) ignored");
+		if (!(h->flags & ISAKMP_FLAG_ENC))
+			info_count_unprotected(ike, sa->peer, buf, len);
 		return;
 	}
 	if (len > ISAKMP_MAX_MSG) {

@@ -83,11 +83,15 @@ void ike_show_policy(struct router *r, struct strbuf *out)
 	show_suite(out, &def);
 }
 
-/* dst/src as IOS prints them: the responder's and the initiator's address. */
+/*
+ * dst/src as the seed's routers print them: each shows its peer as dst and
+ * itself as src, whoever initiated (after recovery, Router A lists the SA
+ * that B initiated as "10.2.2.2 10.1.1.1", like the one it initiated).
+ */
 static void sa_ends(const struct ike_sa *sa, char *dst, char *src)
 {
-	ike_ipstr(sa->initiator ? sa->peer : sa->local, dst);
-	ike_ipstr(sa->initiator ? sa->local : sa->peer, src);
+	ike_ipstr(sa->peer, dst);
+	ike_ipstr(sa->local, src);
 }
 
 void ike_show_sa(struct router *r, struct strbuf *out, bool detail)

@@ -329,6 +329,19 @@ void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_pro
 		return;
 	}
 	if (!sadb_has_outbound_spi(r, peer, ipproto, spi)) {
+		/* Another static peer's SA: a peer may only kill its own. */
+		for (size_t i = 0; i < r->cfg->ncmap; i++)
+			for (size_t j = 0; j < r->cfg->cmaps[i].npeers; j++) {
+				uint32_t other = r->cfg->cmaps[i].peers[j];
+				if (other != peer && sadb_has_outbound_spi(r, other, ipproto, spi)) {
+					s->c.ignored_wrong_peer++;
+					log_msg(&r->log, "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
+						"INVALID_SPI notify from %s for spi=0x%X(%u), prot=%u "
+						"ignored: that SA belongs to another peer", ps, spi, spi,
+						ipproto);
+					return;
+				}
+			}
 		s->c.ignored_unknown_spi++;
 		log_msg_rl(&r->log, &s->unknown_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "ISR_NOTIFY_IGNORED",

@@ -108,9 +108,9 @@ TEST(ike_xchg_show_isakmp_sa)
 		  "f_vrf/i_vrf   dst             src             state          conn-id slot status\n"
 		  "/             10.2.2.2        10.1.1.1        QM_IDLE              1    0 ACTIVE\n");
 	sb_reset(&sb);
-	/* The responder lists the same SA the same way: dst is the responder. */
+	/* Each router lists its peer as dst, as the seed's Router B does. */
 	ike_show_sa(x->r[1], &sb, false);
-	CHECK(strstr(sb_str(&sb), "/             10.2.2.2        10.1.1.1        QM_IDLE              1    0 ACTIVE\n"));
+	CHECK(strstr(sb_str(&sb), "/             10.1.1.1        10.2.2.2        QM_IDLE              1    0 ACTIVE\n"));
 	sb_reset(&sb);
 	ike_show_sa(x->r[0], &sb, true);
 	CHECK(strstr(sb_str(&sb), "10.1.1.1        10.2.2.2        des  sha    psk  1  00:02:5"));

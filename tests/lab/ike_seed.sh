@@ -75,7 +75,7 @@ ok=$(printf '%s\n' "$out" | sed -n 's/.*Success rate is [0-9]* percent (\([0-9]*
 sa_a=$(cli a show crypto isakmp sa)
 sa_b=$(cli b show crypto isakmp sa)
 expect_in "$sa_a" '^/ +10\.2\.2\.2 +10\.1\.1\.1 +QM_IDLE +[0-9]+ +0 ACTIVE$' "A: no QM_IDLE row dst 10.2.2.2 src 10.1.1.1"
-expect_in "$sa_b" '^/ +10\.2\.2\.2 +10\.1\.1\.1 +QM_IDLE +[0-9]+ +0 ACTIVE$' "B: no QM_IDLE row dst 10.2.2.2 src 10.1.1.1"
+expect_in "$sa_b" '^/ +10\.1\.1\.1 +10\.2\.2\.2 +QM_IDLE +[0-9]+ +0 ACTIVE$' "B: no QM_IDLE row dst 10.1.1.1 src 10.2.2.2 (the seed's Router B)"
 
 ips_a=$(cli a show crypto ipsec sa)
 ips_b=$(cli b show crypto ipsec sa)

@@ -89,6 +89,9 @@ grep -qE '%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 10\.2\.2\.2 dropped: unpr
 	fail "A did not log that it ignored an unprotected notify"
 ca=$(isr A)
 [ "$(ctr "$ca" acted)" = "$(ctr "$ca0" acted)" ] || { printf '%s\n' "$ca" >&2; fail "A ACTED on a forged notify"; }
+# Recovery's own counter shows the forgeries too, as an operator would look.
+[ "$(ctr "$ca" unauth)" = $(($(ctr "$ca0" unauth) + n)) ] ||
+	{ printf '%s\n' "$ca" >&2; fail "show crypto isakmp invalid-spi-recovery does not count the $n forgeries as unauthenticated"; }
 grep -q 'ISR_SA_DELETED' "$LAB/run/A.log" && fail "A deleted SAs because of a forged notify"
 [ "$(spis A)" = "$sa0" ] || { spis A >&2; fail "A's SAs changed after the forged notifies"; }
 qm_idle A || fail "A lost its IKE SA"
