@@ -16,23 +16,26 @@
 #include "ipsec/ipsec.h"
 #include "recovery/recovery_state.h"
 
+#include <openssl/evp.h>
+
 /* What went over the wire, per router: ports, first bytes, lengths. */
+#define WIRE_MAX 160
 struct wire {
 	int n;
-	struct { int from; uint16_t sport, dport; size_t len; uint8_t head[64]; } d[512];
+	struct { int from; uint16_t sport, dport; size_t len; uint8_t head[ISAKMP_MAX_MSG]; } d[WIRE_MAX];
 };
 static struct wire wire;
 
 static void tap(struct xlab *x, const struct xl_dgram *d)
 {
 	(void)x;
-	if (wire.n >= 512)
+	if (wire.n >= WIRE_MAX)
 		return;
 	wire.d[wire.n].from = d->from;
 	wire.d[wire.n].sport = d->sport;
 	wire.d[wire.n].dport = d->dport;
 	wire.d[wire.n].len = d->len;
-	memcpy(wire.d[wire.n].head, d->data, d->len < 64 ? d->len : 64);
+	memcpy(wire.d[wire.n].head, d->data, d->len);
 	wire.n++;
 }
 
@@ -188,6 +191,88 @@ TEST(natt_no_nat_plain_tunnel_required)
 	xl_free(x);
 }
 
+/* NAT-D = SHA1(CKY-I | CKY-R | IP | port), computed here with EVP directly. */
+static void natd_expect(const uint8_t *ck, uint32_t ip, uint16_t port, uint8_t *out)
+{
+	uint8_t b[22];
+	unsigned int n = 0;
+	memcpy(b, ck, 16);
+	wbuf_st32(b + 16, ip);
+	wbuf_st16(b + 20, port);
+	EVP_Digest(b, sizeof(b), out, &n, EVP_sha1(), NULL);
+}
+
+TEST(natt_natd_payloads_are_rfc3947_hashes)
+{
+	struct xl_opts o = esp_opts();
+	struct xlab *x = bench(&o, false);
+	xl_acquire(x, 0);
+	xl_run(x, 3000);
+	CHECK(esp_crosswise(x));
+	/* MM3 is A's second datagram, MM4 B's second. */
+	int seen[2] = { 0, 0 }, checked = 0;
+	for (int i = 0; i < wire.n; i++) {
+		int f = wire.d[i].from;
+		if (++seen[f] != 2)
+			continue;
+		struct isakmp_msg m;
+		CHECK(isakmp_decode(wire.d[i].head, wire.d[i].len, &m) == ISAKMP_OK);
+		uint8_t want_dst[20], want_src[20], ck[16];
+		memcpy(ck, m.hdr.icookie, 8);
+		memcpy(ck + 8, m.hdr.rcookie, 8);
+		natd_expect(ck, x->outside[1 - f], 500, want_dst);
+		natd_expect(ck, x->outside[f], 500, want_src);
+		CHECK(isakmp_count(&m, ISAKMP_NP_NATD) == 2);
+		int k = 0;
+		for (size_t j = 0; j < m.npl; j++) {
+			if (m.pl[j].type != ISAKMP_NP_NATD)
+				continue;
+			CHECK(m.pl[j].len == 20);
+			CHECK_MEM(m.pl[j].body, k == 0 ? want_dst : want_src, 20);
+			k++;
+		}
+		checked++;
+	}
+	CHECK(checked == 2);
+	xl_free(x);
+}
+
+TEST(natt_vendor_ids_in_mm1)
+{
+	struct xl_opts o = esp_opts();
+	struct xlab *x = bench(&o, false);
+	xl_acquire(x, 0);
+	xl_run(x, 3000);
+	CHECK(wire.n >= 2 && wire.d[0].from == 0);
+	struct isakmp_msg m;
+	CHECK(isakmp_decode(wire.d[0].head, wire.d[0].len, &m) == ISAKMP_OK);
+	const uint8_t *want[4] = { isakmp_vid_rfc3947, isakmp_vid_natt_03, isakmp_vid_natt_02n, isakmp_vid_natt_02 };
+	for (int v = 0; v < 4; v++) {
+		bool found = false;
+		for (size_t j = 0; j < m.npl; j++)
+			found |= m.pl[j].type == ISAKMP_NP_VID && m.pl[j].len == 16 &&
+				 memcmp(m.pl[j].body, want[v], 16) == 0;
+		CHECK(found);
+	}
+	/* MD5("RFC 3947"), as the RFC gives it. */
+	static const uint8_t rfc[16] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+					 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
+	uint8_t md[16];
+	unsigned int n = 0;
+	EVP_Digest("RFC 3947", 8, md, &n, EVP_md5(), NULL);
+	CHECK_MEM(md, rfc, 16);
+	CHECK_MEM(isakmp_vid_rfc3947, md, 16);
+	EVP_Digest("draft-ietf-ipsec-nat-t-ike-02\n", 30, md, &n, EVP_md5(), NULL);
+	CHECK_MEM(isakmp_vid_natt_02n, md, 16);
+	EVP_Digest("draft-ietf-ipsec-nat-t-ike-03", 29, md, &n, EVP_md5(), NULL);
+	CHECK_MEM(isakmp_vid_natt_03, md, 16);
+	/* B answered with the RFC flavour only (and DPD). */
+	CHECK(wire.d[1].from == 1);
+	CHECK(isakmp_decode(wire.d[1].head, wire.d[1].len, &m) == ISAKMP_OK);
+	CHECK(isakmp_count(&m, ISAKMP_NP_VID) == 2);
+	xl_free(x);
+}
+
 TEST(natt_ah_refused_across_nat)
 {
 	static const struct xl_opts seed;	/* the seed's auth2: AH + ESP */
@@ -265,8 +350,8 @@ TEST(natt_no_form_disables_everything)
 	for (int i = 0; i < wire.n; i++) {
 		CHECK(wire.d[i].sport == 500);
 		if (wire.d[i].from == 0)
-			CHECK(!has_bytes(wire.d[i].head, wire.d[i].len < 64 ? wire.d[i].len : 64,
-					 isakmp_vid_rfc3947, 4));
+			CHECK(!has_bytes(wire.d[i].head, wire.d[i].len, isakmp_vid_rfc3947, 16) &&
+			      !has_bytes(wire.d[i].head, wire.d[i].len, isakmp_vid_natt_02, 16));
 	}
 	const struct ike_record *ra = xl_record(x, 0, 0);
 	CHECK(ra && !ra->udp_encap);
