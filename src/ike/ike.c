@@ -101,6 +101,22 @@ int ike_send(struct ike_sa *sa, const uint8_t *msg, size_t len)
 {
 	struct ike_state *ike = sa->ike;
 	ike->st.tx++;
+	sa->last_tx_ms = ev_now(ike->r->ev);
+	if (sa->floated) {
+		/* UDP 4500: the non-ESP marker tells IKE from ESP (RFC 3948 §2.2). */
+		uint8_t buf[4 + ISAKMP_MAX_MSG];
+		if (len > ISAKMP_MAX_MSG) {
+			ike->st.send_fail++;
+			return -1;
+		}
+		memset(buf, 0, 4);
+		memcpy(buf + 4, msg, len);
+		if (ike->xmit(ike->r, sa->local, 4500, sa->peer, sa->peer_port, buf, len + 4) < 0) {
+			ike->st.send_fail++;
+			return -1;
+		}
+		return 0;
+	}
 	if (ike->xmit(ike->r, sa->local, 500, sa->peer, sa->peer_port, msg, len) < 0) {
 		ike->st.send_fail++;
 		return -1;
@@ -163,6 +179,7 @@ static void sa_free(struct ike_sa *sa)
 	ev_timer_cancel(ev, &sa->soft);
 	ev_timer_cancel(ev, &sa->reap);
 	ev_timer_cancel(ev, &sa->dpd);
+	ev_timer_cancel(ev, &sa->natka);
 	ike_msgbuf_free(&sa->last_sent);
 	ike_msgbuf_free(&sa->last_rcvd);
 	ike_sa_wipe(sa);
@@ -204,6 +221,7 @@ void ike_sa_delete(struct ike_sa *sa, const char *reason)
 	ev_timer_cancel(ike->r->ev, &sa->life);
 	ev_timer_cancel(ike->r->ev, &sa->soft);
 	ev_timer_cancel(ike->r->ev, &sa->dpd);
+	ev_timer_cancel(ike->r->ev, &sa->natka);
 	for (struct ike_qm *q = sa->qms; q; q = q->next)
 		ev_timer_cancel(ike->r->ev, &q->rtx);
 	/* Keys are of no further use; the row stays for `show` a little while. */
@@ -275,6 +293,7 @@ struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local,
 	ev_timer_init(&sa->soft, sa_soft_timer, sa);
 	ev_timer_init(&sa->reap, sa_reap_timer, sa);
 	ev_timer_init(&sa->dpd, dpd_timer, sa);
+	ev_timer_init(&sa->natka, natt_keepalive_timer, sa);
 	/* A negotiation that stalls is abandoned after all retransmits could have run. */
 	uint64_t deadline = 0, step = ike->rtx_base_ms;
 	for (int i = 0; i <= ike->rtx_tries + 1; i++, step *= 2)
@@ -380,6 +399,7 @@ void ike_established(struct ike_sa *sa)
 	if (sa->initiator)
 		ev_timer_arm(ike->r->ev, &sa->soft, life * 9 / 10);
 	dpd_arm(sa);
+	natt_keepalive_arm(sa);
 	notify_waiters(ike, sa->peer, true);
 	ike_start_pending(ike, sa);
 }
@@ -602,12 +622,14 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 	if (!ike)
 		return;
 	ike->st.rx++;
+	/* UDP 4500: IKE behind the non-ESP marker, or a NAT keepalive. */
+	if (dport == 4500 && !natt_4500_ike(ike, src, &data, &len))
+		return;
 	enum isakmp_err e = isakmp_parse_hdr(data, len, &h);
 	if (e != ISAKMP_OK) {
 		ike_drop(ike, &ike->st.malformed, src, isakmp_strerror(e));
 		return;
 	}
-	(void)dport;
 	struct ike_sa *sa = find_by_cookies(ike, &h);
 	if (!sa) {
 		if (h.exch == ISAKMP_EXCH_IDPROT && memcmp(h.rcookie, zero, 8) == 0 &&
@@ -632,6 +654,7 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 		ike_drop(ike, &ike->st.unknown_cookies, src, "SA deleted");
 		return;
 	}
+	natt_rx_port(sa, dport, sport);
 	switch (h.exch) {
 	case ISAKMP_EXCH_IDPROT:
 		mm_input(sa, data, len, &h);
@@ -651,16 +674,6 @@ static void udp_rx(void *arg, uint32_t src, uint16_t sport, uint32_t dst, uint16
 		   const uint8_t *data, size_t len)
 {
 	struct router *r = arg;
-	/*
-	 * UDP 4500 (RFC 3947/3948): IKE follows a 4-byte zero non-ESP marker.
-	 * NAT traversal itself is a later issue; this is where it plugs in.
-	 */
-	if (dport == 4500) {
-		if (len < 4 || wbuf_be32(data) != 0)
-			return;
-		data += 4;
-		len -= 4;
-	}
 	ike_input_datagram(r, src, sport, dst, dport, data, len);
 }
 
@@ -710,7 +723,8 @@ int ike_start(struct router *r)
 {
 	if (udp_bind(r, 500, udp_rx, r) < 0)
 		return -1;
-	if (udp_bind(r, 4500, udp_rx, r) < 0)
+	/* UDP 4500 carries ESP too: natt.c takes the packets and sorts them. */
+	if (natt_start(r) < 0)
 		return -1;
 	return 0;
 }
@@ -722,8 +736,10 @@ void ike_config_changed(struct router *r)
 		return;
 	/* Keepalive settings may have changed: re-arm DPD on established SAs. */
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		if (!sa->deleted && sa->state == QM_IDLE)
+		if (!sa->deleted && sa->state == QM_IDLE) {
 			dpd_arm(sa);
+			natt_keepalive_arm(sa);
+		}
 }
 
 void ike_set_xmit(struct router *r,

@@ -125,6 +125,13 @@ struct ike_sa {
 	struct ev_timer reap;
 
 	bool peer_dpd, peer_natt;
+	/* NAT traversal (natt.c, RFC 3947) */
+	bool natt_draft;		/* the peer announced only a draft: NAT-D 130, encap 61443 */
+	bool natt_used;			/* NAT-D payloads were exchanged */
+	bool nat_local, nat_peer;	/* we / the peer sit behind a NAT (NAT-D mismatch) */
+	bool floated;			/* IKE moved to UDP 4500 (non-ESP marker) */
+	struct ev_timer natka;		/* NAT keepalives */
+	uint64_t last_tx_ms;
 	bool ic_sent, ic_rcvd;
 	struct ev_timer dpd;
 	uint32_t dpd_seq;
@@ -163,6 +170,8 @@ struct ike_record {
 	uint32_t ike_conn_id;
 	bool initiator;
 	bool rekeyed;
+	bool udp_encap;			/* ESP in UDP 4500 (NAT-T) */
+	uint16_t peer_port;
 	uint64_t installed_ms;
 	/* Truncated SHA-1 of the keys (ah in, ah out, esp in, esp out), so tests
 	 * can check both ends derived the same KEYMAT without keeping keys. */
@@ -191,6 +200,7 @@ struct ike_stats {
 	uint64_t invalid_spi_rx, invalid_spi_tx, initial_contact_rx;
 	uint64_t dpd_tx, dpd_ack_rx, dpd_rx, dpd_dead;
 	uint64_t installs, install_fail, rekeys;
+	uint64_t nat_detected, floats, natka_tx, natka_rx, natt_ah_refused, bad_4500;
 };
 
 typedef int (*ike_xmit_fn)(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
@@ -209,6 +219,9 @@ struct ike_state {
 	uint32_t deleted_keep_ms;	/* how long "(deleted)" rows stay */
 	uint32_t qm_keep_ms;		/* finished exchanges kept to answer duplicates */
 	uint32_t dpd_max_tries;
+	/* Tests: our NAT-D hashes claim another address, as a NAT in front of
+	 * us would make them look (strongSwan's libipsec fakes it the same way). */
+	bool natt_force;
 
 	struct ike_stats st;
 	/* Rate limits per kind of log line, so one flood can not hide another. */
@@ -299,6 +312,30 @@ struct ike_record *ike_record_by_id(struct ike_state *ike, int id);
 void ike_record_del_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto, uint32_t spi,
 			bool inbound);
 const char *ike_xf_name(const struct cfg_transform_set *xf, bool ah, char *buf, size_t n);
+
+/* natt.c: NAT traversal (RFC 3947 / RFC 3948) */
+void natt_scan_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);
+void natt_put_vids(struct ike_state *ike, struct isakmp_wr *w);
+/* Adds NAT-D payloads to MM3/MM4 when both sides announced NAT-T. */
+void natt_put_natd(struct ike_sa *sa, struct isakmp_wr *w);
+/* Checks the peer's NAT-D payloads (MM3/MM4); false when malformed. */
+bool natt_check_natd(struct ike_sa *sa, const struct isakmp_msg *m);
+bool natt_payload_ok(uint8_t type);	/* NAT-D of either flavour */
+bool natt_nat_detected(const struct ike_sa *sa);
+void natt_float(struct ike_sa *sa);	/* initiator, after MM4 */
+/* A message for sa arrived on (dport, sport): follow the peer's port. */
+void natt_rx_port(struct ike_sa *sa, uint16_t dport, uint16_t sport);
+/* Quick Mode encapsulation mode to offer / accept. */
+uint32_t natt_encap_mode(const struct ike_sa *sa, bool transport);
+bool natt_encap_ok(const struct ike_sa *sa, bool transport, uint32_t encap);
+bool natt_udp_encap(const struct ike_sa *sa);
+/* AH can not cross a NAT: logs and counts when it refuses a transform set. */
+bool natt_refuse_ah(struct ike_sa *sa, const struct cfg_transform_set *x);
+void natt_keepalive_arm(struct ike_sa *sa);
+void natt_keepalive_timer(void *arg);
+/* Datagrams to UDP 4500 without a pkt (tests, and the IKE entry point). */
+bool natt_4500_ike(struct ike_state *ike, uint32_t src, const uint8_t **data, size_t *len);
+int natt_start(struct router *r);	/* binds UDP 4500 */
 
 /* info.c */
 void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);

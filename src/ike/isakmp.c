@@ -6,6 +6,12 @@ const uint8_t isakmp_vid_dpd[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0
 				     0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
 const uint8_t isakmp_vid_rfc3947[16] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
 					 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
+const uint8_t isakmp_vid_natt_02[16] = { 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8,
+					 0x7c, 0xfd, 0xb2, 0xfc, 0x68, 0xb6, 0xa4, 0x48 };
+const uint8_t isakmp_vid_natt_02n[16] = { 0x90, 0xcb, 0x80, 0x91, 0x3e, 0xbb, 0x69, 0x6e,
+					  0x08, 0x63, 0x81, 0xb5, 0xec, 0x42, 0x7b, 0x1f };
+const uint8_t isakmp_vid_natt_03[16] = { 0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f,
+					 0x2c, 0x17, 0x9d, 0x92, 0x15, 0x52, 0x9d, 0x56 };
 
 const char *isakmp_strerror(enum isakmp_err e)
 {
@@ -52,7 +58,8 @@ enum isakmp_err isakmp_parse_hdr(const uint8_t *buf, size_t len, struct isakmp_h
 static bool known_payload(uint8_t t)
 {
 	return (t >= ISAKMP_NP_SA && t <= ISAKMP_NP_VID && t != ISAKMP_NP_P && t != ISAKMP_NP_T) ||
-	       t == ISAKMP_NP_NATD;
+	       t == ISAKMP_NP_NATD || t == ISAKMP_NP_NATOA || t == ISAKMP_NP_NATD_DRAFT ||
+	       t == ISAKMP_NP_NATOA_DRAFT;
 }
 
 /* Validates a payload's own structure. */
@@ -78,7 +85,12 @@ static enum isakmp_err check_payload(uint8_t type, const uint8_t *b, size_t len)
 	case ISAKMP_NP_SIG:
 	case ISAKMP_NP_VID:
 	case ISAKMP_NP_NATD:
+	case ISAKMP_NP_NATD_DRAFT:
 		return len >= 1 ? ISAKMP_OK : ISAKMP_E_CONTENT;
+	case ISAKMP_NP_NATOA:
+	case ISAKMP_NP_NATOA_DRAFT:
+		/* RFC 3947 §5.2: ID type, 3 reserved bytes, then an IPv4 (or IPv6) address. */
+		return len == 8 || len == 20 ? ISAKMP_OK : ISAKMP_E_CONTENT;
 	}
 	return ISAKMP_E_PAYLOAD;
 }

@@ -42,6 +42,9 @@ enum {
 	ISAKMP_NP_D = 12,
 	ISAKMP_NP_VID = 13,
 	ISAKMP_NP_NATD = 20,
+	ISAKMP_NP_NATOA = 21,
+	ISAKMP_NP_NATD_DRAFT = 130,	/* draft-ietf-ipsec-nat-t-ike-02/03 */
+	ISAKMP_NP_NATOA_DRAFT = 131,
 };
 
 /* Exchange types. */
@@ -89,7 +92,8 @@ enum {
 	IPSEC_ATTR_KEY_LEN = 6,
 };
 enum { IPSEC_ENCAP_TUNNEL = 1, IPSEC_ENCAP_TRANSPORT = 2, IPSEC_ENCAP_UDP_TUNNEL = 3,
-       IPSEC_ENCAP_UDP_TRANSPORT = 4 };
+       IPSEC_ENCAP_UDP_TRANSPORT = 4, IPSEC_ENCAP_UDP_TUNNEL_DRAFT = 61443,
+       IPSEC_ENCAP_UDP_TRANSPORT_DRAFT = 61444 };
 enum { IPSEC_AUTH_MD5 = 1, IPSEC_AUTH_SHA = 2, IPSEC_AUTH_SHA256 = 5, IPSEC_AUTH_SHA384 = 6,
        IPSEC_AUTH_SHA512 = 7 };
 /* Transform ids: AH (§4.4.3) and ESP (§4.4.4, RFC 4106). */
@@ -252,5 +256,8 @@ int isakmp_encode_sa_body(const struct isakmp_sa *sa, uint8_t *buf, size_t cap);
 /* Known vendor IDs. */
 extern const uint8_t isakmp_vid_dpd[16];	/* RFC 3706 */
 extern const uint8_t isakmp_vid_rfc3947[16];	/* NAT-T (RFC 3947) */
+extern const uint8_t isakmp_vid_natt_02[16];	/* draft-ietf-ipsec-nat-t-ike-02 */
+extern const uint8_t isakmp_vid_natt_02n[16];	/* ...-02\n */
+extern const uint8_t isakmp_vid_natt_03[16];	/* ...-03 */
 
 #endif

@@ -113,8 +113,8 @@ static void mm_debug_send(struct ike_sa *sa)
 	if (ike_dbg(sa->ike)) {
 		char ps[16];
 		ike_ipstr(sa->peer, ps);
-		log_debug(&sa->ike->r->log, "ISAKMP:(%u): sending packet to %s my_port 500 peer_port %u (%s) %s",
-			  sa->conn_id, ps, sa->peer_port, sa->initiator ? "I" : "R",
+		log_debug(&sa->ike->r->log, "ISAKMP:(%u): sending packet to %s my_port %u peer_port %u (%s) %s",
+			  sa->conn_id, ps, sa->floated ? 4500 : 500, sa->peer_port, sa->initiator ? "I" : "R",
 			  ike_state_name(sa->state));
 	}
 }
@@ -143,19 +143,24 @@ static void scan_vids(struct ike_sa *sa, const struct isakmp_msg *m)
 			continue;
 		if (memcmp(p->body, isakmp_vid_dpd, 16) == 0)
 			sa->peer_dpd = true;
-		else if (memcmp(p->body, isakmp_vid_rfc3947, 16) == 0)
-			sa->peer_natt = true;	/* NAT-T: recognised; acted on in a later issue */
+		else
+			natt_scan_vid(sa, p->body, p->len);
 	}
 }
 
+#define BIT(t) (1u << (t))
 static bool only_types(const struct isakmp_msg *m, uint32_t allowed_mask)
 {
-	for (size_t i = 0; i < m->npl; i++)
-		if (m->pl[i].type >= 32 || !(allowed_mask & (1u << m->pl[i].type)))
+	for (size_t i = 0; i < m->npl; i++) {
+		uint8_t t = m->pl[i].type;
+		/* NAT-D's draft number (130) rides on the RFC one's bit. */
+		if ((allowed_mask & BIT(ISAKMP_NP_NATD)) && natt_payload_ok(t))
+			continue;
+		if (t >= 32 || !(allowed_mask & (1u << t)))
 			return false;
+	}
 	return true;
 }
-#define BIT(t) (1u << (t))
 
 static void hdr_for(const struct ike_sa *sa, struct isakmp_hdr *h)
 {
@@ -217,6 +222,7 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 	isakmp_wr_init(&w, msg, sizeof(msg), &h);
 	isakmp_put_sa(&w, offer);
 	isakmp_put_raw(&w, ISAKMP_NP_VID, isakmp_vid_dpd, 16);
+	natt_put_vids(ike, &w);
 	int len = isakmp_wr_finish(&w);
 	free(offer);
 	if (bl < 0 || len < 0 || !(sa->sai_b = malloc((size_t)bl))) {
@@ -348,6 +354,9 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	isakmp_wr_init(&w, msg, sizeof(msg), &rh);
 	isakmp_put_sa(&w, resp);
 	isakmp_put_raw(&w, ISAKMP_NP_VID, isakmp_vid_dpd, 16);
+	if (sa->peer_natt && cfg->natt_enabled)	/* the flavour the peer spoke */
+		isakmp_put_raw(&w, ISAKMP_NP_VID,
+			       sa->natt_draft ? isakmp_vid_natt_02n : isakmp_vid_rfc3947, 16);
 	int mlen = isakmp_wr_finish(&w);
 	if (mlen < 0) {
 		ike_p1_failed(sa, "internal error");
@@ -374,7 +383,7 @@ static int put_ke_nonce(struct ike_sa *sa, uint8_t *msg, size_t cap, const uint8
 	isakmp_wr_init(&w, msg, cap, &h);
 	isakmp_put_raw(&w, ISAKMP_NP_KE, pub, publen);
 	isakmp_put_raw(&w, ISAKMP_NP_NONCE, nonce, nlen);
-	/* NAT-T (RFC 3947) adds its NAT-D payloads here in a later issue. */
+	natt_put_natd(sa, &w);
 	return isakmp_wr_finish(&w);
 }
 
@@ -607,7 +616,8 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		ike_sa_send_rtx(sa, msg, (size_t)ml, true);
 	} else if (!sa->initiator && sa->state == MM_SA_SETUP && !enc) {
 		/* MM3 */
-		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen)) {
+		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen) ||
+		    !natt_check_natd(sa, m)) {
 			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM3");
 			goto out;
 		}
@@ -642,7 +652,8 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		ike_sa_send_rtx(sa, msg, (size_t)ml, false);
 	} else if (sa->initiator && sa->state == MM_SA_SETUP && !enc) {
 		/* MM4 */
-		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen)) {
+		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen) ||
+		    !natt_check_natd(sa, m)) {
 			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM4");
 			goto out;
 		}
@@ -663,6 +674,7 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		}
 		ike_msgbuf_set(&sa->last_rcvd, buf, len);
 		ike_set_state(sa, MM_KEY_EXCH);
+		natt_float(sa);	/* RFC 3947 §4: MM5 onwards on UDP 4500 when a NAT is in the way */
 		int ml = build_auth(sa, msg, sizeof(msg));
 		if (ml < 0) {
 			ike_p1_failed(sa, "internal error");

@@ -167,7 +167,7 @@ static bool parse_p2_attrs(const struct isakmp_transform *t, struct p2_attrs *a)
 }
 
 static void p2_attrs_put(struct isakmp_transform *t, uint32_t life_sec, uint32_t life_kb,
-			 bool transport, uint32_t auth, uint32_t keybits, int group)
+			 uint32_t encap, uint32_t auth, uint32_t keybits, int group)
 {
 	size_t n = 0;
 	t->attr[n++] = (struct isakmp_attr){ .type = IPSEC_ATTR_LIFE_TYPE, .tv = true, .ival = IKE_LIFE_SECONDS };
@@ -177,7 +177,7 @@ static void p2_attrs_put(struct isakmp_transform *t, uint32_t life_sec, uint32_t
 	if (group)
 		t->attr[n++] = (struct isakmp_attr){ .type = IPSEC_ATTR_GROUP, .tv = true, .ival = (uint32_t)group };
 	t->attr[n++] = (struct isakmp_attr){ .type = IPSEC_ATTR_ENCAP, .tv = true,
-					     .ival = transport ? IPSEC_ENCAP_TRANSPORT : IPSEC_ENCAP_TUNNEL };
+					     .ival = encap };
 	if (auth)
 		t->attr[n++] = (struct isakmp_attr){ .type = IPSEC_ATTR_AUTH, .tv = true, .ival = auth };
 	if (keybits)
@@ -186,12 +186,14 @@ static void p2_attrs_put(struct isakmp_transform *t, uint32_t life_sec, uint32_t
 }
 
 /* Does offered transform t (of protocol proto) implement our transform set x? */
-static bool transform_matches(const struct cfg_transform_set *x, uint8_t proto,
-			      const struct isakmp_transform *t, int pfs_group, struct p2_attrs *a)
+static bool transform_matches(const struct ike_sa *sa, const struct cfg_transform_set *x,
+			      uint8_t proto, const struct isakmp_transform *t, int pfs_group,
+			      struct p2_attrs *a)
 {
 	if (!parse_p2_attrs(t, a))
 		return false;
-	if (a->encap != (x->transport ? IPSEC_ENCAP_TRANSPORT : IPSEC_ENCAP_TUNNEL))
+	/* With a NAT in the way only UDP encapsulation will do, and without one, never. */
+	if (!natt_encap_ok(sa, x->transport, a->encap))
 		return false;
 	if (pfs_group && a->group != (uint32_t)pfs_group)
 		return false;
@@ -566,6 +568,7 @@ static int qm_install(struct ike_qm *q)
 	spec.local_addr = sa->local;
 	spec.peer_addr = sa->peer;
 	spec.peer_port = sa->peer_port;
+	spec.udp_encap = natt_udp_encap(sa);
 	spec.xf = q->xf;
 	spec.has_ah = q->has_ah;
 	spec.has_esp = q->has_esp;
@@ -632,6 +635,8 @@ static int qm_install(struct ike_qm *q)
 	rec.life_kb = q->life_kb;
 	rec.ike_conn_id = sa->conn_id;
 	rec.initiator = q->initiator;
+	rec.udp_encap = natt_udp_encap(sa);
+	rec.peer_port = sa->peer_port;
 	rec.installed_ms = ev_now(ike->r->ev);
 	ike_record_add(ike, &rec);
 
@@ -693,6 +698,8 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 	bool need_ah = false, need_esp = false;
 	for (size_t i = 0; i < e->ntsets && q->noffered < 6; i++) {
 		const struct cfg_transform_set *x = config_tset(cfg, e->tsets[i]);
+		if (x && natt_refuse_ah(sa, x))
+			continue;
 		if (x && (x->ah || xf_has_esp(x))) {
 			q->offered[q->noffered++] = *x;
 			need_ah |= x->ah != XF_AH_NONE;
@@ -722,8 +729,8 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 			p->ntrans = 1;
 			p->t[0].num = 1;
 			p->t[0].id = ah_tid(x->ah);
-			p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, x->transport, ah_auth(x->ah), 0,
-				     q->pfs_group);
+			p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(sa, x->transport),
+				     ah_auth(x->ah), 0, q->pfs_group);
 		}
 		if (xf_has_esp(x)) {
 			struct isakmp_proposal *p = &offer->p[offer->nprop++];
@@ -734,7 +741,7 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 			p->ntrans = 1;
 			p->t[0].num = 1;
 			p->t[0].id = esp_tid(x->esp_enc);
-			p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, x->transport,
+			p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(sa, x->transport),
 				     esp_auth(x->esp_auth), esp_keybits(x), q->pfs_group);
 		}
 	}
@@ -848,14 +855,14 @@ static bool choose(struct ike_sa *sa, const struct isakmp_sa *offer, const struc
 			for (size_t ti = 0; ti < e->ntsets; ti++) {
 				const struct cfg_transform_set *x = config_tset(cfg, e->tsets[ti]);
 				if (!x || (x->ah != XF_AH_NONE) != (g[gi].ah >= 0) ||
-				    xf_has_esp(x) != (g[gi].esp >= 0))
+				    xf_has_esp(x) != (g[gi].esp >= 0) || natt_refuse_ah(sa, x))
 					continue;
 				const struct isakmp_transform *at = NULL, *et = NULL;
 				struct p2_attrs a = { 0 }, b = { 0 };
 				if (g[gi].ah >= 0) {
 					const struct isakmp_proposal *p = &offer->p[g[gi].ah];
 					for (size_t k = 0; k < p->ntrans && !at; k++)
-						if (transform_matches(x, ISAKMP_PROTO_AH, &p->t[k], e->pfs_group, &a))
+						if (transform_matches(sa, x, ISAKMP_PROTO_AH, &p->t[k], e->pfs_group, &a))
 							at = &p->t[k];
 					if (!at)
 						continue;
@@ -863,7 +870,7 @@ static bool choose(struct ike_sa *sa, const struct isakmp_sa *offer, const struc
 				if (g[gi].esp >= 0) {
 					const struct isakmp_proposal *p = &offer->p[g[gi].esp];
 					for (size_t k = 0; k < p->ntrans && !et; k++)
-						if (transform_matches(x, ISAKMP_PROTO_ESP, &p->t[k], e->pfs_group, &b))
+						if (transform_matches(sa, x, ISAKMP_PROTO_ESP, &p->t[k], e->pfs_group, &b))
 							et = &p->t[k];
 					if (!et)
 						continue;
@@ -1117,7 +1124,7 @@ static void qm_complete(struct ike_qm *q, const struct isakmp_msg *m, const uint
 	struct p2_attrs a;
 	if (g[0].ah >= 0) {
 		const struct isakmp_proposal *p = &resp->p[g[0].ah];
-		if (p->ntrans != 1 || !transform_matches(x, ISAKMP_PROTO_AH, &p->t[0], q->pfs_group, &a)) {
+		if (p->ntrans != 1 || !transform_matches(sa, x, ISAKMP_PROTO_AH, &p->t[0], q->pfs_group, &a)) {
 			why = "responder's AH transform is not ours";
 			goto fail;
 		}
@@ -1125,7 +1132,7 @@ static void qm_complete(struct ike_qm *q, const struct isakmp_msg *m, const uint
 	}
 	if (g[0].esp >= 0) {
 		const struct isakmp_proposal *p = &resp->p[g[0].esp];
-		if (p->ntrans != 1 || !transform_matches(x, ISAKMP_PROTO_ESP, &p->t[0], q->pfs_group, &a)) {
+		if (p->ntrans != 1 || !transform_matches(sa, x, ISAKMP_PROTO_ESP, &p->t[0], q->pfs_group, &a)) {
 			why = "responder's ESP transform is not ours";
 			goto fail;
 		}

@@ -128,6 +128,8 @@ void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 		char cap[8] = "";
 		if (sa->peer_dpd && r->cfg->isakmp_keepalive)
 			strcat(cap, "D");
+		if (natt_nat_detected(sa))
+			strcat(cap, "N");
 		bool known = sa->pol.enc != 0;
 		sb_printf(out, "%-12s%7u%5d  %-16s%-16s%-5s%-7s%-5s%-3d%-9s%s%s\n", "/", sa->conn_id, 0, l, p,
 			  known ? enc_short(sa->pol.enc) : "", known ? prf_name(sa->pol.hash) : "",
@@ -188,12 +190,14 @@ void ike_show_session(struct router *r, struct strbuf *out, bool detail)
 		ike_ipstr(rec->local, ls);
 		sb_printf(out, "Interface: %s\n", ifn);
 		sb_printf(out, "Session status: %s\n", sa ? "UP-ACTIVE" : "UP-NO-IKE");
-		sb_printf(out, "Peer: %s port 500\n", ps);
+		sb_printf(out, "Peer: %s port %u\n", ps, sa ? sa->peer_port : rec->peer_port ? rec->peer_port : 500);
 		if (sa) {
-			sb_printf(out, "  IKE SA: local %s/500 remote %s/500 Active\n", ls, ps);
+			sb_printf(out, "  IKE SA: local %s/%u remote %s/%u Active\n", ls,
+				  sa->floated ? 4500 : 500, ps, sa->peer_port);
 			if (detail)
-				sb_printf(out, "          Capabilities:%s connid:%u lifetime:%u\n",
-					  sa->peer_dpd ? "D" : "(none)", sa->conn_id, sa->pol.lifetime);
+				sb_printf(out, "          Capabilities:%s%s connid:%u lifetime:%u\n",
+					  sa->peer_dpd ? "D" : "", natt_nat_detected(sa) ? "N"
+					  : sa->peer_dpd ? "" : "(none)", sa->conn_id, sa->pol.lifetime);
 		}
 		/* Every bundle of this peer and flow (an old one lingers after a rekey). */
 		for (int j = i; j < IKE_MAX_RECORDS; j++) {
@@ -264,6 +268,11 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	sb_printf(out, "  IPsec SA bundles installed %llu (failed %llu), rekeys %llu, acquires merged %llu\n",
 		  (unsigned long long)s->installs, (unsigned long long)s->install_fail,
 		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup);
+	sb_printf(out, "  NAT-T: %llu NAT detected, %llu floated to 4500, keepalives %llu sent %llu received,\n"
+		       "         %llu AH transform sets refused (AH cannot traverse NAT), %llu bad on 4500\n",
+		  (unsigned long long)s->nat_detected, (unsigned long long)s->floats,
+		  (unsigned long long)s->natka_tx, (unsigned long long)s->natka_rx,
+		  (unsigned long long)s->natt_ah_refused, (unsigned long long)s->bad_4500);
 #undef ROW
 }
 

@@ -43,6 +43,14 @@ void icmp_send_error(struct router *r, const struct pkt *orig, uint8_t type, uin
 typedef void (*udp_rx_fn)(void *arg, uint32_t src, uint16_t sport, uint32_t dst,
 			  uint16_t dport, const uint8_t *data, size_t len);
 int udp_bind(struct router *r, uint16_t port, udp_rx_fn fn, void *arg);
+/*
+ * Like udp_bind, but the handler receives the packet itself and owns it:
+ * p->data is the UDP payload and p->len its length (ESP in UDP 4500 is
+ * decrypted in place, without a copy).
+ */
+typedef void (*udp_pkt_fn)(void *arg, struct pkt *p, uint32_t src, uint16_t sport, uint32_t dst,
+			   uint16_t dport);
+int udp_bind_pkt(struct router *r, uint16_t port, udp_pkt_fn fn, void *arg);
 /* Sends a datagram from the router; src 0 = the egress interface's address. */
 int udp_send(struct router *r, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 	     const uint8_t *data, size_t len);

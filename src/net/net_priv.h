@@ -189,6 +189,7 @@ struct udp_binding {
 	uint16_t port;
 	udp_rx_fn fn;
 	void *arg;
+	udp_pkt_fn pfn;		/* set by udp_bind_pkt: the handler takes the packet */
 };
 
 struct ping;

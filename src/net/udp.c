@@ -5,27 +5,38 @@
 #include "net/inet.h"
 #include "net/net_priv.h"
 
-int udp_bind(struct router *r, uint16_t port, udp_rx_fn fn, void *arg)
+static int bind_port(struct router *r, uint16_t port, udp_rx_fn fn, udp_pkt_fn pfn, void *arg)
 {
 	struct net_state *n = NET(r);
 	struct udp_binding *free_slot = NULL;
 	for (int i = 0; i < NET_UDP_MAX; i++) {
 		struct udp_binding *b = &n->udp[i];
-		if (b->fn && b->port == port) {
+		if ((b->fn || b->pfn) && b->port == port) {
 			/* Rebinding replaces; binding NULL releases. */
 			b->fn = fn;
+			b->pfn = pfn;
 			b->arg = arg;
 			return 0;
 		}
-		if (!b->fn && !free_slot)
+		if (!b->fn && !b->pfn && !free_slot)
 			free_slot = b;
 	}
-	if (!fn)
+	if (!fn && !pfn)
 		return 0;
 	if (!free_slot || port == 0)
 		return -1;
-	*free_slot = (struct udp_binding){ port, fn, arg };
+	*free_slot = (struct udp_binding){ port, fn, arg, pfn };
 	return 0;
+}
+
+int udp_bind(struct router *r, uint16_t port, udp_rx_fn fn, void *arg)
+{
+	return bind_port(r, port, fn, NULL, arg);
+}
+
+int udp_bind_pkt(struct router *r, uint16_t port, udp_pkt_fn fn, void *arg)
+{
+	return bind_port(r, port, NULL, fn, arg);
 }
 
 void udp_input(struct router *r, struct pkt *p)
@@ -59,6 +70,12 @@ void udp_input(struct router *r, struct pkt *p)
 	}
 	for (int i = 0; i < NET_UDP_MAX; i++) {
 		struct udp_binding *b = &n->udp[i];
+		if (b->pfn && b->port == dport) {
+			pkt_pull(p, hlen + 8);
+			p->len = ulen - 8u;
+			b->pfn(b->arg, p, src, sport, dst, dport);
+			return;
+		}
 		if (b->fn && b->port == dport) {
 			b->fn(b->arg, src, sport, dst, dport, data, ulen - 8u);
 			pkt_free(p);

@@ -37,6 +37,7 @@ spigot_ike_ios() {
 	modp1024) echo " group 2" ;;
 	modp1536) echo " group 5" ;;
 	modp2048) echo " group 14" ;;
+	ecp256) echo " group 19" ;;
 	*) return 1 ;;
 	esac
 }
