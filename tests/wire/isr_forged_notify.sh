@@ -73,8 +73,10 @@ if [ $real_cookies = yes ] && command -v tshark >/dev/null; then
 	got=$(tshark -r "$T/lan.pcap" -d "udp.port==$A_IN,ip" \
 		-Y 'isakmp.exchangetype == 5 && isakmp.flags == 0 && isakmp.notify.msgtype == 11 && isakmp.notify.doi == 1 && isakmp.spisize == 4' \
 		-T fields -e isakmp.ispi -e isakmp.notify.protoid -e isakmp.spi 2>/dev/null)
-	printf '%s\n' "$got" | grep -qi "^$icookie	3	$esp\$" || { printf '%s\n' "$got" >&2; fail "tshark: no ESP INVALID-SPI forgery with A's cookies"; }
-	printf '%s\n' "$got" | grep -qi "^$icookie	2	$ah\$" || { printf '%s\n' "$got" >&2; fail "tshark: no AH INVALID-SPI forgery with A's cookies"; }
+	# show prints SPIs without leading zeros, tshark with all eight digits.
+	esp8=$(printf '%08x' "0x$esp") ah8=$(printf '%08x' "0x$ah")
+	printf '%s\n' "$got" | grep -qi "^$icookie	3	$esp8\$" || { printf '%s\n' "$got" >&2; fail "tshark: no ESP INVALID-SPI forgery with A's cookies"; }
+	printf '%s\n' "$got" | grep -qi "^$icookie	2	$ah8\$" || { printf '%s\n' "$got" >&2; fail "tshark: no AH INVALID-SPI forgery with A's cookies"; }
 	[ "$(printf '%s\n' "$got" | grep -c .)" = "$n" ] || { printf '%s\n' "$got" >&2; fail "tshark: not $n forgeries on the wire"; }
 	bad=$(tshark -r "$T/lan.pcap" -d "udp.port==$A_IN,ip" -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null)
 	[ -z "$bad" ] || { echo "$bad" >&2; fail "tshark flags the forgeries as malformed"; }
