@@ -33,10 +33,10 @@ static void drop_frag(struct router *r, struct pkt *p, uint64_t *counter, const 
 	n->st.reasm_fail++;
 	if (p->in_if)
 		p->in_if->c.in_frag_drops++;
-	char s[16];
-	net_fmt_ip(s, sizeof(s), wbuf_be32(p->data + IPH_SRC));
+	char s[IP_FMT_LEN];
 	log_msg_rl(&r->log, &n->rl_frag, ev_now(r->ev), 10000, "IP", SEV_WARNING, "FRAGDROP",
-		   "Dropped fragment from %s on %s: %s", s, p->in_if ? p->in_if->name : "local", why);
+		   "Dropped fragment from %s on %s: %s", ip_fmt(wbuf_be32(p->data + IPH_SRC), s),
+		   p->in_if ? p->in_if->name : "local", why);
 	pkt_free(p);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
+#include "core/ipfmt.h"
 #include "core/log.h"
 #include "core/pkt.h"
 #include "net/net.h"
@@ -279,6 +280,5 @@ int net_cmd_ping(struct cli_ctx *ctx, const struct cmd_args *a);
 
 /* Formats "aabb.ccdd.eeff" as IOS prints MAC addresses. */
 void net_fmt_mac(char *buf, size_t n, const uint8_t mac[6]);
-void net_fmt_ip(char *buf, size_t n, uint32_t ip);
 
 #endif
