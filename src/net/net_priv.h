@@ -28,15 +28,22 @@ struct cmd_args;
 #define ETHERTYPE_ARP 0x0806
 
 struct port;
+struct msghdr;
 
 struct port_ops {
 	const char *kind;
-	/* arg is the spec after "kind:"; on failure writes a reason into err. */
+	/*
+	 * arg is the spec after "kind:"; on failure writes a reason into err.
+	 * A kind that sets pt->fd has it watched (read) and closed by port.c.
+	 */
 	int (*open)(struct port *pt, const char *arg, char *err, size_t errlen);
+	/* The event-loop handler for pt->fd (arg is the port). */
+	void (*read)(void *arg, uint32_t events);
 	/* Queues or sends one frame (IPv4 packet, or Ethernet frame when pt->ether). Takes p. */
 	int (*xmit)(struct port *pt, struct pkt *p);
 	/* Sends frames queued during an input batch (NULL: xmit sends at once). */
 	void (*flush)(struct port *pt);
+	/* Frees per-kind state (NULL: none beyond pt->fd). */
 	void (*close)(struct port *pt);
 };
 
@@ -72,6 +79,14 @@ int port_refill(struct port *pt);
 /* Shared by udp and packet ports: queue, then one sendmmsg for the batch. */
 int port_batch_xmit(struct port *pt, struct pkt *p);
 void port_sendmmsg_flush(struct port *pt);
+/*
+ * Shared by udp and packet ports: drains pt->fd with recvmmsg into rxb[].
+ * Each datagram lands lead bytes (its link header) before the usual headroom.
+ * take, if set, sees each message with its sender and says whether to keep it.
+ */
+void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct msghdr *mh));
+/* Brings a host netdev up (what plugging in a cable would do); sock is any socket. */
+void port_netdev_up(int sock, const char *ifname);
 
 extern const struct port_ops port_udp_ops, port_packet_ops, port_tun_ops, port_mem_ops;
 
