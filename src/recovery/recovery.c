@@ -277,8 +277,13 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 		s->c.suppressed_holddown++;
 		return;
 	}
-	if (pending_count(s) >= isr->max_pending || pending_count(s) >= ISR_PENDING_MAX) {
+	size_t npending = pending_count(s);
+	if (npending >= isr->max_pending || npending >= ISR_PENDING_MAX) {
 		s->c.suppressed_pending_full++;
+		log_msg_rl(&r->log, &s->pending_full_rl, now, 10000, "CRYPTO", SEV_WARNING,
+			   "ISR_PENDING_FULL",
+			   "Invalid SPI recovery: %zu recoveries already pending, none started for %s",
+			   npending, ip_fmt(src, ps));
 		return;
 	}
 	if (!budget_allows(s, isr, now)) {
@@ -319,9 +324,10 @@ void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_pro
 	s->c.notifies_received++;
 	if (!ipproto) {
 		s->c.ignored_bad_proto++;
-		log_msg(&r->log, "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
-			"INVALID_SPI notify from %s for protocol %u ignored: not AH or ESP", ps,
-			ipsec_proto);
+		log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+			   "ISR_NOTIFY_IGNORED",
+			   "INVALID_SPI notify from %s for protocol %u ignored: not AH or ESP", ps,
+			   ipsec_proto);
 		return;
 	}
 	if (!sadb_has_outbound_spi(r, peer, ipproto, spi)) {
@@ -331,15 +337,16 @@ void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_pro
 				uint32_t other = r->cfg->cmaps[i].peers[j];
 				if (other != peer && sadb_has_outbound_spi(r, other, ipproto, spi)) {
 					s->c.ignored_wrong_peer++;
-					log_msg(&r->log, "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
-						"INVALID_SPI notify from %s for spi=0x%X(%u), prot=%u "
-						"ignored: that SA belongs to another peer", ps, spi, spi,
-						ipproto);
+					log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000,
+						   "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
+						   "INVALID_SPI notify from %s for spi=0x%X(%u), "
+						   "prot=%u ignored: that SA belongs to another peer",
+						   ps, spi, spi, ipproto);
 					return;
 				}
 			}
 		s->c.ignored_unknown_spi++;
-		log_msg_rl(&r->log, &s->unknown_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+		log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "ISR_NOTIFY_IGNORED",
 			   "INVALID_SPI notify from %s for spi=0x%X(%u), prot=%u ignored: "
 			   "no outbound SA with that SPI toward %s", ps, spi, spi, ipproto, ps);
@@ -361,5 +368,9 @@ void recovery_notify_rejected(struct router *r, uint32_t peer, enum isr_reject w
 		s->c.ignored_unauthenticated++;
 	else
 		s->c.ignored_wrong_peer++;
-	(void)peer;
+	char ps[IP_FMT_LEN];
+	log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+		   "ISR_NOTIFY_IGNORED", "INVALID_SPI notify from %s ignored: %s", ip_fmt(peer, ps),
+		   why == ISR_REJECT_UNAUTHENTICATED ? "not protected by an IKE SA"
+						     : "the SA belongs to another peer");
 }
