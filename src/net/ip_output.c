@@ -155,7 +155,6 @@ int ip_output_iface(struct router *r, struct iface *ifp, struct pkt *p, uint32_t
 
 int ip_output(struct router *r, struct pkt *p, bool no_crypto)
 {
-	struct net_state *n = NET(r);
 	if (p->len < IP_HLEN) {
 		pkt_free(p);
 		return -1;
@@ -173,6 +172,14 @@ int ip_output(struct router *r, struct pkt *p, bool no_crypto)
 		ip_local_deliver(r, p);
 		return 0;
 	}
+	return ip_route_output(r, p, no_crypto);
+}
+
+int ip_route_output(struct router *r, struct pkt *p, bool no_crypto)
+{
+	struct net_state *n = NET(r);
+	uint8_t *ip = p->data;
+	uint32_t dst = wbuf_be32(ip + IPH_DST);
 	uint32_t nexthop;
 	struct iface *out = route_lookup(r, dst, &nexthop);
 	if (!out) {

@@ -91,7 +91,7 @@ static void forward(struct router *r, struct pkt *p)
 	wbuf_st16(ip + IPH_SUM,
 		  inet_cksum_update16(wbuf_be16(ip + IPH_SUM), old, wbuf_be16(ip + IPH_TTL)));
 	n->st.forwarded++;
-	ip_output(r, p, false);
+	ip_route_output(r, p, false);
 }
 
 void ipv4_input(struct router *r, struct pkt *p)

@@ -268,6 +268,11 @@ bool net_is_broadcast(struct router *r, uint32_t addr);
 
 /* Local delivery of a complete datagram addressed to us. Takes p. */
 void ip_local_deliver(struct router *r, struct pkt *p);
+/*
+ * ip_output after its is-it-ours check: forwarding has made that check
+ * already.  p holds a whole IPv4 header. Takes p.
+ */
+int ip_route_output(struct router *r, struct pkt *p, bool no_crypto);
 void icmp_input(struct router *r, struct pkt *p);
 void udp_input(struct router *r, struct pkt *p);
 /* An ICMP echo reply or error about one of our echoes: the ping engine looks. */
