@@ -150,6 +150,10 @@ void ipv4_input(struct router *r, struct pkt *p)
 	/* Link padding (Ethernet's 60-byte minimum) is not part of the datagram. */
 	p->len = tot;
 	if (is_martian_src(src)) {
+		char s[IP_FMT_LEN];
+		log_msg_rl(&r->log, &n->rl_martian, ev_now(r->ev), 10000, "IP", SEV_WARNING,
+			   "MARTIAN", "Dropped packet on %s from impossible source %s",
+			   p->in_if ? p->in_if->name : "tunnel", ip_fmt(src, s));
 		drop_in(r, p);
 		return;
 	}

@@ -253,7 +253,7 @@ struct net_state {
 	uint64_t icmp_unreach_last;
 	uint64_t icmp_err_window;
 	uint32_t icmp_err_in_window;
-	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_policy, rl_icmp;
+	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_policy, rl_icmp, rl_martian;
 	uint64_t mac_seed;
 };
 
