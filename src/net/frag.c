@@ -59,6 +59,9 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 		return drop_frag(r, p, &n->st.frag_oversize, "beyond 65535 bytes"), NULL;
 	if (mf && (plen == 0 || plen % 8))
 		return drop_frag(r, p, &n->st.frag_oversize, "not a multiple of 8 bytes"), NULL;
+	/* Before a slot is taken: a refused first fragment must not hold one for 30 s. */
+	if (fs->bytes + plen > FRAG_MAX_BYTES)
+		return drop_frag(r, p, &n->st.frag_nomem, "reassembly memory full"), NULL;
 
 	struct reasm *q = NULL, *free_q = NULL;
 	for (int i = 0; i < FRAG_MAX_REASM; i++) {
@@ -90,8 +93,6 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 		q->deadline = ev_now(r->ev) + FRAG_TIMEOUT_MS;
 		q->in_if = p->in_if;
 	}
-	if (fs->bytes + plen > FRAG_MAX_BYTES)
-		return drop_frag(r, p, &n->st.frag_nomem, "reassembly memory full"), NULL;
 	size_t hl = start == 0 ? hlen : (q->hlen ? q->hlen : IP_HLEN);
 	if (end + hl > PKT_MAX_IP || (q->total && end > q->total) ||
 	    (!mf && q->total && q->total != end)) {
