@@ -49,7 +49,6 @@ static void sync_ifaces(struct router *r)
 			ifp->index = r->niface++;
 			ifp->r = r;
 			snprintf(ifp->name, sizeof(ifp->name), "%s", ci->name);
-			ifp->mtu = 1500;
 		}
 		bool was_up = ifp->admin_up;
 		ifp->admin_up = !ci->shutdown;
@@ -92,8 +91,6 @@ void router_free(struct router *r)
 	ike_free(r);
 	ipsec_free(r);
 	net_free(r);
-	for (int i = 0; i < r->nport_bind; i++)
-		free(r->port_bind[i]);
 	config_free(r->cfg);
 	log_free(&r->log);
 	free(r);

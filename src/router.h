@@ -49,9 +49,6 @@ struct router {
 	struct ctl_server *ctl;
 
 	uint32_t debug;
-	/* Port bindings given on the command line: IFNAME=SPEC. */
-	char *port_bind[ROUTER_MAX_IFACES];
-	int nport_bind;
 };
 
 /* Creates a router around a loaded config (takes ownership of cfg). */

@@ -124,7 +124,8 @@ int ctl_conn_request(struct ctl_conn *c, char type, const char *line, FILE *out,
 		if (out)
 			fflush(out);
 		char st = buf[1] == ' ' ? buf[2] : 0;
-		const char *rest = buf[2] && buf[3] == ' ' ? buf + 4 : "";
+		/* st set means buf holds at least "= S", so buf[3] is in the string. */
+		const char *rest = st && buf[3] == ' ' ? buf + 4 : "";
 		if (reply && reply_len)
 			snprintf(reply, reply_len, "%s", rest);
 		if (st == 'X')

@@ -33,6 +33,7 @@ struct ctl_server {
 	char path[108];
 	struct ctl_session *sessions;
 	int nsessions;
+	struct log_rl rl_limit;
 };
 
 struct ctl_session {
@@ -128,9 +129,13 @@ static void emit_line(void *arg, const char *line, bool eol)
 	struct ctl_session *s = arg;
 	sb_puts(&s->wq, eol ? "| " : "~ ");
 	/* one protocol line per output line, whatever the text holds */
-	for (const char *p = line; *p; p++)
-		if (*p != '\r' && *p != '\n')
-			sb_putn(&s->wq, p, 1);
+	for (const char *p = line; *p;) {
+		size_t n = strcspn(p, "\r\n");
+		sb_putn(&s->wq, p, n);
+		p += n;
+		if (*p)
+			p++;	/* the CR or LF itself */
+	}
 	sb_puts(&s->wq, "\n");
 }
 
@@ -212,9 +217,7 @@ static void do_execute(struct ctl_session *s, char *line, bool interactive)
 	s->ctx.caret_indent = interactive ? (int)p.len : 0;
 	s->ctx.echo_line = !interactive;
 	sb_free(&p);
-	filt_free(&s->filt);
-	memset(&s->filt, 0, sizeof(s->filt));
-	sb_init(&s->filt.partial);
+	filt_free(&s->filt);	/* leaves it empty: no filter */
 	if (mode_is_exec_like(s, line) && filt_parse(line, &s->filt, &s->cmdout) < 0) {
 		finish_command(s, 1);
 		return;
@@ -243,9 +246,7 @@ static void do_help(struct ctl_session *s, const char *line)
 	s->ctx.echo_line = false;
 	sb_free(&p);
 	cmd_help(&s->ctx, line, &out);
-	struct filt none;
-	memset(&none, 0, sizeof(none));
-	sb_init(&none.partial);
+	struct filt none = { .kind = FILT_NONE };
 	filt_feed(&none, sb_str(&out), emit_line, s);
 	filt_finish(&none, emit_line, s);
 	filt_free(&none);
@@ -375,8 +376,9 @@ static void on_accept(void *arg, uint32_t events)
 		if (fd < 0)
 			return;
 		if (srv->nsessions >= CTL_MAX_SESSIONS) {
-			log_msg(&srv->r->log, "SYS", SEV_WARNING, "CTL_LIMIT",
-				"control socket: too many sessions, connection refused");
+			log_msg_rl(&srv->r->log, &srv->rl_limit, ev_now(srv->r->ev), 10000, "SYS",
+				   SEV_WARNING, "CTL_LIMIT",
+				   "control socket: too many sessions, connection refused");
 			close(fd);
 			continue;
 		}

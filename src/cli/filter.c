@@ -36,22 +36,17 @@ int filt_parse(char *line, struct filt *f, struct strbuf *err)
 		char *re = w + wl;
 		while (*re == ' ' || *re == '\t')
 			re++;
-		if (k != FILT_COUNT) {
-			if (!*re) {
-				sb_puts(err, "% Incomplete command.\n\n");
-				return -1;
-			}
+		/* IOS: "count" takes an optional regex and counts the lines it matches. */
+		if (!*re && k != FILT_COUNT) {
+			sb_puts(err, "% Incomplete command.\n\n");
+			return -1;
+		}
+		if (*re) {
 			if (regcomp(&f->re, re, REG_EXTENDED | REG_NOSUB) != 0) {
 				sb_puts(err, "% Invalid regular expression\n");
 				return -1;
 			}
-		} else if (*re) {
-			/* IOS: "count" takes an optional regex; count matching lines */
-			if (regcomp(&f->re, re, REG_EXTENDED | REG_NOSUB) != 0) {
-				sb_puts(err, "% Invalid regular expression\n");
-				return -1;
-			}
-			f->begun = true;	/* marks "has a regex" for count */
+			f->has_re = true;
 		}
 		f->kind = k;
 		*bar = '\0';
@@ -84,7 +79,7 @@ static void one_line(struct filt *f, const char *line, bool eol,
 			emit(arg, line, eol);
 		break;
 	case FILT_COUNT:
-		if (!f->begun || regexec(&f->re, line, 0, NULL, 0) == 0)
+		if (!f->has_re || regexec(&f->re, line, 0, NULL, 0) == 0)
 			f->count++;
 		break;
 	}
@@ -104,17 +99,10 @@ void filt_feed(struct filt *f, const char *text, void (*emit)(void *arg, const c
 			}
 			return;
 		}
-		if (f->partial.len) {
-			sb_putn(&f->partial, text, (size_t)(nl - text));
-			one_line(f, sb_str(&f->partial), true, emit, arg);
-			sb_reset(&f->partial);
-		} else {
-			char *l = strndup(text, (size_t)(nl - text));
-			if (!l)
-				abort();
-			one_line(f, l, true, emit, arg);
-			free(l);
-		}
+		/* partial also terminates the line, so no line needs its own copy. */
+		sb_putn(&f->partial, text, (size_t)(nl - text));
+		one_line(f, sb_str(&f->partial), true, emit, arg);
+		sb_reset(&f->partial);
 		text = nl + 1;
 	}
 }
@@ -134,8 +122,7 @@ void filt_finish(struct filt *f, void (*emit)(void *arg, const char *line, bool 
 
 void filt_free(struct filt *f)
 {
-	if (f->kind == FILT_INCLUDE || f->kind == FILT_EXCLUDE || f->kind == FILT_BEGIN ||
-	    (f->kind == FILT_COUNT && f->begun))
+	if (f->has_re)
 		regfree(&f->re);
 	sb_free(&f->partial);
 	memset(f, 0, sizeof(*f));

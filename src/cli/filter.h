@@ -12,6 +12,7 @@ enum filt_kind { FILT_NONE = 0, FILT_INCLUDE, FILT_EXCLUDE, FILT_BEGIN, FILT_COU
 struct filt {
 	enum filt_kind kind;
 	regex_t re;
+	bool has_re;		/* re is compiled (count's is optional) */
 	bool begun;		/* begin: the first match was seen */
 	unsigned long count;
 	struct strbuf partial;	/* a line not yet ended */

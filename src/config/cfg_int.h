@@ -98,7 +98,6 @@ struct config *config_new_empty(void);
 bool cfg_strcpy(char *dst, size_t n, const char *src);	/* false if it does not fit */
 void cfg_opaque_add_sub(struct cfg_opaque *o, const char *line);
 void cfg_opaque_clear(struct cfg_opaque *o);
-void cfg_ip_str(uint32_t ip, char buf[16]);
 
 struct cfg_iface *cfg_iface_get(struct config *cfg, const char *name);
 struct cfg_isakmp_policy *cfg_policy_get(struct config *cfg, int prio);

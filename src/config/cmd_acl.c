@@ -169,6 +169,20 @@ static int parse_ports(struct cli_ctx *ctx, const struct cmd_args *a, int *i, ui
 	return 0;
 }
 
+/* Standard and extended entries end alike: an optional "log", then nothing. */
+static int ace_finish(struct cli_ctx *ctx, const struct cmd_args *a, int i, int num,
+		      struct cfg_ace *ace)
+{
+	if (i < a->argc && strcmp(a->argv[i], "log") == 0) {
+		ace->log = true;
+		i++;
+	}
+	if (i != a->argc)
+		return cmd_bad(ctx, a, i);
+	acl_append(ctx, num, ace);
+	return 0;
+}
+
 static int acl_std_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct cfg_ace ace;
@@ -181,14 +195,7 @@ static int acl_std_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	if (parse_addr(ctx, a, &i, &ace.src, &ace.src_wild, true) < 0)
 		return -1;
 	ace.dst_wild = 0xffffffff;
-	if (i < a->argc && strcmp(a->argv[i], "log") == 0) {
-		ace.log = true;
-		i++;
-	}
-	if (i != a->argc)
-		return cmd_bad(ctx, a, i);
-	acl_append(ctx, (int)num, &ace);
-	return 0;
+	return ace_finish(ctx, a, i, (int)num, &ace);
 }
 
 static int acl_ext_fn(struct cli_ctx *ctx, const struct cmd_args *a)
@@ -220,14 +227,7 @@ static int acl_ext_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		return -1;
 	if (parse_ports(ctx, a, &i, ace.proto, &ace.dop, ace.dport) < 0)
 		return -1;
-	if (i < a->argc && strcmp(a->argv[i], "log") == 0) {
-		ace.log = true;
-		i++;
-	}
-	if (i != a->argc)
-		return cmd_bad(ctx, a, i);
-	acl_append(ctx, (int)num, &ace);
-	return 0;
+	return ace_finish(ctx, a, i, (int)num, &ace);
 }
 
 static int acl_remark_fn(struct cli_ctx *ctx, const struct cmd_args *a)

@@ -170,8 +170,10 @@ static int parse_key(struct cli_ctx *ctx, const struct cmd_args *a, struct cfg_i
 static int key_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct cfg_isakmp_key k;
-	if (parse_key(ctx, a, &k, true) < 0)
+	if (parse_key(ctx, a, &k, true) < 0) {
+		OPENSSL_cleanse(&k, sizeof(k));	/* the key may be in before the error */
 		return -1;
+	}
 	struct config *c = ctx->cfg;
 	for (size_t i = 0; i < c->nkey; i++)
 		if (c->keys[i].addr == k.addr && c->keys[i].mask == k.mask) {
@@ -198,15 +200,17 @@ static int key_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 static int no_key_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct cfg_isakmp_key k;
-	if (cmd_find(a, "address", 3) < 0) {
+	int ai = cmd_find(a, "address", 3);
+	if (ai < 0) {
 		sb_puts(ctx->out, "% Incomplete command.\n\n");
 		return -1;
 	}
-	if (parse_key(ctx, a, &k, false) < 0)
+	if (parse_key(ctx, a, &k, false) < 0) {
+		OPENSSL_cleanse(&k, sizeof(k));
 		return -1;
+	}
 	struct config *c = ctx->cfg;
-	bool mask_given = cmd_find(a, "address", 3) + 2 < a->argc &&
-			  strcmp(a->argv[cmd_find(a, "address", 3) + 2], "no-xauth") != 0;
+	bool mask_given = ai + 2 < a->argc && strcmp(a->argv[ai + 2], "no-xauth") != 0;
 	size_t j = 0;
 	for (size_t i = 0; i < c->nkey; i++) {
 		bool hit = c->keys[i].addr == k.addr && (!mask_given || c->keys[i].mask == k.mask);
@@ -216,6 +220,8 @@ static int no_key_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 			c->keys[j++] = c->keys[i];
 	}
 	OPENSSL_cleanse(&k, sizeof(k));
+	/* Compaction left copies of the keys that moved down behind the new end. */
+	OPENSSL_cleanse(c->keys + j, sizeof(*c->keys) * (c->nkey - j));
 	c->nkey = j;
 	if (!j)
 		cfg_order_remove(c, ORD_KEYS, "");

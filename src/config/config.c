@@ -231,11 +231,6 @@ bool cfg_strcpy(char *dst, size_t n, const char *src)
 	return true;
 }
 
-void cfg_ip_str(uint32_t ip, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255);
-}
-
 /* ---- running-config order ---- */
 
 static struct cfg_order *ord(const struct config *cfg) { return cfg->order; }

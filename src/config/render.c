@@ -8,12 +8,12 @@
 
 #include "config/cfg_int.h"
 #include "config/load.h"
+#include "core/ipfmt.h"
 
 static void ip(struct strbuf *out, uint32_t a)
 {
-	char b[16];
-	cfg_ip_str(a, b);
-	sb_puts(out, b);
+	char b[IP_FMT_LEN];
+	sb_puts(out, ip_fmt(a, b));
 }
 
 static void extras(struct strbuf *out, const struct cfg_opaque *x, int which)

@@ -196,11 +196,10 @@ void arp_input(struct router *r, struct iface *ifp, struct pkt *p)
 		return;
 	}
 	if (spa == ifp->addr && spa != 0) {
-		char a[16], m[16];
-		net_fmt_ip(a, sizeof(a), spa);
+		char a[IP_FMT_LEN], m[16];
 		net_fmt_mac(m, sizeof(m), sha);
 		log_msg_rl(&r->log, &t->rl, ev_now(r->ev), 10000, "IP", SEV_WARNING, "DUPADDR",
-			   "Duplicate address %s on %s, sourced by %s", a, ifp->name, m);
+			   "Duplicate address %s on %s, sourced by %s", ip_fmt(spa, a), ifp->name, m);
 		pkt_free(p);
 		return;
 	}
@@ -311,9 +310,9 @@ void arp_clear(struct router *r)
 static void show_line(struct strbuf *out, uint32_t ip, const char *age, const char *hw,
 		      const char *ifname)
 {
-	char a[16];
-	net_fmt_ip(a, sizeof(a), ip);
-	sb_printf(out, "Internet  %-16s%9s   %-16s%-7s%s\n", a, age, hw, "ARPA", ifname);
+	char a[IP_FMT_LEN];
+	sb_printf(out, "Internet  %-16s%9s   %-16s%-7s%s\n", ip_fmt(ip, a), age, hw, "ARPA",
+		  ifname);
 }
 
 static int cmp_u32(uint32_t a, uint32_t b) { return a < b ? -1 : a > b; }

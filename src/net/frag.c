@@ -33,10 +33,10 @@ static void drop_frag(struct router *r, struct pkt *p, uint64_t *counter, const 
 	n->st.reasm_fail++;
 	if (p->in_if)
 		p->in_if->c.in_frag_drops++;
-	char s[16];
-	net_fmt_ip(s, sizeof(s), wbuf_be32(p->data + IPH_SRC));
+	char s[IP_FMT_LEN];
 	log_msg_rl(&r->log, &n->rl_frag, ev_now(r->ev), 10000, "IP", SEV_WARNING, "FRAGDROP",
-		   "Dropped fragment from %s on %s: %s", s, p->in_if ? p->in_if->name : "local", why);
+		   "Dropped fragment from %s on %s: %s", ip_fmt(wbuf_be32(p->data + IPH_SRC), s),
+		   p->in_if ? p->in_if->name : "local", why);
 	pkt_free(p);
 }
 
@@ -59,6 +59,9 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 		return drop_frag(r, p, &n->st.frag_oversize, "beyond 65535 bytes"), NULL;
 	if (mf && (plen == 0 || plen % 8))
 		return drop_frag(r, p, &n->st.frag_oversize, "not a multiple of 8 bytes"), NULL;
+	/* Before a slot is taken: a refused first fragment must not hold one for 30 s. */
+	if (fs->bytes + plen > FRAG_MAX_BYTES)
+		return drop_frag(r, p, &n->st.frag_nomem, "reassembly memory full"), NULL;
 
 	struct reasm *q = NULL, *free_q = NULL;
 	for (int i = 0; i < FRAG_MAX_REASM; i++) {
@@ -90,8 +93,6 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 		q->deadline = ev_now(r->ev) + FRAG_TIMEOUT_MS;
 		q->in_if = p->in_if;
 	}
-	if (fs->bytes + plen > FRAG_MAX_BYTES)
-		return drop_frag(r, p, &n->st.frag_nomem, "reassembly memory full"), NULL;
 	size_t hl = start == 0 ? hlen : (q->hlen ? q->hlen : IP_HLEN);
 	if (end + hl > PKT_MAX_IP || (q->total && end > q->total) ||
 	    (!mf && q->total && q->total != end)) {

@@ -87,10 +87,9 @@ void icmp_send_error(struct router *r, const struct pkt *orig, uint8_t type, uin
 	else if (type == ICMP_TIMXCEED)
 		n->st.icmp_ttl_sent++;
 	if (r->debug & DBG_ICMP) {
-		char d[16];
-		net_fmt_ip(d, sizeof(d), src);
+		char d[IP_FMT_LEN];
 		log_debug(&r->log, "ICMP: %s sent to %s",
-			  type == ICMP_UNREACH ? "dst unreachable" : "time exceeded", d);
+			  type == ICMP_UNREACH ? "dst unreachable" : "time exceeded", ip_fmt(src, d));
 	}
 	ip_output(r, p, false);
 }

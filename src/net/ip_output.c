@@ -155,7 +155,6 @@ int ip_output_iface(struct router *r, struct iface *ifp, struct pkt *p, uint32_t
 
 int ip_output(struct router *r, struct pkt *p, bool no_crypto)
 {
-	struct net_state *n = NET(r);
 	if (p->len < IP_HLEN) {
 		pkt_free(p);
 		return -1;
@@ -173,6 +172,14 @@ int ip_output(struct router *r, struct pkt *p, bool no_crypto)
 		ip_local_deliver(r, p);
 		return 0;
 	}
+	return ip_route_output(r, p, no_crypto);
+}
+
+int ip_route_output(struct router *r, struct pkt *p, bool no_crypto)
+{
+	struct net_state *n = NET(r);
+	uint8_t *ip = p->data;
+	uint32_t dst = wbuf_be32(ip + IPH_DST);
 	uint32_t nexthop;
 	struct iface *out = route_lookup(r, dst, &nexthop);
 	if (!out) {
@@ -182,10 +189,9 @@ int ip_output(struct router *r, struct pkt *p, bool no_crypto)
 			if (p->in_if)
 				p->in_if->c.in_drops++;
 		}
-		char d[16];
-		net_fmt_ip(d, sizeof(d), dst);
+		char d[IP_FMT_LEN];
 		log_msg_rl(&r->log, &n->rl_route, ev_now(r->ev), 10000, "IP", SEV_INFO, "NOROUTE",
-			   "No route to %s, packet dropped", d);
+			   "No route to %s, packet dropped", ip_fmt(dst, d));
 		pkt_free(p);
 		return -1;
 	}
@@ -194,11 +200,10 @@ int ip_output(struct router *r, struct pkt *p, bool no_crypto)
 		ip_set_cksum(ip);
 	}
 	if (r->debug & DBG_IP_PACKET) {
-		char s[16], d[16];
-		net_fmt_ip(s, sizeof(s), wbuf_be32(ip + IPH_SRC));
-		net_fmt_ip(d, sizeof(d), dst);
-		log_debug(&r->log, "IP: s=%s (%s), d=%s (%s), len %zu, %s", s,
-			  p->in_if ? p->in_if->name : "local", d, out->name, p->len,
+		char s[IP_FMT_LEN], d[IP_FMT_LEN];
+		log_debug(&r->log, "IP: s=%s (%s), d=%s (%s), len %zu, %s",
+			  ip_fmt(wbuf_be32(ip + IPH_SRC), s), p->in_if ? p->in_if->name : "local",
+			  ip_fmt(dst, d), out->name, p->len,
 			  p->flags & PKT_F_LOCAL ? "sending" : "forward");
 	}
 	if (!no_crypto && ipsec_egress(r, out, p, nexthop) == IPSEC_CONSUMED)

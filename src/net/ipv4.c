@@ -72,12 +72,10 @@ static void forward(struct router *r, struct pkt *p)
 	}
 	if (p->in_if && !(p->flags & PKT_F_DECAPPED) && !ipsec_ingress_check(r, p->in_if, p)) {
 		n->st.policy_drops++;
-		char s[16], d[16];
-		net_fmt_ip(s, sizeof(s), src);
-		net_fmt_ip(d, sizeof(d), dst);
+		char s[IP_FMT_LEN], d[IP_FMT_LEN];
 		log_msg_rl(&r->log, &n->rl_policy, ev_now(r->ev), 10000, "CRYPTO", SEV_WARNING,
 			   "CLEAR_PKT", "Dropped cleartext packet %s->%s on %s: crypto map wants it "
-			   "protected", s, d, p->in_if->name);
+			   "protected", ip_fmt(src, s), ip_fmt(dst, d), p->in_if->name);
 		drop_in(r, p);
 		return;
 	}
@@ -93,7 +91,7 @@ static void forward(struct router *r, struct pkt *p)
 	wbuf_st16(ip + IPH_SUM,
 		  inet_cksum_update16(wbuf_be16(ip + IPH_SUM), old, wbuf_be16(ip + IPH_TTL)));
 	n->st.forwarded++;
-	ip_output(r, p, false);
+	ip_route_output(r, p, false);
 }
 
 void ipv4_input(struct router *r, struct pkt *p)
@@ -152,15 +150,17 @@ void ipv4_input(struct router *r, struct pkt *p)
 	/* Link padding (Ethernet's 60-byte minimum) is not part of the datagram. */
 	p->len = tot;
 	if (is_martian_src(src)) {
+		char s[IP_FMT_LEN];
+		log_msg_rl(&r->log, &n->rl_martian, ev_now(r->ev), 10000, "IP", SEV_WARNING,
+			   "MARTIAN", "Dropped packet on %s from impossible source %s",
+			   p->in_if ? p->in_if->name : "tunnel", ip_fmt(src, s));
 		drop_in(r, p);
 		return;
 	}
 	if (r->debug & DBG_IP_PACKET) {
-		char s[16], d[16];
-		net_fmt_ip(s, sizeof(s), src);
-		net_fmt_ip(d, sizeof(d), dst);
-		log_debug(&r->log, "IP: s=%s (%s), d=%s, len %u, rcvd", s,
-			  p->in_if ? p->in_if->name : "local", d, tot);
+		char s[IP_FMT_LEN], d[IP_FMT_LEN];
+		log_debug(&r->log, "IP: s=%s (%s), d=%s, len %u, rcvd", ip_fmt(src, s),
+			  p->in_if ? p->in_if->name : "local", ip_fmt(dst, d), tot);
 	}
 	bool bcast = net_is_broadcast(r, dst);
 	if (bcast)

@@ -202,8 +202,3 @@ void net_fmt_mac(char *buf, size_t n, const uint8_t m[6])
 {
 	snprintf(buf, n, "%02x%02x.%02x%02x.%02x%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
-
-void net_fmt_ip(char *buf, size_t n, uint32_t ip)
-{
-	snprintf(buf, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-}

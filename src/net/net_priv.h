@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
+#include "core/ipfmt.h"
 #include "core/log.h"
 #include "core/pkt.h"
 #include "net/net.h"
@@ -27,15 +28,22 @@ struct cmd_args;
 #define ETHERTYPE_ARP 0x0806
 
 struct port;
+struct msghdr;
 
 struct port_ops {
 	const char *kind;
-	/* arg is the spec after "kind:"; on failure writes a reason into err. */
+	/*
+	 * arg is the spec after "kind:"; on failure writes a reason into err.
+	 * A kind that sets pt->fd has it watched (read) and closed by port.c.
+	 */
 	int (*open)(struct port *pt, const char *arg, char *err, size_t errlen);
+	/* The event-loop handler for pt->fd (arg is the port). */
+	void (*read)(void *arg, uint32_t events);
 	/* Queues or sends one frame (IPv4 packet, or Ethernet frame when pt->ether). Takes p. */
 	int (*xmit)(struct port *pt, struct pkt *p);
 	/* Sends frames queued during an input batch (NULL: xmit sends at once). */
 	void (*flush)(struct port *pt);
+	/* Frees per-kind state (NULL: none beyond pt->fd). */
 	void (*close)(struct port *pt);
 };
 
@@ -71,6 +79,14 @@ int port_refill(struct port *pt);
 /* Shared by udp and packet ports: queue, then one sendmmsg for the batch. */
 int port_batch_xmit(struct port *pt, struct pkt *p);
 void port_sendmmsg_flush(struct port *pt);
+/*
+ * Shared by udp and packet ports: drains pt->fd with recvmmsg into rxb[].
+ * Each datagram lands lead bytes (its link header) before the usual headroom.
+ * take, if set, sees each message with its sender and says whether to keep it.
+ */
+void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct msghdr *mh));
+/* Brings a host netdev up (what plugging in a cable would do); sock is any socket. */
+void port_netdev_up(int sock, const char *ifname);
 
 extern const struct port_ops port_udp_ops, port_packet_ops, port_tun_ops, port_mem_ops;
 
@@ -238,7 +254,7 @@ struct net_state {
 	uint64_t icmp_unreach_last;
 	uint64_t icmp_err_window;
 	uint32_t icmp_err_in_window;
-	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_policy, rl_icmp;
+	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_policy, rl_icmp, rl_martian;
 	uint64_t mac_seed;
 };
 
@@ -253,6 +269,11 @@ bool net_is_broadcast(struct router *r, uint32_t addr);
 
 /* Local delivery of a complete datagram addressed to us. Takes p. */
 void ip_local_deliver(struct router *r, struct pkt *p);
+/*
+ * ip_output after its is-it-ours check: forwarding has made that check
+ * already.  p holds a whole IPv4 header. Takes p.
+ */
+int ip_route_output(struct router *r, struct pkt *p, bool no_crypto);
 void icmp_input(struct router *r, struct pkt *p);
 void udp_input(struct router *r, struct pkt *p);
 /* An ICMP echo reply or error about one of our echoes: the ping engine looks. */
@@ -280,6 +301,5 @@ int net_cmd_ping(struct cli_ctx *ctx, const struct cmd_args *a);
 
 /* Formats "aabb.ccdd.eeff" as IOS prints MAC addresses. */
 void net_fmt_mac(char *buf, size_t n, const uint8_t mac[6]);
-void net_fmt_ip(char *buf, size_t n, uint32_t ip);
 
 #endif

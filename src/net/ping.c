@@ -255,16 +255,14 @@ int net_cmd_ping(struct cli_ctx *ctx, const struct cmd_args *a)
 	ev_timer_init(&pg->timer, on_timer, pg);
 	pg->next = NET(r)->pings;
 	NET(r)->pings = pg;
-	char ip[16];
-	net_fmt_ip(ip, sizeof(ip), dst);
+	char ip[IP_FMT_LEN];
 	sb_printf(ctx->out,
 		  "Type escape sequence to abort.\n"
 		  "Sending %u, %u-byte ICMP Echos to %s, timeout is %u seconds:\n",
-		  pg->repeat, pg->size, ip, pg->timeout_ms / 1000);
-	if (pg->src) {
-		net_fmt_ip(ip, sizeof(ip), pg->src);
-		sb_printf(ctx->out, "Packet sent with a source address of %s\n", ip);
-	}
+		  pg->repeat, pg->size, ip_fmt(dst, ip), pg->timeout_ms / 1000);
+	if (pg->src)
+		sb_printf(ctx->out, "Packet sent with a source address of %s\n",
+			  ip_fmt(pg->src, ip));
 	ctx->pending = pg;
 	ctx->cancel = ping_cancel;
 	/* The first echo leaves from the loop, after the header lines are out. */

@@ -4,9 +4,14 @@
  * being processed are queued on their port and leave together (sendmmsg)
  * when the batch ends; frames sent from timers or the CLI leave at once.
  */
+#include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/wbuf.h"
@@ -40,6 +45,15 @@ struct port *port_open(struct iface *ifp, const char *spec, char *err, size_t er
 		free(pt);
 		return NULL;
 	}
+	if (pt->fd >= 0) {
+		int rc = ev_add_fd(ifp->r->ev, pt->fd, EPOLLIN, ops->read, pt);
+		if (rc < 0) {
+			snprintf(err, errlen, "event loop: %s", strerror(-rc));
+			close(pt->fd);
+			free(pt);
+			return NULL;
+		}
+	}
 	pt->up = true;
 	return pt;
 }
@@ -56,10 +70,24 @@ void port_close(struct port *pt)
 		pkt_free(pt->txq[i]);
 	for (int i = 0; i < PORT_BATCH; i++)
 		pkt_free(pt->rxb[i]);
-	pt->ops->close(pt);
-	if (pt->fd >= 0)
+	if (pt->ops->close)
+		pt->ops->close(pt);
+	if (pt->fd >= 0) {
+		ev_del_fd(pt->ifp->r->ev, pt->fd);
 		close(pt->fd);
+	}
 	free(pt);
+}
+
+void port_netdev_up(int sock, const char *ifname)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(sock, SIOCSIFFLAGS, &ifr);
+	}
 }
 
 int port_refill(struct port *pt)
@@ -74,6 +102,105 @@ int port_refill(struct port *pt)
 			break;
 	}
 	return n;
+}
+
+void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct msghdr *mh))
+{
+	struct iface *ifp = pt->ifp;
+	struct router *r = ifp->r;
+	struct mmsghdr msgs[PORT_BATCH];
+	struct iovec iov[PORT_BATCH];
+	struct sockaddr_storage from[PORT_BATCH];
+	net_batch_begin(r);
+	/* Bounded: a flood on one port must not starve the others or the timers. */
+	for (int round = 0; round < 8; round++) {
+		int n = port_refill(pt);
+		if (n == 0)
+			break;
+		memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
+		for (int i = 0; i < n; i++) {
+			iov[i].iov_base = pt->rxb[i]->buf + PKT_HEADROOM - lead;
+			iov[i].iov_len = PKT_MAX_IP + lead;
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			if (take) {
+				msgs[i].msg_hdr.msg_name = &from[i];
+				msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			}
+		}
+		int got = recvmmsg(pt->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+		if (got <= 0) {
+			/* A connected UDP port whose far end is not listening yet. */
+			if (got < 0 && errno == ECONNREFUSED)
+				continue;
+			break;
+		}
+		for (int i = 0; i < got; i++) {
+			struct pkt *p = pt->rxb[i];
+			pt->rxb[i] = NULL;
+			p->data = p->buf + PKT_HEADROOM - lead;
+			p->len = msgs[i].msg_len;
+			if (take && !take(&msgs[i].msg_hdr)) {
+				pkt_free(p);
+				continue;
+			}
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				ifp->c.in_pkts++;
+				ifp->c.in_errors++;	/* a giant */
+				log_msg_rl(&r->log, &NET(r)->rl_port, ev_now(r->ev), 10000, "LINK",
+					   SEV_WARNING, "GIANT", "Interface %s: frame over %zu bytes",
+					   ifp->name, PKT_MAX_IP + lead);
+				pkt_free(p);
+				continue;
+			}
+			port_input(pt, p);
+		}
+		if (got < n)
+			break;
+	}
+	net_batch_end(r);
+}
+
+int port_batch_xmit(struct port *pt, struct pkt *p)
+{
+	pt->txq[pt->ntx++] = p;
+	return 0;
+}
+
+void port_sendmmsg_flush(struct port *pt)
+{
+	struct mmsghdr msgs[PORT_BATCH];
+	struct iovec iov[PORT_BATCH];
+	int n = pt->ntx, done = 0;
+	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		iov[i].iov_base = pt->txq[i]->data;
+		iov[i].iov_len = pt->txq[i]->len;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (done < n) {
+		int s = sendmmsg(pt->fd, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
+		if (s > 0) {
+			done += s;
+			continue;
+		}
+		if (s < 0 && errno == EINTR)
+			continue;
+		/*
+		 * The first unsent frame failed (ECONNREFUSED from a dead far end,
+		 * ENOBUFS, EAGAIN when the socket is full): count it and go on.
+		 */
+		struct iface *ifp = pt->ifp;
+		ifp->c.out_errors++;
+		log_msg_rl(&ifp->r->log, &NET(ifp->r)->rl_port, ev_now(ifp->r->ev), 10000, "LINK",
+			   SEV_WARNING, "TXFAIL", "Interface %s: send failed: %s", ifp->name,
+			   s < 0 ? strerror(errno) : "no progress");
+		done++;
+	}
+	for (int i = 0; i < n; i++)
+		pkt_free(pt->txq[i]);
+	pt->ntx = 0;
 }
 
 void net_batch_begin(struct router *r) { NET(r)->batch_depth++; }

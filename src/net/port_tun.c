@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,7 +24,8 @@ static void tun_read(void *arg, uint32_t events)
 	net_batch_begin(r);
 	/* A TUN fd gives one packet per read; bound the batch like the others. */
 	for (int i = 0; i < PORT_BATCH; i++) {
-		if (!port_refill(pt))
+		/* One spare buffer is all a read needs: rxb[1..] stay empty. */
+		if (!pt->rxb[0] && !(pt->rxb[0] = pkt_alloc()))
 			break;
 		struct pkt *p = pt->rxb[0];
 		ssize_t n = read(pt->fd, p->buf + PKT_HEADROOM, PKT_MAX_IP);
@@ -76,37 +76,19 @@ static int tun_open(struct port *pt, const char *arg, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	/* A TUN fd cannot take interface ioctls; any socket can. */
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s >= 0) {
-		struct ifreq fr;
-		memset(&fr, 0, sizeof(fr));
-		snprintf(fr.ifr_name, sizeof(fr.ifr_name), "%s", arg);
-		if (ioctl(s, SIOCGIFFLAGS, &fr) == 0 && !(fr.ifr_flags & IFF_UP)) {
-			fr.ifr_flags |= IFF_UP;
-			ioctl(s, SIOCSIFFLAGS, &fr);
-		}
+		port_netdev_up(s, arg);
 		close(s);
-	}
-	int rc = ev_add_fd(pt->ifp->r->ev, fd, EPOLLIN, tun_read, pt);
-	if (rc < 0) {
-		snprintf(err, errlen, "event loop: %s", strerror(-rc));
-		close(fd);
-		return -1;
 	}
 	pt->fd = fd;
 	return 0;
 }
 
-static void tun_close(struct port *pt)
-{
-	if (pt->fd >= 0)
-		ev_del_fd(pt->ifp->r->ev, pt->fd);
-}
-
 const struct port_ops port_tun_ops = {
 	.kind = "tun",
 	.open = tun_open,
+	.read = tun_read,
 	.xmit = tun_xmit,
-	.flush = NULL,
-	.close = tun_close,
 };

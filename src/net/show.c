@@ -33,10 +33,9 @@ int net_cmd_show_ip_int_brief(struct cli_ctx *ctx, const struct cmd_args *a)
 		  "Method", "Status", "Protocol");
 	for (int i = 0; i < r->niface; i++) {
 		const struct iface *ifp = &r->ifaces[i];
-		char ip[16] = "unassigned";
-		if (ifp->has_addr)
-			net_fmt_ip(ip, sizeof(ip), ifp->addr);
-		sb_printf(ctx->out, "%-27s%-16s%-4s%-7s%-22s%s\n", ifp->name, ip, "YES", "NVRAM",
+		char ip[IP_FMT_LEN];
+		sb_printf(ctx->out, "%-27s%-16s%-4s%-7s%-22s%s\n", ifp->name,
+			  ifp->has_addr ? ip_fmt(ifp->addr, ip) : "unassigned", "YES", "NVRAM",
 			  iface_status(ifp), iface_protocol(ifp));
 	}
 	return 0;
@@ -83,10 +82,9 @@ static void show_one(struct router *r, struct iface *ifp, struct strbuf *out)
 	const struct cfg_iface *ci = config_iface(r->cfg, ifp->name);
 	if (ci && ci->description[0])
 		sb_printf(out, "  Description: %s\n", ci->description);
-	if (ifp->has_addr) {
-		net_fmt_ip(buf, sizeof(buf), ifp->addr);
-		sb_printf(out, "  Internet address is %s/%u\n", buf, route_mask_len(ifp->mask));
-	}
+	if (ifp->has_addr)
+		sb_printf(out, "  Internet address is %s/%u\n", ip_fmt(ifp->addr, buf),
+			  route_mask_len(ifp->mask));
 	sb_printf(out, "  MTU %u bytes, BW 100000 Kbit/sec, DLY 100 usec,\n", ifp->mtu);
 	sb_puts(out, "     reliability 255/255, txload 1/255, rxload 1/255\n");
 	sb_puts(out, "  Encapsulation ARPA, loopback not set\n");
@@ -183,8 +181,8 @@ static const char *code_of(const struct route *rt)
 static void route_line(struct strbuf *out, const struct route *rt, bool sub, bool show_len,
 		       bool cont)
 {
-	char p[24], gw[16];
-	net_fmt_ip(p, sizeof(p), rt->prefix);
+	char p[IP_FMT_LEN + 3], gw[IP_FMT_LEN];
+	ip_fmt(rt->prefix, p);
 	if (show_len)
 		snprintf(p + strlen(p), sizeof(p) - strlen(p), "/%u", rt->plen);
 	if (cont)
@@ -195,8 +193,7 @@ static void route_line(struct strbuf *out, const struct route *rt, bool sub, boo
 		sb_printf(out, " is directly connected, %s\n", rt->ifp->name);
 		return;
 	}
-	net_fmt_ip(gw, sizeof(gw), rt->gw);
-	sb_printf(out, " [%u/0] via %s\n", rt->distance, gw);
+	sb_printf(out, " [%u/0] via %s\n", rt->distance, ip_fmt(rt->gw, gw));
 }
 
 /* Prints the best routes of v[0..n) (sorted), equal-cost duplicates as continuation lines. */
@@ -230,12 +227,9 @@ int net_cmd_show_ip_route(struct cli_ctx *ctx, const struct cmd_args *a)
 		"       + - replicated route, % - next hop override\n\n");
 	const struct route *def = route_table_lookup(t, 0);
 	if (def && def->plen == 0) {
-		char gw[16];
-		net_fmt_ip(gw, sizeof(gw), def->gw ? def->gw : 0);
-		if (def->gw)
-			sb_printf(out, "Gateway of last resort is %s to network 0.0.0.0\n\n", gw);
-		else
-			sb_printf(out, "Gateway of last resort is 0.0.0.0 to network 0.0.0.0\n\n");
+		char gw[IP_FMT_LEN];
+		sb_printf(out, "Gateway of last resort is %s to network 0.0.0.0\n\n",
+			  ip_fmt(def->gw, gw));
 	} else {
 		sb_puts(out, "Gateway of last resort is not set\n\n");
 	}
@@ -280,8 +274,8 @@ int net_cmd_show_ip_route(struct cli_ctx *ctx, const struct cmd_args *a)
 			grp[n++] = v[j];
 			done[j] = true;
 		}
-		char net[16];
-		net_fmt_ip(net, sizeof(net), major);
+		char net[IP_FMT_LEN];
+		ip_fmt(major, net);
 		if (subnets == 1 && grp[0]->plen == cl) {
 			print_routes(out, grp, n, false, true);
 		} else if (masks == 1) {

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "config/cmdtree.h"
+#include "core/ipfmt.h"
 #include "ike/ike.h"
 #include "ipsec/sadb.h"
 #include "recovery/recovery_state.h"
@@ -35,11 +36,6 @@
 
 #define ISR_NOTIFY_PER_PEER_SEC 5
 #define ISR_PENDING_TIMEOUT_MS 30000
-
-static void ip_str(uint32_t a, char *buf, size_t n)
-{
-	snprintf(buf, n, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
 
 static struct recovery_state *st(struct router *r) { return r->rec; }
 
@@ -158,8 +154,8 @@ static bool send_notify(struct router *r, struct isr_peer *p, uint32_t local, ui
 	}
 	notify_record(s, peer, proto, spi, now);
 	s->c.notifies_sent++;
-	char ps[16];
-	ip_str(peer, ps, sizeof(ps));
+	char ps[IP_FMT_LEN];
+	ip_fmt(peer, ps);
 	log_msg_rl(&r->log, &p->log_rl, now, 1000, "CRYPTO", SEV_NOTICE, "ISR_NOTIFY_SENT",
 		   "Invalid SPI recovery: sent INVALID_SPI notify to %s for spi=0x%X(%u), prot=%u",
 		   ps, spi, spi, proto);
@@ -202,8 +198,8 @@ static void phase1_ready(struct router *r, uint32_t peer, bool ok, void *arg)
 	struct isr_pending *pd = pending_find(s, peer);
 	if (!pd)
 		return;
-	char ps[16];
-	ip_str(peer, ps, sizeof(ps));
+	char ps[IP_FMT_LEN];
+	ip_fmt(peer, ps);
 	struct isr_pending done = *pd;
 	pd->used = false;
 	if (!ok) {
@@ -236,7 +232,7 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 	struct recovery_state *s = st(r);
 	const struct cfg_isr *isr = &r->cfg->isr;
 	uint64_t now = ev_now(r->ev);
-	char ps[16];
+	char ps[IP_FMT_LEN];
 
 	if (ipproto == 50)
 		s->c.invalid_esp++;
@@ -261,7 +257,7 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 	/* 3. ...and only toward a static peer: never an arbitrary source. */
 	if (!config_is_static_peer(r->cfg, src)) {
 		s->c.ignored_not_static++;
-		ip_str(src, ps, sizeof(ps));
+		ip_fmt(src, ps);
 		log_msg_rl(&r->log, &s->not_static_rl, now, 10000, "CRYPTO", SEV_INFO,
 			   "ISR_NOT_STATIC_PEER",
 			   "Invalid SPI recovery: %s is not a static peer, no IKE SA initiated", ps);
@@ -281,8 +277,13 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 		s->c.suppressed_holddown++;
 		return;
 	}
-	if (pending_count(s) >= isr->max_pending || pending_count(s) >= ISR_PENDING_MAX) {
+	size_t npending = pending_count(s);
+	if (npending >= isr->max_pending || npending >= ISR_PENDING_MAX) {
 		s->c.suppressed_pending_full++;
+		log_msg_rl(&r->log, &s->pending_full_rl, now, 10000, "CRYPTO", SEV_WARNING,
+			   "ISR_PENDING_FULL",
+			   "Invalid SPI recovery: %zu recoveries already pending, none started for %s",
+			   npending, ip_fmt(src, ps));
 		return;
 	}
 	if (!budget_allows(s, isr, now)) {
@@ -306,7 +307,7 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 	}
 	p->last_init = now;
 	s->c.initiations++;
-	ip_str(src, ps, sizeof(ps));
+	ip_fmt(src, ps);
 	log_msg(&r->log, "CRYPTO", SEV_NOTICE, "ISR_INITIATE",
 		"Invalid SPI recovery: initiating IKE SA with static peer %s to notify "
 		"invalid spi=0x%X(%u), prot=%u", ps, spi, spi, ipproto);
@@ -318,14 +319,15 @@ void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_pro
 {
 	struct recovery_state *s = st(r);
 	uint8_t ipproto = ipsec_proto == 2 ? 51 : ipsec_proto == 3 ? 50 : 0;
-	char ps[16];
-	ip_str(peer, ps, sizeof(ps));
+	char ps[IP_FMT_LEN];
+	ip_fmt(peer, ps);
 	s->c.notifies_received++;
 	if (!ipproto) {
 		s->c.ignored_bad_proto++;
-		log_msg(&r->log, "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
-			"INVALID_SPI notify from %s for protocol %u ignored: not AH or ESP", ps,
-			ipsec_proto);
+		log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+			   "ISR_NOTIFY_IGNORED",
+			   "INVALID_SPI notify from %s for protocol %u ignored: not AH or ESP", ps,
+			   ipsec_proto);
 		return;
 	}
 	if (!sadb_has_outbound_spi(r, peer, ipproto, spi)) {
@@ -335,15 +337,16 @@ void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_pro
 				uint32_t other = r->cfg->cmaps[i].peers[j];
 				if (other != peer && sadb_has_outbound_spi(r, other, ipproto, spi)) {
 					s->c.ignored_wrong_peer++;
-					log_msg(&r->log, "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
-						"INVALID_SPI notify from %s for spi=0x%X(%u), prot=%u "
-						"ignored: that SA belongs to another peer", ps, spi, spi,
-						ipproto);
+					log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000,
+						   "CRYPTO", SEV_WARNING, "ISR_NOTIFY_IGNORED",
+						   "INVALID_SPI notify from %s for spi=0x%X(%u), "
+						   "prot=%u ignored: that SA belongs to another peer",
+						   ps, spi, spi, ipproto);
 					return;
 				}
 			}
 		s->c.ignored_unknown_spi++;
-		log_msg_rl(&r->log, &s->unknown_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+		log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "ISR_NOTIFY_IGNORED",
 			   "INVALID_SPI notify from %s for spi=0x%X(%u), prot=%u ignored: "
 			   "no outbound SA with that SPI toward %s", ps, spi, spi, ipproto, ps);
@@ -365,5 +368,9 @@ void recovery_notify_rejected(struct router *r, uint32_t peer, enum isr_reject w
 		s->c.ignored_unauthenticated++;
 	else
 		s->c.ignored_wrong_peer++;
-	(void)peer;
+	char ps[IP_FMT_LEN];
+	log_msg_rl(&r->log, &s->ignored_rl, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+		   "ISR_NOTIFY_IGNORED", "INVALID_SPI notify from %s ignored: %s", ip_fmt(peer, ps),
+		   why == ISR_REJECT_UNAUTHENTICATED ? "not protected by an IKE SA"
+						     : "the SA belongs to another peer");
 }

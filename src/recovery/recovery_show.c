@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/cmdtree.h"
+#include "core/ipfmt.h"
 #include "ipsec/sadb.h"
 #include "recovery/recovery_state.h"
 #include "router.h"
@@ -60,10 +61,9 @@ static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 			const struct isr_pending *pd = &s->pending[i];
 			if (!pd->used)
 				continue;
-			char ps[16];
-			snprintf(ps, sizeof(ps), "%u.%u.%u.%u", pd->peer >> 24, (pd->peer >> 16) & 0xff,
-				 (pd->peer >> 8) & 0xff, pd->peer & 0xff);
-			sb_printf(o, "  %-16s %9llu ", ps, (unsigned long long)(now - pd->since));
+			char ps[IP_FMT_LEN];
+			sb_printf(o, "  %-16s %9llu ", ip_fmt(pd->peer, ps),
+				  (unsigned long long)(now - pd->since));
 			for (size_t j = 0; j < pd->nspi; j++)
 				sb_printf(o, " 0x%X/%u", pd->spi[j], pd->proto[j]);
 			sb_puts(o, "\n");

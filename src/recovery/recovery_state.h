@@ -56,7 +56,8 @@ struct recovery_state {
 	struct isr_pending pending[ISR_PENDING_MAX];
 	uint64_t budget_window;
 	uint32_t budget_used;
-	struct log_rl not_static_rl, budget_rl, unknown_rl;
+	/* One limiter per mnemonic: a flood of one kind must not hide another. */
+	struct log_rl not_static_rl, budget_rl, pending_full_rl, ignored_rl;
 };
 
 #endif

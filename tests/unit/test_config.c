@@ -650,3 +650,20 @@ TEST(config_save_is_atomic_and_reloads)
 	config_free(c);
 	config_free(c2);
 }
+
+TEST(config_no_isakmp_key_leaves_no_copy_of_any_key)
+{
+	struct config *c = config_new();
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(conf(c, "crypto isakmp key first1 address 10.0.0.1\n"
+		      "crypto isakmp key second2 address 10.0.0.2\n", &out) == 0);
+	CHECK(c->nkey == 2);
+	CHECK(conf(c, "no crypto isakmp key first1 address 10.0.0.1\n", &out) == 0);
+	CHECK(c->nkey == 1 && strcmp(c->keys[0].key, "second2") == 0);
+	/* The slot behind the end held second2 before it moved down: wiped. */
+	static const struct cfg_isakmp_key zero;
+	CHECK(memcmp(&c->keys[1], &zero, sizeof(zero)) == 0);
+	sb_free(&out);
+	config_free(c);
+}

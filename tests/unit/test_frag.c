@@ -263,3 +263,34 @@ TEST(frag_copied_options_only_in_later_fragments)
 	tr_free(fw);
 	ev_free(ev);
 }
+
+TEST(frag_memory_full_refuses_without_holding_a_slot)
+{
+	struct evloop *ev = ev_new();
+	ev_set_virtual(ev, 1000);
+	struct capture cap;
+	struct got g = { 0 };
+	struct router *rx = receiver(ev, &cap, &g);
+	static uint8_t junk[64000], f[64100];
+	size_t n;
+	/* Sixteen 64000-byte first fragments: 1,024,000 of the 1 MiB allowed. */
+	for (int i = 0; i < 16; i++) {
+		n = tr_ip(f, SRC, DST, 17, 64, (uint16_t)(2000 + i), 0x2000, junk, sizeof(junk));
+		tr_inject(&rx->ifaces[0], f, n);
+	}
+	CHECK(NET(rx)->frag.bytes == 16 * sizeof(junk));
+	CHECK(NET(rx)->st.frag_nomem == 0);
+	/* A new datagram that does not fit is refused and takes no reassembly slot. */
+	n = tr_ip(f, SRC, DST, 17, 64, 3000, 0x2000, junk, sizeof(junk));
+	tr_inject(&rx->ifaces[0], f, n);
+	CHECK(NET(rx)->st.frag_nomem == 1);
+	int used = 0;
+	for (int i = 0; i < FRAG_MAX_REASM; i++)
+		used += NET(rx)->frag.q[i].used;
+	CHECK(used == 16);
+	ev_advance(ev, 31000);
+	CHECK(pkt_in_use() == 0);
+	cap_reset(&cap);
+	tr_free(rx);
+	ev_free(ev);
+}

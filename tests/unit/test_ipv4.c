@@ -379,3 +379,28 @@ TEST(ipv4_bad_port_spec_fails_start_naming_interface)
 	CHECK(r == NULL);
 	ev_free(ev);
 }
+
+TEST(ipv4_martian_source_dropped_counted_and_logged)
+{
+	struct evloop *ev = ev_new();
+	ev_set_virtual(ev, 1000);
+	struct capture in, out;
+	struct router *r = two_port(ev, &in, &out);
+	uint8_t b[64];
+	size_t len = tr_ip(b, IP4(127, 0, 0, 1), IP4(172, 16, 1, 1), 17, 64, 1, 0, "abcd", 4);
+	uint64_t lines = r->log.lines_total;
+	tr_inject(&r->ifaces[0], b, len);
+	CHECK(out.n == 0);
+	CHECK(r->ifaces[0].c.in_drops == 1);
+	CHECK(r->log.lines_total == lines + 1);
+	struct strbuf sb;
+	sb_init(&sb);
+	log_show(&r->log, &sb);
+	CHECK(strstr(sb_str(&sb), "%IP-4-MARTIAN: Dropped packet on FastEthernet0/0 from "
+				  "impossible source 127.0.0.1") != NULL);
+	sb_free(&sb);
+	cap_reset(&in);
+	cap_reset(&out);
+	tr_free(r);
+	ev_free(ev);
+}
