@@ -29,11 +29,6 @@ const char *ike_state_name(enum ike_sa_state s)
 	return "?";
 }
 
-void ike_ipstr(uint32_t a, char *buf)
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
 bool ike_dbg(const struct ike_state *ike) { return ike->r->debug & DBG_ISAKMP; }
 bool ike_dbg_ipsec(const struct ike_state *ike) { return ike->r->debug & DBG_IPSEC; }
 
@@ -63,7 +58,7 @@ void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const cha
 void ike_drop_log(struct ike_state *ike, uint32_t peer, const char *why)
 {
 	char ps[16];
-	ike_ipstr(peer, ps);
+	ip_fmt(peer, ps);
 	log_msg_rl(&ike->r->log, &ike->rl, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
 		   "IKMP_BAD_MESSAGE", "IKE message from %s dropped: %s", ps, why);
 }
@@ -385,7 +380,7 @@ void ike_established(struct ike_sa *sa)
 {
 	struct ike_state *ike = sa->ike;
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	ike_sa_stop_rtx(sa);
 	sa->established = true;
 	sa->established_ms = ev_now(ike->r->ev);
@@ -410,7 +405,7 @@ void ike_p1_failed(struct ike_sa *sa, const char *why)
 {
 	struct ike_state *ike = sa->ike;
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	if (sa->deleted)
 		return;
 	ike->st.p1_fail++;
@@ -469,7 +464,7 @@ static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer)
 		p->peer = e->peers[p->peer_idx];
 		if (ike_dbg(ike)) {
 			char ps[16];
-			ike_ipstr(p->peer, ps);
+			ip_fmt(p->peer, ps);
 			log_debug(&ike->r->log, "ISAKMP: trying next peer %s for map %s %d", ps,
 				  p->cmap_name, p->cmap_seq);
 		}

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "core/evloop.h"
+#include "core/ipfmt.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "crypto/dh.h"
@@ -268,7 +269,6 @@ void ike_start_pending(struct ike_state *ike, struct ike_sa *sa);
 void ike_random(void *p, size_t n);
 uint32_t ike_local_for_peer(struct router *r, uint32_t peer);
 const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq);
-void ike_ipstr(uint32_t a, char *buf);	/* buf: 16 bytes */
 
 /* crypt.c: keys, IVs, encryption */
 int ike_derive_p1(struct ike_sa *sa);

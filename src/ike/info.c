@@ -109,7 +109,7 @@ static void dead_peer(struct ike_sa *sa)
 	struct ike_state *ike = sa->ike;
 	uint32_t peer = sa->peer;
 	char ps[16];
-	ike_ipstr(peer, ps);
+	ip_fmt(peer, ps);
 	ike->st.dpd_dead++;
 	log_msg(&ike->r->log, "CRYPTO", SEV_NOTICE, "IKMP_PEER_DEAD",
 		"Peer %s is not responding to DPD R-U-THERE: declared dead, clearing its SAs", ps);
@@ -195,7 +195,7 @@ void ike_notify_received(struct ike_sa *sa, const struct isakmp_notify *n)
 {
 	struct ike_state *ike = sa->ike;
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	ike->st.notifies_rx++;
 	switch (n->type) {
 	case ISAKMP_N_INVALID_SPI: {
@@ -245,7 +245,7 @@ static void delete_received(struct ike_sa *sa, const struct isakmp_delete *d)
 {
 	struct ike_state *ike = sa->ike;
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	ike->st.deletes_rx++;
 	if (d->proto == ISAKMP_PROTO_ISAKMP) {
 		for (uint16_t i = 0; i < d->nspi; i++) {

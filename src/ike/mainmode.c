@@ -112,7 +112,7 @@ static void mm_debug_send(struct ike_sa *sa)
 {
 	if (ike_dbg(sa->ike)) {
 		char ps[16];
-		ike_ipstr(sa->peer, ps);
+		ip_fmt(sa->peer, ps);
 		log_debug(&sa->ike->r->log, "ISAKMP:(%u): sending packet to %s my_port %u peer_port %u (%s) %s",
 			  sa->conn_id, ps, sa->floated ? 4500 : 500, sa->peer_port, sa->initiator ? "I" : "R",
 			  ike_state_name(sa->state));
@@ -124,7 +124,7 @@ static bool load_psk(struct ike_sa *sa)
 	const struct cfg_isakmp_key *k = config_key_for(sa->ike->r->cfg, sa->peer);
 	if (!k || !k->key[0]) {
 		char ps[16];
-		ike_ipstr(sa->peer, ps);
+		ip_fmt(sa->peer, ps);
 		sa->ike->st.no_psk++;
 		log_msg_rl(&sa->ike->r->log, &sa->ike->rl_cfg, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
 			   SEV_WARNING, "IKMP_NO_PRESHARED_KEY", "No pre-shared key with %s", ps);
@@ -194,7 +194,7 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 		p->ntrans++;
 	}
 	char ps[16];
-	ike_ipstr(peer, ps);
+	ip_fmt(peer, ps);
 	if (p->ntrans == 0) {
 		free(offer);
 		log_msg_rl(&ike->r->log, &ike->rl_cfg, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
@@ -267,7 +267,7 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	struct isakmp_sa *offer = calloc(1, sizeof(*offer));
 	struct ike_sa *sa = NULL;
 	char ps[16];
-	ike_ipstr(peer, ps);
+	ip_fmt(peer, ps);
 	if (!m || !offer)
 		goto out;
 	enum isakmp_err e = isakmp_decode(buf, len, m);
@@ -465,7 +465,7 @@ void ike_initial_contact(struct ike_sa *sa)
 {
 	struct ike_state *ike = sa->ike;
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	ike->st.initial_contact_rx++;
 	log_msg(&ike->r->log, "CRYPTO", SEV_NOTICE, "IKMP_INITIAL_CONTACT",
 		"INITIAL-CONTACT from %s: deleting old SAs with the peer", ps);
@@ -529,7 +529,7 @@ static bool check_auth(struct ike_sa *sa, const struct isakmp_msg *m, const char
 static void sanity_fail(struct ike_sa *sa, const char *why)
 {
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	log_msg_rl(&sa->ike->r->log, &sa->ike->rl_auth, ev_now(sa->ike->r->ev), 1000, "CRYPTO",
 		   SEV_WARNING, "IKMP_BAD_MESSAGE",
 		   "IKE message from %s failed its sanity check or is malformed (%s: pre-shared key mismatch?)",
@@ -561,7 +561,7 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 	bool enc = h->flags & ISAKMP_FLAG_ENC;
 	if (ike_dbg(ike)) {
 		char ps[16];
-		ike_ipstr(sa->peer, ps);
+		ip_fmt(sa->peer, ps);
 		log_debug(&ike->r->log, "ISAKMP (%u): received packet from %s dport 500 sport %u Global (%s) %s",
 			  sa->conn_id, ps, sa->peer_port, sa->initiator ? "I" : "R",
 			  ike_state_name(sa->state));

@@ -128,7 +128,7 @@ bool natt_check_natd(struct ike_sa *sa, const struct isakmp_msg *m)
 	sa->nat_peer = !him_ok;
 	if (sa->nat_local || sa->nat_peer) {
 		char ps[16];
-		ike_ipstr(sa->peer, ps);
+		ip_fmt(sa->peer, ps);
 		ike->st.nat_detected++;
 		if (ike_dbg(ike))
 			log_debug(&ike->r->log, "ISAKMP:(%u):NAT found, %s", sa->conn_id,
@@ -201,7 +201,7 @@ bool natt_refuse_ah(struct ike_sa *sa, const struct cfg_transform_set *x)
 	if (x->ah == XF_AH_NONE || !natt_udp_encap(sa))
 		return false;
 	char ps[16];
-	ike_ipstr(sa->peer, ps);
+	ip_fmt(sa->peer, ps);
 	ike->st.natt_ah_refused++;
 	log_msg_rl(&ike->r->log, &ike->rl_cfg, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
 		   "IPSEC_AH_NAT",

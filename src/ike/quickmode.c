@@ -244,8 +244,8 @@ static bool id_to_net(const struct isakmp_pl *pl, uint32_t *addr, uint32_t *mask
 static void net_str(uint32_t a, uint32_t m, uint8_t proto, uint16_t port, char *buf, size_t n)
 {
 	char as[16], ms[16];
-	ike_ipstr(a, as);
-	ike_ipstr(m, ms);
+	ip_fmt(a, as);
+	ip_fmt(m, ms);
 	snprintf(buf, n, "%s/%s/%u/%u (type=%d)", as, ms, proto, port, m == 0xffffffffu ? 1 : 4);
 }
 
@@ -413,7 +413,7 @@ static void qm_fail_log(struct ike_qm *q, const char *why)
 {
 	struct ike_state *ike = q->sa->ike;
 	char ps[16];
-	ike_ipstr(q->sa->peer, ps);
+	ip_fmt(q->sa->peer, ps);
 	ike->st.p2_fail++;
 	log_msg_rl(&ike->r->log, &ike->rl_fail, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
 		   "IKMP_MODE_FAILURE", "Processing of Quick mode failed with peer at %s (%s)", ps, why);
@@ -533,8 +533,8 @@ static void debug_proposal(struct ike_qm *q, const char *what, int part, bool ah
 {
 	struct ike_sa *sa = q->sa;
 	char ls[16], rs[16], lp[64], rp[64], xn[64];
-	ike_ipstr(sa->local, ls);
-	ike_ipstr(sa->peer, rs);
+	ip_fmt(sa->local, ls);
+	ip_fmt(sa->peer, rs);
 	net_str(q->flow.local, q->flow.local_mask, q->flow.proto, q->flow.local_port, lp, sizeof(lp));
 	net_str(q->flow.remote, q->flow.remote_mask, q->flow.proto, q->flow.remote_port, rp, sizeof(rp));
 	char partbuf[32] = "";
@@ -642,8 +642,8 @@ static int qm_install(struct ike_qm *q)
 
 	if (ike_dbg_ipsec(ike)) {
 		char xn[64], ps[16], ls[16];
-		ike_ipstr(sa->peer, ps);
-		ike_ipstr(sa->local, ls);
+		ip_fmt(sa->peer, ps);
+		ip_fmt(sa->local, ls);
 		uint32_t cid = 5120 + 4 * (uint32_t)((id - 1) % 1000);
 		if (q->has_ah) {
 			debug_proposal(q, "INBOUND", 0, true, q->ah_spi_in, q->life_sec, q->life_kb, "0x2");
@@ -1006,8 +1006,8 @@ static void qm_respond(struct ike_qm *q, const struct isakmp_msg *m, const uint8
 	q->spis_owned = true;
 	if (ike_dbg_ipsec(ike)) {
 		char ls[16], ps[16];
-		ike_ipstr(sa->local, ls);
-		ike_ipstr(sa->peer, ps);
+		ip_fmt(sa->local, ls);
+		ip_fmt(sa->peer, ps);
 		if (q->has_ah)
 			log_debug(&ike->r->log, "IPSEC(spi_response): getting spi %u for SA from %s to %s for prot 2",
 				  q->ah_spi_in, ls, ps);

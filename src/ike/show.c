@@ -90,8 +90,8 @@ void ike_show_policy(struct router *r, struct strbuf *out)
  */
 static void sa_ends(const struct ike_sa *sa, char *dst, char *src)
 {
-	ike_ipstr(sa->peer, dst);
-	ike_ipstr(sa->local, src);
+	ip_fmt(sa->peer, dst);
+	ip_fmt(sa->local, src);
 }
 
 void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
@@ -117,8 +117,8 @@ void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 	sb_puts(out, "f_vrf/i_vrf Conn id slot  Local           Remote          Encr Hash   Auth DH Lifetime Cap.\n");
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
 		char l[16], p[16], life[16] = "";
-		ike_ipstr(sa->local, l);
-		ike_ipstr(sa->peer, p);
+		ip_fmt(sa->local, l);
+		ip_fmt(sa->peer, p);
 		if (sa->established && !sa->deleted) {
 			uint64_t end = sa->established_ms + (uint64_t)sa->pol.lifetime * 1000;
 			uint64_t left = end > now ? (end - now) / 1000 : 0;
@@ -151,13 +151,13 @@ static const char *iface_for(struct router *r, const struct ike_record *rec)
 static void flow_side(struct strbuf *out, uint32_t a, uint32_t m)
 {
 	char as[16], ms[16];
-	ike_ipstr(a, as);
+	ip_fmt(a, as);
 	if (m == 0xffffffffu) {
 		sb_printf(out, "host %s", as);
 	} else if (m == 0) {
 		sb_puts(out, "any");
 	} else {
-		ike_ipstr(~m, ms);	/* IOS shows ACL wildcards here */
+		ip_fmt(~m, ms);	/* IOS shows ACL wildcards here */
 		sb_printf(out, "%s %s", as, ms);
 	}
 }
@@ -186,8 +186,8 @@ void ike_show_session(struct router *r, struct strbuf *out, bool detail)
 		const char *ifn = iface_for(r, rec);
 		struct ike_sa *sa = ike_sa_find_peer(ike, rec->peer);
 		char ps[16], ls[16], pb[8];
-		ike_ipstr(rec->peer, ps);
-		ike_ipstr(rec->local, ls);
+		ip_fmt(rec->peer, ps);
+		ip_fmt(rec->local, ls);
 		sb_printf(out, "Interface: %s\n", ifn);
 		sb_printf(out, "Session status: %s\n", sa ? "UP-ACTIVE" : "UP-NO-IKE");
 		sb_printf(out, "Peer: %s port %u\n", ps, sa ? sa->peer_port : rec->peer_port ? rec->peer_port : 500);

@@ -13,7 +13,6 @@
 
 #define INV_SPI_LOG_PER_SEC 10
 
-#define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
 
 static void invalid_spi(struct ipsec_state *st, uint32_t src, uint32_t dst, uint8_t proto,
 			uint32_t spi, bool udp)

@@ -18,6 +18,9 @@
 #include "ipsec/sadb.h"
 #include "ipsec/transform.h"
 
+/* The four octets of a host-order address, for "%u.%u.%u.%u" in logs. */
+#define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
+
 struct iface;
 
 #define IPPROTO_ESP_ 50

@@ -12,7 +12,6 @@
 #include "net/iface.h"
 #include "router.h"
 
-#define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
 #define U(x) (unsigned long long)(x)
 
 static void sa_block(struct router *r, struct strbuf *out, const struct ipsec_sa *sa)

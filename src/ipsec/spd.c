@@ -16,7 +16,6 @@
 #include "net/net.h"
 #include "router.h"
 
-#define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
 
 void ipsec_count_drop(struct ipsec_counters *c, enum ipsec_drop d, bool inbound)
 {
