@@ -162,20 +162,22 @@ static bool send_notify(struct router *r, struct isr_peer *p, uint32_t local, ui
 	return true;
 }
 
+/*
+ * Pending recoveries are kept packed in pending[0..npending): every packet
+ * from a static peer looks here, so a flood costs a scan of what is pending
+ * (usually nothing), not of the whole table.
+ */
 static struct isr_pending *pending_find(struct recovery_state *s, uint32_t peer)
 {
-	for (size_t i = 0; i < ISR_PENDING_MAX; i++)
-		if (s->pending[i].used && s->pending[i].peer == peer)
+	for (size_t i = 0; i < s->npending; i++)
+		if (s->pending[i].peer == peer)
 			return &s->pending[i];
 	return NULL;
 }
 
-static size_t pending_count(const struct recovery_state *s)
+static void pending_remove(struct recovery_state *s, struct isr_pending *pd)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < ISR_PENDING_MAX; i++)
-		n += s->pending[i].used;
-	return n;
+	*pd = s->pending[--s->npending];
 }
 
 static void pending_add_spi(struct isr_pending *pd, uint8_t proto, uint32_t spi)
@@ -201,7 +203,7 @@ static void phase1_ready(struct router *r, uint32_t peer, bool ok, void *arg)
 	char ps[IP_FMT_LEN];
 	ip_fmt(peer, ps);
 	struct isr_pending done = *pd;
-	pd->used = false;
+	pending_remove(s, pd);
 	if (!ok) {
 		s->c.initiations_failed++;
 		log_msg(&r->log, "CRYPTO", SEV_WARNING, "ISR_IKE_FAILED",
@@ -217,11 +219,12 @@ static void phase1_ready(struct router *r, uint32_t peer, bool ok, void *arg)
 static void expire_pending(struct router *r, uint64_t now)
 {
 	struct recovery_state *s = st(r);
-	for (size_t i = 0; i < ISR_PENDING_MAX; i++) {
-		struct isr_pending *pd = &s->pending[i];
-		if (pd->used && now - pd->since > ISR_PENDING_TIMEOUT_MS) {
-			pd->used = false;
+	for (size_t i = 0; i < s->npending;) {
+		if (now - s->pending[i].since > ISR_PENDING_TIMEOUT_MS) {
+			pending_remove(s, &s->pending[i]);
 			s->c.initiations_failed++;
+		} else {
+			i++;
 		}
 	}
 }
@@ -277,7 +280,7 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 		s->c.suppressed_holddown++;
 		return;
 	}
-	size_t npending = pending_count(s);
+	size_t npending = s->npending;
 	if (npending >= isr->max_pending || npending >= ISR_PENDING_MAX) {
 		s->c.suppressed_pending_full++;
 		log_msg_rl(&r->log, &s->pending_full_rl, now, 10000, "CRYPTO", SEV_WARNING,
@@ -293,18 +296,9 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 			   isr->budget_per_sec);
 		return;
 	}
-	for (size_t i = 0; i < ISR_PENDING_MAX; i++) {
-		if (s->pending[i].used)
-			continue;
-		pd = &s->pending[i];
-		memset(pd, 0, sizeof(*pd));
-		pd->used = true;
-		pd->peer = src;
-		pd->local = dst;
-		pd->since = now;
-		pending_add_spi(pd, ipproto, spi);
-		break;
-	}
+	pd = &s->pending[s->npending++];
+	*pd = (struct isr_pending){ .peer = src, .local = dst, .since = now };
+	pending_add_spi(pd, ipproto, spi);
 	p->last_init = now;
 	s->c.initiations++;
 	ip_fmt(src, ps);

@@ -16,9 +16,7 @@ static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 	const struct cfg_isr *isr = &r->cfg->isr;
 	const struct isr_counters *c = &s->c;
 	struct strbuf *o = ctx->out;
-	size_t pending = 0;
-	for (size_t i = 0; i < ISR_PENDING_MAX; i++)
-		pending += s->pending[i].used;
+	size_t pending = s->npending;
 
 	sb_printf(o, "Invalid SPI recovery: %s\n", isr->enabled ? "enabled" : "disabled");
 	sb_printf(o, "  Recovery IKE SA hold-down per peer: %u seconds\n", isr->holddown_sec);
@@ -57,10 +55,8 @@ static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 	if (pending) {
 		sb_printf(o, "\nPending recoveries:\n  Peer             Age (ms)  SPIs\n");
 		uint64_t now = ev_now(r->ev);
-		for (size_t i = 0; i < ISR_PENDING_MAX; i++) {
+		for (size_t i = 0; i < s->npending; i++) {
 			const struct isr_pending *pd = &s->pending[i];
-			if (!pd->used)
-				continue;
 			char ps[IP_FMT_LEN];
 			sb_printf(o, "  %-16s %9llu ", ip_fmt(pd->peer, ps),
 				  (unsigned long long)(now - pd->since));

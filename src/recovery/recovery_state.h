@@ -30,7 +30,6 @@ struct isr_notified {
 };
 
 struct isr_pending {
-	bool used;
 	uint32_t peer, local;
 	uint64_t since;
 	size_t nspi;
@@ -53,7 +52,8 @@ struct recovery_state {
 	struct isr_counters c;
 	struct isr_peer peers[ISR_PEERS];
 	struct isr_notified notified[ISR_NOTIFY_SLOTS];
-	struct isr_pending pending[ISR_PENDING_MAX];
+	struct isr_pending pending[ISR_PENDING_MAX];	/* packed: [0, npending) */
+	size_t npending;
 	uint64_t budget_window;
 	uint32_t budget_used;
 	/* One limiter per mnemonic: a flood of one kind must not hide another. */

@@ -178,9 +178,6 @@ int sl_ike_recs(const struct router *r)
 
 int sl_isr_pending(const struct router *r)
 {
-	int n = 0;
-	for (size_t k = 0; k < ISR_PENDING_MAX; k++)
-		n += r->rec->pending[k].used;
-	return n;
+	return (int)r->rec->npending;
 }
 
