@@ -147,17 +147,25 @@ static void deliver(struct ipsec_state *st, struct ipsec_bundle *b, struct pkt *
 }
 
 /* p->data is the ESP header; src/dst from the outer header (or UDP's). */
+/* A packet that failed on SA sa of bundle b: counted, logged, freed. */
+static void sa_drop(struct ipsec_state *st, struct ipsec_bundle *b, const struct ipsec_sa *sa,
+		    enum ipsec_drop d, uint32_t src, struct pkt *p)
+{
+	ipsec_count_drop(&b->fr->c, d, true);
+	drop_log(st, sa, d, src, p);
+	pkt_free(p);
+}
+
 static void input_esp(struct ipsec_state *st, struct pkt *p, uint32_t src, uint32_t dst,
 		      bool udp, struct ipsec_bundle *via_ah)
 {
 	uint32_t spi;
 	if (!esp_peek_spi(p, 0, &spi)) {
 		if (via_ah) {
-			ipsec_count_drop(&via_ah->fr->c, DROP_INVALID_LEN, true);
-			drop_log(st, &via_ah->ah_in, DROP_INVALID_LEN, src, p);
-		} else {
-			st->g.malformed_esp++;
+			sa_drop(st, via_ah, &via_ah->ah_in, DROP_INVALID_LEN, src, p);
+			return;
 		}
+		st->g.malformed_esp++;
 		pkt_free(p);
 		return;
 	}
@@ -171,9 +179,7 @@ static void input_esp(struct ipsec_state *st, struct pkt *p, uint32_t src, uint3
 	/* AH and ESP of one bundle come together or not at all (RFC 4301 §4.5). */
 	if ((via_ah && via_ah != b) || (!via_ah && b->spec.has_ah) || udp != b->spec.udp_encap) {
 		b->fr->c.invalid_sa_rcv++;
-		ipsec_count_drop(&b->fr->c, DROP_INVALID_PROT, true);
-		drop_log(st, sa, DROP_INVALID_PROT, src, p);
-		pkt_free(p);
+		sa_drop(st, b, sa, DROP_INVALID_PROT, src, p);
 		return;
 	}
 	uint8_t nh = 0;
@@ -181,9 +187,7 @@ static void input_esp(struct ipsec_state *st, struct pkt *p, uint32_t src, uint3
 	if (d == DROP_NONE && nh != 4)
 		d = DROP_INVALID_PROT;
 	if (d != DROP_NONE) {
-		ipsec_count_drop(&b->fr->c, d, true);
-		drop_log(st, sa, d, src, p);
-		pkt_free(p);
+		sa_drop(st, b, sa, d, src, p);
 		return;
 	}
 	deliver(st, b, p, src, true);
@@ -210,9 +214,7 @@ static void input_ah(struct ipsec_state *st, struct pkt *p, uint32_t src, uint32
 	if (d == DROP_NONE && !(b->spec.has_esp ? nh == IPPROTO_ESP_ : nh == 4))
 		d = DROP_INVALID_PROT;
 	if (d != DROP_NONE) {
-		ipsec_count_drop(&b->fr->c, d, true);
-		drop_log(st, sa, d, src, p);
-		pkt_free(p);
+		sa_drop(st, b, sa, d, src, p);
 		return;
 	}
 	if (nh == IPPROTO_ESP_)
