@@ -140,6 +140,21 @@ out:
 	return key;
 }
 
+/* Takes ownership of key (NULL passes through as a failure). */
+static struct dh *wrap(int group, EVP_PKEY *key)
+{
+	if (!key)
+		return NULL;
+	struct dh *d = calloc(1, sizeof(*d));
+	if (!d) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	d->group = group;
+	d->key = key;
+	return d;
+}
+
 struct dh *dh_new(int group)
 {
 	const struct group_info *g = ginfo(group);
@@ -157,16 +172,7 @@ struct dh *dh_new(int group)
 	}
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(params);
-	if (!key)
-		return NULL;
-	struct dh *d = calloc(1, sizeof(*d));
-	if (!d) {
-		EVP_PKEY_free(key);
-		return NULL;
-	}
-	d->group = group;
-	d->key = key;
-	return d;
+	return wrap(group, key);
 }
 
 struct dh *dh_new_priv(int group, const uint8_t *priv, size_t privlen, const uint8_t *pub,
@@ -176,16 +182,7 @@ struct dh *dh_new_priv(int group, const uint8_t *priv, size_t privlen, const uin
 	if (!g)
 		return NULL;
 	EVP_PKEY *key = build_key(g, priv, privlen, pub, publen, EVP_PKEY_KEYPAIR);
-	if (!key)
-		return NULL;
-	struct dh *d = calloc(1, sizeof(*d));
-	if (!d) {
-		EVP_PKEY_free(key);
-		return NULL;
-	}
-	d->group = group;
-	d->key = key;
-	return d;
+	return wrap(group, key);
 }
 
 void dh_free(struct dh *d)
