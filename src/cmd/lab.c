@@ -109,10 +109,9 @@ static int lab_load(struct lab *lab, const char *dir)
 		fprintf(stderr, "spigot lab: %s: %s\n", file, strerror(errno));
 		return -1;
 	}
-	lab->baseport = 47000;
+	lab->baseport = lab->nextport = 47000;
 	char line[1024];
 	int lineno = 0;
-	bool ports_started = false;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		char *hash = strchr(line, '#');
@@ -124,8 +123,10 @@ static int lab_load(struct lab *lab, const char *dir)
 			w[n++] = tok;
 		if (n == 0)
 			continue;
+		/* Each cable takes two ports, in file order, from baseport up. */
+		bool ports_started = lab->nextport != lab->baseport;
 		if (strcmp(w[0], "baseport") == 0 && n == 2 && !ports_started) {
-			lab->baseport = atoi(w[1]);
+			lab->baseport = lab->nextport = atoi(w[1]);
 			if (lab->baseport < 1024 || lab->baseport > 65000)
 				goto bad;
 		} else if (strcmp(w[0], "router") == 0 && n == 3) {
@@ -146,9 +147,6 @@ static int lab_load(struct lab *lab, const char *dir)
 			if (!split_end(lab, w[1], &a, &ia, file, lineno) ||
 			    !split_end(lab, w[2], &b, &ib, file, lineno))
 				goto fail;
-			if (!ports_started)
-				lab->nextport = lab->baseport;
-			ports_started = true;
 			int pa = lab->nextport++, pb = lab->nextport++;
 			add_port(a, ia, pa, pb);
 			add_port(b, ib, pb, pa);
@@ -157,9 +155,6 @@ static int lab_load(struct lab *lab, const char *dir)
 			char *ia;
 			if (!split_end(lab, w[1], &a, &ia, file, lineno))
 				goto fail;
-			if (!ports_started)
-				lab->nextport = lab->baseport;
-			ports_started = true;
 			/* Nothing listens on the far port: a LAN where no host answers. */
 			int pa = lab->nextport++, pb = lab->nextport++;
 			add_port(a, ia, pa, pb);
