@@ -22,10 +22,11 @@ done
 if [ "$(id -u)" = 0 ]; then
 	echo "== installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null 2>&1 || apt-get update
+	apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 || apt-get -o DPkg::Lock::Timeout=600 update
+	# Wait for a dpkg lock another apt holds (unattended-upgrades, a parallel run) instead of failing.
 	# tshark asks whether non-root users may capture; answer no without a prompt.
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/spigot-apt.log 2>&1 || {
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/tmp/spigot-apt.log 2>&1 || {
 		tail -20 /tmp/spigot-apt.log
 		echo "could not install: ${missing[*]}" >&2
 		exit 1
