@@ -1,0 +1,130 @@
+#include "ikev2/ikev2_sk.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+static int key_dir(struct ikev2_sk_dir *d, const struct ikev2_sk_alg *a, const uint8_t *ek,
+		   const uint8_t *ak, bool encrypt)
+{
+	memset(d, 0, sizeof(*d));
+	if (crypto_cipher_init(&d->c, a->cipher, ek, a->key_len, encrypt) < 0)
+		return -1;
+	if (a->aead) {
+		memcpy(d->salt, ek + a->key_len, IKEV2_GCM_SALT);
+		return 0;
+	}
+	return crypto_integ_init(&d->m, a->digest, ak, a->integ_key_len, a->icv_len);
+}
+
+int ikev2_sk_init(struct ikev2_sk *sk, const struct ikev2_sk_alg *alg,
+		  const struct ikev2_ike_keys *k, bool initiator)
+{
+	memset(sk, 0, sizeof(*sk));
+	sk->alg = *alg;
+	const uint8_t *ei = initiator ? k->sk_ei : k->sk_er, *ai = initiator ? k->sk_ai : k->sk_ar;
+	const uint8_t *er = initiator ? k->sk_er : k->sk_ei, *ar = initiator ? k->sk_ar : k->sk_ai;
+	if (alg->iv_len > IKEV2_SK_MAX_IV || key_dir(&sk->out, alg, ei, ai, true) < 0 ||
+	    key_dir(&sk->in, alg, er, ar, false) < 0) {
+		ikev2_sk_free(sk);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_dir(struct ikev2_sk_dir *d)
+{
+	crypto_cipher_free(&d->c);
+	crypto_integ_free(&d->m);
+	OPENSSL_cleanse(d, sizeof(*d));
+}
+
+void ikev2_sk_free(struct ikev2_sk *sk)
+{
+	free_dir(&sk->out);
+	free_dir(&sk->in);
+}
+
+size_t ikev2_sk_begin(struct ikev2_wr *w, struct ikev2_sk *sk)
+{
+	size_t start = ikev2_pl_begin(w, IKEV2_PL_SK);
+	uint8_t *iv = wbuf_reserve(&w->w, sk->alg.iv_len);
+	if (!iv)
+		return start;
+	if (sk->alg.aead) {
+		/* RFC 5282 §3.1: the IV must not repeat under a key; a counter is simplest. */
+		uint64_t s = ++sk->out.seq;
+		for (size_t i = 0; i < 8; i++)
+			iv[i] = (uint8_t)(s >> (56 - 8 * i));
+	} else if (RAND_bytes(iv, (int)sk->alg.iv_len) != 1) {
+		w->w.err = true;	/* §3.14: CBC IVs must be unpredictable */
+	}
+	return start;
+}
+
+size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start)
+{
+	const struct ikev2_sk_alg *a = &sk->alg;
+	size_t iv_at = sk_start + IKEV2_GEN_LEN, pt_at = iv_at + a->iv_len;
+	if (w->w.err || w->w.len < pt_at)
+		return 0;
+	size_t ptlen = w->w.len - pt_at;
+	size_t pad = (a->block - (ptlen + 1) % a->block) % a->block;
+	wbuf_put_zero(&w->w, pad);
+	wbuf_put_u8(&w->w, (uint8_t)pad);
+	size_t ctlen = ptlen + pad + 1;
+	uint8_t *icv = wbuf_reserve(&w->w, a->icv_len);
+	ikev2_pl_end(w, sk_start);
+	size_t len = ikev2_wr_finish(w);
+	if (!len || !icv)
+		return 0;
+	uint8_t *b = w->w.p;
+	if (a->aead) {
+		uint8_t nonce[IKEV2_GCM_SALT + 8];
+		memcpy(nonce, sk->out.salt, IKEV2_GCM_SALT);
+		memcpy(nonce + IKEV2_GCM_SALT, b + iv_at, 8);
+		/* RFC 5282 §5.1: the AAD is the IKE header and the SK payload header. */
+		if (crypto_gcm_seal(&sk->out.c, nonce, b, iv_at, b + pt_at, b + pt_at, ctlen, icv,
+				    a->icv_len) < 0)
+			return 0;
+		return len;
+	}
+	if (crypto_cbc(&sk->out.c, b + iv_at, b + pt_at, b + pt_at, ctlen) < 0 ||
+	    crypto_integ_oneshot(&sk->out.m, b, len - a->icv_len, icv) < 0)
+		return 0;
+	return len;
+}
+
+enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len, struct ikev2_msg *m)
+{
+	const struct ikev2_sk_alg *a = &sk->alg;
+	if (!m->sk || m->sk->type != IKEV2_PL_SK)
+		return IKEV2_SK_MALFORMED;
+	size_t iv_at = (size_t)(m->sk->body - buf), blen = m->sk->len;
+	if (iv_at + blen != len || blen < a->iv_len + a->icv_len + 1)
+		return IKEV2_SK_MALFORMED;
+	size_t pt_at = iv_at + a->iv_len, ctlen = blen - a->iv_len - a->icv_len;
+	uint8_t *icv = buf + len - a->icv_len;
+	if (a->aead) {
+		uint8_t nonce[IKEV2_GCM_SALT + 8];
+		memcpy(nonce, sk->in.salt, IKEV2_GCM_SALT);
+		memcpy(nonce + IKEV2_GCM_SALT, buf + iv_at, 8);
+		if (crypto_gcm_open(&sk->in.c, nonce, buf, iv_at, buf + pt_at, buf + pt_at, ctlen, icv,
+				    a->icv_len) < 0)
+			return IKEV2_SK_BAD_ICV;
+	} else {
+		if (crypto_integ_begin(&sk->in.m) < 0 ||
+		    crypto_integ_update(&sk->in.m, buf, len - a->icv_len) < 0 ||
+		    crypto_integ_verify(&sk->in.m, icv) != 0)
+			return IKEV2_SK_BAD_ICV;
+		if (ctlen % a->block || crypto_cbc(&sk->in.c, buf + iv_at, buf + pt_at, buf + pt_at, ctlen) < 0)
+			return IKEV2_SK_MALFORMED;
+	}
+	uint8_t pad = buf[pt_at + ctlen - 1];
+	if ((size_t)pad + 1 > ctlen)
+		return IKEV2_SK_MALFORMED;
+	if (ikev2_decode_inner(m, m->sk_inner_np, buf + pt_at, ctlen - pad - 1) != 0)
+		return IKEV2_SK_MALFORMED;
+	return IKEV2_SK_OK;
+}

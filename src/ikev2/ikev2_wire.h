@@ -1,0 +1,150 @@
+/*
+ * IKEv2 wire constants (RFC 7296 §3 and the IANA "IKEv2 Parameters"
+ * registry), in one place for the codec, the exchanges, show and the tests.
+ * Names follow the RFC so a reader can grep the RFC for them.
+ */
+#ifndef SPIGOT_IKEV2_WIRE_H
+#define SPIGOT_IKEV2_WIRE_H
+
+#define IKEV2_HDR_LEN 28
+#define IKEV2_GEN_LEN 4			/* generic payload header */
+#define IKEV2_VERSION 0x20		/* major 2, minor 0 */
+#define IKEV2_MAX_MSG 65535		/* a UDP datagram's payload, at most */
+
+/* Exchange types (§3.1). */
+enum {
+	IKEV2_EXCH_IKE_SA_INIT = 34,
+	IKEV2_EXCH_IKE_AUTH = 35,
+	IKEV2_EXCH_CREATE_CHILD_SA = 36,
+	IKEV2_EXCH_INFORMATIONAL = 37,
+};
+
+/* Header flags (§3.1); the other bits are sent as zero and ignored. */
+#define IKEV2_FLAG_INITIATOR 0x08
+#define IKEV2_FLAG_VERSION 0x10
+#define IKEV2_FLAG_RESPONSE 0x20
+
+/* Payload types (§3.2, RFC 7383 for SKF). */
+enum {
+	IKEV2_PL_NONE = 0,
+	IKEV2_PL_SA = 33,
+	IKEV2_PL_KE = 34,
+	IKEV2_PL_IDI = 35,
+	IKEV2_PL_IDR = 36,
+	IKEV2_PL_CERT = 37,
+	IKEV2_PL_CERTREQ = 38,
+	IKEV2_PL_AUTH = 39,
+	IKEV2_PL_NONCE = 40,
+	IKEV2_PL_N = 41,
+	IKEV2_PL_D = 42,
+	IKEV2_PL_V = 43,
+	IKEV2_PL_TSI = 44,
+	IKEV2_PL_TSR = 45,
+	IKEV2_PL_SK = 46,
+	IKEV2_PL_CP = 47,
+	IKEV2_PL_EAP = 48,
+	IKEV2_PL_SKF = 53,
+};
+#define IKEV2_PL_CRITICAL 0x80		/* in the byte after "next payload" */
+
+/* Proposal substructure (§3.3.1). */
+#define IKEV2_PROP_LAST 0
+#define IKEV2_PROP_MORE 2
+#define IKEV2_XF_LAST 0
+#define IKEV2_XF_MORE 3
+enum { IKEV2_PROTO_IKE = 1, IKEV2_PROTO_AH = 2, IKEV2_PROTO_ESP = 3 };
+
+/* Transform types (§3.3.2) and the attribute we understand (§3.3.5). */
+enum {
+	IKEV2_XF_ENCR = 1,
+	IKEV2_XF_PRF = 2,
+	IKEV2_XF_INTEG = 3,
+	IKEV2_XF_DH = 4,
+	IKEV2_XF_ESN = 5,
+};
+#define IKEV2_ATTR_KEY_LENGTH 14	/* always TV: 0x800e */
+#define IKEV2_ATTR_TV 0x8000
+
+/* Transform IDs spigot negotiates (IANA). */
+enum { IKEV2_ENCR_3DES = 3, IKEV2_ENCR_NULL = 11, IKEV2_ENCR_AES_CBC = 12, IKEV2_ENCR_AES_GCM_16 = 20 };
+enum {
+	IKEV2_PRF_HMAC_MD5 = 1,
+	IKEV2_PRF_HMAC_SHA1 = 2,
+	IKEV2_PRF_HMAC_SHA2_256 = 5,
+	IKEV2_PRF_HMAC_SHA2_384 = 6,
+	IKEV2_PRF_HMAC_SHA2_512 = 7,
+};
+enum {
+	IKEV2_AUTH_NONE = 0,
+	IKEV2_AUTH_HMAC_MD5_96 = 1,
+	IKEV2_AUTH_HMAC_SHA1_96 = 2,
+	IKEV2_AUTH_HMAC_SHA2_256_128 = 12,
+	IKEV2_AUTH_HMAC_SHA2_384_192 = 13,
+	IKEV2_AUTH_HMAC_SHA2_512_256 = 14,
+};
+enum { IKEV2_ESN_NO = 0, IKEV2_ESN_YES = 1 };
+/* DH groups share IKEv1's numbers (1, 2, 5, 14, 15, 16, 19, 20, 21, 24). */
+
+/* Identification types (§3.5). */
+enum { IKEV2_ID_IPV4_ADDR = 1, IKEV2_ID_FQDN = 2, IKEV2_ID_RFC822_ADDR = 3, IKEV2_ID_IPV6_ADDR = 5,
+       IKEV2_ID_KEY_ID = 11 };
+
+/* Authentication methods (§3.8). */
+enum { IKEV2_AUTH_METHOD_RSA = 1, IKEV2_AUTH_METHOD_PSK = 2, IKEV2_AUTH_METHOD_DSS = 3 };
+
+/* Traffic selector types (§3.13.1). */
+enum { IKEV2_TS_IPV4_ADDR_RANGE = 7, IKEV2_TS_IPV6_ADDR_RANGE = 8 };
+#define IKEV2_TS_IPV4_LEN 16
+#define IKEV2_TS_IPV6_LEN 40
+
+/* Notify message types: errors (< 16384) and status (§3.10.1, IANA). */
+enum {
+	IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
+	IKEV2_N_INVALID_IKE_SPI = 4,
+	IKEV2_N_INVALID_MAJOR_VERSION = 5,
+	IKEV2_N_INVALID_SYNTAX = 7,
+	IKEV2_N_INVALID_MESSAGE_ID = 9,
+	IKEV2_N_INVALID_SPI = 11,
+	IKEV2_N_NO_PROPOSAL_CHOSEN = 14,
+	IKEV2_N_INVALID_KE_PAYLOAD = 17,
+	IKEV2_N_AUTHENTICATION_FAILED = 24,
+	IKEV2_N_SINGLE_PAIR_REQUIRED = 34,
+	IKEV2_N_NO_ADDITIONAL_SAS = 35,
+	IKEV2_N_INTERNAL_ADDRESS_FAILURE = 36,
+	IKEV2_N_FAILED_CP_REQUIRED = 37,
+	IKEV2_N_TS_UNACCEPTABLE = 38,
+	IKEV2_N_INVALID_SELECTORS = 39,
+	IKEV2_N_TEMPORARY_FAILURE = 43,
+	IKEV2_N_CHILD_SA_NOT_FOUND = 44,
+	IKEV2_N_ERROR_MAX = 16383,
+
+	IKEV2_N_INITIAL_CONTACT = 16384,
+	IKEV2_N_SET_WINDOW_SIZE = 16385,
+	IKEV2_N_ADDITIONAL_TS_POSSIBLE = 16386,
+	IKEV2_N_IPCOMP_SUPPORTED = 16387,
+	IKEV2_N_NAT_DETECTION_SOURCE_IP = 16388,
+	IKEV2_N_NAT_DETECTION_DESTINATION_IP = 16389,
+	IKEV2_N_COOKIE = 16390,
+	IKEV2_N_USE_TRANSPORT_MODE = 16391,
+	IKEV2_N_REKEY_SA = 16393,
+	IKEV2_N_ESP_TFC_PADDING_NOT_SUPPORTED = 16394,
+	IKEV2_N_NON_FIRST_FRAGMENTS_ALSO = 16395,
+	IKEV2_N_QUICK_CRASH_DETECTION = 16419,		/* RFC 6290 */
+	IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,	/* RFC 7383 */
+	IKEV2_N_SIGNATURE_HASH_ALGORITHMS = 16431,	/* RFC 7427 */
+};
+
+/* Bounds we hold every peer to; each is far above what a real peer sends. */
+#define IKEV2_MAX_PAYLOADS 32
+#define IKEV2_MAX_PROPOSALS 16
+#define IKEV2_MAX_TRANSFORMS 64	/* strongSwan's default proposal has ~30 */
+#define IKEV2_MAX_TS 16
+#define IKEV2_MAX_SPI 8			/* IKE SPIs are 8 bytes, ESP/AH 4 */
+#define IKEV2_MAX_DELETE_SPIS 64
+#define IKEV2_NONCE_MIN 16		/* §2.10 */
+#define IKEV2_NONCE_MAX 256
+#define IKEV2_COOKIE_MAX 64		/* §2.6: 1 to 64 bytes */
+#define IKEV2_QCD_TOKEN_MIN 16		/* RFC 6290 §4.3 */
+#define IKEV2_QCD_TOKEN_MAX 128
+
+#endif
