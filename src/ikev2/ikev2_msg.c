@@ -162,7 +162,7 @@ static int parse_transforms(struct wbuf_rd *rd, struct ikev2_prop *pr, uint8_t n
 	return wbuf_left(rd) ? IKEV2_N_INVALID_SYNTAX : 0;
 }
 
-int ikev2_parse_sa(const struct ikev2_pl *pl, struct ikev2_sa *sa)
+int ikev2_parse_sa(const struct ikev2_pl *pl, struct ikev2_props *sa)
 {
 	struct wbuf_rd rd;
 	wbuf_rd_init(&rd, pl->body, pl->len);
@@ -376,7 +376,7 @@ static void put_transform(struct wbuf_wr *b, const struct ikev2_xf *x, bool last
 	wbuf_set_u16_at(b, at + 2, (uint16_t)(b->len - at));
 }
 
-void ikev2_put_sa(struct ikev2_wr *w, const struct ikev2_sa *sa)
+void ikev2_put_sa(struct ikev2_wr *w, const struct ikev2_props *sa)
 {
 	struct wbuf_wr *b = &w->w;
 	size_t start = ikev2_pl_begin(w, IKEV2_PL_SA);

@@ -87,7 +87,7 @@ struct ikev2_prop {
 	struct ikev2_xf xf[IKEV2_MAX_TRANSFORMS];
 };
 
-struct ikev2_sa {
+struct ikev2_props {
 	size_t nprop;
 	struct ikev2_prop prop[IKEV2_MAX_PROPOSALS];
 };
@@ -141,7 +141,7 @@ struct ikev2_tsp {
 	size_t skipped_v6;	/* IPv6 ranges we understood but cannot use */
 };
 
-int ikev2_parse_sa(const struct ikev2_pl *pl, struct ikev2_sa *sa);
+int ikev2_parse_sa(const struct ikev2_pl *pl, struct ikev2_props *sa);
 int ikev2_parse_ke(const struct ikev2_pl *pl, struct ikev2_ke *ke);
 int ikev2_parse_nonce(const struct ikev2_pl *pl, const uint8_t **nonce, size_t *len);
 int ikev2_parse_id(const struct ikev2_pl *pl, struct ikev2_id *id);
@@ -169,7 +169,7 @@ void ikev2_pl_end(struct ikev2_wr *w, size_t start);
 /* Sets the header length; returns the message length, or 0 on overflow. */
 size_t ikev2_wr_finish(struct ikev2_wr *w);
 
-void ikev2_put_sa(struct ikev2_wr *w, const struct ikev2_sa *sa);
+void ikev2_put_sa(struct ikev2_wr *w, const struct ikev2_props *sa);
 void ikev2_put_ke(struct ikev2_wr *w, uint16_t group, const uint8_t *data, size_t len);
 void ikev2_put_nonce(struct ikev2_wr *w, const uint8_t *nonce, size_t len);
 void ikev2_put_id(struct ikev2_wr *w, uint8_t pltype, uint8_t idtype, const uint8_t *data, size_t len);

@@ -46,6 +46,13 @@ void ikev2_sk_free(struct ikev2_sk *sk)
 	free_dir(&sk->in);
 }
 
+/* RFC 5282 §4: the nonce is the salt from the key material, then the explicit IV. */
+static void gcm_nonce(const struct ikev2_sk_dir *d, const uint8_t *iv, uint8_t *nonce)
+{
+	memcpy(nonce, d->salt, IKEV2_GCM_SALT);
+	memcpy(nonce + IKEV2_GCM_SALT, iv, IKEV2_GCM_NONCE - IKEV2_GCM_SALT);
+}
+
 size_t ikev2_sk_begin(struct ikev2_wr *w, struct ikev2_sk *sk)
 {
 	size_t start = ikev2_pl_begin(w, IKEV2_PL_SK);
@@ -81,9 +88,8 @@ size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start)
 		return 0;
 	uint8_t *b = w->w.p;
 	if (a->aead) {
-		uint8_t nonce[IKEV2_GCM_SALT + 8];
-		memcpy(nonce, sk->out.salt, IKEV2_GCM_SALT);
-		memcpy(nonce + IKEV2_GCM_SALT, b + iv_at, 8);
+		uint8_t nonce[IKEV2_GCM_NONCE];
+		gcm_nonce(&sk->out, b + iv_at, nonce);
 		/* RFC 5282 §5.1: the AAD is the IKE header and the SK payload header. */
 		if (crypto_gcm_seal(&sk->out.c, nonce, b, iv_at, b + pt_at, b + pt_at, ctlen, icv,
 				    a->icv_len) < 0)
@@ -107,9 +113,8 @@ enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len
 	size_t pt_at = iv_at + a->iv_len, ctlen = blen - a->iv_len - a->icv_len;
 	uint8_t *icv = buf + len - a->icv_len;
 	if (a->aead) {
-		uint8_t nonce[IKEV2_GCM_SALT + 8];
-		memcpy(nonce, sk->in.salt, IKEV2_GCM_SALT);
-		memcpy(nonce + IKEV2_GCM_SALT, buf + iv_at, 8);
+		uint8_t nonce[IKEV2_GCM_NONCE];
+		gcm_nonce(&sk->in, buf + iv_at, nonce);
 		if (crypto_gcm_open(&sk->in.c, nonce, buf, iv_at, buf + pt_at, buf + pt_at, ctlen, icv,
 				    a->icv_len) < 0)
 			return IKEV2_SK_BAD_ICV;

@@ -21,6 +21,7 @@
 
 #define IKEV2_SK_MAX_IV 16
 #define IKEV2_GCM_SALT 4
+#define IKEV2_GCM_NONCE 12		/* salt + 8-byte explicit IV */
 
 /* What the SK code needs to know of the negotiated ENCR and INTEG transforms. */
 struct ikev2_sk_alg {

@@ -1,0 +1,182 @@
+/*
+ * The IKEv2 exchange engine: IKE_SA_INIT and IKE_AUTH (RFC 7296 §1.2,
+ * §2.15) with pre-shared keys, carrying the first Child SA.  The engine
+ * knows nothing of the router: a host gives it datagrams, the peer's
+ * configuration, SPIs, and takes the finished Child SAs (the router glue,
+ * and the unit tests, are hosts).
+ *
+ * Shape, as in the IKEv1 code: one receive function per message, picked
+ * by a table keyed by (exchange, response?, our role, state); one guarded
+ * setter for the SA state; nothing in a message changes state before the
+ * message has authenticated (IKE_SA_INIT is protected by what IKE_AUTH
+ * proves later, so its receive functions only fill the half-open SA).
+ */
+#ifndef SPIGOT_IKEV2_SA_H
+#define SPIGOT_IKEV2_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/dh.h"
+#include "ikev2/ikev2_keys.h"
+#include "ikev2/ikev2_msg.h"
+#include "ikev2/ikev2_sk.h"
+
+#define IKEV2_MAX_SUITES 8
+#define IKEV2_NONCE_LEN 32		/* what we send: twice a 128-bit prf's key (§2.10) */
+#define IKEV2_PSK_MAX 128
+#define IKEV2_CHILD_KEY_MAX (36 + 64)	/* AES-256-GCM key+salt, or AES-256 + SHA-512 */
+
+/* One IKE SA suite (IKEv2 transform IDs); integ 0 with an AEAD cipher. */
+struct ikev2_suite {
+	uint16_t encr, encr_bits, integ, prf, dh;
+};
+
+/* One Child SA suite (ESP). */
+struct ikev2_child_suite {
+	uint16_t encr, encr_bits, integ;
+};
+
+/* A traffic selector range, the unit narrowing works on. */
+struct ikev2_range {
+	uint8_t proto;
+	uint16_t sport, eport;
+	uint32_t saddr, eaddr;
+};
+
+/* What the host's configuration says for one peer. */
+struct ikev2_peer_conf {
+	struct ikev2_suite ike[IKEV2_MAX_SUITES];	/* preference order */
+	size_t nike;
+	struct ikev2_child_suite child[IKEV2_MAX_SUITES];
+	size_t nchild;
+	uint8_t psk_local[IKEV2_PSK_MAX], psk_remote[IKEV2_PSK_MAX];
+	size_t psk_local_len, psk_remote_len;
+	uint32_t id_local;		/* ID_IPV4_ADDR we send */
+	uint32_t id_remote;		/* ID_IPV4_ADDR we require of the peer */
+	struct ikev2_range local_ts, remote_ts;	/* what we protect, whom with */
+};
+
+/* A finished Child SA, as the host installs it. */
+struct ikev2_child {
+	uint32_t spi_in, spi_out;
+	struct ikev2_child_suite suite;
+	size_t enc_key_len, integ_key_len;
+	uint8_t key_in[IKEV2_CHILD_KEY_MAX], key_out[IKEV2_CHILD_KEY_MAX];	/* enc | integ */
+	struct ikev2_range local_ts, remote_ts;	/* after narrowing */
+};
+
+struct ikev2_sa;
+
+struct ikev2_host {
+	void *arg;
+	int (*send)(void *arg, uint32_t local, uint32_t peer, const uint8_t *msg, size_t len);
+	/* The configuration for a peer, or NULL: we do not talk to it. */
+	bool (*conf)(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_conf *out);
+	/* A fresh inbound ESP SPI (0 on failure). */
+	uint32_t (*spi_alloc)(void *arg);
+	void (*child_up)(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c);
+	void (*log)(void *arg, const char *line);
+};
+
+/* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
+enum ikev2_state {
+	IKEV2_S_NONE = 0,
+	IKEV2_S_I_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
+	IKEV2_S_R_INIT_SENT,	/* responder: IKE_SA_INIT answered, IKE_AUTH awaited */
+	IKEV2_S_I_AUTH_SENT,	/* initiator: IKE_AUTH request out */
+	IKEV2_S_READY,		/* authenticated, first Child SA up */
+	IKEV2_S_DEAD,		/* failed or deleted: nothing more is accepted */
+	IKEV2_S_COUNT
+};
+const char *ikev2_state_name(enum ikev2_state s);
+
+struct ikev2_stats {
+	uint64_t rx, tx, malformed, no_sa, bad_state, bad_msgid, dup_request, dup_response;
+	uint64_t retransmit_answered, bad_icv, auth_failed, no_proposal, invalid_ke, ts_unacceptable;
+	uint64_t bad_transition, ready, failed, unsupported_critical, no_conf, half_open_evicted;
+	uint64_t peer_error;
+};
+
+struct ikev2_engine {
+	const struct ikev2_host *host;
+	struct ikev2_sa *sas;
+	struct ikev2_stats st;
+	/* The datagram being processed, as it arrived (it is decrypted in a copy). */
+	const uint8_t *rx_raw;
+	size_t rx_raw_len;
+};
+
+struct ikev2_sa {
+	struct ikev2_sa *next;
+	struct ikev2_engine *eng;
+	enum ikev2_state state;
+	bool initiator;
+	uint32_t local, peer;
+	uint8_t spi_i[8], spi_r[8];
+	struct ikev2_peer_conf conf;
+	struct ikev2_suite suite;	/* chosen (the initiator: what it offered first) */
+	struct dh *dh;
+	uint8_t ni[IKEV2_NONCE_MAX], nr[IKEV2_NONCE_MAX];
+	size_t nilen, nrlen;
+	uint8_t *init_i, *init_r;	/* the IKE_SA_INIT messages, signed by AUTH */
+	size_t init_i_len, init_r_len;
+	struct ikev2_ike_keys keys;
+	struct ikev2_sk sk;
+	bool sk_ready;
+	/* Message IDs (§2.3, window 1): our requests, and the peer's. */
+	uint32_t req_out;		/* our outstanding (or next) request's ID */
+	bool req_pending;
+	uint8_t *req_buf;		/* our outstanding request, for retransmission */
+	size_t req_len;
+	uint32_t req_in;		/* the next request ID we accept */
+	uint8_t *rsp_buf;		/* our answer to the peer's last request */
+	size_t rsp_len;
+	uint8_t *rsp_for;		/* that request's bytes: only an exact copy is answered */
+	size_t rsp_for_len;
+	/* The first Child SA. */
+	struct ikev2_child_suite child_suite;
+	uint32_t child_spi_in, child_spi_out;
+	struct ikev2_range child_local, child_remote;
+};
+
+void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h);
+void ikev2_engine_free(struct ikev2_engine *e);
+
+/* Starts IKE_SA_INIT toward peer; NULL when the host has no conf for it. */
+struct ikev2_sa *ikev2_initiate(struct ikev2_engine *e, uint32_t local, uint32_t peer);
+/* One datagram from peer to local (UDP 500). */
+void ikev2_input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const uint8_t *buf, size_t len);
+/* Sends our outstanding request again (the host's retransmission timer). */
+void ikev2_retransmit(struct ikev2_sa *sa);
+/* Frees the SAs that died; call it outside message processing. */
+void ikev2_reap(struct ikev2_engine *e);
+
+/* ---- internals shared by the engine's files ---- */
+
+bool ikev2_set_state(struct ikev2_sa *sa, enum ikev2_state to);
+void ikev2_log(struct ikev2_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ikev2_alg.c: proposals from suites, choice, and the algorithms behind IDs. */
+void ikev2_offer_ike(const struct ikev2_peer_conf *c, uint16_t dh_first, struct ikev2_props *out);
+void ikev2_offer_child(const struct ikev2_peer_conf *c, uint32_t spi, struct ikev2_props *out);
+/* The first of the peer's proposals one of our suites satisfies; -1 if none. */
+int ikev2_choose_ike(const struct ikev2_peer_conf *c, const struct ikev2_props *offer,
+		     struct ikev2_suite *chosen, uint8_t *propnum);
+int ikev2_choose_child(const struct ikev2_peer_conf *c, const struct ikev2_props *offer,
+		       struct ikev2_child_suite *chosen, uint8_t *propnum, uint32_t *spi);
+/* A responder's answer: exactly one proposal, naming exactly one of our suites. */
+int ikev2_accept_ike(const struct ikev2_peer_conf *c, const struct ikev2_props *answer,
+		     struct ikev2_suite *chosen);
+int ikev2_accept_child(const struct ikev2_peer_conf *c, const struct ikev2_props *answer,
+		       struct ikev2_child_suite *chosen, uint32_t *spi);
+void ikev2_answer_ike(const struct ikev2_suite *s, uint8_t propnum, struct ikev2_props *out);
+void ikev2_answer_child(const struct ikev2_child_suite *s, uint8_t propnum, uint32_t spi,
+			struct ikev2_props *out);
+/* The SK algorithms, key lengths and prf behind an IKE suite; -1 if unknown. */
+int ikev2_suite_algs(const struct ikev2_suite *s, struct ikev2_sk_alg *a, size_t *integ_key_len,
+		     size_t *enc_key_len, int *prf_hash);
+int ikev2_child_keylens(const struct ikev2_child_suite *s, size_t *enc, size_t *integ);
+
+#endif
