@@ -14,7 +14,7 @@
 
 static void reencode(const struct ikev2_pl *p)
 {
-	static struct ikev2_sa sa, sa2;
+	static struct ikev2_props sa, sa2;
 	static struct ikev2_tsp ts, ts2;
 	static uint8_t out[70000];
 	struct ikev2_hdr h = { 0 };

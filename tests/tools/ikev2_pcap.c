@@ -63,7 +63,7 @@ static void hex(const char *tag, const uint8_t *p, size_t n)
 		printf("%02x", p[i]);
 }
 
-static void ike_proposal(struct ikev2_sa *sa, bool gcm)
+static void ike_proposal(struct ikev2_props *sa, bool gcm)
 {
 	struct ikev2_prop *p = &sa->prop[0];
 	memset(sa, 0, sizeof(*sa));
@@ -77,7 +77,7 @@ static void ike_proposal(struct ikev2_sa *sa, bool gcm)
 	p->xf[p->nxf++] = (struct ikev2_xf){ IKEV2_XF_DH, 14, 0, false };
 }
 
-static void esp_proposal(struct ikev2_sa *sa, uint32_t spi)
+static void esp_proposal(struct ikev2_props *sa, uint32_t spi)
 {
 	struct ikev2_prop *p = &sa->prop[0];
 	memset(sa, 0, sizeof(*sa));
@@ -108,7 +108,7 @@ struct side {
 static size_t sa_init(struct side *s, const struct ikev2_hdr *h, bool gcm, uint8_t *buf)
 {
 	struct ikev2_wr w;
-	struct ikev2_sa sa;
+	struct ikev2_props sa;
 	uint8_t natd[20];
 	ike_proposal(&sa, gcm);
 	ikev2_wr_init(&w, buf, 4096, h);
@@ -129,7 +129,7 @@ static size_t auth_msg(struct ikev2_sk *sk, const struct ikev2_hdr *h, const str
 		       uint8_t *buf)
 {
 	struct ikev2_wr w;
-	struct ikev2_sa sa;
+	struct ikev2_props sa;
 	uint8_t id[8] = { IKEV2_ID_IPV4_ADDR }, auth[PRF_MAX_LEN], a4[4];
 	bool ini = h->flags & IKEV2_FLAG_INITIATOR;
 	wbuf_st32(a4, addr);

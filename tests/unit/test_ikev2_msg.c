@@ -16,7 +16,7 @@ static uint8_t msg[2048];
 TEST(ikev2_decode_scapy_sa_init)
 {
 	struct ikev2_msg m;
-	struct ikev2_sa sa;
+	struct ikev2_props sa;
 	struct ikev2_ke ke;
 	struct ikev2_notify n;
 	const uint8_t *nonce;
@@ -158,7 +158,7 @@ TEST(ikev2_payload_bodies_are_strict)
 	struct ikev2_pl pl;
 	struct ikev2_delete d;
 	struct ikev2_notify n;
-	struct ikev2_sa sa;
+	struct ikev2_props sa;
 	const uint8_t *p;
 	size_t l;
 	uint8_t b[64] = { 0 };
