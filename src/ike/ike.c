@@ -177,6 +177,7 @@ static void sa_free(struct ike_sa *sa)
 	ev_timer_cancel(ev, &sa->natka);
 	ike_msgbuf_free(&sa->last_sent);
 	ike_msgbuf_free(&sa->last_rcvd);
+	ike_msgid_free(sa);
 	ike_sa_wipe(sa);
 	free(sa->sai_b);
 	dh_free(sa->dh);
@@ -229,6 +230,15 @@ void ike_sa_delete(struct ike_sa *sa, const char *reason)
 static void sa_life_timer(void *arg)
 {
 	struct ike_sa *sa = arg;
+	struct ike_state *ike = sa->ike;
+	if (!sa->established && !sa->initiator && sa->state == MM_SA_SETUP) {
+		/* Half-open: no valid MM3 came (a spoofed MM1, or a lost one). */
+		ike_drop(ike, &ike->st.half_open_expired, sa->peer,
+			 "half-open IKE SA expired without MM3");
+		ike_sa_delete(sa, "half-open timeout");
+		ev_timer_arm(ike->r->ev, &sa->reap, 0);
+		return;
+	}
 	if (!sa->established) {
 		ike_p1_failed(sa, "negotiation timed out");
 		return;
@@ -265,6 +275,16 @@ static void sa_soft_timer(void *arg)
 	}
 }
 
+void ike_sa_arm_deadline(struct ike_sa *sa)
+{
+	struct ike_state *ike = sa->ike;
+	/* A negotiation that stalls is abandoned after all retransmits could have run. */
+	uint64_t deadline = 0, step = ike->rtx_base_ms;
+	for (int i = 0; i <= ike->rtx_tries + 1; i++, step *= 2)
+		deadline += step;
+	ev_timer_arm(ike->r->ev, &sa->life, deadline);
+}
+
 struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local, uint32_t peer,
 			  uint16_t peer_port)
 {
@@ -289,11 +309,7 @@ struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local,
 	ev_timer_init(&sa->reap, sa_reap_timer, sa);
 	ev_timer_init(&sa->dpd, dpd_timer, sa);
 	ev_timer_init(&sa->natka, natt_keepalive_timer, sa);
-	/* A negotiation that stalls is abandoned after all retransmits could have run. */
-	uint64_t deadline = 0, step = ike->rtx_base_ms;
-	for (int i = 0; i <= ike->rtx_tries + 1; i++, step *= 2)
-		deadline += step;
-	ev_timer_arm(ike->r->ev, &sa->life, deadline);
+	ike_sa_arm_deadline(sa);
 	sa->next = ike->sas;
 	ike->sas = sa;
 	return sa;
@@ -649,7 +665,13 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 		ike_drop(ike, &ike->st.unknown_cookies, src, "SA deleted");
 		return;
 	}
-	natt_rx_port(sa, dport, sport);
+	/*
+	 * The cookies are in clear in every header: the peer's port may follow
+	 * this datagram only once it authenticated (RFC 3947 §5), so the
+	 * handlers call natt_rx_authenticated() after the HASH checked out.
+	 */
+	sa->rx_sport = sport;
+	sa->rx_dport = dport;
 	switch (h.exch) {
 	case ISAKMP_EXCH_IDPROT:
 		mm_input(sa, data, len, &h);
@@ -688,6 +710,10 @@ int ike_init(struct router *r)
 	ike->deleted_keep_ms = 60000;
 	ike->qm_keep_ms = 60000;
 	ike->dpd_max_tries = 5;
+	ike->msgid_cap = IKE_MAX_MSGIDS;
+	ike->ho_max = IKE_MAX_HALF_OPEN;
+	ike->ho_per_src = IKE_MAX_HALF_OPEN_PER_SRC;
+	ike->ho_ms = IKE_HALF_OPEN_MS;
 	r->ike = ike;
 	sadb_set_km(r, &km_ops);
 	return 0;

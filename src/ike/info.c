@@ -24,6 +24,8 @@ int info_send(struct ike_sa *sa, const struct isakmp_notify *n, const struct isa
 		return -1;
 	uint8_t msg[ISAKMP_MAX_MSG], iv[IKE_MAX_BLOCK];
 	uint32_t msgid = new_msgid(sa);
+	if (!msgid)
+		return -1;
 	struct isakmp_hdr h = { .version = ISAKMP_VERSION, .exch = ISAKMP_EXCH_INFO, .msgid = msgid };
 	memcpy(h.icookie, sa->icookie, 8);
 	memcpy(h.rcookie, sa->rcookie, 8);
@@ -89,6 +91,17 @@ void info_send_unprotected_notify(struct ike_state *ike, uint32_t local, uint32_
 				  uint16_t port, const struct isakmp_hdr *rh, uint16_t type)
 {
 	uint8_t msg[128];
+	/*
+	 * It answers a message nobody authenticated, possibly from a spoofed
+	 * source: one global budget per window, so we can not be used to
+	 * reflect a flood at a third party.
+	 */
+	if (!log_rl_allow(&ike->unauth_notify, ev_now(ike->r->ev), IKE_UNAUTH_NOTIFY_WINDOW_MS,
+			  IKE_UNAUTH_NOTIFY_BURST, NULL)) {
+		ike_drop(ike, &ike->st.unauth_notify_limited, peer,
+			 "unprotected notify not sent (rate limit)");
+		return;
+	}
 	struct isakmp_hdr h = { .version = ISAKMP_VERSION, .exch = ISAKMP_EXCH_INFO };
 	memcpy(h.icookie, rh->icookie, 8);
 	ike_random(&h.msgid, 4);
@@ -288,11 +301,11 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 		ike_drop(ike, &ike->st.malformed, sa->peer, "oversized Informational");
 		return;
 	}
-	for (unsigned i = 0; i < 16; i++)
-		if (sa->info_ids[i] == h->msgid) {
-			ike_drop(ike, &ike->st.duplicates, sa->peer, "replayed Informational");
-			return;
-		}
+	/* Any message ID this SA used before, in either direction (msgid.c). */
+	if (ike_msgid_used(sa, h->msgid)) {
+		ike_drop(ike, &ike->st.msgid_reuse, sa->peer, "Informational reuses a message ID");
+		return;
+	}
 	uint8_t plain[ISAKMP_MAX_MSG], iv[IKE_MAX_BLOCK], want[PRF_MAX_LEN];
 	struct isakmp_msg *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -315,7 +328,11 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 		ike_drop(ike, &ike->st.bad_hash, sa->peer, "Informational hash mismatch: ignored");
 		goto out;
 	}
-	sa->info_ids[sa->info_idx++ % 16] = h->msgid;
+	if (ike_msgid_remember(sa, h->msgid) < 0) {
+		ike_drop_log(ike, sa->peer, "no message IDs left on this IKE SA");
+		goto out;
+	}
+	natt_rx_authenticated(sa);
 	sa->last_rx_ms = ev_now(ike->r->ev);
 	/*
 	 * Payloads one by one; each was validated when the chain was parsed.

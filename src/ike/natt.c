@@ -176,6 +176,16 @@ void natt_rx_port(struct ike_sa *sa, uint16_t dport, uint16_t sport)
 	sa->peer_port = sport;
 }
 
+void natt_rx_authenticated(struct ike_sa *sa)
+{
+	/*
+	 * Only a peer we know is behind a NAT moves: without NAT-D showing a
+	 * NAT, a message on 4500 is no reason to leave port 500.
+	 */
+	if (sa->rx_dport && natt_nat_detected(sa))
+		natt_rx_port(sa, sa->rx_dport, sa->rx_sport);
+}
+
 uint32_t natt_encap_mode(const struct ike_sa *sa, bool transport)
 {
 	if (!natt_udp_encap(sa))

@@ -252,7 +252,14 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	ROW("no acceptable proposal", no_proposal);
 	ROW("no pre-shared key", no_psk);
 	ROW("half-open limit", half_open_drop);
+	ROW("half-open evicted", half_open_evict);
+	ROW("half-open timed out (no MM3)", half_open_expired);
 	ROW("duplicates (answered, not reprocessed)", duplicates);
+	ROW("duplicates (not answered)", dup_dropped);
+	ROW("message ID reused", msgid_reuse);
+	ROW("message IDs exhausted", msgid_full);
+	ROW("unprotected notify rate limit", unauth_notify_limited);
+	ROW("bundle record table full", record_full);
 	ROW("send failures", send_fail);
 	sb_printf(out, "  Retransmissions: %llu sent, %llu exchanges gave up\n",
 		  (unsigned long long)s->retransmits, (unsigned long long)s->rtx_exhausted);
@@ -268,6 +275,8 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	sb_printf(out, "  IPsec SA bundles installed %llu (failed %llu), rekeys %llu, acquires merged %llu\n",
 		  (unsigned long long)s->installs, (unsigned long long)s->install_fail,
 		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup);
+	sb_printf(out, "  IKE SAs replaced for message ID use: %llu\n",
+		  (unsigned long long)s->msgid_rekeys);
 	sb_printf(out, "  NAT-T: %llu NAT detected, %llu floated to 4500, keepalives %llu sent %llu received,\n"
 		       "         %llu AH transform sets refused (AH cannot traverse NAT), %llu bad on 4500\n",
 		  (unsigned long long)s->nat_detected, (unsigned long long)s->floats,
