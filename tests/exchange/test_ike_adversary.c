@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/wbuf.h"
 
 #define EXCH(d) ((d)[18])
@@ -171,6 +172,11 @@ TEST(ikeadv_replay_after_exchange_forgotten)
 	CHECK(b->st.tx == b_tx);
 	CHECK(b->st.msgid_reuse == 2);
 	CHECK(xl_log_has(x, 1, "reuses a message ID"));
+	struct strbuf sb;
+	sb_init(&sb);
+	ike_show_stats(x->r[1], &sb);
+	CHECK(strstr(sb_str(&sb), "message ID reused                  2\n") != NULL);
+	sb_free(&sb);
 	CHECK(xl_crosswise(x));
 	const struct ike_record *after = xl_record(x, 1, 0);
 	CHECK(after && after->id == before.id && after->esp_spi_out == before.esp_spi_out);
@@ -408,6 +414,12 @@ TEST(ikeadv_half_open_admission_table)
 	}
 	CHECK(b->st.half_open_expired == 4);
 	CHECK(b->st.half_open_drop == 0);
+	struct strbuf sb;
+	sb_init(&sb);
+	ike_show_stats(x->r[1], &sb);
+	CHECK(strstr(sb_str(&sb), "half-open evicted                  5\n") != NULL);
+	CHECK(strstr(sb_str(&sb), "half-open timed out (no MM3)       4\n") != NULL);
+	sb_free(&sb);
 	xl_free(x);
 }
 
