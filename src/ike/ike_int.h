@@ -28,9 +28,19 @@
 
 struct router;
 
-/* IOS state names, as `show crypto isakmp sa` prints them. */
-enum ike_sa_state { MM_NO_STATE = 0, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE };
+/*
+ * IOS state names, as `show crypto isakmp sa` prints them, plus the end
+ * state: a deleted SA (shown as MM_NO_STATE, "(deleted)") waits for its
+ * reap timer.  QM_IDLE is "established"; before it, phase 1 is under way.
+ * The only change of state is ike_set_state(), which refuses what
+ * ike_sa_stateok() does not allow:
+ *
+ *   MM_NO_STATE -> MM_SA_SETUP -> MM_KEY_EXCH -> MM_KEY_AUTH -> QM_IDLE
+ *   any state -> IKE_SA_DELETED (final)
+ */
+enum ike_sa_state { MM_NO_STATE = 0, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE, IKE_SA_DELETED };
 const char *ike_state_name(enum ike_sa_state s);
+bool ike_sa_stateok(enum ike_sa_state from, enum ike_sa_state to);
 
 #define IKE_NONCE_LEN 20
 #define IKE_MAX_NONCE 256
@@ -66,7 +76,15 @@ struct ike_msgbuf {
 	size_t len;
 };
 
-enum qm_state { QM_I_WAIT2 = 1, QM_R_WAIT3, QM_DONE, QM_FAILED };
+/*
+ * A Quick Mode exchange: QM_NEW until its first message is sent, then
+ *   initiator  QM_NEW -> QM_I_WAIT2 (QM1 sent) -> QM_DONE | QM_FAILED
+ *   responder  QM_NEW -> QM_R_WAIT3 (QM2 sent) -> QM_DONE | QM_FAILED
+ *              QM_NEW -> QM_FAILED (QM1 refused)
+ * QM_DONE and QM_FAILED are final (the exchange is kept to recognise
+ * duplicates until its reap timer).  Changed only by qm_set_state().
+ */
+enum qm_state { QM_NEW = 0, QM_I_WAIT2, QM_R_WAIT3, QM_DONE, QM_FAILED };
 
 /* One Quick Mode exchange. */
 struct ike_qm {
@@ -74,7 +92,7 @@ struct ike_qm {
 	struct ike_sa *sa;
 	uint32_t msgid;
 	bool initiator;
-	enum qm_state state;
+	enum qm_state state;		/* only through qm_set_state() */
 	uint8_t iv[IKE_MAX_BLOCK];
 	char cmap_name[CFG_NAME_MAX];
 	int cmap_seq;
@@ -107,9 +125,7 @@ struct ike_sa {
 	struct ike_state *ike;
 	uint32_t conn_id;
 	bool initiator;
-	enum ike_sa_state state;
-	bool established;		/* reached QM_IDLE once */
-	bool deleted;
+	enum ike_sa_state state;	/* only through ike_set_state() */
 	const char *del_reason;
 	uint32_t local, peer;
 	uint16_t peer_port;
@@ -166,6 +182,9 @@ struct ike_sa {
 	size_t nmsgids, msgids_alloc;
 	bool msgid_retiring;		/* soft limit reached: being replaced */
 };
+
+static inline bool ike_sa_deleted(const struct ike_sa *sa) { return sa->state == IKE_SA_DELETED; }
+static inline bool ike_sa_established(const struct ike_sa *sa) { return sa->state == QM_IDLE; }
 
 /* A flow waiting for phase 1 with a peer. */
 struct ike_pending {
@@ -229,6 +248,7 @@ struct ike_stats {
 	uint64_t half_open_evict, half_open_expired;
 	uint64_t unauth_notify_limited;	/* NO-PROPOSAL-CHOSEN not sent (rate limit) */
 	uint64_t record_full;		/* bundle refused: no room to track it */
+	uint64_t state_refused;		/* illegal state changes refused (a bug if not 0) */
 };
 
 typedef int (*ike_xmit_fn)(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
@@ -274,7 +294,7 @@ struct ike_state {
 };
 
 /* ike.c */
-void ike_set_state(struct ike_sa *sa, enum ike_sa_state s);
+bool ike_set_state(struct ike_sa *sa, enum ike_sa_state s);	/* false: refused */
 struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local, uint32_t peer,
 			  uint16_t peer_port);
 void ike_sa_delete(struct ike_sa *sa, const char *reason);
@@ -294,6 +314,7 @@ void ike_p1_failed(struct ike_sa *sa, const char *why);
 bool ike_first_contact(struct ike_state *ike, uint32_t peer);
 void ike_mark_contact(struct ike_state *ike, uint32_t peer);
 void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why);
+void ike_state_refused(struct ike_state *ike, const char *what, const char *from, const char *to);
 void ike_drop_log(struct ike_state *ike, uint32_t peer, const char *why);
 bool ike_dbg(const struct ike_state *ike);
 bool ike_dbg_ipsec(const struct ike_state *ike);
@@ -341,6 +362,9 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 	     int rekey_of);
 void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
 void qm_free(struct ike_qm *q);
+bool qm_set_state(struct ike_qm *q, enum qm_state s);	/* false: refused */
+bool qm_stateok(enum qm_state from, enum qm_state to);
+const char *qm_state_name(enum qm_state s);
 bool qm_flow_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow);
 int ike_record_add(struct ike_state *ike, const struct ike_record *rec);
 struct ike_record *ike_record_by_id(struct ike_state *ike, int id);

@@ -20,7 +20,7 @@ int info_send(struct ike_sa *sa, const struct isakmp_notify *n, const struct isa
 	      size_t nd)
 {
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted || sa->state != QM_IDLE)
+	if (ike_sa_deleted(sa) || sa->state != QM_IDLE)
 		return -1;
 	uint8_t msg[ISAKMP_MAX_MSG], iv[IKE_MAX_BLOCK];
 	uint32_t msgid = new_msgid(sa);
@@ -127,7 +127,7 @@ static void dead_peer(struct ike_sa *sa)
 	log_msg(&ike->r->log, "CRYPTO", SEV_NOTICE, "IKMP_PEER_DEAD",
 		"Peer %s is not responding to DPD R-U-THERE: declared dead, clearing its SAs", ps);
 	for (struct ike_sa *o = ike->sas; o; o = o->next)
-		if (o->peer == peer && !o->deleted)
+		if (o->peer == peer && !ike_sa_deleted(o))
 			ike_sa_delete(o, "peer declared dead by DPD");
 	sadb_delete_peer(ike->r, peer, SADB_DEL_DPD);
 	for (int i = 0; i < IKE_MAX_RECORDS; i++)
@@ -152,7 +152,7 @@ void dpd_arm(struct ike_sa *sa)
 	ev_timer_cancel(ike->r->ev, &sa->dpd);
 	sa->dpd_waiting = false;
 	sa->dpd_tries = 0;
-	if (!cfg->isakmp_keepalive || !sa->peer_dpd || sa->deleted)
+	if (!cfg->isakmp_keepalive || !sa->peer_dpd || ike_sa_deleted(sa))
 		return;
 	if (!sa->dpd_seq)
 		ike_random(&sa->dpd_seq, sizeof(sa->dpd_seq));
@@ -166,7 +166,7 @@ void dpd_timer(void *arg)
 	const struct config *cfg = ike->r->cfg;
 	uint64_t now = ev_now(ike->r->ev);
 	uint32_t retry = cfg->isakmp_keepalive_retry ? cfg->isakmp_keepalive_retry : 2;
-	if (sa->deleted || !cfg->isakmp_keepalive)
+	if (ike_sa_deleted(sa) || !cfg->isakmp_keepalive)
 		return;
 	/* Only the newest IKE SA with a peer probes it. */
 	if (ike_sa_find_peer(ike, sa->peer) != sa)
@@ -236,7 +236,7 @@ void ike_notify_received(struct ike_sa *sa, const struct isakmp_notify *n)
 		if (n->datalen != 4)
 			break;
 		ike->st.dpd_rx++;
-		if (!sa->deleted)
+		if (!ike_sa_deleted(sa))
 			send_dpd(sa, ISAKMP_N_DPD_R_U_THERE_ACK, wbuf_be32(n->data));
 		return;
 	case ISAKMP_N_DPD_R_U_THERE_ACK:
@@ -264,7 +264,7 @@ static void delete_received(struct ike_sa *sa, const struct isakmp_delete *d)
 		for (uint16_t i = 0; i < d->nspi; i++) {
 			const uint8_t *c = d->spis + 16 * i;
 			for (struct ike_sa *o = ike->sas; o; o = o->next)
-				if (o->peer == sa->peer && !o->deleted && memcmp(o->icookie, c, 8) == 0 &&
+				if (o->peer == sa->peer && !ike_sa_deleted(o) && memcmp(o->icookie, c, 8) == 0 &&
 				    memcmp(o->rcookie, c + 8, 8) == 0) {
 					log_msg(&ike->r->log, "CRYPTO", SEV_INFO, "IKMP_DELETE_RCVD",
 						"IKE SA %u with %s deleted by the peer", o->conn_id, ps);
@@ -290,7 +290,7 @@ static void delete_received(struct ike_sa *sa, const struct isakmp_delete *d)
 void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
 {
 	struct ike_state *ike = sa->ike;
-	if (!sa->established || sa->state != QM_IDLE || !(h->flags & ISAKMP_FLAG_ENC) || h->msgid == 0) {
+	if (!ike_sa_established(sa) || sa->state != QM_IDLE || !(h->flags & ISAKMP_FLAG_ENC) || h->msgid == 0) {
 		ike_drop(ike, &ike->st.unprotected_ignored, sa->peer,
 			 "unprotected Informational (Notify/Delete) ignored");
 		if (!(h->flags & ISAKMP_FLAG_ENC))

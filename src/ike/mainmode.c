@@ -260,7 +260,7 @@ enum ike_ho_verdict mm_half_open_admit(struct ike_state *ike, uint32_t src)
 	struct ike_sa *oldest = NULL, *oldest_src = NULL;
 	/* The list is newest first: `<=` keeps the last, oldest, of equal times. */
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-		if (sa->deleted || sa->established || sa->initiator)
+		if (ike_sa_deleted(sa) || ike_sa_established(sa) || sa->initiator)
 			continue;
 		total++;
 		from_src += sa->peer == src;
@@ -293,7 +293,7 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	/* A retransmitted MM1 of an exchange we already answered. */
 	for (struct ike_sa *o = ike->sas; o; o = o->next) {
 		if (!o->initiator && o->peer == peer && memcmp(o->icookie, h->icookie, 8) == 0) {
-			if (!o->deleted && ike_msgbuf_eq(&o->last_rcvd, buf, len) && o->last_sent.p &&
+			if (!ike_sa_deleted(o) && ike_msgbuf_eq(&o->last_rcvd, buf, len) && o->last_sent.p &&
 			    o->state == MM_SA_SETUP) {
 				ike->st.duplicates++;
 				ike_send(o, o->last_sent.p, o->last_sent.len);
@@ -520,7 +520,7 @@ void ike_initial_contact(struct ike_sa *sa)
 	 * even INVALID-SPI can close.
 	 */
 	for (struct ike_sa *o = ike->sas; o; o = o->next)
-		if (o != sa && o->peer == sa->peer && !o->deleted && o->established &&
+		if (o != sa && o->peer == sa->peer && !ike_sa_deleted(o) && ike_sa_established(o) &&
 		    o->established_ms < sa->created_ms)
 			ike_sa_delete(o, "INITIAL-CONTACT from peer");
 	for (int i = 0; i < IKE_MAX_RECORDS; i++) {

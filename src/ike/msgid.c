@@ -49,7 +49,7 @@ static void retire(struct ike_sa *sa)
 {
 	struct ike_state *ike = sa->ike;
 	char ps[16];
-	if (sa->msgid_retiring || sa->deleted)
+	if (sa->msgid_retiring || ike_sa_deleted(sa))
 		return;
 	sa->msgid_retiring = true;
 	ike->st.msgid_rekeys++;
@@ -60,7 +60,7 @@ static void retire(struct ike_sa *sa)
 		   sa->nmsgids);
 	/* The soft-expiry path starts the new phase 1 when the peer is in use. */
 	ev_timer_arm(ike->r->ev, &sa->soft, 0);
-	if (sa->established)
+	if (ike_sa_established(sa))
 		ev_timer_arm(ike->r->ev, &sa->life, IKE_MSGID_GRACE_MS);
 }
 

@@ -235,7 +235,7 @@ void natt_keepalive_arm(struct ike_sa *sa)
 	struct ike_state *ike = sa->ike;
 	uint32_t n = ike->r->cfg->nat_keepalive;
 	ev_timer_cancel(ike->r->ev, &sa->natka);
-	if (!n || sa->deleted || !sa->established || !sa->floated)
+	if (!n || ike_sa_deleted(sa) || !ike_sa_established(sa) || !sa->floated)
 		return;
 	ev_timer_arm(ike->r->ev, &sa->natka, (uint64_t)n * 1000);
 }
@@ -246,7 +246,7 @@ void natt_keepalive_timer(void *arg)
 	struct ike_state *ike = sa->ike;
 	uint32_t n = ike->r->cfg->nat_keepalive;
 	uint64_t now = ev_now(ike->r->ev);
-	if (!n || sa->deleted || !sa->floated)
+	if (!n || ike_sa_deleted(sa) || !sa->floated)
 		return;
 	/*
 	 * Only the newest IKE SA with the peer keeps the mapping open, and only

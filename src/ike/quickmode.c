@@ -396,10 +396,54 @@ void qm_free(struct ike_qm *q)
 	free(q);
 }
 
+const char *qm_state_name(enum qm_state s)
+{
+	switch (s) {
+	case QM_NEW: return "QM_NEW";
+	case QM_I_WAIT2: return "QM_I_WAIT2";
+	case QM_R_WAIT3: return "QM_R_WAIT3";
+	case QM_DONE: return "QM_DONE";
+	case QM_FAILED: return "QM_FAILED";
+	}
+	return "?";
+}
+
+bool qm_stateok(enum qm_state from, enum qm_state to)
+{
+	switch (from) {
+	case QM_NEW:
+		return to == QM_I_WAIT2 || to == QM_R_WAIT3 || to == QM_FAILED;
+	case QM_I_WAIT2:
+	case QM_R_WAIT3:
+		return to == QM_DONE || to == QM_FAILED;
+	case QM_DONE:
+	case QM_FAILED:
+		return false;
+	}
+	return false;
+}
+
+/* The only place an exchange changes state: it refuses, logs and counts. */
+bool qm_set_state(struct ike_qm *q, enum qm_state s)
+{
+	struct ike_state *ike = q->sa->ike;
+	if (q->state == s)
+		return true;
+	if (!qm_stateok(q->state, s)) {
+		char what[64];
+		snprintf(what, sizeof(what), "Quick Mode M-ID %u", q->msgid);
+		ike_state_refused(ike, what, qm_state_name(q->state), qm_state_name(s));
+		return false;
+	}
+	q->state = s;
+	return true;
+}
+
 static void qm_finish(struct ike_qm *q, enum qm_state s)
 {
 	struct ike_state *ike = q->sa->ike;
-	q->state = s;
+	if (!qm_set_state(q, s))
+		return;
 	ev_timer_cancel(ike->r->ev, &q->rtx);
 	dh_free(q->dh);
 	q->dh = NULL;
@@ -437,7 +481,7 @@ static void qm_rtx_timer(void *arg)
 	struct ike_qm *q = arg;
 	struct ike_sa *sa = q->sa;
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted || !q->last_sent.p)
+	if (ike_sa_deleted(sa) || !q->last_sent.p)
 		return;
 	if (q->tries >= ike->rtx_tries) {
 		ike->st.rtx_exhausted++;
@@ -502,7 +546,7 @@ static void qm_send(struct ike_qm *q, const uint8_t *msg, size_t len, bool retra
 bool qm_flow_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *f)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-		if (sa->deleted || (peer && sa->peer != peer))
+		if (ike_sa_deleted(sa) || (peer && sa->peer != peer))
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
 			if (q->initiator && q->state == QM_I_WAIT2 &&
@@ -801,7 +845,7 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 		qm_finish(q, QM_FAILED);
 		return -1;
 	}
-	q->state = QM_I_WAIT2;
+	qm_set_state(q, QM_I_WAIT2);
 	if (ike_dbg(ike))
 		log_debug(&ike->r->log, "ISAKMP:(%u): beginning Quick Mode exchange, M-ID of %u",
 			  sa->conn_id, q->msgid);
@@ -1096,7 +1140,7 @@ static void qm_respond(struct ike_qm *q, const struct isakmp_msg *m, const uint8
 	 * inbound is in place before its first packet can arrive.
 	 */
 	ike_msgbuf_set(&q->last_rcvd, raw, rawlen);
-	q->state = QM_R_WAIT3;
+	qm_set_state(q, QM_R_WAIT3);
 	qm_send(q, msg, (size_t)len, true);
 	if (qm_install(q) < 0) {
 		/* The initiator has QM2 now; its packets will meet an unknown SPI,

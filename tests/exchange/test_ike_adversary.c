@@ -372,7 +372,7 @@ static bool half_open_with(const struct ike_state *ike, int cookie)
 	wbuf_st32(c, 0xdead0000u);
 	wbuf_st32(c + 4, (uint32_t)cookie);
 	for (const struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		if (!sa->deleted && memcmp(sa->icookie, c, 8) == 0)
+		if (!ike_sa_deleted(sa) && memcmp(sa->icookie, c, 8) == 0)
 			return true;
 	return false;
 }
@@ -545,5 +545,47 @@ TEST(ikeadv_record_table_full_refuses_bundle)
 	xl_acquire(x, 0);
 	xl_run(x, 3000);
 	CHECK(xl_crosswise(x));
+	xl_free(x);
+}
+
+/* ---- issue 13: every state change goes through one guarded setter ---- */
+
+TEST(ikeadv_state_guards)
+{
+	/* Main Mode only forward, one step; deletion from anywhere but itself. */
+	CHECK(ike_sa_stateok(MM_NO_STATE, MM_SA_SETUP) && ike_sa_stateok(MM_KEY_AUTH, QM_IDLE));
+	CHECK(!ike_sa_stateok(MM_NO_STATE, MM_KEY_EXCH) && !ike_sa_stateok(QM_IDLE, MM_SA_SETUP));
+	CHECK(ike_sa_stateok(MM_SA_SETUP, IKE_SA_DELETED) && ike_sa_stateok(QM_IDLE, IKE_SA_DELETED));
+	CHECK(!ike_sa_stateok(IKE_SA_DELETED, MM_NO_STATE) && !ike_sa_stateok(IKE_SA_DELETED, QM_IDLE));
+	CHECK(qm_stateok(QM_NEW, QM_I_WAIT2) && qm_stateok(QM_NEW, QM_R_WAIT3) && qm_stateok(QM_NEW, QM_FAILED));
+	CHECK(qm_stateok(QM_I_WAIT2, QM_DONE) && qm_stateok(QM_R_WAIT3, QM_FAILED));
+	CHECK(!qm_stateok(QM_NEW, QM_DONE) && !qm_stateok(QM_DONE, QM_FAILED) && !qm_stateok(QM_FAILED, QM_DONE));
+	CHECK(!qm_stateok(QM_I_WAIT2, QM_R_WAIT3));
+
+	struct xl_opts o = long_life();
+	struct xlab *x = xl_new(&o);
+	x->filter = dup_all;
+	xl_acquire(x, 0);
+	xl_run(x, 3000);
+	CHECK(xl_crosswise(x));
+	/* A whole tunnel's life, duplicates and all, made only legal changes. */
+	CHECK(xl_ike(x, 0)->st.state_refused == 0 && xl_ike(x, 1)->st.state_refused == 0);
+	struct ike_sa *a = xl_sa(x, 0);
+	CHECK(a != NULL);
+	if (a) {
+		CHECK(!ike_set_state(a, MM_KEY_EXCH));
+		CHECK(a->state == QM_IDLE && ike_sa_established(a));
+		CHECK(xl_ike(x, 0)->st.state_refused == 1);
+		CHECK(xl_log_has(x, 0, "illegal state change QM_IDLE -> MM_KEY_EXCH refused"));
+		struct ike_qm *q = a->qms;
+		CHECK(q && q->state == QM_DONE);
+		if (q) {
+			CHECK(!qm_set_state(q, QM_I_WAIT2));
+			CHECK(q->state == QM_DONE && xl_ike(x, 0)->st.state_refused == 2);
+		}
+		ike_sa_delete(a, "test");
+		CHECK(ike_sa_deleted(a) && !ike_sa_established(a));
+		CHECK(!ike_set_state(a, QM_IDLE) && ike_sa_deleted(a));
+	}
 	xl_free(x);
 }
