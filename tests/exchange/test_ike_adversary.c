@@ -22,7 +22,8 @@ static struct xl_opts long_life(void)
 {
 	struct xl_opts o;
 	memset(&o, 0, sizeof(o));
-	o.pol_a = o.pol_b = (struct cfg_isakmp_policy){ 1, IKE_ENC_DES, IKE_HASH_SHA1, IKE_AUTH_PSK, 1, 86400 };
+	o.pol_a = o.pol_b = (struct cfg_isakmp_policy){ .priority = 1, .enc = IKE_ENC_DES, .hash = IKE_HASH_SHA1,
+						       .auth = IKE_AUTH_PSK, .group = 1, .lifetime = 86400 };
 	return o;
 }
 
@@ -30,8 +31,10 @@ static struct xl_opts esp_opts(void)
 {
 	struct xl_opts o;
 	memset(&o, 0, sizeof(o));
-	o.pol_a = o.pol_b = (struct cfg_isakmp_policy){ 10, IKE_ENC_AES128, IKE_HASH_SHA1, IKE_AUTH_PSK, 14, 86400 };
-	o.ts_a = o.ts_b = (struct cfg_transform_set){ "esp", XF_AH_NONE, XF_ENC_AES, 128, XF_AUTH_SHA1, false };
+	o.pol_a = o.pol_b = (struct cfg_isakmp_policy){ .priority = 10, .enc = IKE_ENC_AES128, .hash = IKE_HASH_SHA1,
+						       .auth = IKE_AUTH_PSK, .group = 14, .lifetime = 86400 };
+	o.ts_a = o.ts_b = (struct cfg_transform_set){ .name = "esp", .ah = XF_AH_NONE, .esp_enc = XF_ENC_AES,
+						     .esp_keybits = 128, .esp_auth = XF_AUTH_SHA1 };
 	return o;
 }
 
@@ -496,7 +499,8 @@ TEST(ikeadv_msgid_store_full_replaces_ike_sa)
 TEST(ikeadv_no_proposal_notify_rate_limited)
 {
 	struct xl_opts o = long_life();
-	o.pol_a = (struct cfg_isakmp_policy){ 1, IKE_ENC_AES128, IKE_HASH_SHA1, IKE_AUTH_PSK, 2, 86400 };
+	o.pol_a = (struct cfg_isakmp_policy){ .priority = 1, .enc = IKE_ENC_AES128, .hash = IKE_HASH_SHA1,
+					      .auth = IKE_AUTH_PSK, .group = 2, .lifetime = 86400 };
 	capture_mm1(&o);
 	struct xlab *x = xl_new(&o);
 	wildcard_key(x, 1);
