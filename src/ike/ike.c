@@ -25,6 +25,7 @@ const char *ike_state_name(enum ike_sa_state s)
 	case MM_KEY_EXCH: return "MM_KEY_EXCH";
 	case MM_KEY_AUTH: return "MM_KEY_AUTH";
 	case QM_IDLE: return "QM_IDLE";
+	case IKE_SA_DELETED: return "MM_NO_STATE";	/* as IOS shows a deleted row */
 	}
 	return "?";
 }
@@ -38,15 +39,39 @@ void ike_random(void *p, size_t n)
 		abort();	/* no randomness: nothing safe to do */
 }
 
-/* The only place an IKE SA changes state; it logs the change. */
-void ike_set_state(struct ike_sa *sa, enum ike_sa_state s)
+bool ike_sa_stateok(enum ike_sa_state from, enum ike_sa_state to)
 {
+	if (to == IKE_SA_DELETED)
+		return from != IKE_SA_DELETED;
+	/* Main Mode only moves forward, one step at a time. */
+	return from < QM_IDLE && to == from + 1;
+}
+
+/* The only place an IKE SA changes state: it refuses, logs and counts. */
+bool ike_set_state(struct ike_sa *sa, enum ike_sa_state s)
+{
+	struct ike_state *ike = sa->ike;
 	if (sa->state == s)
-		return;
-	if (ike_dbg(sa->ike))
-		log_debug(&sa->ike->r->log, "ISAKMP:(%u):Old State = %s  New State = %s", sa->conn_id,
+		return true;
+	if (!ike_sa_stateok(sa->state, s)) {
+		char what[64];
+		snprintf(what, sizeof(what), "IKE SA %u", sa->conn_id);
+		ike_state_refused(ike, what, ike_state_name(sa->state), ike_state_name(s));
+		return false;
+	}
+	if (ike_dbg(ike))
+		log_debug(&ike->r->log, "ISAKMP:(%u):Old State = %s  New State = %s", sa->conn_id,
 			  ike_state_name(sa->state), ike_state_name(s));
 	sa->state = s;
+	return true;
+}
+
+/* A state machine was asked for a change its table forbids: a bug, made visible. */
+void ike_state_refused(struct ike_state *ike, const char *what, const char *from, const char *to)
+{
+	ike->st.state_refused++;
+	log_msg_rl(&ike->r->log, &ike->rl_fail, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_ERR,
+		   "IKMP_STATE", "%s: illegal state change %s -> %s refused", what, from, to);
 }
 
 void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why)
@@ -123,7 +148,7 @@ static void sa_rtx_timer(void *arg)
 {
 	struct ike_sa *sa = arg;
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted || !sa->last_sent.p)
+	if (ike_sa_deleted(sa) || !sa->last_sent.p)
 		return;
 	if (sa->tries >= ike->rtx_tries) {
 		ike->st.rtx_exhausted++;
@@ -177,6 +202,7 @@ static void sa_free(struct ike_sa *sa)
 	ev_timer_cancel(ev, &sa->natka);
 	ike_msgbuf_free(&sa->last_sent);
 	ike_msgbuf_free(&sa->last_rcvd);
+	ike_msgid_free(sa);
 	ike_sa_wipe(sa);
 	free(sa->sai_b);
 	dh_free(sa->dh);
@@ -202,15 +228,14 @@ static void notify_waiters(struct ike_state *ike, uint32_t peer, bool ok);
 void ike_sa_delete(struct ike_sa *sa, const char *reason)
 {
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted)
+	if (ike_sa_deleted(sa))
 		return;
 	if (ike_dbg(ike))
 		log_debug(&ike->r->log, "ISAKMP:(%u):deleting SA reason \"%s\" state (%s) %s (peer %u.%u.%u.%u)",
 			  sa->conn_id, reason, sa->initiator ? "I" : "R", ike_state_name(sa->state),
 			  sa->peer >> 24, (sa->peer >> 16) & 255, (sa->peer >> 8) & 255, sa->peer & 255);
-	bool was_negotiating = !sa->established;
-	ike_set_state(sa, MM_NO_STATE);
-	sa->deleted = true;
+	bool was_negotiating = !ike_sa_established(sa);
+	ike_set_state(sa, IKE_SA_DELETED);
 	sa->del_reason = reason;
 	ike_sa_stop_rtx(sa);
 	ev_timer_cancel(ike->r->ev, &sa->life);
@@ -229,7 +254,16 @@ void ike_sa_delete(struct ike_sa *sa, const char *reason)
 static void sa_life_timer(void *arg)
 {
 	struct ike_sa *sa = arg;
-	if (!sa->established) {
+	struct ike_state *ike = sa->ike;
+	if (!ike_sa_established(sa) && !sa->initiator && sa->state == MM_SA_SETUP) {
+		/* Half-open: no valid MM3 came (a spoofed MM1, or a lost one). */
+		ike_drop(ike, &ike->st.half_open_expired, sa->peer,
+			 "half-open IKE SA expired without MM3");
+		ike_sa_delete(sa, "half-open timeout");
+		ev_timer_arm(ike->r->ev, &sa->reap, 0);
+		return;
+	}
+	if (!ike_sa_established(sa)) {
 		ike_p1_failed(sa, "negotiation timed out");
 		return;
 	}
@@ -251,7 +285,7 @@ static void sa_soft_timer(void *arg)
 {
 	struct ike_sa *sa = arg;
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted || ike_sa_negotiating(ike, sa->peer))
+	if (ike_sa_deleted(sa) || ike_sa_negotiating(ike, sa->peer))
 		return;
 	/*
 	 * Replace phase 1 before it ends when IPsec SAs with the peer are in
@@ -263,6 +297,16 @@ static void sa_soft_timer(void *arg)
 				  sa->conn_id);
 		mm_start(ike, sa->local, sa->peer);
 	}
+}
+
+void ike_sa_arm_deadline(struct ike_sa *sa)
+{
+	struct ike_state *ike = sa->ike;
+	/* A negotiation that stalls is abandoned after all retransmits could have run. */
+	uint64_t deadline = 0, step = ike->rtx_base_ms;
+	for (int i = 0; i <= ike->rtx_tries + 1; i++, step *= 2)
+		deadline += step;
+	ev_timer_arm(ike->r->ev, &sa->life, deadline);
 }
 
 struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local, uint32_t peer,
@@ -289,11 +333,7 @@ struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local,
 	ev_timer_init(&sa->reap, sa_reap_timer, sa);
 	ev_timer_init(&sa->dpd, dpd_timer, sa);
 	ev_timer_init(&sa->natka, natt_keepalive_timer, sa);
-	/* A negotiation that stalls is abandoned after all retransmits could have run. */
-	uint64_t deadline = 0, step = ike->rtx_base_ms;
-	for (int i = 0; i <= ike->rtx_tries + 1; i++, step *= 2)
-		deadline += step;
-	ev_timer_arm(ike->r->ev, &sa->life, deadline);
+	ike_sa_arm_deadline(sa);
 	sa->next = ike->sas;
 	ike->sas = sa;
 	return sa;
@@ -303,7 +343,7 @@ struct ike_sa *ike_sa_find_peer(struct ike_state *ike, uint32_t peer)
 {
 	struct ike_sa *best = NULL;
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		if (!sa->deleted && sa->state == QM_IDLE && sa->peer == peer &&
+		if (!ike_sa_deleted(sa) && sa->state == QM_IDLE && sa->peer == peer &&
 		    (!best || sa->established_ms > best->established_ms ||
 		     (sa->established_ms == best->established_ms && sa->conn_id > best->conn_id)))
 			best = sa;
@@ -313,7 +353,7 @@ struct ike_sa *ike_sa_find_peer(struct ike_state *ike, uint32_t peer)
 struct ike_sa *ike_sa_negotiating(struct ike_state *ike, uint32_t peer)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		if (!sa->deleted && !sa->established && sa->initiator && sa->peer == peer)
+		if (!ike_sa_deleted(sa) && !ike_sa_established(sa) && sa->initiator && sa->peer == peer)
 			return sa;
 	return NULL;
 }
@@ -321,7 +361,7 @@ struct ike_sa *ike_sa_negotiating(struct ike_state *ike, uint32_t peer)
 struct ike_sa *ike_sa_by_conn(struct ike_state *ike, uint32_t conn_id)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		if (!sa->deleted && sa->conn_id == conn_id)
+		if (!ike_sa_deleted(sa) && sa->conn_id == conn_id)
 			return sa;
 	return NULL;
 }
@@ -382,7 +422,6 @@ void ike_established(struct ike_sa *sa)
 	char ps[16];
 	ip_fmt(sa->peer, ps);
 	ike_sa_stop_rtx(sa);
-	sa->established = true;
 	sa->established_ms = ev_now(ike->r->ev);
 	ike_set_state(sa, QM_IDLE);
 	ike->st.p1_ok++;
@@ -406,7 +445,7 @@ void ike_p1_failed(struct ike_sa *sa, const char *why)
 	struct ike_state *ike = sa->ike;
 	char ps[16];
 	ip_fmt(sa->peer, ps);
-	if (sa->deleted)
+	if (ike_sa_deleted(sa))
 		return;
 	ike->st.p1_fail++;
 	log_msg(&ike->r->log, "CRYPTO", SEV_INFO, "IKMP_MODE_FAILURE",
@@ -602,7 +641,7 @@ static struct ike_sa *find_by_cookies(struct ike_state *ike, const struct isakmp
 		if (memcmp(sa->rcookie, h->rcookie, 8) == 0)
 			return sa;
 		/* Our MM1 went out with a zero responder cookie; MM2 brings it. */
-		if (sa->initiator && memcmp(sa->rcookie, zero, 8) == 0 && !sa->deleted)
+		if (sa->initiator && memcmp(sa->rcookie, zero, 8) == 0 && !ike_sa_deleted(sa))
 			return sa;
 	}
 	return NULL;
@@ -645,11 +684,17 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 		ike_drop(ike, &ike->st.bad_peer, src, "cookies of another peer's SA");
 		return;
 	}
-	if (sa->deleted) {
+	if (ike_sa_deleted(sa)) {
 		ike_drop(ike, &ike->st.unknown_cookies, src, "SA deleted");
 		return;
 	}
-	natt_rx_port(sa, dport, sport);
+	/*
+	 * The cookies are in clear in every header: the peer's port may follow
+	 * this datagram only once it authenticated (RFC 3947 §5), so the
+	 * handlers call natt_rx_authenticated() after the HASH checked out.
+	 */
+	sa->rx_sport = sport;
+	sa->rx_dport = dport;
 	switch (h.exch) {
 	case ISAKMP_EXCH_IDPROT:
 		mm_input(sa, data, len, &h);
@@ -688,6 +733,10 @@ int ike_init(struct router *r)
 	ike->deleted_keep_ms = 60000;
 	ike->qm_keep_ms = 60000;
 	ike->dpd_max_tries = 5;
+	ike->msgid_cap = IKE_MAX_MSGIDS;
+	ike->ho_max = IKE_MAX_HALF_OPEN;
+	ike->ho_per_src = IKE_MAX_HALF_OPEN_PER_SRC;
+	ike->ho_ms = IKE_HALF_OPEN_MS;
 	r->ike = ike;
 	sadb_set_km(r, &km_ops);
 	return 0;
@@ -731,7 +780,7 @@ void ike_config_changed(struct router *r)
 		return;
 	/* Keepalive settings may have changed: re-arm DPD on established SAs. */
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		if (!sa->deleted && sa->state == QM_IDLE) {
+		if (!ike_sa_deleted(sa) && sa->state == QM_IDLE) {
 			dpd_arm(sa);
 			natt_keepalive_arm(sa);
 		}

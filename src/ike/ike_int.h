@@ -28,16 +28,45 @@
 
 struct router;
 
-/* IOS state names, as `show crypto isakmp sa` prints them. */
-enum ike_sa_state { MM_NO_STATE = 0, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE };
+/*
+ * IOS state names, as `show crypto isakmp sa` prints them, plus the end
+ * state: a deleted SA (shown as MM_NO_STATE, "(deleted)") waits for its
+ * reap timer.  QM_IDLE is "established"; before it, phase 1 is under way.
+ * The only change of state is ike_set_state(), which refuses what
+ * ike_sa_stateok() does not allow:
+ *
+ *   MM_NO_STATE -> MM_SA_SETUP -> MM_KEY_EXCH -> MM_KEY_AUTH -> QM_IDLE
+ *   any state -> IKE_SA_DELETED (final)
+ */
+enum ike_sa_state { MM_NO_STATE = 0, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE, IKE_SA_DELETED };
 const char *ike_state_name(enum ike_sa_state s);
+bool ike_sa_stateok(enum ike_sa_state from, enum ike_sa_state to);
 
 #define IKE_NONCE_LEN 20
 #define IKE_MAX_NONCE 256
 #define IKE_MAX_BLOCK 16
 #define IKE_MAX_KEY 32
 #define IKE_MAX_PENDING 64	/* flows waiting for phase 1 */
-#define IKE_MAX_HALF_OPEN 64	/* responder SAs still negotiating */
+/*
+ * Half-open responder SAs (MM1 answered, phase 1 not done) are made by
+ * unauthenticated packets, so they are limited globally and per source
+ * address, the oldest one still waiting for MM3 is evicted before a new MM1
+ * is refused, and one that gets no valid MM3 goes after IKE_HALF_OPEN_MS.
+ * The timeout covers the initiator's first two MM1 retransmissions (2 s and
+ * 4 s at IOS's pace) yet frees a slot within seconds, so a flood of spoofed
+ * MM1s can not starve a real peer or a recovery (issue 9, finding 5).  A
+ * retransmitted MM1 arriving later simply opens a fresh half-open SA.
+ */
+#define IKE_MAX_HALF_OPEN 64		/* responder SAs still negotiating, in all */
+#define IKE_MAX_HALF_OPEN_PER_SRC 4	/* ... from one source address */
+#define IKE_HALF_OPEN_MS 8000		/* without a valid MM3 */
+/* Unprotected notifies (NO-PROPOSAL-CHOSEN) answer unauthenticated MM1s:
+ * at most this many per window, the rest counted, so we are no reflector. */
+#define IKE_UNAUTH_NOTIFY_BURST 10
+#define IKE_UNAUTH_NOTIFY_WINDOW_MS 1000
+/* Message IDs remembered per IKE SA (msgid.c): replaced at 7/8 of this. */
+#define IKE_MAX_MSGIDS 16384
+#define IKE_MSGID_GRACE_MS 30000	/* a retired IKE SA is deleted after this */
 #define IKE_MAX_KNOWN_PEERS 256
 #define IKE_MAX_RECORDS 256	/* bundles we installed */
 
@@ -47,7 +76,15 @@ struct ike_msgbuf {
 	size_t len;
 };
 
-enum qm_state { QM_I_WAIT2 = 1, QM_R_WAIT3, QM_DONE, QM_FAILED };
+/*
+ * A Quick Mode exchange: QM_NEW until its first message is sent, then
+ *   initiator  QM_NEW -> QM_I_WAIT2 (QM1 sent) -> QM_DONE | QM_FAILED
+ *   responder  QM_NEW -> QM_R_WAIT3 (QM2 sent) -> QM_DONE | QM_FAILED
+ *              QM_NEW -> QM_FAILED (QM1 refused)
+ * QM_DONE and QM_FAILED are final (the exchange is kept to recognise
+ * duplicates until its reap timer).  Changed only by qm_set_state().
+ */
+enum qm_state { QM_NEW = 0, QM_I_WAIT2, QM_R_WAIT3, QM_DONE, QM_FAILED };
 
 /* One Quick Mode exchange. */
 struct ike_qm {
@@ -55,7 +92,7 @@ struct ike_qm {
 	struct ike_sa *sa;
 	uint32_t msgid;
 	bool initiator;
-	enum qm_state state;
+	enum qm_state state;		/* only through qm_set_state() */
 	uint8_t iv[IKE_MAX_BLOCK];
 	char cmap_name[CFG_NAME_MAX];
 	int cmap_seq;
@@ -88,9 +125,7 @@ struct ike_sa {
 	struct ike_state *ike;
 	uint32_t conn_id;
 	bool initiator;
-	enum ike_sa_state state;
-	bool established;		/* reached QM_IDLE once */
-	bool deleted;
+	enum ike_sa_state state;	/* only through ike_set_state() */
 	const char *del_reason;
 	uint32_t local, peer;
 	uint16_t peer_port;
@@ -121,6 +156,7 @@ struct ike_sa {
 	struct ev_timer rtx;
 	int tries;
 	uint32_t rtx_ms;
+	uint16_t rx_sport, rx_dport;	/* ports of the message being processed */
 	struct ev_timer life;		/* hard expiry, or the negotiation deadline */
 	struct ev_timer soft;		/* phase-1 replacement */
 	struct ev_timer reap;
@@ -141,9 +177,14 @@ struct ike_sa {
 	uint64_t last_rx_ms;
 
 	struct ike_qm *qms;
-	uint32_t info_ids[16];		/* recent Informational M-IDs: replays are ignored */
-	unsigned info_idx;
+	/* Every message ID of this SA, sorted (msgid.c): a reused one is refused. */
+	uint32_t *msgids;
+	size_t nmsgids, msgids_alloc;
+	bool msgid_retiring;		/* soft limit reached: being replaced */
 };
+
+static inline bool ike_sa_deleted(const struct ike_sa *sa) { return sa->state == IKE_SA_DELETED; }
+static inline bool ike_sa_established(const struct ike_sa *sa) { return sa->state == QM_IDLE; }
 
 /* A flow waiting for phase 1 with a peer. */
 struct ike_pending {
@@ -202,6 +243,12 @@ struct ike_stats {
 	uint64_t dpd_tx, dpd_ack_rx, dpd_rx, dpd_dead;
 	uint64_t installs, install_fail, rekeys;
 	uint64_t nat_detected, floats, natka_tx, natka_rx, natt_ah_refused, bad_4500;
+	uint64_t dup_dropped;		/* duplicates of non-requests: not answered */
+	uint64_t msgid_reuse, msgid_full, msgid_rekeys;
+	uint64_t half_open_evict, half_open_expired;
+	uint64_t unauth_notify_limited;	/* NO-PROPOSAL-CHOSEN not sent (rate limit) */
+	uint64_t record_full;		/* bundle refused: no room to track it */
+	uint64_t state_refused;		/* illegal state changes refused (a bug if not 0) */
 };
 
 typedef int (*ike_xmit_fn)(struct router *r, uint32_t src, uint16_t sport, uint32_t dst,
@@ -220,6 +267,9 @@ struct ike_state {
 	uint32_t deleted_keep_ms;	/* how long "(deleted)" rows stay */
 	uint32_t qm_keep_ms;		/* finished exchanges kept to answer duplicates */
 	uint32_t dpd_max_tries;
+	size_t msgid_cap;		/* IKE_MAX_MSGIDS */
+	int ho_max, ho_per_src;		/* IKE_MAX_HALF_OPEN, IKE_MAX_HALF_OPEN_PER_SRC */
+	uint32_t ho_ms;			/* IKE_HALF_OPEN_MS */
 	/* Tests: our NAT-D hashes claim another address, as a NAT in front of
 	 * us would make them look (strongSwan's libipsec fakes it the same way). */
 	bool natt_force;
@@ -227,6 +277,7 @@ struct ike_state {
 	struct ike_stats st;
 	/* Rate limits per kind of log line, so one flood can not hide another. */
 	struct log_rl rl, rl_auth, rl_fail, rl_cfg;
+	struct log_rl unauth_notify;	/* the NO-PROPOSAL-CHOSEN limiter itself */
 
 	struct ike_pending pending[IKE_MAX_PENDING];
 	struct ike_record rec[IKE_MAX_RECORDS];
@@ -243,10 +294,11 @@ struct ike_state {
 };
 
 /* ike.c */
-void ike_set_state(struct ike_sa *sa, enum ike_sa_state s);
+bool ike_set_state(struct ike_sa *sa, enum ike_sa_state s);	/* false: refused */
 struct ike_sa *ike_sa_new(struct ike_state *ike, bool initiator, uint32_t local, uint32_t peer,
 			  uint16_t peer_port);
 void ike_sa_delete(struct ike_sa *sa, const char *reason);
+void ike_sa_arm_deadline(struct ike_sa *sa);	/* the whole negotiation's deadline */
 struct ike_sa *ike_sa_find_peer(struct ike_state *ike, uint32_t peer);	/* newest QM_IDLE */
 struct ike_sa *ike_sa_negotiating(struct ike_state *ike, uint32_t peer);	/* initiator under way */
 struct ike_sa *ike_sa_by_conn(struct ike_state *ike, uint32_t conn_id);
@@ -262,6 +314,7 @@ void ike_p1_failed(struct ike_sa *sa, const char *why);
 bool ike_first_contact(struct ike_state *ike, uint32_t peer);
 void ike_mark_contact(struct ike_state *ike, uint32_t peer);
 void ike_drop(struct ike_state *ike, uint64_t *counter, uint32_t peer, const char *why);
+void ike_state_refused(struct ike_state *ike, const char *what, const char *from, const char *to);
 void ike_drop_log(struct ike_state *ike, uint32_t peer, const char *why);
 bool ike_dbg(const struct ike_state *ike);
 bool ike_dbg_ipsec(const struct ike_state *ike);
@@ -298,6 +351,9 @@ const struct sadb_km_ops *ike_km_ops(void);
 /* mainmode.c */
 int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer);
 void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
+enum ike_ho_verdict { HO_ADMIT, HO_EVICT_SRC, HO_EVICT_OLDEST, HO_REFUSE };
+/* Makes room for a new half-open responder SA from src (evicting if need be). */
+enum ike_ho_verdict mm_half_open_admit(struct ike_state *ike, uint32_t src);
 struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, uint16_t port,
 			  const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
 
@@ -306,6 +362,9 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 	     int rekey_of);
 void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h);
 void qm_free(struct ike_qm *q);
+bool qm_set_state(struct ike_qm *q, enum qm_state s);	/* false: refused */
+bool qm_stateok(enum qm_state from, enum qm_state to);
+const char *qm_state_name(enum qm_state s);
 bool qm_flow_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow);
 int ike_record_add(struct ike_state *ike, const struct ike_record *rec);
 struct ike_record *ike_record_by_id(struct ike_state *ike, int id);
@@ -325,6 +384,8 @@ bool natt_nat_detected(const struct ike_sa *sa);
 void natt_float(struct ike_sa *sa);	/* initiator, after MM4 */
 /* A message for sa arrived on (dport, sport): follow the peer's port. */
 void natt_rx_port(struct ike_sa *sa, uint16_t dport, uint16_t sport);
+/* The message being processed authenticated: its ports may now be followed. */
+void natt_rx_authenticated(struct ike_sa *sa);
 /* Quick Mode encapsulation mode to offer / accept. */
 uint32_t natt_encap_mode(const struct ike_sa *sa, bool transport);
 bool natt_encap_ok(const struct ike_sa *sa, bool transport, uint32_t encap);
@@ -349,7 +410,12 @@ void dpd_arm(struct ike_sa *sa);
 void dpd_timer(void *arg);
 void ike_notify_received(struct ike_sa *sa, const struct isakmp_notify *n);
 void ike_initial_contact(struct ike_sa *sa);
-uint32_t new_msgid(struct ike_sa *sa);
+uint32_t new_msgid(struct ike_sa *sa);	/* 0 when the SA has no IDs left */
+
+/* msgid.c */
+bool ike_msgid_used(const struct ike_sa *sa, uint32_t id);
+int ike_msgid_remember(struct ike_sa *sa, uint32_t id);	/* -1: store full (counted) */
+void ike_msgid_free(struct ike_sa *sa);
 bool ike_peer_in_use(struct ike_state *ike, uint32_t peer);
 
 

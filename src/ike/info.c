@@ -20,10 +20,12 @@ int info_send(struct ike_sa *sa, const struct isakmp_notify *n, const struct isa
 	      size_t nd)
 {
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted || sa->state != QM_IDLE)
+	if (ike_sa_deleted(sa) || sa->state != QM_IDLE)
 		return -1;
 	uint8_t msg[ISAKMP_MAX_MSG], iv[IKE_MAX_BLOCK];
 	uint32_t msgid = new_msgid(sa);
+	if (!msgid)
+		return -1;
 	struct isakmp_hdr h = { .version = ISAKMP_VERSION, .exch = ISAKMP_EXCH_INFO, .msgid = msgid };
 	memcpy(h.icookie, sa->icookie, 8);
 	memcpy(h.rcookie, sa->rcookie, 8);
@@ -89,6 +91,17 @@ void info_send_unprotected_notify(struct ike_state *ike, uint32_t local, uint32_
 				  uint16_t port, const struct isakmp_hdr *rh, uint16_t type)
 {
 	uint8_t msg[128];
+	/*
+	 * It answers a message nobody authenticated, possibly from a spoofed
+	 * source: one global budget per window, so we can not be used to
+	 * reflect a flood at a third party.
+	 */
+	if (!log_rl_allow(&ike->unauth_notify, ev_now(ike->r->ev), IKE_UNAUTH_NOTIFY_WINDOW_MS,
+			  IKE_UNAUTH_NOTIFY_BURST, NULL)) {
+		ike_drop(ike, &ike->st.unauth_notify_limited, peer,
+			 "unprotected notify not sent (rate limit)");
+		return;
+	}
 	struct isakmp_hdr h = { .version = ISAKMP_VERSION, .exch = ISAKMP_EXCH_INFO };
 	memcpy(h.icookie, rh->icookie, 8);
 	ike_random(&h.msgid, 4);
@@ -114,7 +127,7 @@ static void dead_peer(struct ike_sa *sa)
 	log_msg(&ike->r->log, "CRYPTO", SEV_NOTICE, "IKMP_PEER_DEAD",
 		"Peer %s is not responding to DPD R-U-THERE: declared dead, clearing its SAs", ps);
 	for (struct ike_sa *o = ike->sas; o; o = o->next)
-		if (o->peer == peer && !o->deleted)
+		if (o->peer == peer && !ike_sa_deleted(o))
 			ike_sa_delete(o, "peer declared dead by DPD");
 	sadb_delete_peer(ike->r, peer, SADB_DEL_DPD);
 	for (int i = 0; i < IKE_MAX_RECORDS; i++)
@@ -139,7 +152,7 @@ void dpd_arm(struct ike_sa *sa)
 	ev_timer_cancel(ike->r->ev, &sa->dpd);
 	sa->dpd_waiting = false;
 	sa->dpd_tries = 0;
-	if (!cfg->isakmp_keepalive || !sa->peer_dpd || sa->deleted)
+	if (!cfg->isakmp_keepalive || !sa->peer_dpd || ike_sa_deleted(sa))
 		return;
 	if (!sa->dpd_seq)
 		ike_random(&sa->dpd_seq, sizeof(sa->dpd_seq));
@@ -153,7 +166,7 @@ void dpd_timer(void *arg)
 	const struct config *cfg = ike->r->cfg;
 	uint64_t now = ev_now(ike->r->ev);
 	uint32_t retry = cfg->isakmp_keepalive_retry ? cfg->isakmp_keepalive_retry : 2;
-	if (sa->deleted || !cfg->isakmp_keepalive)
+	if (ike_sa_deleted(sa) || !cfg->isakmp_keepalive)
 		return;
 	/* Only the newest IKE SA with a peer probes it. */
 	if (ike_sa_find_peer(ike, sa->peer) != sa)
@@ -223,7 +236,7 @@ void ike_notify_received(struct ike_sa *sa, const struct isakmp_notify *n)
 		if (n->datalen != 4)
 			break;
 		ike->st.dpd_rx++;
-		if (!sa->deleted)
+		if (!ike_sa_deleted(sa))
 			send_dpd(sa, ISAKMP_N_DPD_R_U_THERE_ACK, wbuf_be32(n->data));
 		return;
 	case ISAKMP_N_DPD_R_U_THERE_ACK:
@@ -251,7 +264,7 @@ static void delete_received(struct ike_sa *sa, const struct isakmp_delete *d)
 		for (uint16_t i = 0; i < d->nspi; i++) {
 			const uint8_t *c = d->spis + 16 * i;
 			for (struct ike_sa *o = ike->sas; o; o = o->next)
-				if (o->peer == sa->peer && !o->deleted && memcmp(o->icookie, c, 8) == 0 &&
+				if (o->peer == sa->peer && !ike_sa_deleted(o) && memcmp(o->icookie, c, 8) == 0 &&
 				    memcmp(o->rcookie, c + 8, 8) == 0) {
 					log_msg(&ike->r->log, "CRYPTO", SEV_INFO, "IKMP_DELETE_RCVD",
 						"IKE SA %u with %s deleted by the peer", o->conn_id, ps);
@@ -277,7 +290,7 @@ static void delete_received(struct ike_sa *sa, const struct isakmp_delete *d)
 void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
 {
 	struct ike_state *ike = sa->ike;
-	if (!sa->established || sa->state != QM_IDLE || !(h->flags & ISAKMP_FLAG_ENC) || h->msgid == 0) {
+	if (!ike_sa_established(sa) || sa->state != QM_IDLE || !(h->flags & ISAKMP_FLAG_ENC) || h->msgid == 0) {
 		ike_drop(ike, &ike->st.unprotected_ignored, sa->peer,
 			 "unprotected Informational (Notify/Delete) ignored");
 		if (!(h->flags & ISAKMP_FLAG_ENC))
@@ -288,11 +301,11 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 		ike_drop(ike, &ike->st.malformed, sa->peer, "oversized Informational");
 		return;
 	}
-	for (unsigned i = 0; i < 16; i++)
-		if (sa->info_ids[i] == h->msgid) {
-			ike_drop(ike, &ike->st.duplicates, sa->peer, "replayed Informational");
-			return;
-		}
+	/* Any message ID this SA used before, in either direction (msgid.c). */
+	if (ike_msgid_used(sa, h->msgid)) {
+		ike_drop(ike, &ike->st.msgid_reuse, sa->peer, "Informational reuses a message ID");
+		return;
+	}
 	uint8_t plain[ISAKMP_MAX_MSG], iv[IKE_MAX_BLOCK], want[PRF_MAX_LEN];
 	struct isakmp_msg *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -315,7 +328,11 @@ void info_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct 
 		ike_drop(ike, &ike->st.bad_hash, sa->peer, "Informational hash mismatch: ignored");
 		goto out;
 	}
-	sa->info_ids[sa->info_idx++ % 16] = h->msgid;
+	if (ike_msgid_remember(sa, h->msgid) < 0) {
+		ike_drop_log(ike, sa->peer, "no message IDs left on this IKE SA");
+		goto out;
+	}
+	natt_rx_authenticated(sa);
 	sa->last_rx_ms = ev_now(ike->r->ev);
 	/*
 	 * Payloads one by one; each was validated when the chain was parsed.

@@ -238,12 +238,52 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 	return 0;
 }
 
-static int half_open(struct ike_state *ike)
+/* Frees a half-open SA's slot now: its row is of no use to `show`. */
+static void half_open_evict(struct ike_sa *sa, const char *why)
 {
-	int n = 0;
-	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
-		n += !sa->deleted && !sa->established && !sa->initiator;
-	return n;
+	struct ike_state *ike = sa->ike;
+	ike_drop(ike, &ike->st.half_open_evict, sa->peer, why);
+	ike_sa_delete(sa, why);
+	ev_timer_arm(ike->r->ev, &sa->reap, 0);	/* freed from the loop, never here */
+}
+
+/*
+ * Half-open responder SAs: per-source and global limits.  Only SAs still
+ * waiting for MM3 may be evicted (a spoofer never sees our MM2, so it can
+ * not send a valid MM3); the oldest goes first, as the real peer's is the
+ * newest when it retransmits.  Refused only when every slot has got past
+ * MM3.
+ */
+enum ike_ho_verdict mm_half_open_admit(struct ike_state *ike, uint32_t src)
+{
+	int total = 0, from_src = 0;
+	struct ike_sa *oldest = NULL, *oldest_src = NULL;
+	/* The list is newest first: `<=` keeps the last, oldest, of equal times. */
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
+		if (ike_sa_deleted(sa) || ike_sa_established(sa) || sa->initiator)
+			continue;
+		total++;
+		from_src += sa->peer == src;
+		if (sa->state != MM_SA_SETUP)
+			continue;
+		if (!oldest || sa->created_ms <= oldest->created_ms)
+			oldest = sa;
+		if (sa->peer == src && (!oldest_src || sa->created_ms <= oldest_src->created_ms))
+			oldest_src = sa;
+	}
+	if (from_src >= ike->ho_per_src) {
+		if (!oldest_src)
+			return HO_REFUSE;
+		half_open_evict(oldest_src, "half-open IKE SA evicted (per-source limit)");
+		return HO_EVICT_SRC;
+	}
+	if (total >= ike->ho_max) {
+		if (!oldest)
+			return HO_REFUSE;
+		half_open_evict(oldest, "half-open IKE SA evicted (global limit)");
+		return HO_EVICT_OLDEST;
+	}
+	return HO_ADMIT;
 }
 
 struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, uint16_t port,
@@ -253,7 +293,7 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	/* A retransmitted MM1 of an exchange we already answered. */
 	for (struct ike_sa *o = ike->sas; o; o = o->next) {
 		if (!o->initiator && o->peer == peer && memcmp(o->icookie, h->icookie, 8) == 0) {
-			if (!o->deleted && ike_msgbuf_eq(&o->last_rcvd, buf, len) && o->last_sent.p &&
+			if (!ike_sa_deleted(o) && ike_msgbuf_eq(&o->last_rcvd, buf, len) && o->last_sent.p &&
 			    o->state == MM_SA_SETUP) {
 				ike->st.duplicates++;
 				ike_send(o, o->last_sent.p, o->last_sent.len);
@@ -274,10 +314,6 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 	if (e != ISAKMP_OK || h->msgid != 0 || isakmp_count(m, ISAKMP_NP_SA) != 1 ||
 	    !only_types(m, BIT(ISAKMP_NP_SA) | BIT(ISAKMP_NP_VID))) {
 		ike_drop(ike, &ike->st.malformed, peer, e != ISAKMP_OK ? isakmp_strerror(e) : "bad MM1");
-		goto out;
-	}
-	if (half_open(ike) >= IKE_MAX_HALF_OPEN) {
-		ike_drop(ike, &ike->st.half_open_drop, peer, "too many half-open IKE SAs");
 		goto out;
 	}
 	const struct isakmp_pl *sapl = isakmp_find(m, ISAKMP_NP_SA);
@@ -319,9 +355,16 @@ struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, 
 		info_send_unprotected_notify(ike, local, peer, port, h, ISAKMP_N_NO_PROPOSAL_CHOSEN);
 		goto out;
 	}
+	/* Only an MM1 we would answer takes (or evicts for) a half-open slot. */
+	if (mm_half_open_admit(ike, peer) == HO_REFUSE) {
+		ike_drop(ike, &ike->st.half_open_drop, peer, "too many half-open IKE SAs");
+		goto out;
+	}
 	sa = ike_sa_new(ike, false, local, peer, port);
 	if (!sa)
 		goto out;
+	/* Until a valid MM3 arrives, the short half-open timeout (ike_int.h). */
+	ev_timer_arm(ike->r->ev, &sa->life, ike->ho_ms);
 	memcpy(sa->icookie, h->icookie, 8);
 	do
 		ike_random(sa->rcookie, 8);
@@ -477,7 +520,7 @@ void ike_initial_contact(struct ike_sa *sa)
 	 * even INVALID-SPI can close.
 	 */
 	for (struct ike_sa *o = ike->sas; o; o = o->next)
-		if (o != sa && o->peer == sa->peer && !o->deleted && o->established &&
+		if (o != sa && o->peer == sa->peer && !ike_sa_deleted(o) && ike_sa_established(o) &&
 		    o->established_ms < sa->created_ms)
 			ike_sa_delete(o, "INITIAL-CONTACT from peer");
 	for (int i = 0; i < IKE_MAX_RECORDS; i++) {
@@ -648,6 +691,7 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 			goto out;
 		ike_msgbuf_set(&sa->last_rcvd, buf, len);
 		ike_set_state(sa, MM_KEY_EXCH);
+		ike_sa_arm_deadline(sa);	/* past the half-open timeout */
 		mm_debug_send(sa);
 		ike_sa_send_rtx(sa, msg, (size_t)ml, false);
 	} else if (sa->initiator && sa->state == MM_SA_SETUP && !enc) {
@@ -692,6 +736,7 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 			goto out;
 		}
 		memcpy(sa->iv, iv, sizeof(iv));
+		natt_rx_authenticated(sa);	/* MM5 on 4500: answer where it came from */
 		ike_msgbuf_set(&sa->last_rcvd, buf, len);
 		ike_set_state(sa, MM_KEY_AUTH);
 		if (!sa->initiator) {

@@ -176,6 +176,16 @@ void natt_rx_port(struct ike_sa *sa, uint16_t dport, uint16_t sport)
 	sa->peer_port = sport;
 }
 
+void natt_rx_authenticated(struct ike_sa *sa)
+{
+	/*
+	 * Only a peer we know is behind a NAT moves: without NAT-D showing a
+	 * NAT, a message on 4500 is no reason to leave port 500.
+	 */
+	if (sa->rx_dport && natt_nat_detected(sa))
+		natt_rx_port(sa, sa->rx_dport, sa->rx_sport);
+}
+
 uint32_t natt_encap_mode(const struct ike_sa *sa, bool transport)
 {
 	if (!natt_udp_encap(sa))
@@ -225,7 +235,7 @@ void natt_keepalive_arm(struct ike_sa *sa)
 	struct ike_state *ike = sa->ike;
 	uint32_t n = ike->r->cfg->nat_keepalive;
 	ev_timer_cancel(ike->r->ev, &sa->natka);
-	if (!n || sa->deleted || !sa->established || !sa->floated)
+	if (!n || ike_sa_deleted(sa) || !ike_sa_established(sa) || !sa->floated)
 		return;
 	ev_timer_arm(ike->r->ev, &sa->natka, (uint64_t)n * 1000);
 }
@@ -236,7 +246,7 @@ void natt_keepalive_timer(void *arg)
 	struct ike_state *ike = sa->ike;
 	uint32_t n = ike->r->cfg->nat_keepalive;
 	uint64_t now = ev_now(ike->r->ev);
-	if (!n || sa->deleted || !sa->floated)
+	if (!n || ike_sa_deleted(sa) || !sa->floated)
 		return;
 	/*
 	 * Only the newest IKE SA with the peer keeps the mapping open, and only

@@ -327,6 +327,19 @@ int ike_record_add(struct ike_state *ike, const struct ike_record *rec)
 	return -1;
 }
 
+/*
+ * A bundle we could not track could never be deleted, rekeyed or shown:
+ * check for room before the message that commits us (QM2 / QM3) goes out.
+ */
+static bool record_room(struct ike_state *ike)
+{
+	for (int i = 0; i < IKE_MAX_RECORDS; i++)
+		if (!ike->rec[i].used)
+			return true;
+	ike->st.record_full++;
+	return false;
+}
+
 struct ike_record *ike_record_by_id(struct ike_state *ike, int id)
 {
 	for (int i = 0; i < IKE_MAX_RECORDS; i++)
@@ -383,10 +396,54 @@ void qm_free(struct ike_qm *q)
 	free(q);
 }
 
+const char *qm_state_name(enum qm_state s)
+{
+	switch (s) {
+	case QM_NEW: return "QM_NEW";
+	case QM_I_WAIT2: return "QM_I_WAIT2";
+	case QM_R_WAIT3: return "QM_R_WAIT3";
+	case QM_DONE: return "QM_DONE";
+	case QM_FAILED: return "QM_FAILED";
+	}
+	return "?";
+}
+
+bool qm_stateok(enum qm_state from, enum qm_state to)
+{
+	switch (from) {
+	case QM_NEW:
+		return to == QM_I_WAIT2 || to == QM_R_WAIT3 || to == QM_FAILED;
+	case QM_I_WAIT2:
+	case QM_R_WAIT3:
+		return to == QM_DONE || to == QM_FAILED;
+	case QM_DONE:
+	case QM_FAILED:
+		return false;
+	}
+	return false;
+}
+
+/* The only place an exchange changes state: it refuses, logs and counts. */
+bool qm_set_state(struct ike_qm *q, enum qm_state s)
+{
+	struct ike_state *ike = q->sa->ike;
+	if (q->state == s)
+		return true;
+	if (!qm_stateok(q->state, s)) {
+		char what[64];
+		snprintf(what, sizeof(what), "Quick Mode M-ID %u", q->msgid);
+		ike_state_refused(ike, what, qm_state_name(q->state), qm_state_name(s));
+		return false;
+	}
+	q->state = s;
+	return true;
+}
+
 static void qm_finish(struct ike_qm *q, enum qm_state s)
 {
 	struct ike_state *ike = q->sa->ike;
-	q->state = s;
+	if (!qm_set_state(q, s))
+		return;
 	ev_timer_cancel(ike->r->ev, &q->rtx);
 	dh_free(q->dh);
 	q->dh = NULL;
@@ -424,7 +481,7 @@ static void qm_rtx_timer(void *arg)
 	struct ike_qm *q = arg;
 	struct ike_sa *sa = q->sa;
 	struct ike_state *ike = sa->ike;
-	if (sa->deleted || !q->last_sent.p)
+	if (ike_sa_deleted(sa) || !q->last_sent.p)
 		return;
 	if (q->tries >= ike->rtx_tries) {
 		ike->st.rtx_exhausted++;
@@ -489,7 +546,7 @@ static void qm_send(struct ike_qm *q, const uint8_t *msg, size_t len, bool retra
 bool qm_flow_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *f)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-		if (sa->deleted || (peer && sa->peer != peer))
+		if (ike_sa_deleted(sa) || (peer && sa->peer != peer))
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
 			if (q->initiator && q->state == QM_I_WAIT2 &&
@@ -504,13 +561,10 @@ uint32_t new_msgid(struct ike_sa *sa)
 	uint32_t id;
 	for (;;) {
 		ike_random(&id, sizeof(id));
-		if (id == 0)
+		if (id == 0 || ike_msgid_used(sa, id))
 			continue;
-		bool used = false;
-		for (struct ike_qm *q = sa->qms; q; q = q->next)
-			used |= q->msgid == id;
-		if (!used)
-			return id;
+		/* Ours are remembered too: the peer may not reuse them either. */
+		return ike_msgid_remember(sa, id) < 0 ? 0 : id;
 	}
 }
 
@@ -615,9 +669,6 @@ static int qm_install(struct ike_qm *q)
 		return -1;
 	}
 	q->spis_owned = false;
-	q->bundle_id = id;
-	ike->st.installs++;
-	ike->st.p2_ok++;
 	rec.id = id;
 	snprintf(rec.cmap_name, sizeof(rec.cmap_name), "%s", q->cmap_name);
 	rec.cmap_seq = q->cmap_seq;
@@ -638,7 +689,20 @@ static int qm_install(struct ike_qm *q)
 	rec.udp_encap = natt_udp_encap(sa);
 	rec.peer_port = sa->peer_port;
 	rec.installed_ms = ev_now(ike->r->ev);
-	ike_record_add(ike, &rec);
+	if (ike_record_add(ike, &rec) < 0) {
+		/* Checked before QM2/QM3 went out, so this is a bug, not a flood:
+		 * still, never leave a bundle in the SADB that nothing tracks. */
+		ike->st.record_full++;
+		ike->st.install_fail++;
+		if (q->has_esp)
+			sadb_delete_inbound_spi(ike->r, 50, q->esp_spi_in, SADB_DEL_CLEAR);
+		else if (q->has_ah)
+			sadb_delete_inbound_spi(ike->r, 51, q->ah_spi_in, SADB_DEL_CLEAR);
+		return -1;
+	}
+	q->bundle_id = id;
+	ike->st.installs++;
+	ike->st.p2_ok++;
 
 	if (ike_dbg_ipsec(ike)) {
 		char xn[64], ps[16], ls[16];
@@ -681,7 +745,8 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 		return 0;
 	}
 	struct isakmp_sa *offer = calloc(1, sizeof(*offer));
-	struct ike_qm *q = offer ? qm_new(sa, new_msgid(sa), true) : NULL;
+	uint32_t msgid = offer ? new_msgid(sa) : 0;
+	struct ike_qm *q = msgid ? qm_new(sa, msgid, true) : NULL;
 	if (!q) {
 		free(offer);
 		return -1;
@@ -780,7 +845,7 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 		qm_finish(q, QM_FAILED);
 		return -1;
 	}
-	q->state = QM_I_WAIT2;
+	qm_set_state(q, QM_I_WAIT2);
 	if (ike_dbg(ike))
 		log_debug(&ike->r->log, "ISAKMP:(%u): beginning Quick Mode exchange, M-ID of %u",
 			  sa->conn_id, q->msgid);
@@ -959,6 +1024,10 @@ static void qm_respond(struct ike_qm *q, const struct isakmp_msg *m, const uint8
 		ike->st.no_proposal++;
 		goto fail;
 	}
+	if (!record_room(ike)) {
+		why = "no room to track another bundle";
+		goto fail;
+	}
 	q->xf = c.xf;
 	q->has_ah = c.ah != NULL;
 	q->has_esp = c.esp != NULL;
@@ -1071,7 +1140,7 @@ static void qm_respond(struct ike_qm *q, const struct isakmp_msg *m, const uint8
 	 * inbound is in place before its first packet can arrive.
 	 */
 	ike_msgbuf_set(&q->last_rcvd, raw, rawlen);
-	q->state = QM_R_WAIT3;
+	qm_set_state(q, QM_R_WAIT3);
 	qm_send(q, msg, (size_t)len, true);
 	if (qm_install(q) < 0) {
 		/* The initiator has QM2 now; its packets will meet an unknown SPI,
@@ -1195,6 +1264,11 @@ static void qm_complete(struct ike_qm *q, const struct isakmp_msg *m, const uint
 	}
 	free(resp);
 	resp = NULL;
+	if (!record_room(ike)) {
+		/* No QM3: the responder removes its SAs when it gives up on it. */
+		why = "no room to track another bundle";
+		goto fail;
+	}
 
 	uint8_t msg[ISAKMP_MAX_MSG];
 	struct isakmp_wr w;
@@ -1222,6 +1296,31 @@ fail:
 	qm_finish(q, QM_FAILED);
 }
 
+/*
+ * An exact copy of the last message the peer sent in this exchange.  Only a
+ * repeated *request* is answered, with the stored reply: QM1 while we wait
+ * for QM3 (our QM2 was lost), and QM2 at the initiator (the responder
+ * retransmits QM2 when our QM3 was lost).  QM3 is the last message of the
+ * exchange and is never answered: answering it with QM2 made the initiator
+ * answer with QM3 again, an endless exchange started by one network
+ * duplicate (issue 9, finding 1).  Everything else is counted and dropped.
+ */
+static void qm_duplicate(struct ike_qm *q)
+{
+	struct ike_sa *sa = q->sa;
+	struct ike_state *ike = sa->ike;
+	bool request = q->last_sent.p &&
+		       (q->initiator ? q->state == QM_DONE : q->state == QM_R_WAIT3);
+	if (request) {
+		ike->st.duplicates++;
+		ike_send(sa, q->last_sent.p, q->last_sent.len);
+		return;
+	}
+	ike_drop(ike, &ike->st.dup_dropped, sa->peer,
+		 q->initiator ? "duplicate Quick Mode message (exchange over)"
+			      : "duplicate QM3 (never answered)");
+}
+
 void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
 {
 	struct ike_state *ike = sa->ike;
@@ -1234,10 +1333,17 @@ void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		if (i->msgid == h->msgid)
 			q = i;
 	if (q && ike_msgbuf_eq(&q->last_rcvd, buf, len)) {
-		/* A retransmission: our reply was lost, send it again. */
-		ike->st.duplicates++;
-		if (q->last_sent.p && q->state != QM_FAILED)
-			ike_send(sa, q->last_sent.p, q->last_sent.len);
+		qm_duplicate(q);
+		return;
+	}
+	if (q && (q->state == QM_DONE || q->state == QM_FAILED)) {
+		ike_drop(ike, &ike->st.dup_dropped, sa->peer, "Quick Mode message for a finished exchange");
+		return;
+	}
+	/* A new exchange must bring a message ID this SA never used (msgid.c):
+	 * a QM1 replayed after its exchange was forgotten stops here. */
+	if (!q && ike_msgid_used(sa, h->msgid)) {
+		ike_drop(ike, &ike->st.msgid_reuse, sa->peer, "Quick Mode reuses a message ID");
 		return;
 	}
 	bool fresh = !q;
@@ -1282,7 +1388,13 @@ void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		ike_drop(ike, &ike->st.bad_hash, sa->peer, "Quick Mode hash mismatch");
 		goto drop;
 	}
+	if (fresh && ike_msgid_remember(sa, q->msgid) < 0) {
+		free(m);
+		ike_drop_log(ike, sa->peer, "no message IDs left on this IKE SA");
+		goto drop;
+	}
 	memcpy(q->iv, iv, sizeof(iv));
+	natt_rx_authenticated(sa);
 	if (fresh) {
 		qm_respond(q, m, buf, len);
 	} else if (q->initiator) {

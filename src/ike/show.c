@@ -105,7 +105,7 @@ void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 			sa_ends(sa, d, s);
 			sb_printf(out, "%-14s%-16s%-16s%-15s%7u%5d %s%s\n", "/", d, s,
 				  ike_state_name(sa->state), sa->conn_id, 0, "ACTIVE",
-				  sa->deleted ? " (deleted)" : "");
+				  ike_sa_deleted(sa) ? " (deleted)" : "");
 		}
 		return;
 	}
@@ -119,7 +119,7 @@ void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 		char l[16], p[16], life[16] = "";
 		ip_fmt(sa->local, l);
 		ip_fmt(sa->peer, p);
-		if (sa->established && !sa->deleted) {
+		if (ike_sa_established(sa) && !ike_sa_deleted(sa)) {
 			uint64_t end = sa->established_ms + (uint64_t)sa->pol.lifetime * 1000;
 			uint64_t left = end > now ? (end - now) / 1000 : 0;
 			snprintf(life, sizeof(life), "%02u:%02u:%02u", (unsigned)(left / 3600),
@@ -133,7 +133,7 @@ void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 		bool known = sa->pol.enc != 0;
 		sb_printf(out, "%-12s%7u%5d  %-16s%-16s%-5s%-7s%-5s%-3d%-9s%s%s\n", "/", sa->conn_id, 0, l, p,
 			  known ? enc_short(sa->pol.enc) : "", known ? prf_name(sa->pol.hash) : "",
-			  known ? "psk" : "", sa->pol.group, life, cap, sa->deleted ? " (deleted)" : "");
+			  known ? "psk" : "", sa->pol.group, life, cap, ike_sa_deleted(sa) ? " (deleted)" : "");
 		sb_printf(out, "       Engine-id:Conn-id =  SW:%u\n\n", sa->conn_id);
 	}
 }
@@ -232,7 +232,7 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	const struct ike_stats *s = &r->ike->st;
 	int active = 0, deleted = 0;
 	for (struct ike_sa *sa = r->ike->sas; sa; sa = sa->next)
-		sa->deleted ? deleted++ : active++;
+		ike_sa_deleted(sa) ? deleted++ : active++;
 	sb_printf(out, "ISAKMP statistics\n");
 	sb_printf(out, "  IKE SAs: %d active, %d deleted\n", active, deleted);
 	sb_printf(out, "  Messages: %llu received, %llu sent\n", (unsigned long long)s->rx,
@@ -252,7 +252,15 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	ROW("no acceptable proposal", no_proposal);
 	ROW("no pre-shared key", no_psk);
 	ROW("half-open limit", half_open_drop);
+	ROW("half-open evicted", half_open_evict);
+	ROW("half-open timed out (no MM3)", half_open_expired);
 	ROW("duplicates (answered, not reprocessed)", duplicates);
+	ROW("duplicates (not answered)", dup_dropped);
+	ROW("message ID reused", msgid_reuse);
+	ROW("message IDs exhausted", msgid_full);
+	ROW("unprotected notify rate limit", unauth_notify_limited);
+	ROW("bundle record table full", record_full);
+	ROW("illegal state change refused", state_refused);
 	ROW("send failures", send_fail);
 	sb_printf(out, "  Retransmissions: %llu sent, %llu exchanges gave up\n",
 		  (unsigned long long)s->retransmits, (unsigned long long)s->rtx_exhausted);
@@ -268,6 +276,8 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	sb_printf(out, "  IPsec SA bundles installed %llu (failed %llu), rekeys %llu, acquires merged %llu\n",
 		  (unsigned long long)s->installs, (unsigned long long)s->install_fail,
 		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup);
+	sb_printf(out, "  IKE SAs replaced for message ID use: %llu\n",
+		  (unsigned long long)s->msgid_rekeys);
 	sb_printf(out, "  NAT-T: %llu NAT detected, %llu floated to 4500, keepalives %llu sent %llu received,\n"
 		       "         %llu AH transform sets refused (AH cannot traverse NAT), %llu bad on 4500\n",
 		  (unsigned long long)s->nat_detected, (unsigned long long)s->floats,
@@ -281,9 +291,9 @@ int ike_clear(struct router *r, uint32_t conn_id)
 {
 	int n = 0;
 	for (struct ike_sa *sa = r->ike->sas; sa; sa = sa->next) {
-		if (sa->deleted || (conn_id && sa->conn_id != conn_id))
+		if (ike_sa_deleted(sa) || (conn_id && sa->conn_id != conn_id))
 			continue;
-		if (sa->established)
+		if (ike_sa_established(sa))
 			info_send_isakmp_delete(sa);
 		ike_sa_delete(sa, "clear crypto isakmp");
 		n++;

@@ -154,7 +154,7 @@ int sl_ike_sas(const struct router *r, int *live)
 	*live = 0;
 	for (const struct ike_sa *sa = r->ike->sas; sa; sa = sa->next) {
 		n++;
-		*live += !sa->deleted;
+		*live += !ike_sa_deleted(sa);
 	}
 	return n;
 }

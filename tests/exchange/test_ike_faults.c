@@ -357,7 +357,7 @@ TEST(ike_xchg_delete_of_carrying_sa_then_notify)
 	CHECK(xl_ike(x, 1)->st.dpd_rx == 1);
 	CHECK((size_t)x->sent[1] == sent_b);	/* no ACK over a deleted SA */
 	xl_run(x, 120000);	/* the reaper frees it */
-	CHECK(xl_ike(x, 1)->sas == NULL || xl_ike(x, 1)->sas->deleted == false);
+	CHECK(xl_ike(x, 1)->sas == NULL || ike_sa_deleted(xl_ike(x, 1)->sas) == false);
 	xl_free(x);
 }
 
