@@ -199,6 +199,7 @@ class Relay:
                 except OSError:
                     continue
                 with self.lock:
+                  try:
                     t = time.monotonic()
                     if s is self.sa:
                         self.rec.append((t, AB, pkt))
@@ -208,6 +209,9 @@ class Relay:
                         self._forward(BA, pkt)
                     else:
                         self.inside.append((t, "A" if s is self.xa else "B", pkt))
+                  except Exception:  # a test's hook failed: say so, keep relaying
+                    import traceback
+                    traceback.print_exc()
 
     # -- what tests call
     def inject(self, d, pkt):
@@ -378,7 +382,8 @@ class Lab:
 
 
 def classify(rec):
-    """Names every IKE datagram in a record: MM1..MM6, QM1..QM3 (by message ID), INFO, by order."""
+    """Names every IKE datagram in a record: MM1..MM6, QM1..QM3 (by message ID), INFO, by order.
+    Retransmissions carry the same IKE bytes (not the same IP identification): same name."""
     out = []
     seen = {}
     for t, d, pkt in rec:
@@ -400,10 +405,10 @@ def classify(rec):
             continue
         # a retransmission repeats the same bytes: same name
         lst = seen.setdefault(key, [])
-        if pkt in lst:
-            n = lst.index(pkt) + 1
+        if k[2] in lst:
+            n = lst.index(k[2]) + 1
         else:
-            lst.append(pkt)
+            lst.append(k[2])
             n = len(lst)
         out.append(("%s%d" % (base, n), d, pkt))
     return out
