@@ -15,6 +15,17 @@ from advlib import (A_IN, A_OUT, AB, B_IN, B_OUT, BA, Fail, classify, cli, drops
                     ike_hdr, ike_of, ip_fields, ipv4, note, ping, set_dst, set_src, snapshot, tcp_syn, udp)
 
 rnd = random.Random(int(os.environ.get("ADV_SEED", "9")))
+# ADV_SKIP_FINDINGS=1,4 leaves out the checks that depend on those issue-9
+# findings (to see the rest of a scenario pass before their fixes land).
+SKIP = set(x for x in os.environ.get("ADV_SKIP_FINDINGS", "").split(",") if x)
+
+
+def finding(n, what):
+    """True when the check that depends on issue 9 finding n should run."""
+    if str(n) in SKIP:
+        note("skipped (ADV_SKIP_FINDINGS has %s): %s" % (n, what))
+        return False
+    return True
 
 
 def wait_quiet(sec=0.4):
@@ -36,6 +47,8 @@ def emitted(lab, m, kind="ike", direction=None):
 
 def no_storm(lab, what, secs=3.0, limit=4):
     """A few seconds of idle link: DPD at most, never a retransmission loop (finding 1)."""
+    if not finding(1, "no retransmission loop " + what):
+        return
     m = lab.relay.mark()
     time.sleep(secs)
     n = len(emitted(lab, m))
@@ -88,6 +101,8 @@ def life_of_a_tunnel(lab):
 def sc_replay(lab):
     """Every message of the tunnel's life replayed at once, then duplicated in a burst."""
     msgs = life_of_a_tunnel(lab)
+    if not finding(1, "replays and duplicates of QM2/QM3"):
+        msgs = [x for x in msgs if x[0] not in ("QM2", "QM3")]
     for n, d, p in msgs:
         m = lab.relay.mark()
         lab.relay.inject(d, p)
@@ -111,6 +126,10 @@ def sc_replay_late(lab):
     Depends on issue 9 finding 2 (message IDs remembered for the IKE SA's life)."""
     msgs = life_of_a_tunnel(lab)
     time.sleep(3.0)     # > the shortened keep time: the exchanges are gone
+    if not finding(2, "late replays of QM1"):
+        msgs = [x for x in msgs if x[0] != "QM1"]
+    if not finding(1, "late replays of QM2/QM3"):
+        msgs = [x for x in msgs if x[0] not in ("QM2", "QM3")]
     for n, d, p in msgs:
         lab.relay.inject(d, p)
         wait_quiet(0.3)
@@ -175,17 +194,20 @@ def sc_forged(lab):
     drops0 = {r: drops(r) for r in "AB"}
     enc = [(n, d, p) for n, d, p in msgs if n.startswith("QM") or n in ("INFO", "MM5", "MM6")]
     cases = 0
+    ports = (500, 4500) if finding(3, "forgeries on UDP 4500") else (500,)
     for n, d, p in enc:
         f = ip_fields(p)
         sport, dport, ik = ike_of(p)
         for how in ("hash", "newmid", "len+", "len-", "trunc", "noenc", "flags", "commit", "v2", "np"):
-            for port in (500, 4500):
+            for port in ports:
                 bad = forge(ik, how)
                 lab.relay.inject(d, ike_dgram(f["src"], f["dst"], port, port, bad))
                 cases += 1
         # the genuine message from spoofed sources, and from a stranger's port
         for src, sp, dp in (("10.1.1.99", 500, 500), ("192.0.2.7", 500, 500), (f["dst"], 500, 500),
                             (f["src"], 1234, 500), (f["src"], 4500, 4500), ("192.0.2.7", 4500, 4500)):
+            if dp == 4500 and 4500 not in ports:
+                continue
             lab.relay.inject(d, ike_dgram(src, f["dst"], sp, dp, ik))
             cases += 1
         wait_quiet(0.2)
@@ -196,7 +218,7 @@ def sc_forged(lab):
     rc = ike_hdr(ike_of(mm2)[2])["rc"]
     for spi in live_spis("A"):
         for d, src, dst in ((AB, A_OUT, B_OUT), (BA, B_OUT, A_OUT)):
-            for port in (500, 4500):
+            for port in ports:
                 lab.relay.inject(d, ike_dgram(src, dst, port, port, unprotected_delete(ic, rc, spi)))
                 lab.relay.inject(d, ike_dgram(src, dst, port, port, unprotected_delete(ic, rc, spi, 2)))
                 lab.relay.inject(d, ike_dgram(src, dst, port, port, unprotected_invalid_spi(ic, rc, spi)))
@@ -250,6 +272,8 @@ def sc_cleartext(lab):
     lab.up()
     wait_quiet(0.2)
     lab.base = snapshot()
+    if not finding(4, "cleartext of protected flows"):
+        return
     leaks = []
     for d, src, to_router, through in ((AB, A_IN, B_IN, "10.0.2.5"), (BA, B_IN, A_IN, "10.0.0.5"),
                                        (AB, "10.0.0.7", B_IN, "10.0.2.9")):
@@ -297,6 +321,8 @@ def sc_esp_spi(lab):
     wait_quiet(0.3)
     lab.same("ESP/AH with live SPIs and bad ICVs")
     # Live SPIs to another address of the router: no INVALID-SPI about a live SA.
+    if not finding(6, "live SPIs to the router's other address"):
+        return
     for d, p in data[:4]:
         other = "10.0.2.2" if d == AB else "10.0.0.1"
         lab.relay.inject(d, set_dst(p, other))
@@ -354,9 +380,11 @@ def sc_link_faults(lab):
             seen.add(k[2])
             return True
         return False
-    for what, setup in (("every IKE message lost once", lambda r: setattr(r, "drop", drop_first)),
-                        ("every datagram duplicated", lambda r: setattr(r, "dup", lambda d, p: True)),
-                        ("300 ms delay", lambda r: setattr(r, "delay_ms", 300))):
+    cases = [("every IKE message lost once", lambda r: setattr(r, "drop", drop_first)),
+             ("300 ms delay", lambda r: setattr(r, "delay_ms", 300))]
+    if finding(1, "negotiation with every datagram duplicated"):
+        cases.append(("every datagram duplicated", lambda r: setattr(r, "dup", lambda d, p: True)))
+    for what, setup in cases:
         reset_tunnel()
         setup(lab.relay)
         negotiate(lab, what)
@@ -377,6 +405,8 @@ def sc_halfopen(lab):
     """100 spoofed Main Mode first messages (from the real peer's address too) must not lock out
     the real negotiation or a recovery. Depends on issue 9 finding 5 (and 9: NO-PROPOSAL rate)."""
     lab.up()
+    if not finding(5, "100 spoofed MM1 then a real negotiation"):
+        return
     rec = list(lab.relay.rec)
     mm1 = [p for n, d, p in classify(rec) if n == "MM1"][0]
     sport, dport, ik = ike_of(mm1)
