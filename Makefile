@@ -82,7 +82,7 @@ fuzz-long: $(FUZZ_BINS)
 		[ -d tests/fuzz/corpus/$$n ] && cp -r tests/fuzz/corpus/$$n/. $$c/; \
 		echo "== $$n ($(SECONDS) s)"; \
 		$$f -max_total_time=$(SECONDS) -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
-			$$c 2>&1 | grep -E '^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|stat::peak_rss|INVARIANT|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' \
+			$$c 2>&1 | grep -E '(DONE|^Done|stat::number_of_executed_units|stat::peak_rss|INVARIANT|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' \
 			|| true; \
 	done
 
