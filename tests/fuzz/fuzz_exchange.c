@@ -76,10 +76,25 @@ static bool is_ike(const uint8_t *d, size_t len)
 	return dport == 500 || dport == 4500;
 }
 
+/* FX_TRACE=1: every frame on the link, to read a reproducer. */
+static void trace(const struct fx *f, int from, const uint8_t *d, size_t len)
+{
+	size_t ihl = (size_t)(d[0] & 15) * 4;
+	fprintf(stderr, "  [hist %d] %c->%c proto %u len %zu", f->nhist, 'A' + from, 'B' - from, d[9], len);
+	if (is_ike(d, len) && len >= ihl + 8 + 28) {
+		const uint8_t *ik = d + ihl + 8;
+		fprintf(stderr, " IKE exch %u flags %u msgid %02x%02x%02x%02x", ik[18], ik[19], ik[20], ik[21], ik[22],
+			ik[23]);
+	}
+	fprintf(stderr, "%s\n", f->passthrough ? " (cable)" : "");
+}
+
 static void sink(void *arg, struct iface *ifp, const uint8_t *frame, size_t len)
 {
 	struct fx *f = arg;
 	int from = ifp == router_iface(f->lab.r[0], OUTSIDE[0]) ? 0 : 1;
+	if (getenv("FX_TRACE"))
+		trace(f, from, frame, len);
 	if (f->passthrough) {
 		f->ike_seen += is_ike(frame, len);
 		return;
@@ -366,11 +381,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Final phase: the attacker stops and lets what is in flight go, in order
 	 * (a duplicate-answering loop it started keeps going on the cable). */
 	f->passthrough = true;
+	/* 1 ms of delay: a loop then costs 1000 datagrams a second, not a hang. */
+	static const struct mem_link_opts wire = { .delay_ms = 1 };
+	f->lab.cable = mem_link_new(router_iface(f->lab.r[0], OUTSIDE[0]),
+				    router_iface(f->lab.r[1], OUTSIDE[1]), &wire);
 	for (int k = 0; k < f->nq; k++)
 		deliver(f, &f->q[k]);
 	f->nq = 0;
-	f->lab.cable = mem_link_new(router_iface(f->lab.r[0], OUTSIDE[0]),
-				    router_iface(f->lab.r[1], OUTSIDE[1]), NULL);
 	for (int t = 0; t < 100; t++)
 		ev_advance(f->lab.ev, 50);
 	struct strbuf out;
