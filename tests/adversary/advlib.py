@@ -16,7 +16,6 @@ import re
 import select
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -340,15 +339,6 @@ def snapshot():
     return {r: dict(ike=isakmp_rows(r), spis=spis(r), ports=peer_ports(r), state=state_counters(r)) for r in "AB"}
 
 
-def counters(r):
-    """Every number `show crypto ipsec sa` and `show crypto isakmp stats`-like output prints, by label."""
-    out = cli(r, "show", "crypto", "ipsec", "sa")
-    c = {}
-    for lab, n in re.findall(r"#([a-z ]+?): (\d+)", out):
-        c[lab] = c.get(lab, 0) + int(n)
-    return c
-
-
 class Lab:
     def __init__(self):
         self.relay = Relay()
@@ -412,10 +402,6 @@ def classify(rec):
             n = len(lst)
         out.append(("%s%d" % (base, n), d, pkt))
     return out
-
-
-def ike_sent(rec):
-    return [x for x in rec if ike_of(x[2])]
 
 
 def main():

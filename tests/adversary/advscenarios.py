@@ -12,7 +12,7 @@ import struct
 import time
 
 from advlib import (A_IN, A_OUT, AB, B_IN, B_OUT, BA, Fail, classify, cli, drops, icmp_echo, ike_dgram,
-                    ike_hdr, ike_of, ip_fields, ipv4, note, ping, set_dst, set_src, snapshot, tcp_syn, udp)
+                    ike_hdr, ike_of, ip_fields, ipv4, note, ping, set_dst, set_src, snapshot, spis, tcp_syn, udp)
 
 rnd = random.Random(int(os.environ.get("ADV_SEED", "9")))
 # ADV_SKIP_FINDINGS=1,4 leaves out the checks that depend on those issue-9
@@ -184,7 +184,6 @@ def unprotected_invalid_spi(ic, rc, spi):
 
 
 def live_spis(r):
-    from advlib import spis
     return [int(x, 16) for x in spis(r)]
 
 
