@@ -107,9 +107,11 @@ def sc_replay(lab):
         m = lab.relay.mark()
         lab.relay.inject(d, p)
         wait_quiet(0.3)
-        answers = emitted(lab, m)
         # A retransmitted request may get its stored reply; nothing else answers.
-        if len(answers) > 1:
+        # (Periodic DPD may fall in the window: Informationals are judged apart.)
+        answers = emitted(lab, m)
+        info = [x for x in answers if ike_hdr(ike_of(x[2])[2])["xchg"] == 5]
+        if len(answers) - len(info) > 1 or len(info) > 3:
             raise Fail("replayed %s (%s) drew %d IKE datagrams" % (n, d, len(answers)))
         lab.same("a replayed %s (%s)" % (n, d))
     # Duplicates, as a network makes them: three copies back to back.
