@@ -238,6 +238,40 @@ static void check(struct fx *f)
 	check_router(f, 1);
 }
 
+/* Keeps a recorded IKE frame's cookies and breaks its flags (byte 19 of the
+ * ISAKMP header), length, size or hash/body bytes; IP and UDP lengths follow. */
+static void forge(struct fx *f, const struct frame *orig, uint8_t b)
+{
+	struct frame fr = *orig;
+	size_t ihl = (size_t)(fr.d[0] & 15) * 4;
+	if (!is_ike(fr.d, fr.len) || fr.len <= ihl + 8 + 28)
+		return;
+	uint8_t *ik = fr.d + ihl + 8;
+	if (ik[0] == 0 && ik[1] == 0 && ik[2] == 0 && ik[3] == 0)
+		ik += 4;	/* non-ESP marker on 4500 */
+	switch (b % 4) {
+	case 0: ik[19] ^= 1 + (b >> 2) % 7; break;		/* flags */
+	case 1: ik[27] ^= (uint8_t)(b | 1); break;		/* length */
+	case 2: fr.len -= b % 16 + 1; break;			/* truncated */
+	default: fr.d[fr.len - 1 - b % 8] ^= 0x5a; break;	/* hash/body */
+	}
+	unsigned tl = (unsigned)fr.len;
+	fr.d[2] = (uint8_t)(tl >> 8);
+	fr.d[3] = (uint8_t)tl;
+	fr.d[ihl + 4] = (uint8_t)((tl - ihl) >> 8);
+	fr.d[ihl + 5] = (uint8_t)(tl - ihl);
+	fr.d[10] = fr.d[11] = 0;
+	uint32_t sum = 0;
+	for (size_t k = 0; k < ihl; k += 2)
+		sum += (uint32_t)fr.d[k] << 8 | fr.d[k + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	fr.d[10] = (uint8_t)(~sum >> 8);
+	fr.d[11] = (uint8_t)~sum;
+	fix_udp(&fr);
+	deliver(f, &fr);
+}
+
 /* One step chosen by the input. Returns the bytes used. */
 static size_t step(struct fx *f, const uint8_t *in, size_t n)
 {
@@ -285,38 +319,9 @@ static size_t step(struct fx *f, const uint8_t *in, size_t n)
 			deliver(f, &fr);
 		}
 		return 2;
-	case 8:			/* forge: a recorded IKE frame with a live header and a truncated or padded body */
-		if (f->nhist) {
-			struct frame fr = f->hist[a % (f->nhist < HMAX ? f->nhist : HMAX)];
-			size_t ihl = (size_t)(fr.d[0] & 15) * 4;
-			if (is_ike(fr.d, fr.len) && fr.len > ihl + 8 + 28) {
-				/* keep the cookies; flags (byte 19 of ISAKMP), length or body bytes change */
-				uint8_t *ik = fr.d + ihl + 8;
-				if (ik[0] == 0 && ik[1] == 0 && ik[2] == 0 && ik[3] == 0)
-					ik += 4;	/* non-ESP marker on 4500 */
-				switch (b % 4) {
-				case 0: ik[19] ^= 1 + (b >> 2) % 7; break;		/* flags */
-				case 1: ik[27] ^= (uint8_t)(b | 1); break;		/* length */
-				case 2: fr.len -= b % 16 + 1; break;			/* truncated */
-				default: fr.d[fr.len - 1 - b % 8] ^= 0x5a; break;	/* hash/body */
-				}
-				unsigned tl = (unsigned)fr.len;
-				fr.d[2] = (uint8_t)(tl >> 8);
-				fr.d[3] = (uint8_t)tl;
-				fr.d[ihl + 4] = (uint8_t)((tl - ihl) >> 8);
-				fr.d[ihl + 5] = (uint8_t)(tl - ihl);
-				fr.d[10] = fr.d[11] = 0;	/* IPv4 checksum below */
-				uint32_t s = 0;
-				for (size_t k = 0; k < ihl; k += 2)
-					s += (uint32_t)fr.d[k] << 8 | fr.d[k + 1];
-				while (s >> 16)
-					s = (s & 0xffff) + (s >> 16);
-				fr.d[10] = (uint8_t)(~s >> 8);
-				fr.d[11] = (uint8_t)~s;
-				fix_udp(&fr);
-				deliver(f, &fr);
-			}
-		}
+	case 8:			/* forge: a recorded IKE frame with a live header and a bad flag, length or body */
+		if (f->nhist)
+			forge(f, &f->hist[a % (f->nhist < HMAX ? f->nhist : HMAX)], b);
 		return 3;
 	case 9:			/* time passes: up to 25.5 s */
 		advance(f, (uint64_t)a * 100);
