@@ -70,7 +70,24 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) $^ -o $@ $(LDLIBS)
 
+# The stateful target drives the two-router exchange harness (tests/exchange).
+build/fuzz/fuzz_exchange: build/fuzz/obj/tests/exchange/seedlab.o
+
 fuzz: $(FUZZ_BINS)
+
+# Every fuzz target for SECONDS each (default 300), from its seed corpus; the
+# grown corpus stays in build/fuzz/corpus/, crashes in build/fuzz/NAME-crash-*.
+# FUZZ_LONG_FLAGS="-fork=1 -ignore_crashes=1" keeps going after a crash.
+SECONDS ?= 300
+FUZZ_LONG_FLAGS ?=
+fuzz-long: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); c=build/fuzz/corpus/$$n; mkdir -p $$c; \
+		[ -d tests/fuzz/corpus/$$n ] && cp -r tests/fuzz/corpus/$$n/. $$c/; \
+		echo "== $$n ($(SECONDS) s)"; \
+		$$f -max_total_time=$(SECONDS) -rss_limit_mb=2048 $(FUZZ_LONG_FLAGS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
+			$$c 2>&1 | grep -E '(DONE|^Done|^#[0-9]+: cov|oom/timeout/crash|stat::number_of_executed_units|stat::peak_rss|INVARIANT|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' | tail -12 \
+			|| true; \
+	done
 
 check:
 	@bash tests/run.sh
@@ -87,5 +104,5 @@ deps:
 clean:
 	rm -rf build
 
-.PHONY: all asan fuzz check demo bench deps clean
+.PHONY: all asan fuzz fuzz-long check demo bench deps clean
 .SECONDARY:

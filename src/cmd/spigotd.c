@@ -16,6 +16,8 @@
 
 #include "cli/ctl.h"
 #include "config/load.h"
+#include "ike/ike.h"
+#include "ike/ike_int.h"
 #include "router.h"
 
 static void usage(FILE *f)
@@ -123,6 +125,16 @@ int main(int argc, char **argv)
 	if (sc.fd < 0 || ev_add_fd(ev, sc.fd, EPOLLIN, on_sigfd, &sc) < 0) {
 		perror("spigotd: signalfd");
 		return 1;
+	}
+
+	/* Test aid (tests/adversary): SPIGOT_TEST_IKE_TIMERS=RTX_BASE_MS,TRIES,KEEP_MS
+	 * shortens how long finished exchanges are kept, so a replay "after the
+	 * exchange is forgotten" fits in a test's time budget. */
+	const char *tt = getenv("SPIGOT_TEST_IKE_TIMERS");
+	unsigned tb, tn, tk;
+	if (tt && sscanf(tt, "%u,%u,%u", &tb, &tn, &tk) == 3 && tb && tn <= 10) {
+		ike_set_retransmit(r, tb, (int)tn);
+		r->ike->qm_keep_ms = tk;
 	}
 
 	if (router_start(r) < 0) {
