@@ -66,6 +66,17 @@ run_fuzz() {
 	for f in build/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=$(basename "$f")
+		# Every reproducer of a past finding runs once, as a test of its own.
+		local r
+		for r in tests/fuzz/repro/"$name"-*; do
+			[ -e "$r" ] || continue
+			if "$f" -rss_limit_mb=2048 "$r" >"/tmp/spigot-$name-repro.out" 2>&1; then
+				passed=$((passed + 1)); printf '   ok   %s\n' "$r"
+			else
+				failed=$((failed + 1)); failures+=("$r")
+				echo "   FAIL $r"; tail -20 "/tmp/spigot-$name-repro.out" | sed 's/^/        /'
+			fi
+		done
 		corpus=$(mktemp -d)
 		[ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
 		if "$f" -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 -print_final_stats=0 \

@@ -517,11 +517,23 @@ static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer)
 	}
 }
 
+/*
+ * A flow already waiting for phase 1.  An entry whose negotiation is gone
+ * (the IKE SA was cleared or evicted before QM_IDLE, by any path) waits for
+ * nothing: it is released here, so the flow's next packet starts again
+ * instead of being merged into a wait that never ends.
+ */
 static bool pending_has(struct ike_state *ike, const struct ipsec_flow *flow)
 {
-	for (int i = 0; i < IKE_MAX_PENDING; i++)
-		if (ike->pending[i].used && flow_eq(&ike->pending[i].flow, flow))
+	for (int i = 0; i < IKE_MAX_PENDING; i++) {
+		struct ike_pending *p = &ike->pending[i];
+		if (!p->used || !flow_eq(&p->flow, flow))
+			continue;
+		if (ike_sa_negotiating(ike, p->peer) || ike_sa_find_peer(ike, p->peer))
 			return true;
+		p->used = false;
+		ike->st.pending_stale++;
+	}
 	return false;
 }
 

@@ -236,7 +236,7 @@ struct ike_stats {
 	uint64_t malformed, unknown_cookies, bad_hash, decrypt_fail, bad_peer;
 	uint64_t retransmits, rtx_exhausted, duplicates;
 	uint64_t no_proposal, no_psk, unprotected_ignored, unsupported;
-	uint64_t half_open_drop, acquire_dup, pending_full, send_fail;
+	uint64_t half_open_drop, acquire_dup, pending_full, pending_stale, send_fail;
 	uint64_t p1_ok, p1_fail, p2_ok, p2_fail;
 	uint64_t deletes_rx, deletes_tx, notifies_rx, notifies_tx;
 	uint64_t invalid_spi_rx, invalid_spi_tx, initial_contact_rx;

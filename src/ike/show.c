@@ -273,9 +273,11 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	sb_printf(out, "  DPD: %llu R-U-THERE sent, %llu acks, %llu received, %llu peers dead\n",
 		  (unsigned long long)s->dpd_tx, (unsigned long long)s->dpd_ack_rx,
 		  (unsigned long long)s->dpd_rx, (unsigned long long)s->dpd_dead);
-	sb_printf(out, "  IPsec SA bundles installed %llu (failed %llu), rekeys %llu, acquires merged %llu\n",
+	sb_printf(out, "  IPsec SA bundles installed %llu (failed %llu), rekeys %llu, acquires merged %llu,\n"
+		       "         waits released after their negotiation went away %llu\n",
 		  (unsigned long long)s->installs, (unsigned long long)s->install_fail,
-		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup);
+		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup,
+		  (unsigned long long)s->pending_stale);
 	sb_printf(out, "  IKE SAs replaced for message ID use: %llu\n",
 		  (unsigned long long)s->msgid_rekeys);
 	sb_printf(out, "  NAT-T: %llu NAT detected, %llu floated to 4500, keepalives %llu sent %llu received,\n"
