@@ -23,6 +23,7 @@ struct ipsec_state;
 struct ike_state;
 struct recovery_state;
 struct ctl_server;
+struct syslog_state;
 
 #define ROUTER_MAX_IFACES 64
 
@@ -47,6 +48,7 @@ struct router {
 	struct ike_state *ike;
 	struct recovery_state *rec;
 	struct ctl_server *ctl;
+	struct syslog_state *syslog;	/* logging host (src/net/syslog.c) */
 
 	uint32_t debug;
 };
