@@ -7,6 +7,7 @@
 #include "cli/ctl.h"
 #include "ike/ike.h"
 #include "ipsec/ipsec.h"
+#include "net/capture.h"
 #include "net/net.h"
 #include "net/syslog.h"
 #include "recovery/recovery.h"
@@ -79,7 +80,7 @@ struct router *router_new(struct evloop *ev, struct config *cfg)
 	snprintf(r->log.tag, sizeof(r->log.tag), "%s", cfg->hostname);
 	sync_ifaces(r);
 	if (net_init(r) < 0 || ipsec_init(r) < 0 || ike_init(r) < 0 || recovery_init(r) < 0 ||
-	    syslog_init(r) < 0) {
+	    syslog_init(r) < 0 || capture_init(r) < 0) {
 		router_free(r);
 		return NULL;
 	}
@@ -92,6 +93,7 @@ void router_free(struct router *r)
 		return;
 	ctl_stop(r);
 	syslog_free(r);
+	capture_free(r);
 	recovery_free(r);
 	ike_free(r);
 	ipsec_free(r);
@@ -132,6 +134,7 @@ void router_config_changed(struct router *r)
 	if (r->cfg->logging_buffer_size != r->log.size)
 		log_set_size(&r->log, r->cfg->logging_buffer_size);
 	syslog_config_changed(r);
+	capture_sync(r);
 	sync_ifaces(r);
 	net_config_changed(r);
 	ipsec_config_changed(r);

@@ -24,6 +24,7 @@ struct ike_state;
 struct recovery_state;
 struct ctl_server;
 struct syslog_state;
+struct capture_state;
 
 #define ROUTER_MAX_IFACES 64
 
@@ -49,6 +50,7 @@ struct router {
 	struct recovery_state *rec;
 	struct ctl_server *ctl;
 	struct syslog_state *syslog;	/* logging host (src/net/syslog.c) */
+	struct capture_state *capture;	/* monitor capture (src/net/capture.c) */
 
 	uint32_t debug;
 };
