@@ -11,6 +11,8 @@
 #include "router.h"
 
 #define SYSLOG_SPORT 514
+#define SYSLOG_QUEUE 64		/* messages waiting for the send timer */
+#define SYSLOG_MSG_MAX 1200
 
 struct syslog_host {
 	uint32_t addr;
@@ -25,6 +27,18 @@ struct syslog_state {
 	struct syslog_host hosts[CFG_LOG_HOSTS];
 	size_t nhost;
 	uint64_t seq;		/* messages sent to syslog since boot */
+	/*
+	 * A line can be logged from anywhere, even from inside a port's flush;
+	 * sending there would touch the very batch being sent.  So the sink
+	 * only queues, and a 0 ms timer sends from a clean context.
+	 */
+	struct ev_timer timer;
+	struct {
+		uint16_t len;
+		char text[SYSLOG_MSG_MAX];
+	} q[SYSLOG_QUEUE];
+	unsigned qhead, qlen;
+	uint64_t overflow;	/* lines lost because the queue was full */
 };
 
 /* The address `logging source-interface` names, if it has one and is up. */
@@ -37,28 +51,50 @@ static uint32_t source_addr(struct router *r, const char **ifname)
 	return ifp && ifp->has_addr && iface_is_up(ifp) ? ifp->addr : 0;
 }
 
+static void sl_flush(void *arg)
+{
+	struct syslog_state *s = arg;
+	struct router *r = s->r;
+	const char *ifn;
+	uint32_t src = source_addr(r, &ifn);
+	/* what sending logs (no route ...) goes to the buffer, not back here */
+	bool was = r->log.in_sink;
+	r->log.in_sink = true;
+	for (; s->qlen; s->qhead = (s->qhead + 1) % SYSLOG_QUEUE, s->qlen--) {
+		const uint8_t *m = (const uint8_t *)s->q[s->qhead].text;
+		for (size_t i = 0; i < s->nhost; i++) {
+			struct syslog_host *h = &s->hosts[i];
+			if (udp_send(r, src, SYSLOG_SPORT, h->addr, h->port, m, s->q[s->qhead].len) < 0)
+				h->failed++;
+			else
+				h->sent++;
+		}
+	}
+	r->log.in_sink = was;
+}
+
 static void sl_write(void *arg, const struct log_event *ev)
 {
 	struct syslog_state *s = arg;
 	struct router *r = s->r;
 	if (!s->nhost || ev->sev > r->cfg->logging_trap)
 		return;
-	char msg[1400];
+	if (s->qlen == SYSLOG_QUEUE) {
+		s->overflow++;
+		for (size_t i = 0; i < s->nhost; i++)
+			s->hosts[i].failed++;
+		return;
+	}
+	unsigned slot = (s->qhead + s->qlen) % SYSLOG_QUEUE;
 	unsigned pri = (unsigned)r->cfg->logging_facility * 8 + (unsigned)ev->sev;
-	int n = snprintf(msg, sizeof(msg), "<%u>%llu: %s: %s", pri, (unsigned long long)++s->seq,
-			 ev->timestamp, ev->body);
+	int n = snprintf(s->q[slot].text, SYSLOG_MSG_MAX, "<%u>%llu: %s: %s", pri,
+			 (unsigned long long)++s->seq, ev->timestamp, ev->body);
 	if (n < 0)
 		return;
-	size_t len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	const char *ifn;
-	uint32_t src = source_addr(r, &ifn);
-	for (size_t i = 0; i < s->nhost; i++) {
-		struct syslog_host *h = &s->hosts[i];
-		if (udp_send(r, src, SYSLOG_SPORT, h->addr, h->port, (const uint8_t *)msg, len) < 0)
-			h->failed++;
-		else
-			h->sent++;
-	}
+	s->q[slot].len = (uint16_t)((size_t)n < SYSLOG_MSG_MAX ? (size_t)n : SYSLOG_MSG_MAX - 1);
+	s->qlen++;
+	if (!ev_timer_armed(&s->timer))
+		ev_timer_arm(r->ev, &s->timer, 0);
 }
 
 static bool link_up(struct router *r, uint32_t addr)
@@ -80,7 +116,7 @@ static void sl_show(void *arg, struct strbuf *out)
 		sb_printf(out, "              %llu message lines logged, \n", (unsigned long long)h->sent);
 		sb_printf(out, "              %llu message lines rate-limited, \n",
 			  (unsigned long long)(r->log.rate_limited - h->rl_base));
-		sb_printf(out, "              %llu message lines dropped (no route), \n",
+		sb_printf(out, "              %llu message lines dropped (no route, queue full), \n",
 			  (unsigned long long)h->failed);
 		sb_puts(out, "              xml disabled, sequence number disabled\n");
 		sb_puts(out, "              filtering disabled\n");
@@ -121,6 +157,7 @@ int syslog_init(struct router *r)
 	if (!s)
 		return -1;
 	s->r = r;
+	ev_timer_init(&s->timer, sl_flush, s);
 	r->syslog = s;
 	struct log_sink sink = { .write = sl_write, .show = sl_show, .show_json = sl_show_json, .arg = s };
 	if (log_add_sink(&r->log, &sink) < 0)
@@ -134,6 +171,7 @@ void syslog_free(struct router *r)
 	if (!r->syslog)
 		return;
 	log_remove_sink(&r->log, r->syslog);
+	ev_timer_cancel(r->ev, &r->syslog->timer);
 	free(r->syslog);
 	r->syslog = NULL;
 }
