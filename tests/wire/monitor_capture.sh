@@ -18,6 +18,10 @@ a monitor capture OUTSIDE match ipv4 any any >/dev/null || fail "monitor capture
 a monitor capture INNER crypto-map testtag1 both >/dev/null || fail "monitor capture crypto-map"
 a monitor capture INNER access-list 199 >/dev/null 2>&1 && fail "access-list 199 does not exist on A, yet it was accepted"
 a monitor capture INNER buffer size 2 >/dev/null || fail "monitor capture buffer size"
+# An ACL filter: A's access-list 150 permits 10.0.0.1 -> 10.0.2.2 only.
+a monitor capture REQ crypto-map testtag1 both >/dev/null || fail "monitor capture REQ"
+a monitor capture REQ access-list 150 >/dev/null || fail "monitor capture access-list 150"
+a monitor capture REQ start >/dev/null
 out=$(a monitor capture OUTSIDE start)
 expect_in "$out" '^Started capture point : OUTSIDE$' "start"
 a monitor capture INNER start >/dev/null
@@ -31,6 +35,11 @@ ok=$(ping_ok "$out")
 [ "$ok" -ge 9 ] || { printf '%s\n' "$out" >&2; fail "ping through the tunnel: $ok/10"; }
 a monitor capture OUTSIDE stop >/dev/null
 a monitor capture INNER stop >/dev/null
+a monitor capture REQ stop >/dev/null
+out=$(a show monitor capture REQ buffer brief)
+n=$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+ +[0-9]+ ')
+m=$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+ +[0-9]+ +[0-9.]+ +10\.0\.0\.1 +-> +10\.0\.2\.2 .* ICMP$')
+[ "$n" -ge "$ok" ] && [ "$n" = "$m" ] || { printf '%s\n' "$out" >&2; fail "access-list 150 capture: $n packets, $m echo requests"; }
 # Stopped: traffic now is not stored.
 n_before=$(a show monitor capture OUTSIDE buffer brief | grep -cE '^ +[0-9]+ +[0-9]+ ')
 a ping 10.0.2.2 source 10.0.0.1 repeat 3 >/dev/null
