@@ -134,8 +134,8 @@ void router_config_changed(struct router *r)
 	if (r->cfg->logging_buffer_size != r->log.size)
 		log_set_size(&r->log, r->cfg->logging_buffer_size);
 	syslog_config_changed(r);
-	capture_sync(r);
 	sync_ifaces(r);
+	capture_sync(r);	/* an interface's crypto map may have changed */
 	net_config_changed(r);
 	ipsec_config_changed(r);
 	ike_config_changed(r);
