@@ -7,7 +7,9 @@
 #include "cli/ctl.h"
 #include "ike/ike.h"
 #include "ipsec/ipsec.h"
+#include "net/capture.h"
 #include "net/net.h"
+#include "net/syslog.h"
 #include "recovery/recovery.h"
 
 struct iface *router_iface(struct router *r, const char *name)
@@ -73,9 +75,12 @@ struct router *router_new(struct evloop *ev, struct config *cfg)
 	r->cfg = cfg;
 	log_init(&r->log, cfg->logging_buffer_size);
 	r->log.buffered = cfg->logging_buffered;
+	r->log.buffer_level = (enum log_sev)cfg->logging_buffered_level;
+	r->log.trap_level = (enum log_sev)cfg->logging_trap;
 	snprintf(r->log.tag, sizeof(r->log.tag), "%s", cfg->hostname);
 	sync_ifaces(r);
-	if (net_init(r) < 0 || ipsec_init(r) < 0 || ike_init(r) < 0 || recovery_init(r) < 0) {
+	if (net_init(r) < 0 || ipsec_init(r) < 0 || ike_init(r) < 0 || recovery_init(r) < 0 ||
+	    syslog_init(r) < 0 || capture_init(r) < 0) {
 		router_free(r);
 		return NULL;
 	}
@@ -87,6 +92,8 @@ void router_free(struct router *r)
 	if (!r)
 		return;
 	ctl_stop(r);
+	syslog_free(r);
+	capture_free(r);
 	recovery_free(r);
 	ike_free(r);
 	ipsec_free(r);
@@ -122,9 +129,13 @@ void router_config_changed(struct router *r)
 {
 	snprintf(r->log.tag, sizeof(r->log.tag), "%s", r->cfg->hostname);
 	r->log.buffered = r->cfg->logging_buffered;
+	r->log.buffer_level = (enum log_sev)r->cfg->logging_buffered_level;
+	r->log.trap_level = (enum log_sev)r->cfg->logging_trap;
 	if (r->cfg->logging_buffer_size != r->log.size)
 		log_set_size(&r->log, r->cfg->logging_buffer_size);
+	syslog_config_changed(r);
 	sync_ifaces(r);
+	capture_sync(r);	/* an interface's crypto map may have changed */
 	net_config_changed(r);
 	ipsec_config_changed(r);
 	ike_config_changed(r);

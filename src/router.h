@@ -23,6 +23,8 @@ struct ipsec_state;
 struct ike_state;
 struct recovery_state;
 struct ctl_server;
+struct syslog_state;
+struct capture_state;
 
 #define ROUTER_MAX_IFACES 64
 
@@ -47,6 +49,8 @@ struct router {
 	struct ike_state *ike;
 	struct recovery_state *rec;
 	struct ctl_server *ctl;
+	struct syslog_state *syslog;	/* logging host (src/net/syslog.c) */
+	struct capture_state *capture;	/* monitor capture (src/net/capture.c) */
 
 	uint32_t debug;
 };

@@ -14,6 +14,7 @@
 
 #include "cli/ctl.h"
 #include "config/cmdtree.h"
+#include "core/json.h"
 #include "config/load.h"
 #include "router.h"
 
@@ -118,6 +119,14 @@ static int show_logging_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	(void)a;
 	if (!need_router(ctx))
 		return -1;
+	if (ctx->json) {
+		struct json j;
+		json_doc_begin(&j, ctx->out, "show logging");
+		log_show_json(&ctx->r->log, &j);
+		json_doc_end(&j);
+		ctx->json_done = true;
+		return 0;
+	}
 	log_show(&ctx->r->log, ctx->out);
 	return 0;
 }

@@ -203,7 +203,7 @@ static bool mode_is_exec_like(const struct ctl_session *s, const char *line)
 	return s->ctx.mode == MODE_EXEC || strncmp(line, "do ", 3) == 0;
 }
 
-static void do_execute(struct ctl_session *s, char *line, bool interactive)
+static void do_execute(struct ctl_session *s, char *line, bool interactive, bool json)
 {
 	struct router *r = s->srv->r;
 	history_add(s, line);
@@ -222,7 +222,22 @@ static void do_execute(struct ctl_session *s, char *line, bool interactive)
 		finish_command(s, 1);
 		return;
 	}
+	s->ctx.json = json;
+	s->ctx.json_done = false;
 	int rc = cmd_execute(&s->ctx, line);
+	s->ctx.json = false;
+	if (json && rc == CMD_ASYNC && s->ctx.cancel) {
+		s->ctx.cancel(s->ctx.pending);
+		s->ctx.pending = NULL;
+		s->ctx.cancel = NULL;
+		rc = 0;
+	}
+	if (json && rc == 0 && !s->ctx.json_done) {
+		/* never hand a script text it would take for JSON */
+		sb_reset(&s->cmdout);
+		sb_puts(&s->cmdout, "% JSON output is not available for this command\n");
+		rc = -1;
+	}
 	if (rc == CMD_ASYNC) {
 		s->busy = true;
 		filt_feed(&s->filt, sb_str(&s->cmdout), emit_line, s);
@@ -275,7 +290,8 @@ static void handle_line(struct ctl_session *s, char *line)
 	switch (type) {
 	case 'X':
 	case 'I':
-		do_execute(s, arg, type == 'I');
+	case 'J':
+		do_execute(s, arg, type == 'I', type == 'J');
 		break;
 	case 'H':
 		do_help(s, arg);

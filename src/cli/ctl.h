@@ -6,6 +6,9 @@
  * Protocol (all lines UTF-8, '\n'-terminated):
  *   client -> server:  "X <line>"  execute   "H <line>"  ? help
  *                      "C <line>"  complete  "P"         prompt
+ *                      "J <line>"  execute, JSON output (`spigot --json`,
+ *                                  docs/JSON.md); refused by commands
+ *                                  without a JSON rendering
  *                      "I <line>"  execute, interactive: an error's caret
  *                                  is placed under prompt+line (the client
  *                                  already shows them); with "X" the line

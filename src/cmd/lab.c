@@ -323,7 +323,7 @@ static int stop_router(struct lab *lab, struct lab_router *rt, int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: spigot lab {up|down|status} DIR\n"
-			"       spigot lab exec DIR ROUTER COMMAND...\n"
+			"       spigot lab exec DIR ROUTER [--json] COMMAND...\n"
 			"       spigot lab {start|stop|kill} DIR ROUTER\n");
 	return 2;
 }
@@ -386,8 +386,14 @@ int lab_main(int argc, char **argv)
 		}
 		char line[4096] = "";
 		size_t len = 0;
-		for (int i = 4; i < argc; i++) {
-			int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > 4 ? " " : "", argv[i]);
+		int first = 4;
+		char type = 'X';
+		if (strcmp(argv[4], "--json") == 0) {	/* lab exec DIR R --json show ... */
+			type = 'J';
+			first = 5;
+		}
+		for (int i = first; i < argc; i++) {
+			int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > first ? " " : "", argv[i]);
 			if (n < 0 || (size_t)n >= sizeof(line) - len) {
 				fprintf(stderr, "spigot lab: command too long\n");
 				return 2;
@@ -396,7 +402,7 @@ int lab_main(int argc, char **argv)
 		}
 		char sock[PATH_MAX + 64];
 		run_path(&lab, rt->name, "sock", sock, sizeof(sock));
-		return ctl_client_run(sock, line, stdout);
+		return ctl_client_run_type(sock, type, line, stdout);
 	}
 	return usage();
 }

@@ -1,6 +1,7 @@
 /*
  * spigot: the IOS-style CLI client.
  *   spigot --control SOCKET [COMMAND...]   one command (or several split by ";" words)
+ *   spigot --json --control SOCKET show ...  the show as JSON (docs/JSON.md)
  *   spigot --control SOCKET                interactive shell on a TTY; otherwise
  *                                          commands are read from stdin, one per line
  * Outside the interactive shell, a line ending in "?" prints the help for it.
@@ -20,10 +21,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: spigot --control SOCKET [COMMAND...]\n"
+	fprintf(f, "usage: spigot [--json] --control SOCKET [COMMAND...]\n"
 		   "       spigot lab ...\n"
 		   "  With no COMMAND: an interactive shell on a terminal, else commands from stdin.\n"
-		   "  Several commands may be given separated by a \";\" word.\n");
+		   "  Several commands may be given separated by a \";\" word.\n"
+		   "  --json: show commands print JSON (docs/JSON.md) instead of IOS text.\n");
 }
 
 /* ---- interactive shell ---- */
@@ -287,6 +289,9 @@ done:
 	return status;
 }
 
+/* --json: commands run with the 'J' request (JSON output). */
+static bool json_out;
+
 /* A line ending in '?' asks for help on what precedes it, as at the prompt. */
 static int send_line(struct ctl_conn *c, const char *line, char *prompt, size_t plen)
 {
@@ -301,7 +306,7 @@ static int send_line(struct ctl_conn *c, const char *line, char *prompt, size_t 
 		free(h);
 		return rc;
 	}
-	return ctl_conn_request(c, 'X', line, stdout, prompt, plen);
+	return ctl_conn_request(c, json_out ? 'J' : 'X', line, stdout, prompt, plen);
 }
 
 /* Commands from a pipe: one session, so `conf t` carries over lines. */
@@ -339,6 +344,8 @@ int main(int argc, char **argv)
 			sock = argv[++i];
 		} else if (strncmp(argv[i], "--control=", 10) == 0) {
 			sock = argv[i] + 10;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json_out = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;

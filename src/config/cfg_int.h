@@ -95,6 +95,8 @@ struct config *config_new_empty(void);
 
 /* ---- helpers for the command files ---- */
 
+/* cmd_logging.c: the logging lines of running-config. */
+void cfg_render_logging(struct strbuf *out, const struct config *c);
 bool cfg_strcpy(char *dst, size_t n, const char *src);	/* false if it does not fit */
 void cfg_opaque_add_sub(struct cfg_opaque *o, const char *line);
 void cfg_opaque_clear(struct cfg_opaque *o);

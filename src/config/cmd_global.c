@@ -1,4 +1,4 @@
-/* Global config commands: hostname, logging buffered, ip route, exit/end/do. */
+/* Global config commands: hostname, ip route, exit/end/do (logging: cmd_logging.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +19,6 @@ static int no_hostname_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
 	snprintf(ctx->cfg->hostname, sizeof(ctx->cfg->hostname), "Router");
-	return 0;
-}
-
-static int logging_buffered_fn(struct cli_ctx *ctx, const struct cmd_args *a)
-{
-	uint32_t size = LOG_BUFFER_DEFAULT;
-	if (a->argc > 2 && !cmd_parse_u32(a->argv[2], &size))
-		return cmd_bad(ctx, a, 2);
-	ctx->cfg->logging_buffered = true;
-	ctx->cfg->logging_buffer_size = size;
-	cfg_order_touch(ctx->cfg, ctx->loading, ORD_LOGGING, "");
-	return 0;
-}
-
-static int no_logging_buffered_fn(struct cli_ctx *ctx, const struct cmd_args *a)
-{
-	(void)a;
-	ctx->cfg->logging_buffered = false;
-	ctx->cfg->logging_buffer_size = LOG_BUFFER_DEFAULT;
-	cfg_order_touch(ctx->cfg, ctx->loading, ORD_LOGGING, "");
 	return 0;
 }
 
@@ -156,8 +136,6 @@ static int do_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 
 static const struct cmd_def global_cmds[] = {
 	{ MODE_CONFIG, "hostname WORD", "WORD:This system's network name", hostname_fn, no_hostname_fn },
-	{ MODE_CONFIG, "logging buffered [ <4096-2147483647> ]",
-	  "<4096-2147483647>:Logging buffer size", logging_buffered_fn, no_logging_buffered_fn },
 	{ MODE_CONFIG, "ip route A.B.C.D A.B.C.D { A.B.C.D | IFNAME } [ <1-255> ]",
 	  "A.B.C.D:Destination prefix;A.B.C.D:Destination prefix mask;A.B.C.D:Forwarding router's address;"
 	  "<1-255>:Distance metric for this route",

@@ -70,6 +70,13 @@ struct cli_ctx {
 	int caret_indent;
 	bool echo_line;
 	int bad_arg;		/* set by cmd_bad(): the argument the caret points at */
+	/*
+	 * `spigot --json`: a show that has a JSON rendering (docs/JSON.md)
+	 * writes it instead of the text and sets json_done; the control
+	 * socket refuses the output of any other command.
+	 */
+	bool json;
+	bool json_done;
 };
 
 #define CMD_ASYNC 1

@@ -58,6 +58,9 @@ struct config *config_new_empty(void)
 	c->replay_window = 64;
 	c->logging_buffered = true;
 	c->logging_buffer_size = 8192;
+	c->logging_buffered_level = 7;
+	c->logging_trap = 6;
+	c->logging_facility = 23;
 	c->order = xcalloc(1, sizeof(struct cfg_order));
 	return c;
 }

@@ -144,6 +144,13 @@ struct cfg_isr {
 	uint32_t max_pending;		/* bounded table of pending recoveries */
 };
 
+/* logging host A.B.C.D [transport udp port N] */
+#define CFG_LOG_HOSTS 8
+struct cfg_log_host {
+	uint32_t addr;			/* host byte order */
+	uint16_t port;			/* 514 by default */
+};
+
 struct config {
 	char hostname[CFG_NAME_MAX];	/* default "Router" */
 
@@ -175,6 +182,12 @@ struct config {
 
 	bool logging_buffered;
 	uint32_t logging_buffer_size;	/* default 8192 */
+	uint8_t logging_buffered_level;	/* logging buffered SIZE LEVEL; 7 debugging */
+	uint8_t logging_trap;		/* logging trap LEVEL; 6 informational */
+	uint8_t logging_facility;	/* logging facility; 23 (local7) */
+	char logging_source_if[CFG_NAME_MAX];	/* logging source-interface; "" */
+	struct cfg_log_host log_hosts[CFG_LOG_HOSTS];	/* logging host, in order */
+	size_t nlog_host;
 
 	/* Everything accepted but not acted on, in file order, with its place. */
 	struct cfg_opaque *opaque;
@@ -194,5 +207,7 @@ const struct cfg_transform_set *config_tset(const struct config *cfg, const char
 const struct cfg_isakmp_key *config_key_for(const struct config *cfg, uint32_t peer);
 /* True when addr is named by `set peer` in any crypto map entry. */
 bool config_is_static_peer(const struct config *cfg, uint32_t addr);
+/* "local7" for 23: the name `logging facility` takes (cmd_logging.c). */
+const char *config_facility_name(uint8_t code);
 
 #endif

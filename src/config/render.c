@@ -305,10 +305,7 @@ void cfg_render_body(const struct config *c, struct strbuf *out)
 			sb_printf(out, "hostname %s\n", c->hostname);
 			break;
 		case ORD_LOGGING:
-			if (!c->logging_buffered)
-				sb_puts(out, "no logging buffered\n");
-			else if (c->logging_buffer_size != 8192)
-				sb_printf(out, "logging buffered %u\n", c->logging_buffer_size);
+			cfg_render_logging(out, c);
 			break;
 		case ORD_POLICY: {
 			const struct cfg_isakmp_policy *p = cfg_policy_get((struct config *)c, atoi(it->key));

@@ -1,5 +1,7 @@
 #include "core/log.h"
 
+#include "core/json.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,45 @@ void log_init(struct logger *lg, size_t size)
 	memset(lg, 0, sizeof(*lg));
 	lg->size = size ? size : LOG_BUFFER_DEFAULT;
 	lg->buffered = true;
+	lg->buffer_level = SEV_DEBUG;
+	lg->trap_level = SEV_INFO;
+}
+
+int log_add_sink(struct logger *lg, const struct log_sink *sink)
+{
+	if (lg->nsinks >= LOG_MAX_SINKS)
+		return -1;
+	lg->sinks[lg->nsinks++] = *sink;
+	return 0;
+}
+
+void log_remove_sink(struct logger *lg, void *arg)
+{
+	int j = 0;
+	for (int i = 0; i < lg->nsinks; i++)
+		if (lg->sinks[i].arg != arg)
+			lg->sinks[j++] = lg->sinks[i];
+	lg->nsinks = j;
+}
+
+static const char *const level_names[] = {
+	"emergencies", "alerts", "critical", "errors",
+	"warnings", "notifications", "informational", "debugging",
+};
+
+const char *log_level_name(enum log_sev sev)
+{
+	return (unsigned)sev < 8 ? level_names[sev] : "debugging";
+}
+
+int log_level_parse(const char *s)
+{
+	if (s[0] >= '0' && s[0] <= '7' && !s[1])
+		return s[0] - '0';
+	for (int i = 0; i < 8; i++)
+		if (strcmp(level_names[i], s) == 0)
+			return i;
+	return -1;
 }
 
 void log_clear(struct logger *lg)
@@ -64,16 +105,31 @@ void log_timestamp(char *buf, size_t n)
 	snprintf(buf, n, "*%s.%03d", d, (int)(tv.tv_usec / 1000));
 }
 
-static void emit(struct logger *lg, const char *body)
+static void to_sinks(struct logger *lg, enum log_sev sev, bool debug, const char *ts,
+		     const char *body)
+{
+	if (lg->in_sink || !lg->nsinks)
+		return;
+	struct log_event ev = { .sev = sev, .debug = debug, .timestamp = ts, .body = body };
+	lg->in_sink = true;
+	for (int i = 0; i < lg->nsinks; i++)
+		lg->sinks[i].write(lg->sinks[i].arg, &ev);
+	lg->in_sink = false;
+}
+
+static void emit(struct logger *lg, enum log_sev sev, bool debug, const char *body)
 {
 	char ts[48];
 	log_timestamp(ts, sizeof(ts));
 	size_t blen = strlen(body);
 	size_t len = strlen(ts) + 2 + blen;
 	lg->lines_total++;
+	if (sev <= lg->trap_level)
+		lg->trap_lines++;
 	if (lg->to_stderr)
 		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
-	if (lg->buffered) {
+	to_sinks(lg, sev, debug, ts, body);
+	if (lg->buffered && sev <= lg->buffer_level) {
 		if (len + 1 > lg->size) {
 			lg->dropped++;
 		} else {
@@ -110,7 +166,7 @@ static void vmsg(struct logger *lg, const char *fac, enum log_sev sev, const cha
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return;
 	vsnprintf(body + n, sizeof(body) - (size_t)n, fmt, ap);
-	emit(lg, body);
+	emit(lg, sev, false, body);
 }
 
 void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
@@ -129,7 +185,7 @@ void log_debug(struct logger *lg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	emit(lg, body);
+	emit(lg, SEV_DEBUG, true, body);
 }
 
 bool log_rl_allow(struct log_rl *rl, uint64_t now_ms, uint32_t interval_ms, uint32_t burst,
@@ -177,15 +233,42 @@ void log_show(const struct logger *lg, struct strbuf *out)
 	sb_printf(out, "    Console logging: disabled\n");
 	sb_printf(out, "    Monitor logging: level debugging, 0 messages logged, xml disabled\n");
 	if (lg->buffered)
-		sb_printf(out, "    Buffer logging: level debugging, %llu messages logged, xml disabled\n",
-			  (unsigned long long)lg->logged);
+		sb_printf(out, "    Buffer logging: level %s, %llu messages logged, xml disabled\n",
+			  log_level_name(lg->buffer_level), (unsigned long long)lg->logged);
 	else
 		sb_printf(out, "    Buffer logging: disabled\n");
 	sb_printf(out, "    Logging Exception size (8192 bytes)\n");
 	sb_printf(out, "    Count and timestamp logging messages: disabled\n");
-	sb_printf(out, "    Trap logging: level informational, %llu message lines logged\n",
-		  (unsigned long long)lg->lines_total);
+	sb_printf(out, "    Trap logging: level %s, %llu message lines logged\n",
+		  log_level_name(lg->trap_level), (unsigned long long)lg->trap_lines);
+	for (int i = 0; i < lg->nsinks; i++)
+		if (lg->sinks[i].show)
+			lg->sinks[i].show(lg->sinks[i].arg, out);
 	sb_printf(out, "\nLog Buffer (%zu bytes):\n\n", lg->size);
 	for (const struct log_line *l = lg->head; l; l = l->next)
 		sb_printf(out, "%s\n", l->text);
+}
+
+void log_show_json(const struct logger *lg, struct json *j)
+{
+	json_u64(j, "messages_dropped", lg->dropped);
+	json_u64(j, "messages_rate_limited", lg->rate_limited);
+	json_u64(j, "message_lines_total", lg->lines_total);
+	json_obj_begin(j, "buffer");
+	json_bool(j, "enabled", lg->buffered);
+	json_str(j, "level", log_level_name(lg->buffer_level));
+	json_u64(j, "size", lg->size);
+	json_u64(j, "messages_logged", lg->logged);
+	json_obj_end(j);
+	json_obj_begin(j, "trap");
+	json_str(j, "level", log_level_name(lg->trap_level));
+	json_u64(j, "message_lines_logged", lg->trap_lines);
+	json_obj_end(j);
+	for (int i = 0; i < lg->nsinks; i++)
+		if (lg->sinks[i].show_json)
+			lg->sinks[i].show_json(lg->sinks[i].arg, j);
+	json_arr_begin(j, "buffer_lines");
+	for (const struct log_line *l = lg->head; l; l = l->next)
+		json_str(j, NULL, l->text);
+	json_arr_end(j);
 }

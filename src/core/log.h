@@ -31,6 +31,30 @@ enum log_sev {
 
 struct log_line;
 
+/*
+ * One message as the sinks see it.  Sinks are where a line goes besides
+ * the buffer: the syslog hosts (src/net/syslog.c), the journal.  A line a
+ * sink logs while it runs (a send that fails and logs) reaches the buffer
+ * but no sink, so a sink can never recurse into itself.
+ */
+struct log_event {
+	enum log_sev sev;	/* debug lines are SEV_DEBUG */
+	bool debug;		/* no %FAC-SEV-MNEMONIC (debug crypto ...) */
+	const char *timestamp;	/* "*Mar 24 20:55:45.739" */
+	const char *body;	/* "%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ..." */
+};
+
+struct json;
+struct log_sink {
+	void (*write)(void *arg, const struct log_event *ev);
+	/* Its part of `show logging` after the Trap line (NULL: nothing)... */
+	void (*show)(void *arg, struct strbuf *out);
+	/* ... and of `--json show logging`: members of the top object. */
+	void (*show_json)(void *arg, struct json *j);
+	void *arg;
+};
+#define LOG_MAX_SINKS 4
+
 struct logger {
 	struct log_line *head, *tail;	/* oldest first */
 	size_t used;			/* bytes of text held */
@@ -42,6 +66,12 @@ struct logger {
 	uint64_t lines_total;		/* every message, buffered or not */
 	uint64_t rate_limited;		/* suppressed by rate limits */
 	uint64_t dropped;		/* did not fit even alone */
+	enum log_sev buffer_level;	/* logging buffered SIZE LEVEL (debugging) */
+	enum log_sev trap_level;	/* logging trap LEVEL (informational) */
+	uint64_t trap_lines;		/* lines at or below trap_level */
+	struct log_sink sinks[LOG_MAX_SINKS];
+	int nsinks;
+	bool in_sink;			/* a sink is running: no re-entry */
 	/* Hook for tests and the CLI monitor: sees every line. */
 	void (*tap)(void *arg, const char *line);
 	void *tap_arg;
@@ -52,13 +82,22 @@ void log_free(struct logger *lg);
 void log_set_size(struct logger *lg, size_t size);
 void log_clear(struct logger *lg);
 
+/* Adds a sink (-1 when LOG_MAX_SINKS are in use); removes it by its arg. */
+int log_add_sink(struct logger *lg, const struct log_sink *sink);
+void log_remove_sink(struct logger *lg, void *arg);
+
+/* IOS level names: "emergencies" ... "debugging"; parse returns -1 if unknown. */
+const char *log_level_name(enum log_sev sev);
+int log_level_parse(const char *s);
+
 void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A debug line: "*Mar 24 ...: text" with no %FAC-SEV-MNEMONIC. */
 void log_debug(struct logger *lg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* `show logging` in the IOS layout. */
+/* `show logging` in the IOS layout, and as JSON (docs/JSON.md). */
 void log_show(const struct logger *lg, struct strbuf *out);
+void log_show_json(const struct logger *lg, struct json *j);
 
 /*
  * Rate limit: at most `burst` messages per `interval_ms`; the rest are

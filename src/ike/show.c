@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/cmdtree.h"
+#include "core/json.h"
 #include "router.h"
 
 static const char *enc_long(enum cfg_ike_enc e)
@@ -84,28 +85,60 @@ void ike_show_policy(struct router *r, struct strbuf *out)
 }
 
 /*
- * dst/src as the seed's routers print them: each shows its peer as dst and
- * itself as src, whoever initiated (after recovery, Router A lists the SA
- * that B initiated as "10.2.2.2 10.1.1.1", like the one it initiated).
+ * One IKE SA as `show crypto isakmp sa` shows it, computed once for the
+ * IOS text and the JSON (docs/JSON.md).  dst/src as the seed's routers
+ * print them: each shows its peer as dst and itself as src, whoever
+ * initiated (after recovery, Router A lists the SA that B initiated as
+ * "10.2.2.2 10.1.1.1", like the one it initiated).
  */
-static void sa_ends(const struct ike_sa *sa, char *dst, char *src)
+struct sa_row {
+	char dst[16], src[16];		/* peer, local */
+	const char *state;
+	unsigned conn_id;
+	bool deleted;
+	bool known;			/* the policy is agreed: enc/hash/auth meaningful */
+	const char *enc, *hash, *auth;
+	int group;
+	bool has_life;
+	uint64_t life_left;		/* seconds */
+	char cap[8];			/* D, N */
+};
+
+static void sa_row(struct router *r, const struct ike_sa *sa, uint64_t now, struct sa_row *w)
 {
-	ip_fmt(sa->peer, dst);
-	ip_fmt(sa->local, src);
+	memset(w, 0, sizeof(*w));
+	ip_fmt(sa->peer, w->dst);
+	ip_fmt(sa->local, w->src);
+	w->state = ike_state_name(sa->state);
+	w->conn_id = sa->conn_id;
+	w->deleted = ike_sa_deleted(sa);
+	w->known = sa->pol.enc != 0;
+	w->enc = w->known ? enc_short(sa->pol.enc) : "";
+	w->hash = w->known ? prf_name(sa->pol.hash) : "";
+	w->auth = w->known ? "psk" : "";
+	w->group = sa->pol.group;
+	if (ike_sa_established(sa) && !ike_sa_deleted(sa)) {
+		uint64_t end = sa->established_ms + (uint64_t)sa->pol.lifetime * 1000;
+		w->has_life = true;
+		w->life_left = end > now ? (end - now) / 1000 : 0;
+	}
+	if (sa->peer_dpd && r->cfg->isakmp_keepalive)
+		strcat(w->cap, "D");
+	if (natt_nat_detected(sa))
+		strcat(w->cap, "N");
 }
 
 void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 {
 	struct ike_state *ike = r->ike;
 	uint64_t now = ev_now(r->ev);
+	struct sa_row w;
 	if (!detail) {
 		sb_puts(out, "f_vrf/i_vrf   dst             src             state          conn-id slot status\n");
 		for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-			char d[16], s[16];
-			sa_ends(sa, d, s);
-			sb_printf(out, "%-14s%-16s%-16s%-15s%7u%5d %s%s\n", "/", d, s,
-				  ike_state_name(sa->state), sa->conn_id, 0, "ACTIVE",
-				  ike_sa_deleted(sa) ? " (deleted)" : "");
+			sa_row(r, sa, now, &w);
+			sb_printf(out, "%-14s%-16s%-16s%-15s%7u%5d %s%s\n", "/", w.dst, w.src,
+				  w.state, w.conn_id, 0, "ACTIVE", w.deleted ? " (deleted)" : "");
 		}
 		return;
 	}
@@ -116,26 +149,46 @@ void ike_show_sa(struct router *r, struct strbuf *out, bool detail)
 		     "       renc - RSA encryption\n\n");
 	sb_puts(out, "f_vrf/i_vrf Conn id slot  Local           Remote          Encr Hash   Auth DH Lifetime Cap.\n");
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-		char l[16], p[16], life[16] = "";
-		ip_fmt(sa->local, l);
-		ip_fmt(sa->peer, p);
-		if (ike_sa_established(sa) && !ike_sa_deleted(sa)) {
-			uint64_t end = sa->established_ms + (uint64_t)sa->pol.lifetime * 1000;
-			uint64_t left = end > now ? (end - now) / 1000 : 0;
-			snprintf(life, sizeof(life), "%02u:%02u:%02u", (unsigned)(left / 3600),
-				 (unsigned)(left / 60 % 60), (unsigned)(left % 60));
-		}
-		char cap[8] = "";
-		if (sa->peer_dpd && r->cfg->isakmp_keepalive)
-			strcat(cap, "D");
-		if (natt_nat_detected(sa))
-			strcat(cap, "N");
-		bool known = sa->pol.enc != 0;
-		sb_printf(out, "%-12s%7u%5d  %-16s%-16s%-5s%-7s%-5s%-3d%-9s%s%s\n", "/", sa->conn_id, 0, l, p,
-			  known ? enc_short(sa->pol.enc) : "", known ? prf_name(sa->pol.hash) : "",
-			  known ? "psk" : "", sa->pol.group, life, cap, ike_sa_deleted(sa) ? " (deleted)" : "");
-		sb_printf(out, "       Engine-id:Conn-id =  SW:%u\n\n", sa->conn_id);
+		sa_row(r, sa, now, &w);
+		char life[16] = "";
+		if (w.has_life)
+			snprintf(life, sizeof(life), "%02u:%02u:%02u", (unsigned)(w.life_left / 3600),
+				 (unsigned)(w.life_left / 60 % 60), (unsigned)(w.life_left % 60));
+		sb_printf(out, "%-12s%7u%5d  %-16s%-16s%-5s%-7s%-5s%-3d%-9s%s%s\n", "/", w.conn_id, 0,
+			  w.src, w.dst, w.enc, w.hash, w.auth, w.group, life, w.cap,
+			  w.deleted ? " (deleted)" : "");
+		sb_printf(out, "       Engine-id:Conn-id =  SW:%u\n\n", w.conn_id);
 	}
+}
+
+/* `--json show crypto isakmp sa [detail]`: the same rows (docs/JSON.md). */
+static void ike_show_sa_json(struct router *r, struct json *j)
+{
+	uint64_t now = ev_now(r->ev);
+	struct sa_row w;
+	json_arr_begin(j, "sas");
+	for (struct ike_sa *sa = r->ike->sas; sa; sa = sa->next) {
+		sa_row(r, sa, now, &w);
+		json_obj_begin(j, NULL);
+		json_str(j, "dst", w.dst);
+		json_str(j, "src", w.src);
+		json_str(j, "state", w.state);
+		json_u64(j, "conn_id", w.conn_id);
+		json_u64(j, "slot", 0);
+		json_str(j, "status", "ACTIVE");
+		json_bool(j, "deleted", w.deleted);
+		json_str(j, "encryption", w.known ? w.enc : NULL);
+		json_str(j, "hash", w.known ? w.hash : NULL);
+		json_str(j, "auth", w.known ? w.auth : NULL);
+		json_i64(j, "dh_group", w.group);
+		if (w.has_life)
+			json_u64(j, "lifetime_remaining_sec", w.life_left);
+		else
+			json_null(j, "lifetime_remaining_sec");
+		json_str(j, "capabilities", w.cap);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 }
 
 static const char *iface_for(struct router *r, const struct ike_record *rec)
@@ -305,6 +358,14 @@ int ike_clear(struct router *r, uint32_t conn_id)
 
 static int cmd_show_isakmp_sa(struct cli_ctx *ctx, const struct cmd_args *a)
 {
+	if (ctx->json) {
+		struct json j;
+		json_doc_begin(&j, ctx->out, "show crypto isakmp sa");
+		ike_show_sa_json(ctx->r, &j);
+		json_doc_end(&j);
+		ctx->json_done = true;
+		return 0;
+	}
 	ike_show_sa(ctx->r, ctx->out, cmd_has(a, "detail"));
 	return 0;
 }

@@ -2,11 +2,13 @@
  * show crypto ipsec sa / transform-set, show crypto map, clear crypto sa,
  * in the IOS layouts (see /work/shared/seed/show-formats.txt).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config/cmdtree.h"
+#include "core/json.h"
 #include "core/strbuf.h"
 #include "ipsec/ipsec_int.h"
 #include "net/iface.h"
@@ -14,26 +16,41 @@
 
 #define U(x) (unsigned long long)(x)
 
+/* What the text and the JSON (docs/JSON.md) both show of one SA, computed once. */
+struct sa_view {
+	char xf[128];			/* "esp-des esp-sha-hmac " */
+	bool timing;			/* a lifetime applies */
+	uint64_t left_kb, left_sec;
+};
+
+static void sa_view(struct router *r, const struct ipsec_sa *sa, struct sa_view *v)
+{
+	const struct ipsec_bundle *b = sa->b;
+	if (sa->proto == IPPROTO_AH_)
+		xf_ah_text(&b->spec.xf, v->xf, sizeof(v->xf));
+	else
+		xf_esp_text(&b->spec.xf, v->xf, sizeof(v->xf));
+	v->timing = b->life_sec || b->life_kb;
+	uint64_t now = ev_now(r->ev), hard = b->created_ms + (uint64_t)b->life_sec * 1000;
+	uint64_t life = (uint64_t)b->life_kb * 1024;
+	v->left_kb = life > sa->bytes ? (life - sa->bytes) / 1024 : 0;
+	v->left_sec = hard > now ? (hard - now) / 1000 : 0;
+}
+
 static void sa_block(struct router *r, struct strbuf *out, const struct ipsec_sa *sa)
 {
 	const struct ipsec_bundle *b = sa->b;
-	char xf[128];
-	if (sa->proto == IPPROTO_AH_)
-		xf_ah_text(&b->spec.xf, xf, sizeof(xf));
-	else
-		xf_esp_text(&b->spec.xf, xf, sizeof(xf));
+	struct sa_view v;
+	sa_view(r, sa, &v);
 	sb_printf(out, "      spi: 0x%X(%u)\n", sa->spi, sa->spi);
-	sb_printf(out, "        transform: %s,\n", xf);
+	sb_printf(out, "        transform: %s,\n", v.xf);
 	sb_printf(out, "        in use settings ={Tunnel%s, }\n", b->spec.udp_encap ? " UDP-Encaps" : "");
 	sb_printf(out, "        slot: 0, conn id: %u, flow_id: %u, crypto map: %s\n", sa->conn_id,
 		  sa->flow_id, b->cmap_name);
 	sb_puts(out, "        crypto engine type: Software\n");
-	if (b->life_sec || b->life_kb) {
-		uint64_t now = ev_now(r->ev), hard = b->created_ms + (uint64_t)b->life_sec * 1000;
-		uint64_t life = (uint64_t)b->life_kb * 1024;
-		uint64_t left = life > sa->bytes ? (life - sa->bytes) / 1024 : 0;
+	if (v.timing) {
 		sb_printf(out, "        sa timing: remaining key lifetime (k/sec): (%llu/%llu)\n",
-			  U(left), U(hard > now ? (hard - now) / 1000 : 0));
+			  U(v.left_kb), U(v.left_sec));
 	} else {
 		sb_puts(out, "        no sa timing\n");
 	}
@@ -57,15 +74,32 @@ static void sa_section(struct router *r, struct strbuf *out, const struct ipsec_
 	sb_puts(out, "\n");
 }
 
+/* A flow's peer, endpoints and current outbound SPI, for the text and the JSON. */
+struct flow_view {
+	uint32_t peer, local, spi;
+	uint16_t port;
+};
+
+static void flow_view(const struct iface *ifp, const struct ipsec_flowrec *fr, struct flow_view *v)
+{
+	struct ipsec_bundle *b = ipsec_flow_out_bundle((struct ipsec_flowrec *)fr);
+	v->peer = b ? b->spec.peer_addr : fr->peer;
+	v->port = b && b->spec.peer_port ? b->spec.peer_port : 500;
+	v->local = b ? b->spec.local_addr : ifp->addr;
+	v->spi = 0;
+	if (b)
+		v->spi = b->spec.has_esp ? b->esp_out.spi : b->ah_out.spi;
+}
+
 static void flow_block(struct router *r, struct strbuf *out, const struct iface *ifp,
 		       const struct ipsec_flowrec *fr, bool detail)
 {
 	const struct ipsec_counters *c = &fr->c;
 	const struct ipsec_flow *f = &fr->flow;
-	struct ipsec_bundle *b = ipsec_flow_out_bundle((struct ipsec_flowrec *)fr);
-	uint32_t peer = b ? b->spec.peer_addr : fr->peer;
-	uint16_t port = b && b->spec.peer_port ? b->spec.peer_port : 500;
-	uint32_t local = b ? b->spec.local_addr : ifp->addr;
+	struct flow_view v;
+	flow_view(ifp, fr, &v);
+	uint32_t peer = v.peer, local = v.local;
+	uint16_t port = v.port;
 
 	sb_puts(out, "   protected vrf:\n");
 	sb_printf(out, "   local  ident (addr/mask/prot/port): (%u.%u.%u.%u/%u.%u.%u.%u/%u/%u)\n",
@@ -107,10 +141,7 @@ static void flow_block(struct router *r, struct strbuf *out, const struct iface 
 		  IPA(local), IPA(peer));
 	sb_printf(out, "     path mtu %u, media mtu %u\n", ifp->mtu ? ifp->mtu : 1500,
 		  ifp->mtu ? ifp->mtu : 1500);
-	uint32_t spi = 0;
-	if (b)
-		spi = b->spec.has_esp ? b->esp_out.spi : b->ah_out.spi;
-	sb_printf(out, "     current outbound spi: %X\n\n", spi);
+	sb_printf(out, "     current outbound spi: %X\n\n", v.spi);
 	sa_section(r, out, fr, "inbound esp", IPPROTO_ESP_, true);
 	sa_section(r, out, fr, "inbound ah", IPPROTO_AH_, true);
 	sb_puts(out, "     inbound pcp sas:\n\n");
@@ -357,6 +388,159 @@ int ipsec_clear_sa(struct router *r, enum ipsec_show_filter f, const char *map, 
 	return n;
 }
 
+/* ---- `--json show crypto ipsec sa` (docs/JSON.md): the same walk and views ---- */
+
+static void json_sas(struct json *j, struct router *r, const struct ipsec_flowrec *fr, const char *key,
+		     uint8_t proto, bool inbound)
+{
+	json_arr_begin(j, key);
+	for (const struct ipsec_bundle *b = fr->bundles; b; b = b->fnext) {
+		if (b->dead)
+			continue;
+		const struct ipsec_sa *sa = proto == IPPROTO_AH_ ? (inbound ? &b->ah_in : &b->ah_out)
+								 : (inbound ? &b->esp_in : &b->esp_out);
+		if (!sa->used)
+			continue;
+		struct sa_view v;
+		sa_view(r, sa, &v);
+		size_t n = strlen(v.xf);
+		while (n && v.xf[n - 1] == ' ')
+			v.xf[--n] = '\0';
+		char hex[16];
+		snprintf(hex, sizeof(hex), "0x%X", sa->spi);
+		json_obj_begin(j, NULL);
+		json_u64(j, "spi", sa->spi);
+		json_str(j, "spi_hex", hex);
+		json_str(j, "transform", v.xf);
+		json_str(j, "mode", b->spec.udp_encap ? "Tunnel UDP-Encaps" : "Tunnel");
+		json_u64(j, "conn_id", sa->conn_id);
+		json_u64(j, "flow_id", sa->flow_id);
+		json_str(j, "crypto_map", b->cmap_name);
+		if (v.timing) {
+			json_u64(j, "remaining_kb", v.left_kb);
+			json_u64(j, "remaining_sec", v.left_sec);
+		} else {
+			json_null(j, "remaining_kb");
+			json_null(j, "remaining_sec");
+		}
+		if (sa->proto == IPPROTO_ESP_)
+			json_u64(j, "iv_size", sa->enc ? sa->enc->iv_len : 0);
+		json_bool(j, "replay_detection", !sa->no_replay);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_ident(struct json *j, const char *key, uint32_t a, uint32_t m, uint8_t proto, uint16_t port)
+{
+	json_obj_begin(j, key);
+	json_ip(j, "addr", a);
+	json_ip(j, "mask", m);
+	json_u64(j, "prot", proto);
+	json_u64(j, "port", port);
+	json_obj_end(j);
+}
+
+static void json_flow(struct json *j, struct router *r, const struct iface *ifp,
+		      const struct ipsec_flowrec *fr)
+{
+	const struct ipsec_counters *c = &fr->c;
+	const struct ipsec_flow *f = &fr->flow;
+	struct flow_view v;
+	flow_view(ifp, fr, &v);
+	json_obj_begin(j, NULL);
+	json_ident(j, "local_ident", f->local, f->local_mask, f->proto, f->local_port);
+	json_ident(j, "remote_ident", f->remote, f->remote_mask, f->proto, f->remote_port);
+	json_ip(j, "current_peer", v.peer);
+	json_u64(j, "current_peer_port", v.port);
+	json_ip(j, "local_crypto_endpt", v.local);
+	json_ip(j, "remote_crypto_endpt", v.peer);
+	json_u64(j, "path_mtu", ifp->mtu ? ifp->mtu : 1500);
+	char hex[16];
+	snprintf(hex, sizeof(hex), "%X", v.spi);
+	json_str(j, "current_outbound_spi", hex);
+	json_obj_begin(j, "counters");
+	static const struct {
+		const char *name;
+		size_t off;
+	} ctr[] = {
+#define C(x) { #x, offsetof(struct ipsec_counters, x) }
+		C(encaps), C(encrypt), C(digest), C(decaps), C(decrypt), C(verify),
+		C(send_errors), C(recv_errors), C(no_sa_send), C(invalid_sa_rcv),
+		C(encaps_failed), C(decaps_failed), C(invalid_prot), C(verify_failed),
+		C(invalid_identity), C(invalid_len), C(rollover_send), C(rollover_rcv),
+		C(replay_failed), C(internal_send), C(internal_recv), C(bad_pad), C(held),
+		C(hold_overflow), C(too_big), C(prefrag), C(cleartext),
+#undef C
+	};
+	for (size_t i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++)
+		json_u64(j, ctr[i].name, *(const uint64_t *)((const char *)c + ctr[i].off));
+	json_obj_end(j);
+	json_sas(j, r, fr, "inbound_esp_sas", IPPROTO_ESP_, true);
+	json_sas(j, r, fr, "inbound_ah_sas", IPPROTO_AH_, true);
+	json_sas(j, r, fr, "outbound_esp_sas", IPPROTO_ESP_, false);
+	json_sas(j, r, fr, "outbound_ah_sas", IPPROTO_AH_, false);
+	json_obj_end(j);
+}
+
+static void ipsec_show_sa_json(struct router *r, struct json *j, enum ipsec_show_filter f,
+			       const char *name, uint32_t peer)
+{
+	struct ipsec_state *st = r->ipsec;
+	json_arr_begin(j, "interfaces");
+	for (int i = 0; i < r->niface; i++) {
+		const struct iface *ifp = &r->ifaces[i];
+		if (!ifp->crypto_map[0])
+			continue;
+		if (f == SHOW_IFACE && strcasecmp(ifp->name, name))
+			continue;
+		if (f == SHOW_MAP && strcmp(ifp->crypto_map, name))
+			continue;
+		json_obj_begin(j, NULL);
+		json_str(j, "interface", ifp->name);
+		json_str(j, "crypto_map", ifp->crypto_map);
+		json_ip(j, "local_addr", ifp->addr);
+		json_arr_begin(j, "flows");
+		for (const struct ipsec_flowrec *fr = st->flows; fr; fr = fr->next) {
+			if (strcmp(fr->cmap, ifp->crypto_map))
+				continue;
+			struct flow_view v;
+			flow_view(ifp, fr, &v);
+			if (f == SHOW_PEER && v.peer != peer)
+				continue;
+			json_flow(j, r, ifp, fr);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	const struct ipsec_global_counters *g = &st->g;
+	json_obj_begin(j, "drops_outside_sa");
+	json_u64(j, "invalid_spi_esp", g->inv_spi_esp);
+	json_u64(j, "invalid_spi_ah", g->inv_spi_ah);
+	json_u64(j, "malformed_esp", g->malformed_esp);
+	json_u64(j, "malformed_ah", g->malformed_ah);
+	json_u64(j, "cleartext", g->cleartext);
+	json_u64(j, "no_route", g->no_route);
+	json_u64(j, "not_ipsec", g->not_ipsec);
+	json_u64(j, "install_failed", g->install_failed);
+	json_obj_end(j);
+}
+
+static void show_sa_any(struct cli_ctx *ctx, enum ipsec_show_filter f, const char *name,
+			uint32_t peer, bool detail)
+{
+	if (!ctx->json) {
+		ipsec_show_sa(ctx->r, ctx->out, f, name, peer, detail);
+		return;
+	}
+	struct json j;
+	json_doc_begin(&j, ctx->out, "show crypto ipsec sa");
+	ipsec_show_sa_json(ctx->r, &j, f, name, peer);
+	json_doc_end(&j);
+	ctx->json_done = true;
+}
+
 static int show_sa_cmd(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	uint32_t peer = 0;
@@ -367,13 +551,13 @@ static int show_sa_cmd(struct cli_ctx *ctx, const struct cmd_args *a)
 			sb_puts(ctx->out, "% Invalid input detected at '^' marker.\n");
 			return -1;
 		}
-		ipsec_show_sa(ctx->r, ctx->out, SHOW_IFACE, n, 0, false);
+		show_sa_any(ctx, SHOW_IFACE, n, 0, false);
 	} else if (cmd_after_ip(a, "peer", &peer)) {
-		ipsec_show_sa(ctx->r, ctx->out, SHOW_PEER, NULL, peer, false);
+		show_sa_any(ctx, SHOW_PEER, NULL, peer, false);
 	} else if (cmd_has(a, "map")) {
-		ipsec_show_sa(ctx->r, ctx->out, SHOW_MAP, cmd_after(a, "map"), 0, false);
+		show_sa_any(ctx, SHOW_MAP, cmd_after(a, "map"), 0, false);
 	} else {
-		ipsec_show_sa(ctx->r, ctx->out, SHOW_ALL, NULL, 0, cmd_has(a, "detail"));
+		show_sa_any(ctx, SHOW_ALL, NULL, 0, cmd_has(a, "detail"));
 	}
 	return 0;
 }

@@ -39,6 +39,7 @@ struct iface {
 	uint64_t last_input_ms, last_output_ms;
 	struct iface_counters c;
 	uint16_t ip_id;			/* next IPv4 Identification for packets we originate */
+	uint8_t cap;			/* CAP_ bits of running monitor captures (net/capture.h) */
 };
 
 /* "up"/"down"/"administratively down" as IOS prints Status. */

@@ -7,6 +7,7 @@
 
 #include "core/wbuf.h"
 #include "ipsec/ipsec.h"
+#include "net/capture.h"
 #include "net/inet.h"
 #include "net/net_priv.h"
 
@@ -48,6 +49,8 @@ int ip_push_header(struct router *r, struct pkt *p, uint32_t src, uint32_t dst, 
 static int link_send(struct router *r, struct iface *ifp, struct pkt *p, uint32_t nexthop)
 {
 	NET(r)->st.sent++;
+	if (ifp->cap)
+		capture_packet(r, ifp, p, CAP_OUT);
 	if (ifp->port->ether)
 		return arp_output(r, ifp, p, nexthop);
 	return port_output(ifp->port, p);
@@ -206,6 +209,8 @@ int ip_route_output(struct router *r, struct pkt *p, bool no_crypto)
 			  ip_fmt(dst, d), out->name, p->len,
 			  p->flags & PKT_F_LOCAL ? "sending" : "forward");
 	}
+	if (out->cap)
+		capture_packet(r, out, p, CAP_CMAP_OUT);
 	if (!no_crypto && ipsec_egress(r, out, p, nexthop) == IPSEC_CONSUMED)
 		return 0;
 	return ip_output_iface(r, out, p, nexthop);

@@ -8,6 +8,7 @@
 
 #include "core/wbuf.h"
 #include "ipsec/ipsec.h"
+#include "net/capture.h"
 #include "net/inet.h"
 #include "net/net_priv.h"
 
@@ -102,6 +103,8 @@ void ipv4_input(struct router *r, struct pkt *p)
 	uint16_t tot, id, off, sum;
 	uint32_t src, dst;
 	n->st.rcvd++;
+	if (p->in_if && p->in_if->cap)
+		capture_packet(r, p->in_if, p, p->flags & PKT_F_DECAPPED ? CAP_CMAP_IN : CAP_IN);
 	wbuf_rd_init(&rd, p->data, p->len);
 	wbuf_get_u8(&rd, &vhl);
 	wbuf_get_u8(&rd, &tos);

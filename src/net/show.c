@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/cmdtree.h"
+#include "core/json.h"
 #include "net/net_priv.h"
 
 static struct iface *iface_arg(struct router *r, const char *name)
@@ -125,6 +126,70 @@ static void show_one(struct router *r, struct iface *ifp, struct strbuf *out)
 	sb_puts(out, "     0 output buffer failures, 0 output buffers swapped out\n");
 }
 
+/* `--json show interfaces` (docs/JSON.md): the same fields as show_one. */
+static void show_one_json(struct router *r, struct iface *ifp, struct json *j)
+{
+	struct if_rate *rt = &NET(r)->rate[ifp->index];
+	const struct iface_counters *c = &ifp->c;
+	char buf[64];
+	json_obj_begin(j, NULL);
+	json_str(j, "name", ifp->name);
+	json_str(j, "status", iface_status(ifp));
+	json_str(j, "protocol", iface_protocol(ifp));
+	json_str(j, "port", ifp->port ? ifp->port_spec : NULL);
+	if (ifp->port && ifp->port->ether) {
+		net_fmt_mac(buf, sizeof(buf), ifp->port->mac);
+		json_str(j, "mac", buf);
+	} else {
+		json_null(j, "mac");
+	}
+	const struct cfg_iface *ci = config_iface(r->cfg, ifp->name);
+	json_str(j, "description", ci && ci->description[0] ? ci->description : NULL);
+	if (ifp->has_addr) {
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", ifp->addr >> 24, (ifp->addr >> 16) & 255,
+			 (ifp->addr >> 8) & 255, ifp->addr & 255, route_mask_len(ifp->mask));
+		json_str(j, "address", buf);
+	} else {
+		json_null(j, "address");
+	}
+	json_u64(j, "mtu", ifp->mtu);
+	json_str(j, "crypto_map", ifp->crypto_map[0] ? ifp->crypto_map : NULL);
+	json_obj_begin(j, "counters");
+	json_u64(j, "packets_input", c->in_pkts);
+	json_u64(j, "bytes_input", c->in_bytes);
+	json_u64(j, "input_errors", c->in_errors);
+	json_u64(j, "input_drops", c->in_drops + c->in_frag_drops);
+	json_u64(j, "broadcasts_input", rt->in_bcast);
+	json_u64(j, "packets_output", c->out_pkts);
+	json_u64(j, "bytes_output", c->out_bytes);
+	json_u64(j, "output_errors", c->out_errors);
+	json_u64(j, "output_drops", c->out_drops);
+	json_u64(j, "unknown_protocol_drops", rt->unknown_proto);
+	json_obj_end(j);
+	json_obj_begin(j, "rate_5min");
+	json_u64(j, "input_bps", rt->in_bps);
+	json_u64(j, "input_pps", rt->in_pps);
+	json_u64(j, "output_bps", rt->out_bps);
+	json_u64(j, "output_pps", rt->out_pps);
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+static int show_interfaces_json(struct cli_ctx *ctx, struct iface *only)
+{
+	struct router *r = ctx->r;
+	struct json j;
+	json_doc_begin(&j, ctx->out, "show interfaces");
+	json_arr_begin(&j, "interfaces");
+	for (int i = 0; i < r->niface; i++)
+		if (!only || only == &r->ifaces[i])
+			show_one_json(r, &r->ifaces[i], &j);
+	json_arr_end(&j);
+	json_doc_end(&j);
+	ctx->json_done = true;
+	return 0;
+}
+
 int net_cmd_show_interfaces(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct router *r = ctx->r;
@@ -136,9 +201,13 @@ int net_cmd_show_interfaces(struct cli_ctx *ctx, const struct cmd_args *a)
 			sb_puts(ctx->out, "% Invalid input detected at '^' marker.\n");
 			return -1;
 		}
+		if (ctx->json)
+			return show_interfaces_json(ctx, ifp);
 		show_one(r, ifp, ctx->out);
 		return 0;
 	}
+	if (ctx->json)
+		return show_interfaces_json(ctx, NULL);
 	for (int i = 0; i < r->niface; i++)
 		show_one(r, &r->ifaces[i], ctx->out);
 	return 0;

@@ -4,13 +4,64 @@
 
 #include "config/cmdtree.h"
 #include "core/ipfmt.h"
+#include "core/json.h"
 #include "ipsec/sadb.h"
 #include "recovery/recovery_state.h"
 #include "router.h"
 
+/* `--json show crypto isakmp invalid-spi-recovery` (docs/JSON.md): the same counters. */
+static void show_isr_json(struct router *r, struct json *j)
+{
+	const struct recovery_state *s = r->rec;
+	const struct cfg_isr *isr = &r->cfg->isr;
+	const struct isr_counters *c = &s->c;
+	json_bool(j, "enabled", isr->enabled);
+	json_u64(j, "holddown_sec", isr->holddown_sec);
+	json_u64(j, "notify_holddown_sec", isr->notify_holddown_sec);
+	json_u64(j, "budget_per_sec", isr->budget_per_sec);
+	json_u64(j, "pending", s->npending);
+	json_u64(j, "max_pending", isr->max_pending);
+	json_obj_begin(j, "counters");
+#define C(x) json_u64(j, #x, c->x)
+	C(invalid_esp); C(invalid_ah); C(invalid_udp); C(notifies_sent); C(notify_send_failed);
+	C(initiations); C(initiations_failed); C(joined_pending); C(suppressed_holddown);
+	C(suppressed_notify_holddown); C(suppressed_notify_rate); C(suppressed_budget);
+	C(suppressed_pending_full); C(ignored_not_static); C(ignored_disabled);
+	C(notifies_received); C(notifies_acted); C(ignored_unauthenticated);
+	C(ignored_unknown_spi); C(ignored_wrong_peer); C(ignored_bad_proto);
+#undef C
+	json_obj_end(j);
+	json_arr_begin(j, "pending_recoveries");
+	uint64_t now = ev_now(r->ev);
+	for (size_t i = 0; i < s->npending; i++) {
+		const struct isr_pending *pd = &s->pending[i];
+		json_obj_begin(j, NULL);
+		json_ip(j, "peer", pd->peer);
+		json_u64(j, "age_ms", now - pd->since);
+		json_arr_begin(j, "spis");
+		for (size_t k = 0; k < pd->nspi; k++) {
+			json_obj_begin(j, NULL);
+			json_u64(j, "spi", pd->spi[k]);
+			json_u64(j, "proto", pd->proto[k]);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
+	if (ctx->json) {
+		struct json j;
+		json_doc_begin(&j, ctx->out, "show crypto isakmp invalid-spi-recovery");
+		show_isr_json(ctx->r, &j);
+		json_doc_end(&j);
+		ctx->json_done = true;
+		return 0;
+	}
 	struct router *r = ctx->r;
 	const struct recovery_state *s = r->rec;
 	const struct cfg_isr *isr = &r->cfg->isr;

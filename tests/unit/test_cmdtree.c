@@ -311,7 +311,10 @@ TEST(cmdtree_help_layout)
 	CHECK_STR(sb_str(&h), "  WORD  This system's network name\n\n");
 	sb_reset(&h);
 	cmd_help(&e.ctx, "logging buffered ", &h);
-	CHECK_STR(sb_str(&h), "  <4096-2147483647>  Logging buffer size\n  <cr>\n\n");
+	/* size or severity level, as IOS offers them */
+	CHECK(strncmp(sb_str(&h), "  <4096-2147483647>  Logging buffer size\n"
+				  "  <0-7>              Logging severity level\n", 84) == 0);
+	CHECK(strstr(sb_str(&h), "  warnings           Warning conditions                (severity=4)\n  <cr>\n\n"));
 	sb_reset(&h);
 	cmd_help(&e.ctx, "crypto isakmp ", &h);
 	CHECK(strstr(sb_str(&h), "  policy                Set policy for an ISAKMP protection suite\n"));

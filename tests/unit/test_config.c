@@ -667,3 +667,42 @@ TEST(config_no_isakmp_key_leaves_no_copy_of_any_key)
 	sb_free(&out);
 	config_free(c);
 }
+
+/* The logging commands: what they set, their running-config lines (IOS
+ * order, defaults omitted), a reload, the `no` forms, and bad input. */
+TEST(config_logging_hosts_trap_facility_source)
+{
+	struct config *c = config_new();
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(c->logging_trap == 6 && c->logging_facility == 23 && c->nlog_host == 0);
+	CHECK(conf(c, "logging host 10.0.2.50\nlogging host 10.0.2.51 transport udp port 5514\n"
+		      "logging trap warnings\nlogging facility local5\n"
+		      "logging source-interface eth1/1\nlogging buffered 16384 errors\n",
+		  &out) == 0);
+	CHECK(c->nlog_host == 2 && c->log_hosts[1].port == 5514 && c->log_hosts[0].port == 514);
+	CHECK(c->logging_trap == 4 && c->logging_facility == 21 && c->logging_buffered_level == 3);
+	char *r = render(c);
+	CHECK(strstr(r, "logging buffered 16384 errors\nlogging trap warnings\nlogging facility local5\n"
+			"logging source-interface Ethernet1/1\nlogging host 10.0.2.50\n"
+			"logging host 10.0.2.51 transport udp port 5514\n"));
+	struct config *c2 = load(r);
+	CHECK(c2 != NULL);
+	if (c2) {
+		char *r2 = render(c2);
+		CHECK_STR(r, r2);
+		free(r2);
+		config_free(c2);
+	}
+	free(r);
+	CHECK(conf(c, "logging trap 7\nno logging host 10.0.2.50\nno logging facility\n", &out) == 0);
+	CHECK(c->logging_trap == 7 && c->nlog_host == 1 && c->log_hosts[0].addr == 0x0a000233);
+	CHECK(c->logging_facility == 23);
+	sb_reset(&out);
+	CHECK(conf(c, "logging host 0.0.0.0\n", &out) < 0);
+	CHECK(conf(c, "logging trap loud\n", &out) < 0);
+	CHECK(conf(c, "logging facility local9\n", &out) < 0);
+	CHECK(c->nlog_host == 1);
+	sb_free(&out);
+	config_free(c);
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""The schemas of `spigot --json show ...` (docs/JSON.md), a small validator
+for the subset of JSON Schema they use (type, properties, required,
+additionalProperties: false, items, enum, minimum, pattern), and the checks
+that each JSON document agrees with the IOS text of the same show.
+
+  json_schema.py validate SCHEMA FILE        exit 1 with the errors
+  json_schema.py agree    SCHEMA JSON TEXT   JSON and IOS text say the same
+Standard library only.
+"""
+import json
+import re
+import sys
+
+U = {"type": "integer", "minimum": 0}
+S = {"type": "string"}
+IP = {"type": "string", "pattern": r"^\d+\.\d+\.\d+\.\d+$"}
+NS = {"type": ["string", "null"]}
+NU = {"type": ["integer", "null"], "minimum": 0}
+LEVEL = {"enum": ["emergencies", "alerts", "critical", "errors", "warnings",
+                  "notifications", "informational", "debugging"]}
+
+
+def obj(props, optional=()):
+    return {"type": "object", "properties": props,
+            "required": [k for k in props if k not in optional],
+            "additionalProperties": False}
+
+
+def doc(command, props, optional=()):
+    p = {"schema_version": {"enum": [1]}, "command": {"enum": [command]}}
+    p.update(props)
+    return obj(p, optional)
+
+
+IDENT = obj({"addr": IP, "mask": IP, "prot": U, "port": U})
+SA = obj({"spi": U, "spi_hex": {"type": "string", "pattern": "^0x[0-9A-F]+$"},
+          "transform": S, "mode": {"enum": ["Tunnel", "Tunnel UDP-Encaps"]},
+          "conn_id": U, "flow_id": U, "crypto_map": S, "remaining_kb": NU,
+          "remaining_sec": NU, "iv_size": U, "replay_detection": {"type": "boolean"}},
+         optional=("iv_size",))
+IPSEC_CTRS = ["encaps", "encrypt", "digest", "decaps", "decrypt", "verify", "send_errors",
+              "recv_errors", "no_sa_send", "invalid_sa_rcv", "encaps_failed", "decaps_failed",
+              "invalid_prot", "verify_failed", "invalid_identity", "invalid_len", "rollover_send",
+              "rollover_rcv", "replay_failed", "internal_send", "internal_recv", "bad_pad", "held",
+              "hold_overflow", "too_big", "prefrag", "cleartext"]
+ISR_CTRS = ["invalid_esp", "invalid_ah", "invalid_udp", "notifies_sent", "notify_send_failed",
+            "initiations", "initiations_failed", "joined_pending", "suppressed_holddown",
+            "suppressed_notify_holddown", "suppressed_notify_rate", "suppressed_budget",
+            "suppressed_pending_full", "ignored_not_static", "ignored_disabled",
+            "notifies_received", "notifies_acted", "ignored_unauthenticated",
+            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto"]
+
+SCHEMAS = {
+    "isakmp_sa": doc("show crypto isakmp sa", {"sas": {"type": "array", "items": obj({
+        "dst": IP, "src": IP, "state": S, "conn_id": U, "slot": U, "status": S,
+        "deleted": {"type": "boolean"}, "encryption": NS, "hash": NS, "auth": NS,
+        "dh_group": U, "lifetime_remaining_sec": NU, "capabilities": S})}}),
+    "ipsec_sa": doc("show crypto ipsec sa", {
+        "interfaces": {"type": "array", "items": obj({
+            "interface": S, "crypto_map": S, "local_addr": IP,
+            "flows": {"type": "array", "items": obj({
+                "local_ident": IDENT, "remote_ident": IDENT, "current_peer": IP,
+                "current_peer_port": U, "local_crypto_endpt": IP, "remote_crypto_endpt": IP,
+                "path_mtu": U, "current_outbound_spi": {"type": "string", "pattern": "^[0-9A-F]+$"},
+                "counters": obj({k: U for k in IPSEC_CTRS}),
+                "inbound_esp_sas": {"type": "array", "items": SA},
+                "inbound_ah_sas": {"type": "array", "items": SA},
+                "outbound_esp_sas": {"type": "array", "items": SA},
+                "outbound_ah_sas": {"type": "array", "items": SA}})}})},
+        "drops_outside_sa": obj({k: U for k in [
+            "invalid_spi_esp", "invalid_spi_ah", "malformed_esp", "malformed_ah", "cleartext",
+            "no_route", "not_ipsec", "install_failed"]})}),
+    "isr": doc("show crypto isakmp invalid-spi-recovery", {
+        "enabled": {"type": "boolean"}, "holddown_sec": U, "notify_holddown_sec": U,
+        "budget_per_sec": U, "pending": U, "max_pending": U,
+        "counters": obj({k: U for k in ISR_CTRS}),
+        "pending_recoveries": {"type": "array", "items": obj({
+            "peer": IP, "age_ms": U, "spis": {"type": "array", "items": obj({"spi": U, "proto": U})}})}}),
+    "interfaces": doc("show interfaces", {"interfaces": {"type": "array", "items": obj({
+        "name": S, "status": {"enum": ["up", "down", "administratively down"]},
+        "protocol": {"enum": ["up", "down"]}, "port": NS, "mac": NS, "description": NS,
+        "address": {"type": ["string", "null"], "pattern": r"^\d+\.\d+\.\d+\.\d+/\d+$"},
+        "mtu": U, "crypto_map": NS,
+        "counters": obj({k: U for k in [
+            "packets_input", "bytes_input", "input_errors", "input_drops", "broadcasts_input",
+            "packets_output", "bytes_output", "output_errors", "output_drops",
+            "unknown_protocol_drops"]}),
+        "rate_5min": obj({k: U for k in ["input_bps", "input_pps", "output_bps", "output_pps"]})})}}),
+    "logging": doc("show logging", {
+        "messages_dropped": U, "messages_rate_limited": U, "message_lines_total": U,
+        "buffer": obj({"enabled": {"type": "boolean"}, "level": LEVEL, "size": U, "messages_logged": U}),
+        "trap": obj({"level": LEVEL, "message_lines_logged": U}),
+        "facility": S, "source_interface": NS,
+        "hosts": {"type": "array", "items": obj({
+            "address": IP, "transport": {"enum": ["udp"]}, "port": U, "link_up": {"type": "boolean"},
+            "message_lines_logged": U, "message_lines_rate_limited": U, "message_lines_dropped": U})},
+        "buffer_lines": {"type": "array", "items": S}}),
+}
+
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def type_ok(v, t):
+    if t == "integer":
+        return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, TYPES[t])
+
+
+def validate(v, s, path="$"):
+    errs = []
+    if "enum" in s and v not in s["enum"]:
+        return [f"{path}: {v!r} not in {s['enum']}"]
+    if "type" in s:
+        ts = s["type"] if isinstance(s["type"], list) else [s["type"]]
+        if not any(type_ok(v, t) for t in ts):
+            return [f"{path}: {v!r} is not {s['type']}"]
+    if isinstance(v, int) and not isinstance(v, bool) and v < s.get("minimum", v):
+        errs.append(f"{path}: {v} < {s['minimum']}")
+    if isinstance(v, str) and "pattern" in s and not re.search(s["pattern"], v):
+        errs.append(f"{path}: {v!r} does not match {s['pattern']}")
+    if isinstance(v, dict):
+        for k in s.get("required", []):
+            if k not in v:
+                errs.append(f"{path}: missing {k}")
+        for k, x in v.items():
+            if k in s.get("properties", {}):
+                errs += validate(x, s["properties"][k], f"{path}.{k}")
+            elif s.get("additionalProperties") is False:
+                errs.append(f"{path}: unexpected member {k}")
+    if isinstance(v, list) and "items" in s:
+        for i, x in enumerate(v):
+            errs += validate(x, s["items"], f"{path}[{i}]")
+    return errs
+
+
+def need(cond, msg):
+    if not cond:
+        sys.exit(f"JSON and text disagree: {msg}")
+
+
+def agree(name, j, text):
+    """The facts a script would read agree with what the engineer reads."""
+    if name == "isakmp_sa":
+        rows = re.findall(r"^/ +(\S+) +(\S+) +(\S+) +(\d+) +0 ACTIVE", text, re.M)
+        need(len(rows) == len(j["sas"]), f"{len(rows)} text rows, {len(j['sas'])} JSON SAs")
+        for (d, s, st, cid), sa in zip(rows, j["sas"]):
+            need((d, s, st, int(cid)) == (sa["dst"], sa["src"], sa["state"], sa["conn_id"]), f"row {d} {s}")
+    elif name == "ipsec_sa":
+        spis = sorted(int(x) for x in re.findall(r"spi: 0x[0-9A-F]+\((\d+)\)", text))
+        js = sorted(sa["spi"] for i in j["interfaces"] for f in i["flows"]
+                    for k in ("inbound_esp_sas", "inbound_ah_sas", "outbound_esp_sas", "outbound_ah_sas")
+                    for sa in f[k])
+        need(spis == js and spis, f"SPIs {spis} vs {js}")
+        enc = [int(x) for x in re.findall(r"#pkts encaps: (\d+)", text)]
+        dec = [int(x) for x in re.findall(r"#pkts decaps: (\d+)", text)]
+        flows = [f for i in j["interfaces"] for f in i["flows"]]
+        need(enc == [f["counters"]["encaps"] for f in flows], "encaps")
+        need(dec == [f["counters"]["decaps"] for f in flows], "decaps")
+        peers = re.findall(r"current_peer: ([\d.]+):", text)
+        need(peers == [f["current_peer"] for f in flows], "peers")
+        out = re.findall(r"current outbound spi: ([0-9A-F]+)", text)
+        need(out == [f["current_outbound_spi"] for f in flows], "current outbound spi")
+    elif name == "isr":
+        c = j["counters"]
+        m = re.search(r"ESP: (\d+), AH: (\d+) \(UDP-encapsulated: (\d+)\)", text)
+        need(m and tuple(map(int, m.groups())) == (c["invalid_esp"], c["invalid_ah"], c["invalid_udp"]),
+             "invalid SPI counts")
+        m = re.search(r"INVALID_SPI notifies sent: (\d+)", text)
+        need(m and int(m.group(1)) == c["notifies_sent"], "notifies sent")
+        m = re.search(r"^INVALID_SPI notifies received: (\d+)", text, re.M)
+        need(m and int(m.group(1)) == c["notifies_received"], "notifies received")
+        need(("enabled" in text.splitlines()[0]) == j["enabled"], "enabled")
+    elif name == "interfaces":
+        heads = re.findall(r"^(\S+) is (.+), line protocol is (\S+)$", text, re.M)
+        need([(h[0], h[1], h[2]) for h in heads] ==
+             [(i["name"], i["status"], i["protocol"]) for i in j["interfaces"]], "interfaces and states")
+        addrs = re.findall(r"Internet address is (\S+)", text)
+        need(addrs == [i["address"] for i in j["interfaces"] if i["address"]], "addresses")
+        pk = [int(x) for x in re.findall(r"(\d+) packets input,", text)]
+        need(pk == [i["counters"]["packets_input"] for i in j["interfaces"]], "packets input")
+    elif name == "logging":
+        m = re.search(r"Trap logging: level (\w+), (\d+) message lines logged", text)
+        need(m and m.group(1) == j["trap"]["level"], "trap level")
+        hosts = re.findall(r"Logging to ([\d.]+)  \(udp port (\d+),", text)
+        need([(h, int(p)) for h, p in hosts] == [(x["address"], x["port"]) for x in j["hosts"]], "hosts")
+        sent = [int(x) for x in re.findall(r"^ +(\d+) message lines logged, $", text, re.M)]
+        need(all(a <= b for a, b in zip(sent, [x["message_lines_logged"] for x in j["hosts"]])),
+             "host line counts")
+        buf = text.split("Log Buffer (", 1)[1].split("\n", 2)[2].strip("\n").split("\n")
+        need([l for l in buf if l] == j["buffer_lines"][:len([l for l in buf if l])], "buffer lines")
+
+
+def main():
+    if sys.argv[1] == "validate":
+        errs = validate(json.load(open(sys.argv[3])), SCHEMAS[sys.argv[2]])
+        if errs:
+            sys.exit("\n".join(errs[:20]))
+    elif sys.argv[1] == "agree":
+        agree(sys.argv[2], json.load(open(sys.argv[3])), open(sys.argv[4]).read())
+    elif sys.argv[1] == "selftest":
+        # the validator must catch what it is for
+        s = SCHEMAS["isakmp_sa"]
+        good = {"schema_version": 1, "command": "show crypto isakmp sa", "sas": []}
+        assert not validate(good, s)
+        assert validate(dict(good, extra=1), s)
+        assert validate({"schema_version": 2, "command": good["command"], "sas": []}, s)
+        assert validate({"schema_version": 1, "command": good["command"]}, s)
+        assert validate(dict(good, sas=[{"dst": "x"}]), s)
+        assert validate(True, {"type": "integer"}) and validate(-1, U)
+
+
+if __name__ == "__main__":
+    main()
