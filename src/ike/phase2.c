@@ -1,0 +1,47 @@
+/*
+ * Small entry points into Quick Mode for code outside src/ike that wants
+ * IPsec SAs without a packet to trigger them (src/recovery's phase-2
+ * restore).  They go through qm_start, the initiator traffic uses, so the
+ * proposal, proxy identities and installation are the same as on acquire.
+ */
+#include <string.h>
+
+#include "ike/ike_int.h"
+#include "router.h"
+
+int ike_phase2_start(struct router *r, uint32_t peer, const char *cmap, int seq,
+		     const struct ipsec_flow *flow)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike)
+		return -1;
+	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
+	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, cmap, seq);
+	if (!sa || !e || e->manual)
+		return -1;
+	if (qm_flow_busy(ike, peer, flow))
+		return 0;
+	return qm_start(sa, e, flow, 0) < 0 ? -1 : 1;
+}
+
+bool ike_phase2_busy(struct router *r, uint32_t peer, const struct ipsec_flow *flow)
+{
+	return r->ike && qm_flow_busy(r->ike, peer, flow);
+}
+
+bool ike_sa_negotiating_with(struct router *r, uint32_t peer)
+{
+	return r->ike && ike_sa_negotiating(r->ike, peer) != NULL;
+}
+
+void ike_forget_contact(struct router *r, uint32_t peer)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike)
+		return;
+	for (size_t i = 0; i < ike->nknown; i++)
+		if (ike->known_peers[i] == peer) {
+			ike->known_peers[i] = ike->known_peers[--ike->nknown];
+			return;
+		}
+}
