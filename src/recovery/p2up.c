@@ -55,8 +55,11 @@ static bool qm_rate_allows(struct recovery_state *s, uint64_t now)
 
 static bool same_flow(const struct ipsec_peer_flow *a, const struct ipsec_peer_flow *b)
 {
-	return a->seq == b->seq && !strcmp(a->cmap, b->cmap) &&
-	       !memcmp(&a->flow, &b->flow, sizeof(a->flow));
+	const struct ipsec_flow *x = &a->flow, *y = &b->flow;
+	return a->seq == b->seq && !strcmp(a->cmap, b->cmap) && x->local == y->local &&
+	       x->local_mask == y->local_mask && x->remote == y->remote &&
+	       x->remote_mask == y->remote_mask && x->proto == y->proto &&
+	       x->local_port == y->local_port && x->remote_port == y->remote_port;
 }
 
 /* Whether the flow a Quick Mode was for has an outbound SA now. */
