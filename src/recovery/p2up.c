@@ -236,7 +236,7 @@ void p2up_trigger(struct router *r, uint32_t peer, enum p2up_why why, uint32_t d
 
 void recovery_contact_made(struct router *r, uint32_t peer, bool initiator)
 {
-	p2up_trigger(r, peer, P2UP_CONTACT, initiator ? 0 : P2UP_RESPONDER_DELAY_MS);
+	p2up_trigger(r, peer, P2UP_CONTACT, initiator ? P2UP_CONTACT_DELAY_MS : P2UP_RESPONDER_DELAY_MS);
 }
 
 void p2up_show(struct router *r, struct strbuf *o)

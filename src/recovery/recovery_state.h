@@ -57,6 +57,13 @@ struct isr_pending {
  * flow twice, crosswise.  What the initiator brings up is then found up.
  */
 #define P2UP_RESPONDER_DELAY_MS 1000
+/*
+ * As initiator of an IKE SA our own traffic opened (INITIAL-CONTACT, not a
+ * recovery), a shorter wait: the flow that opened it has its Quick Mode at
+ * once, and a peer that dropped its SAs on our INITIAL-CONTACT and has
+ * traffic of its own negotiates first; what is still down after that is ours.
+ */
+#define P2UP_CONTACT_DELAY_MS 300
 #define P2UP_JOB_MAX_MS 120000		/* a job that has not finished by then is dropped */
 /* Hello on start (hello.c): Main Mode with INITIAL-CONTACT to each static peer. */
 #define HELLO_INFLIGHT 8		/* Main Modes under way at once */
