@@ -42,8 +42,8 @@ one_case() {
 	local pp=$!
 	_pids+=("$pp")
 	sleep 1
-	t0=$(date +%s.%N)
 	"$@"
+	t0=$(date +%s.%N)	# from the end of the event: r1 back up, or the SAs gone
 	wait_for 15 replies_after "$t0" "$log" || {
 		tail -20 "$T/r1.log" >&2
 		tail -20 "$T/r2-charon.log" >&2

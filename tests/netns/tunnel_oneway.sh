@@ -41,8 +41,8 @@ one_case() {
 	local pp=$!
 	_pids+=("$pp")
 	sleep 1
-	t0=$(date +%s.%N)
 	"$@"
+	t0=$(date +%s.%N)	# from the end of the event: r1 back up, or the SAs gone
 	wait_for 15 replies_after "$t0" "$log" || {
 		tail -20 "$T/r1.log" >&2
 		tail -20 "$T/r2.log" >&2
@@ -58,4 +58,4 @@ one_case restart-h2-sends h2 restart_r1
 one_case restart-h1-sends h1 restart_r1
 one_case lose-sas-h2-sends h2 lose_r1
 one_case lose-sas-h1-sends h1 lose_r1
-echo "tunnel_oneway: ok (first reply after the event:$RESULT)"
+echo "tunnel_oneway: ok (first reply after r1 is back or lost its SAs:$RESULT)"
