@@ -122,6 +122,7 @@ int router_start(struct router *r)
 		return -1;
 	if (ike_start(r) < 0)
 		return -1;
+	recovery_start(r);
 	return 0;
 }
 
@@ -139,6 +140,7 @@ void router_config_changed(struct router *r)
 	net_config_changed(r);
 	ipsec_config_changed(r);
 	ike_config_changed(r);
+	recovery_config_changed(r);
 }
 
 void router_replace_config(struct router *r, struct config *cfg)

@@ -255,6 +255,18 @@ static int isr_knob_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* crypto isakmp invalid-spi-recovery {restore-phase2|contact-peers-on-start} (spigot) */
+static int isr_flag_fn(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	struct cfg_isr *isr = &ctx->cfg->isr;
+	if (strcmp(a->argv[3], "restore-phase2") == 0)
+		isr->restore_phase2 = !a->negated;
+	else
+		isr->contact_on_start = !a->negated;
+	cfg_order_touch(ctx->cfg, ctx->loading, ORD_ISR, "");
+	return 0;
+}
+
 static int keepalive_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct config *c = ctx->cfg;
@@ -330,6 +342,11 @@ static const struct cmd_def isakmp_cmds[] = {
 	  "max-pending:Recoveries tracked at once (default 64);"
 	  "<1-3600>:Seconds;<0-3600>:Seconds;<1-1000>:Initiations per second;<1-4096>:Entries",
 	  isr_knob_fn, isr_knob_fn },
+	{ MODE_CONFIG, "crypto isakmp invalid-spi-recovery { restore-phase2 | contact-peers-on-start }",
+	  "invalid-spi-recovery:Initiate IKE and send Invalid SPI Notify;"
+	  "restore-phase2:Bring a peer's IPsec SAs back after recovery or INITIAL-CONTACT (default on);"
+	  "contact-peers-on-start:Open IKE with INITIAL-CONTACT to every crypto map peer at start",
+	  isr_flag_fn, isr_flag_fn },
 	{ MODE_CONFIG, "crypto isakmp keepalive <10-3600> [ <2-60> ] [ periodic | on-demand ]",
 	  "keepalive:Set a keepalive interval for use with IOS peers;"
 	  "<10-3600>:Number of seconds between keep alives;<2-60>:Number of seconds between retries if keepalive fails;"

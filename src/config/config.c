@@ -48,6 +48,8 @@ struct config *config_new_empty(void)
 	c->isr.notify_holddown_sec = 1;
 	c->isr.budget_per_sec = 10;
 	c->isr.max_pending = 64;
+	c->isr.restore_phase2 = true;
+	c->isr.contact_on_start = false;
 	c->isakmp_keepalive = 0;
 	c->isakmp_keepalive_retry = 2;
 	c->isakmp_keepalive_periodic = false;

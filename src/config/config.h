@@ -142,6 +142,8 @@ struct cfg_isr {
 	uint32_t notify_holddown_sec;	/* per (peer, SPI) notify hold-down */
 	uint32_t budget_per_sec;	/* global recovery initiations per second */
 	uint32_t max_pending;		/* bounded table of pending recoveries */
+	bool restore_phase2;		/* bring a peer's IPsec SAs back after recovery / INITIAL-CONTACT */
+	bool contact_on_start;		/* Main Mode + INITIAL-CONTACT to every static peer at start */
 };
 
 /* logging host A.B.C.D [transport udp port N] */

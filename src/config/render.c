@@ -77,6 +77,10 @@ static void r_isr(struct strbuf *out, const struct cfg_isr *isr)
 		sb_printf(out, "crypto isakmp invalid-spi-recovery budget %u\n", isr->budget_per_sec);
 	if (isr->max_pending != 64)
 		sb_printf(out, "crypto isakmp invalid-spi-recovery max-pending %u\n", isr->max_pending);
+	if (!isr->restore_phase2)
+		sb_puts(out, "no crypto isakmp invalid-spi-recovery restore-phase2\n");
+	if (isr->contact_on_start)
+		sb_puts(out, "crypto isakmp invalid-spi-recovery contact-peers-on-start\n");
 }
 
 static void r_tset(struct strbuf *out, const struct cfg_transform_set *t)

@@ -436,6 +436,9 @@ void ike_established(struct ike_sa *sa)
 	natt_keepalive_arm(sa);
 	notify_waiters(ike, sa->peer, true);
 	ike_start_pending(ike, sa);
+	/* The peer drops every SA with us on our INITIAL-CONTACT: bring them back. */
+	if (sa->ic_sent)
+		recovery_contact_made(ike->r, sa->peer, sa->initiator);
 }
 
 static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer);

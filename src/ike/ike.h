@@ -28,6 +28,22 @@ bool ike_sa_up(struct router *r, uint32_t peer);
 typedef void (*ike_ready_fn)(struct router *r, uint32_t peer, bool ok, void *arg);
 int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *arg);
 
+/*
+ * Quick Mode for one crypto-map flow (an ACL permit line) toward peer over
+ * the established IKE SA, without a packet to trigger it (phase2.c).
+ * Returns 1 when started, 0 when one for that flow is already under way,
+ * -1 when no IKE SA with peer is up or the entry is gone.
+ */
+struct ipsec_flow;
+int ike_phase2_start(struct router *r, uint32_t peer, const char *cmap, int seq,
+		     const struct ipsec_flow *flow);
+/* True while a Quick Mode we initiated for flow toward peer is under way. */
+bool ike_phase2_busy(struct router *r, uint32_t peer, const struct ipsec_flow *flow);
+/* True while a Main Mode we initiated toward peer is under way. */
+bool ike_sa_negotiating_with(struct router *r, uint32_t peer);
+/* Forget that peer was ever contacted: the next Main Mode carries INITIAL-CONTACT. */
+void ike_forget_contact(struct router *r, uint32_t peer);
+
 
 /*
  * Additions for tests and the UDP glue.  IKE datagrams arrive through

@@ -45,11 +45,14 @@ int recovery_init(struct router *r)
 	if (!s)
 		return -1;
 	r->rec = s;
+	p2up_init(r);
 	return 0;
 }
 
 void recovery_free(struct router *r)
 {
+	if (r->rec)
+		ev_timer_cancel(r->ev, &r->rec->tick);
 	free(r->rec);
 	r->rec = NULL;
 }
@@ -214,6 +217,8 @@ static void phase1_ready(struct router *r, uint32_t peer, bool ok, void *arg)
 	struct isr_peer *p = peer_get(s, peer, ev_now(r->ev), true);
 	for (size_t i = 0; i < done.nspi; i++)
 		send_notify(r, p, done.local, peer, done.proto[i], done.spi[i]);
+	/* A peer that ignores INVALID-SPI would never bring its SAs back itself. */
+	p2up_trigger(r, peer, P2UP_RECOVERY, 0);
 }
 
 static void expire_pending(struct router *r, uint64_t now)
@@ -249,7 +254,8 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 	if (ike_sa_up(r, src)) {
 		struct isr_peer *p = peer_get(s, src, now, true);
 		p->last_seen = now;
-		send_notify(r, p, dst, src, ipproto, spi);
+		if (send_notify(r, p, dst, src, ipproto, spi))
+			p2up_trigger(r, src, P2UP_NOTIFY, 0);
 		return;
 	}
 	/* 2. No IKE SA: only with the feature on may we initiate one. */

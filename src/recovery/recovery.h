@@ -28,4 +28,11 @@ enum isr_reject {
 };
 void recovery_notify_rejected(struct router *r, uint32_t peer, enum isr_reject why);
 
+/* IKE established an SA with peer that carried our INITIAL-CONTACT: the
+ * peer has dropped every SA with us (phase-2 restore brings them back). */
+void recovery_contact_made(struct router *r, uint32_t peer, bool initiator);
+/* The router started / its config changed (contact-peers-on-start). */
+void recovery_start(struct router *r);
+void recovery_config_changed(struct router *r);
+
 #endif

@@ -116,6 +116,7 @@ static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 			sb_puts(o, "\n");
 		}
 	}
+	p2up_show(r, o);
 	return 0;
 }
 
@@ -123,6 +124,7 @@ static int clear_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
 	memset(&ctx->r->rec->c, 0, sizeof(ctx->r->rec->c));
+	memset(&ctx->r->rec->p2c, 0, sizeof(ctx->r->rec->p2c));
 	return 0;
 }
 

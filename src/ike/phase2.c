@@ -1,0 +1,68 @@
+/*
+ * Small entry points into Quick Mode for code outside src/ike that wants
+ * IPsec SAs without a packet to trigger them (src/recovery's phase-2
+ * restore).  They go through qm_start, the initiator traffic uses, so the
+ * proposal, proxy identities and installation are the same as on acquire.
+ */
+#include <string.h>
+
+#include "ike/ike_int.h"
+#include "router.h"
+
+/* Field by field: flows built by different code may differ in padding. */
+static bool flow_same(const struct ipsec_flow *a, const struct ipsec_flow *b)
+{
+	return a->local == b->local && a->local_mask == b->local_mask && a->remote == b->remote &&
+	       a->remote_mask == b->remote_mask && a->proto == b->proto &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
+
+/* A Quick Mode we initiated for flow toward peer is waiting for its answer. */
+static bool busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow)
+{
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
+		if (sa->deleted || sa->peer != peer)
+			continue;
+		for (struct ike_qm *q = sa->qms; q; q = q->next)
+			if (q->initiator && q->state == QM_I_WAIT2 && flow_same(&q->flow, flow))
+				return true;
+	}
+	return false;
+}
+
+int ike_phase2_start(struct router *r, uint32_t peer, const char *cmap, int seq,
+		     const struct ipsec_flow *flow)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike)
+		return -1;
+	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
+	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, cmap, seq);
+	if (!sa || !e || e->manual)
+		return -1;
+	if (busy(ike, peer, flow))
+		return 0;
+	return qm_start(sa, e, flow, 0) < 0 ? -1 : 1;
+}
+
+bool ike_phase2_busy(struct router *r, uint32_t peer, const struct ipsec_flow *flow)
+{
+	return r->ike && busy(r->ike, peer, flow);
+}
+
+bool ike_sa_negotiating_with(struct router *r, uint32_t peer)
+{
+	return r->ike && ike_sa_negotiating(r->ike, peer) != NULL;
+}
+
+void ike_forget_contact(struct router *r, uint32_t peer)
+{
+	struct ike_state *ike = r->ike;
+	if (!ike)
+		return;
+	for (size_t i = 0; i < ike->nknown; i++)
+		if (ike->known_peers[i] == peer) {
+			ike->known_peers[i] = ike->known_peers[--ike->nknown];
+			return;
+		}
+}
