@@ -21,7 +21,7 @@ static bool flow_same(const struct ipsec_flow *a, const struct ipsec_flow *b)
 static bool busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-		if (sa->deleted || sa->peer != peer)
+		if (ike_sa_deleted(sa) || sa->peer != peer)
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
 			if (q->initiator && q->state == QM_I_WAIT2 && flow_same(&q->flow, flow))
