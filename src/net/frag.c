@@ -54,6 +54,7 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 	uint32_t src = wbuf_be32(ip + IPH_SRC), dst = wbuf_be32(ip + IPH_DST);
 	uint16_t id = wbuf_be16(ip + IPH_ID);
 	uint8_t proto = ip[IPH_PROTO];
+	bool decapped = p->flags & PKT_F_DECAPPED;
 	n->st.frag_rcvd++;
 	if (end + IP_HLEN > PKT_MAX_IP)
 		return drop_frag(r, p, &n->st.frag_oversize, "beyond 65535 bytes"), NULL;
@@ -71,7 +72,9 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 				free_q = c;
 			continue;
 		}
-		if (c->src == src && c->dst == dst && c->id == id && c->proto == proto) {
+		/* What came out of a tunnel never joins cleartext (the policy check sees the whole). */
+		if (c->src == src && c->dst == dst && c->id == id && c->proto == proto &&
+		    c->decapped == decapped) {
 			q = c;
 			break;
 		}
@@ -89,6 +92,7 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 		q->dst = dst;
 		q->id = id;
 		q->proto = proto;
+		q->decapped = decapped;
 		q->p = buf;
 		q->deadline = ev_now(r->ev) + FRAG_TIMEOUT_MS;
 		q->in_if = p->in_if;

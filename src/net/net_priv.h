@@ -178,6 +178,7 @@ struct reasm {
 	uint32_t src, dst;
 	uint16_t id;
 	uint8_t proto;
+	bool decapped;			/* fragments from a tunnel and cleartext ones never mix */
 	uint64_t deadline;
 	struct pkt *p;			/* header of the first fragment + payload at its offset */
 	size_t hlen;			/* header length of the first fragment (0 until seen) */
@@ -254,7 +255,7 @@ struct net_state {
 	uint64_t icmp_unreach_last;
 	uint64_t icmp_err_window;
 	uint32_t icmp_err_in_window;
-	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_policy, rl_icmp, rl_martian;
+	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_icmp, rl_martian;
 	uint64_t mac_seed;
 };
 
