@@ -76,6 +76,7 @@ struct ipsec_global_counters {
 	uint64_t cleartext;
 	uint64_t no_route;
 	uint64_t install_failed;
+	uint64_t wrong_dst;		/* ESP/AH to an address its SPI (or any SA) does not use */
 };
 
 struct ipsec_bundle;
@@ -222,6 +223,11 @@ bool ipsec_flow_contains(const struct ipsec_flow *f, uint32_t local, uint32_t re
 
 /* manual.c */
 void ipsec_manual_sync(struct ipsec_state *st);
+
+/* Is addr the local crypto endpoint of a map (an interface carrying one)? */
+bool ipsec_is_endpoint(const struct router *r, const char *map, uint32_t addr);
+/* A live inbound SA with this SPI, whatever its destination. */
+struct ipsec_sa *sadb_lookup_spi(struct ipsec_state *st, uint8_t proto, uint32_t spi);
 
 /* show.c: the show/clear bodies, callable without the command tree. */
 enum ipsec_show_filter { SHOW_ALL = 0, SHOW_IFACE, SHOW_PEER, SHOW_MAP };

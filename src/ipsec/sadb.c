@@ -33,6 +33,14 @@ struct ipsec_sa *sadb_lookup_in(struct ipsec_state *st, uint32_t dst, uint8_t pr
 	return NULL;
 }
 
+struct ipsec_sa *sadb_lookup_spi(struct ipsec_state *st, uint8_t proto, uint32_t spi)
+{
+	for (struct ipsec_sa *sa = st->hash[hidx(st, proto, spi)]; sa; sa = sa->hnext)
+		if (sa->spi == spi && sa->proto == proto && !sa->b->dead)
+			return sa;
+	return NULL;
+}
+
 static bool spi_taken(struct ipsec_state *st, uint8_t proto, uint32_t spi)
 {
 	for (struct ipsec_sa *sa = st->hash[hidx(st, proto, spi)]; sa; sa = sa->hnext)

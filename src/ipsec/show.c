@@ -163,6 +163,7 @@ void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter 
 			  U(g->cleartext), U(g->no_route));
 		sb_printf(out, "    #pkts not ESP/AH %llu, #SA installs refused %llu\n", U(g->not_ipsec),
 			  U(g->install_failed));
+		sb_printf(out, "    #pkts to a non-endpoint address %llu\n", U(g->wrong_dst));
 	}
 }
 

@@ -343,12 +343,12 @@ enum ipsec_verdict ipsec_egress(struct router *r, struct iface *out_if, struct p
 	return IPSEC_PASS;
 }
 
-/* The map's own crypto endpoint: the address of an interface it is applied to. */
-static bool map_endpoint(const struct router *r, const char *map, uint32_t addr)
+/* A map's own crypto endpoint: the address of an interface it is applied to (map NULL: any). */
+bool ipsec_is_endpoint(const struct router *r, const char *map, uint32_t addr)
 {
 	for (int i = 0; i < r->niface; i++)
 		if (r->ifaces[i].has_addr && r->ifaces[i].addr == addr &&
-		    !strcmp(r->ifaces[i].crypto_map, map))
+		    r->ifaces[i].crypto_map[0] && (!map || !strcmp(r->ifaces[i].crypto_map, map)))
 			return true;
 	return false;
 }
@@ -361,7 +361,7 @@ static bool map_endpoint(const struct router *r, const char *map, uint32_t addr)
  */
 static bool keying_or_protected(const struct router *r, const char *map, const struct acl_key *k)
 {
-	if (!map_endpoint(r, map, k->dst))
+	if (!ipsec_is_endpoint(r, map, k->dst))
 		return false;
 	if (k->proto == IPPROTO_ESP_ || k->proto == IPPROTO_AH_)
 		return true;

@@ -12,6 +12,7 @@
 #include "config/load.h"
 #include "core/strbuf.h"
 #include "core/wbuf.h"
+#include "ipsec/ipsec.h"
 #include "ipsec/ipsec_int.h"
 #include "net/net_priv.h"
 #include "test_ipv4_helpers.h"
@@ -163,4 +164,61 @@ TEST(spd_fragments_to_the_router_judged_after_reassembly)
 	CHECK(s->policy_drops == 1 && s->udp_rcvd == udp + 1);
 	router_free(r);
 	ev_free(ev);
+}
+
+/*
+ * Finding 6: a live SPI sent to another of the router's addresses is not
+ * "invalid" (the peer would delete a working bundle on our word); nor is an
+ * unknown SPI to an address no SA would use.  Both are dropped and counted
+ * apart; only an unknown SPI to the crypto endpoint starts recovery.
+ */
+#include "test_sadb_fixture.h"
+
+static void send_to(struct fx *f, uint32_t outer_dst, uint32_t spi_xor)
+{
+	CHECK(ipsec_egress(f->a.r, &f->a.r->ifaces[0],
+			   fx_icmp(IP4(10, 0, 0, 1), IP4(10, 0, 2, 2), 100, 1), 0) == IPSEC_CONSUMED);
+	struct pkt *p = pktq_pop(&f->a.out);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	wbuf_st32(p->data + 16, outer_dst);
+	/* AH's SPI sits 4 bytes into the AH header, after the 20-byte outer header. */
+	wbuf_st32(p->data + 24, wbuf_be32(p->data + 24) ^ spi_xor);
+	ipsec_input(f->b.r, p);
+}
+
+TEST(spd_live_spi_to_another_address_is_not_invalid)
+{
+	struct cfg_transform_set xf = fx_xf("auth2", XF_AH_SHA1, XF_ENC_DES, 0, XF_AUTH_SHA1);
+	struct fx f;
+	fx_seed(&f, &xf, false);
+	struct sadb_bundle_spec s;
+	fx_spec(&s, 0, &xf, 0x100);
+	CHECK(sadb_install(f.a.r, &s) > 0);
+	fx_spec(&s, 1, &xf, 0x100);
+	CHECK(sadb_install(f.b.r, &s) > 0);
+	struct ipsec_global_counters *g = &f.b.r->ipsec->g;
+
+	/* Live SPI, B's inside address: dropped, counted, no INVALID-SPI. */
+	send_to(&f, IP4(10, 0, 2, 2), 0);
+	CHECK(g->inv_spi_ah == 0 && g->inv_spi_esp == 0);
+	CHECK(g->wrong_dst == 1);
+	CHECK(fx_count(&f.b.in) == 0);
+	/* Unknown SPI to an address no SA uses: the same, never a notify. */
+	send_to(&f, IP4(10, 0, 2, 2), 0x5a5a0000);
+	CHECK(g->inv_spi_ah == 0 && g->wrong_dst == 2);
+	/* Unknown SPI to the endpoint: that is what recovery is for. */
+	send_to(&f, IP4(10, 2, 2, 2), 0x5a5a0000);
+	CHECK(g->inv_spi_ah == 1 && g->wrong_dst == 2);
+	/* And the real thing still works. */
+	send_to(&f, IP4(10, 2, 2, 2), 0);
+	CHECK(fx_count(&f.b.in) == 1);
+	/* The counter is where a user looks. */
+	struct strbuf out;
+	sb_init(&out);
+	ipsec_show_sa(f.b.r, &out, SHOW_ALL, NULL, 0, true);
+	CHECK(strstr(sb_str(&out), "#pkts to a non-endpoint address 2") != NULL);
+	sb_free(&out);
+	fx_free(&f);
 }
