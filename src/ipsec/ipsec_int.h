@@ -16,7 +16,7 @@
 #include "crypto/integ.h"
 #include "ipsec/replay.h"
 #include "ipsec/sadb.h"
-#include "ipsec/transform.h"
+#include "config/transform.h"
 
 /* The four octets of a host-order address, for "%u.%u.%u.%u" in logs. */
 #define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255

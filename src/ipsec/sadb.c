@@ -262,6 +262,8 @@ static int spec_ok(struct ipsec_state *st, const struct sadb_bundle_spec *s, con
 		w = "ESP in the bundle does not match the transform set";
 	else if (s->udp_encap && s->has_ah)
 		w = "AH cannot be UDP-encapsulated";
+	else if (s->manual && xf_manual_check(&s->xf, NULL, 0) < 0)
+		w = "manual keys restart the sequence number: a counter-nonce cipher would reuse its nonce";
 	else if (!s->local_addr || !s->peer_addr)
 		w = "no tunnel endpoints";
 	else if ((s->has_ah && (s->ah_in.spi < 256 || s->ah_out.spi < 256)) ||
