@@ -136,6 +136,7 @@ struct ipsec_flowrec {
 	uint64_t last_acquire_ms;
 	struct ipsec_bundle *bundles;
 	bool keep;			/* config rebuild mark */
+	bool closing;			/* being freed: deleting its bundles must not free it again */
 };
 
 struct inv_spi_rl {

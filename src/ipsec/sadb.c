@@ -189,8 +189,9 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 			*pp = b->next;
 			break;
 		}
-	if (b->fr)
-		for (struct ipsec_bundle **pp = &b->fr->bundles; *pp; pp = &(*pp)->fnext)
+	struct ipsec_flowrec *fr = b->fr;
+	if (fr)
+		for (struct ipsec_bundle **pp = &fr->bundles; *pp; pp = &(*pp)->fnext)
 			if (*pp == b) {
 				*pp = b->fnext;
 				break;
@@ -203,6 +204,16 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 		st->km->deleted(r, b->spec.local_addr, b->spec.peer_addr, b->spec.peer_port,
 				b->spec.has_ah, b->ah_in.spi, b->spec.has_esp, b->esp_in.spi, why);
 	bundle_free(b);
+	/* A flow only IKE knew (narrowed proxy IDs) goes with its last bundle. */
+	if (fr && fr->ace < 0 && !fr->bundles && !fr->closing) {
+		for (struct ipsec_flowrec **pp = &st->flows; *pp; pp = &(*pp)->next)
+			if (*pp == fr) {
+				*pp = fr->next;
+				break;
+			}
+		pktq_flush(&fr->held);
+		free(fr);
+	}
 }
 
 static void bundle_timer(void *arg)

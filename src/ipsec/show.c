@@ -339,9 +339,9 @@ int ipsec_clear_sa(struct router *r, enum ipsec_show_filter f, const char *map, 
 			next = b->next;
 			if (!bundle_matches(b, f, map, addr, proto, spi))
 				continue;
-			struct ipsec_flowrec *fr = b->fr;
+			/* Before the delete: a flow only IKE knew goes with its last bundle. */
+			memset(&b->fr->c, 0, sizeof(b->fr->c));
 			sadb_bundle_delete(st, b, SADB_DEL_CLEAR);
-			memset(&fr->c, 0, sizeof(fr->c));
 			n++;
 		}
 	}

@@ -76,6 +76,7 @@ static const struct cfg_cmap_entry *find_entry(const struct config *cfg, const c
 
 static void flowrec_free(struct ipsec_state *st, struct ipsec_flowrec *fr)
 {
+	fr->closing = true;
 	while (fr->bundles)
 		sadb_bundle_delete(st, fr->bundles, SADB_DEL_CONFIG);
 	pktq_flush(&fr->held);
