@@ -116,13 +116,10 @@ struct cfg_transform_set *cfg_cur_tset(struct cli_ctx *ctx);
 /* Port names of extended ACLs (IOS keywords: www, isakmp ...). */
 bool cfg_port_parse(const char *s, uint8_t proto, uint16_t *port);
 const char *cfg_port_name(uint16_t port, uint8_t proto);
-/* Transform names. */
+/* Transform names ("" for none), from config/transform.h's table. */
 const char *cfg_xf_ah_name(enum cfg_xf_ah x);
 const char *cfg_xf_enc_name(enum cfg_xf_enc x);
 const char *cfg_xf_auth_name(enum cfg_xf_auth x);
-/* Key bytes a transform needs for manual keying (-1: not applicable). */
-int cfg_xf_enc_keylen(const struct cfg_transform_set *ts);
-int cfg_xf_auth_keylen(enum cfg_xf_auth a);
 
 /* After a load: every crypto map's transform sets exist and manual keys
  * fit them.  0, or -1 with "FILE:LINE: ..." in err. */

@@ -7,63 +7,34 @@
 #include <openssl/crypto.h>
 
 #include "config/cfg_int.h"
+#include "config/transform.h"
 
-/* ---- transform names ---- */
+/* ---- transform names: all from the one table (config/transform.h) ---- */
 
-const char *cfg_xf_ah_name(enum cfg_xf_ah x)
-{
-	static const char *const n[] = { "", "ah-md5-hmac", "ah-sha-hmac", "ah-sha256-hmac",
-					 "ah-sha384-hmac", "ah-sha512-hmac" };
-	return (unsigned)x < 6 ? n[x] : "";
-}
-
-const char *cfg_xf_enc_name(enum cfg_xf_enc x)
-{
-	static const char *const n[] = { "", "esp-des", "esp-3des", "esp-aes", "esp-gcm", "esp-null" };
-	return (unsigned)x < 6 ? n[x] : "";
-}
-
-const char *cfg_xf_auth_name(enum cfg_xf_auth x)
-{
-	static const char *const n[] = { "", "esp-md5-hmac", "esp-sha-hmac", "esp-sha256-hmac",
-					 "esp-sha384-hmac", "esp-sha512-hmac" };
-	return (unsigned)x < 6 ? n[x] : "";
-}
-
-int cfg_xf_enc_keylen(const struct cfg_transform_set *ts)
-{
-	int bits = ts->esp_keybits ? ts->esp_keybits : 128;
-	switch (ts->esp_enc) {
-	case XF_ENC_DES: return 8;
-	case XF_ENC_3DES: return 24;
-	case XF_ENC_AES: return bits / 8;
-	case XF_ENC_GCM: return bits / 8 + 4;	/* key + salt (RFC 4106) */
-	case XF_ENC_NULL: return 0;
-	default: return -1;
-	}
-}
-
-int cfg_xf_auth_keylen(enum cfg_xf_auth x)
-{
-	static const int n[] = { -1, 16, 20, 32, 48, 64 };
-	return (unsigned)x < 6 ? n[x] : -1;
-}
+static const char *or_empty(const char *s) { return s ? s : ""; }
+const char *cfg_xf_ah_name(enum cfg_xf_ah x) { return or_empty(xf_ah_cfg_name(x)); }
+const char *cfg_xf_enc_name(enum cfg_xf_enc x) { return or_empty(xf_enc_cfg_name(x)); }
+const char *cfg_xf_auth_name(enum cfg_xf_auth x) { return or_empty(xf_auth_cfg_name(x)); }
 
 #define XF_SPEC                                                                                    \
 	"{ ah-md5-hmac | ah-sha-hmac | ah-sha256-hmac | ah-sha384-hmac | ah-sha512-hmac | esp-des | " \
 	"esp-3des | esp-aes [ 128 | 192 | 256 ] | esp-gcm [ 128 | 192 | 256 ] | esp-null | "          \
 	"esp-md5-hmac | esp-sha-hmac | esp-sha256-hmac | esp-sha384-hmac | esp-sha512-hmac }"
 
-static int find_name(const char *s, const char *(*fn)(int), int n)
+static bool keys_fit(struct cli_ctx *ctx, const struct cfg_cmap_entry *e,
+		     const struct cfg_transform_set *ts);
+
+/* Redefining a set: every ipsec-manual map entry that uses it must still fit. */
+static bool manual_users_fit(struct cli_ctx *ctx, const struct cfg_transform_set *ts)
 {
-	for (int i = 1; i < n; i++)
-		if (strcmp(s, fn(i)) == 0)
-			return i;
-	return 0;
+	for (size_t i = 0; i < ctx->cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &ctx->cfg->cmaps[i];
+		for (size_t j = 0; e->manual && j < e->ntsets; j++)
+			if (!strcmp(e->tsets[j], ts->name) && !keys_fit(ctx, e, ts))
+				return false;
+	}
+	return true;
 }
-static const char *ah_n(int i) { return cfg_xf_ah_name((enum cfg_xf_ah)i); }
-static const char *enc_n(int i) { return cfg_xf_enc_name((enum cfg_xf_enc)i); }
-static const char *auth_n(int i) { return cfg_xf_auth_name((enum cfg_xf_auth)i); }
 
 static int tset_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
@@ -74,11 +45,11 @@ static int tset_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	for (int i = 4; i < a->argc; i++) {
 		const char *w = a->argv[i];
 		int x;
-		if ((x = find_name(w, ah_n, 6))) {
+		if ((x = (int)xf_ah_by_cfg_name(w))) {
 			if (ts.ah)
 				return cmd_bad(ctx, a, i);
 			ts.ah = (enum cfg_xf_ah)x;
-		} else if ((x = find_name(w, enc_n, 6))) {
+		} else if ((x = (int)xf_enc_by_cfg_name(w))) {
 			if (ts.esp_enc || (x == XF_ENC_GCM && ts.esp_auth))
 				return cmd_bad(ctx, a, i);
 			ts.esp_enc = (enum cfg_xf_enc)x;
@@ -86,7 +57,7 @@ static int tset_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 			    (strcmp(a->argv[i + 1], "128") == 0 || strcmp(a->argv[i + 1], "192") == 0 ||
 			     strcmp(a->argv[i + 1], "256") == 0))
 				ts.esp_keybits = (uint16_t)atoi(a->argv[++i]);
-		} else if ((x = find_name(w, auth_n, 6))) {
+		} else if ((x = (int)xf_auth_by_cfg_name(w))) {
 			if (ts.esp_auth || ts.esp_enc == XF_ENC_GCM)
 				return cmd_bad(ctx, a, i);
 			ts.esp_auth = (enum cfg_xf_auth)x;
@@ -99,6 +70,9 @@ static int tset_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		return cmd_bad(ctx, a, a->argc - 1);
 	struct config *c = ctx->cfg;
 	struct cfg_transform_set *old = cfg_tset_get(c, ts.name);
+	/* A file is checked whole after the load (cfg_check_cmaps). */
+	if (old && !ctx->loading && !manual_users_fit(ctx, &ts))
+		return -1;
 	if (old) {
 		/* redefining keeps the mode and the kept sub-lines */
 		ts.transport = old->transport;
@@ -310,30 +284,38 @@ static int set_peer_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-/* Manual keys must fit the transform set, when both are known. */
+/*
+ * A manual map's transform set must be one manual keys may use (the table's
+ * manual_ok column), and its keys must fit the set, when both are known.
+ */
 static bool keys_fit(struct cli_ctx *ctx, const struct cfg_cmap_entry *e, const struct cfg_transform_set *ts)
 {
+	char why[256];
+	if (xf_manual_check(ts, why, sizeof(why)) < 0) {
+		sb_printf(ctx->out, "%s\n", why);
+		return false;
+	}
 	for (int d = 0; d < 2; d++) {
 		const struct cfg_session_key *k = &e->esp_key[d];
 		if (k->set) {
-			int need = cfg_xf_enc_keylen(ts);
-			if (need >= 0 && (size_t)need != k->cipher_len && ts->esp_enc) {
-				sb_printf(ctx->out, "%% %s needs a %d-byte cipher key, %zu given\n",
+			size_t need = xf_enc_keylen(ts);
+			if (need != k->cipher_len && ts->esp_enc) {
+				sb_printf(ctx->out, "%% %s needs a %zu-byte cipher key, %zu given\n",
 					  cfg_xf_enc_name(ts->esp_enc), need, k->cipher_len);
 				return false;
 			}
-			int an = cfg_xf_auth_keylen(ts->esp_auth);
-			if (ts->esp_auth && (size_t)an != k->auth_len) {
-				sb_printf(ctx->out, "%% %s needs a %d-byte authenticator key, %zu given\n",
+			size_t an = xf_esp_auth_keylen(ts);
+			if (ts->esp_auth && an != k->auth_len) {
+				sb_printf(ctx->out, "%% %s needs a %zu-byte authenticator key, %zu given\n",
 					  cfg_xf_auth_name(ts->esp_auth), an, k->auth_len);
 				return false;
 			}
 		}
 		const struct cfg_session_key *h = &e->ah_key[d];
 		if (h->set && ts->ah) {
-			int an = cfg_xf_auth_keylen((enum cfg_xf_auth)ts->ah);
-			if ((size_t)an != h->auth_len) {
-				sb_printf(ctx->out, "%% %s needs a %d-byte key, %zu given\n",
+			size_t an = xf_ah_keylen(ts);
+			if (an != h->auth_len) {
+				sb_printf(ctx->out, "%% %s needs a %zu-byte key, %zu given\n",
 					  cfg_xf_ah_name(ts->ah), an, h->auth_len);
 				return false;
 			}

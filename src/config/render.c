@@ -301,6 +301,15 @@ void cfg_render_body(const struct config *c, struct strbuf *out)
 		case ORD_OPAQUE:
 			if (it->idx < c->nopaque) {
 				const struct cfg_opaque *x = &c->opaque[it->idx];
+				/*
+				 * An indented line that belonged to no block (after an
+				 * indented "exit") would join the block rendered above it
+				 * on reload; a "!" keeps it apart.  Reloaded, that "!" is
+				 * kept in place, so the next rendering adds none.
+				 */
+				if ((x->text[0] == ' ' || x->text[0] == '\t') && i > 0 &&
+				    o->v[i - 1].kind != ORD_BANG)
+					sb_puts(out, "!\n");
 				sb_printf(out, "%s\n", x->text);
 				extras(out, x, 0);
 			}

@@ -20,114 +20,30 @@
 
 #include <openssl/crypto.h>
 
+#include "config/transform.h"
 #include "router.h"
 
-/* ---- transform sets <-> IPsec DOI ---- */
+/* ---- transform sets <-> IPsec DOI: every ID and length from config/transform.h ---- */
 
 static bool xf_has_esp(const struct cfg_transform_set *x)
 {
 	return x->esp_enc != XF_ENC_NONE || x->esp_auth != XF_AUTH_NONE;
 }
 
-static uint8_t ah_tid(enum cfg_xf_ah a)
-{
-	switch (a) {
-	case XF_AH_MD5: return AH_ID_MD5;
-	case XF_AH_SHA1: return AH_ID_SHA;
-	case XF_AH_SHA256: return AH_ID_SHA256;
-	case XF_AH_SHA384: return AH_ID_SHA384;
-	case XF_AH_SHA512: return AH_ID_SHA512;
-	case XF_AH_NONE: break;
-	}
-	return 0;
-}
-
-static uint32_t ah_auth(enum cfg_xf_ah a)
-{
-	switch (a) {
-	case XF_AH_MD5: return IPSEC_AUTH_MD5;
-	case XF_AH_SHA1: return IPSEC_AUTH_SHA;
-	case XF_AH_SHA256: return IPSEC_AUTH_SHA256;
-	case XF_AH_SHA384: return IPSEC_AUTH_SHA384;
-	case XF_AH_SHA512: return IPSEC_AUTH_SHA512;
-	case XF_AH_NONE: break;
-	}
-	return 0;
-}
-
-static uint32_t esp_auth(enum cfg_xf_auth a)
-{
-	switch (a) {
-	case XF_AUTH_MD5: return IPSEC_AUTH_MD5;
-	case XF_AUTH_SHA1: return IPSEC_AUTH_SHA;
-	case XF_AUTH_SHA256: return IPSEC_AUTH_SHA256;
-	case XF_AUTH_SHA384: return IPSEC_AUTH_SHA384;
-	case XF_AUTH_SHA512: return IPSEC_AUTH_SHA512;
-	case XF_AUTH_NONE: break;
-	}
-	return 0;
-}
-
-static uint8_t esp_tid(enum cfg_xf_enc e)
-{
-	switch (e) {
-	case XF_ENC_DES: return ESP_ID_DES;
-	case XF_ENC_3DES: return ESP_ID_3DES;
-	case XF_ENC_AES: return ESP_ID_AES;
-	case XF_ENC_GCM: return ESP_ID_AES_GCM16;
-	case XF_ENC_NULL:
-	case XF_ENC_NONE: return ESP_ID_NULL;
-	}
-	return 0;
-}
-
-static uint16_t esp_keybits(const struct cfg_transform_set *x)
-{
-	if (x->esp_enc == XF_ENC_AES || x->esp_enc == XF_ENC_GCM)
-		return x->esp_keybits ? x->esp_keybits : 128;
-	return 0;
-}
-
-static size_t auth_keylen(uint32_t auth)
-{
-	switch (auth) {
-	case IPSEC_AUTH_MD5: return 16;
-	case IPSEC_AUTH_SHA: return 20;
-	case IPSEC_AUTH_SHA256: return 32;
-	case IPSEC_AUTH_SHA384: return 48;
-	case IPSEC_AUTH_SHA512: return 64;
-	}
-	return 0;
-}
-
-static size_t enc_keylen(const struct cfg_transform_set *x)
-{
-	switch (x->esp_enc) {
-	case XF_ENC_DES: return 8;
-	case XF_ENC_3DES: return 24;
-	case XF_ENC_AES: return esp_keybits(x) / 8;
-	case XF_ENC_GCM: return esp_keybits(x) / 8 + 4;	/* key || salt (RFC 4106 §8.1) */
-	case XF_ENC_NULL:
-	case XF_ENC_NONE: return 0;
-	}
-	return 0;
-}
+static const char *cfg_or_empty(const char *s) { return s ? s : ""; }
 
 const char *ike_xf_name(const struct cfg_transform_set *xf, bool ah, char *buf, size_t n)
 {
-	static const char *ahn[] = { "", "ah-md5-hmac", "ah-sha-hmac", "ah-sha256-hmac",
-				     "ah-sha384-hmac", "ah-sha512-hmac" };
-	static const char *encn[] = { "", "esp-des", "esp-3des", "esp-aes", "esp-gcm", "esp-null" };
-	static const char *authn[] = { "", "esp-md5-hmac", "esp-sha-hmac", "esp-sha256-hmac",
-				       "esp-sha384-hmac", "esp-sha512-hmac" };
 	if (ah) {
-		snprintf(buf, n, "%s", ahn[xf->ah]);
+		snprintf(buf, n, "%s", cfg_or_empty(xf_ah_cfg_name(xf->ah)));
 		return buf;
 	}
 	char kb[8] = "";
-	if ((xf->esp_enc == XF_ENC_AES || xf->esp_enc == XF_ENC_GCM) && esp_keybits(xf) != 128)
-		snprintf(kb, sizeof(kb), " %u", esp_keybits(xf));
-	snprintf(buf, n, "%s%s%s%s", encn[xf->esp_enc], kb, xf->esp_auth ? " " : "", authn[xf->esp_auth]);
+	uint16_t bits = xf_ike_keybits(xf);
+	if (bits && bits != 128)
+		snprintf(kb, sizeof(kb), " %u", bits);
+	snprintf(buf, n, "%s%s%s%s", cfg_or_empty(xf_enc_cfg_name(xf->esp_enc)), kb,
+		 xf->esp_auth ? " " : "", cfg_or_empty(xf_auth_cfg_name(xf->esp_auth)));
 	return buf;
 }
 
@@ -200,10 +116,10 @@ static bool transform_matches(const struct ike_sa *sa, const struct cfg_transfor
 	if (a->group && !dh_supported((int)a->group))
 		return false;
 	if (proto == ISAKMP_PROTO_AH)
-		return t->id == ah_tid(x->ah) && a->auth == ah_auth(x->ah) && !a->keylen;
-	if (t->id != esp_tid(x->esp_enc) || a->auth != esp_auth(x->esp_auth))
+		return t->id == xf_ike_ah_id(x) && a->auth == xf_ike_ah_auth(x) && !a->keylen;
+	if (t->id != xf_ike_esp_id(x) || a->auth != xf_ike_esp_auth(x))
 		return false;
-	return a->keylen == esp_keybits(x);
+	return a->keylen == xf_ike_keybits(x);
 }
 
 /* ---- proxy identities ---- */
@@ -599,7 +515,7 @@ static void debug_proposal(struct ike_qm *q, const char *what, int part, bool ah
 		  "protocol= %s, transform= %s , lifedur= %us and %ukb, spi= 0x%X(%u), conn_id= 0, keysize= %zu, flags= %s",
 		  part ? "validate_proposal_request" : "initialize_sas", part ? partbuf : " ,", what, ls, rs,
 		  lp, rp, ah ? "AH" : "ESP", ike_xf_name(&q->xf, ah, xn, sizeof(xn)), life_sec, life_kb,
-		  spi, spi, ah ? (size_t)0 : enc_keylen(&q->xf) * 8, flags);
+		  spi, spi, ah ? (size_t)0 : xf_enc_keylen(&q->xf) * 8, flags);
 }
 
 static void fingerprint(const uint8_t *k, size_t n, uint32_t *fp)
@@ -633,7 +549,7 @@ static int qm_install(struct ike_qm *q)
 	memset(&rec, 0, sizeof(rec));
 	int rc = 0;
 	if (q->has_ah) {
-		size_t al = auth_keylen(ah_auth(q->xf.ah));
+		size_t al = xf_ah_keylen(&q->xf);
 		spec.ah_in.spi = q->ah_spi_in;
 		spec.ah_out.spi = q->ah_spi_out;
 		spec.ah_in.auth_key_len = spec.ah_out.auth_key_len = al;
@@ -645,7 +561,7 @@ static int qm_install(struct ike_qm *q)
 		fingerprint(spec.ah_out.auth_key, al, &rec.key_fp[1]);
 	}
 	if (q->has_esp) {
-		size_t el = enc_keylen(&q->xf), al = auth_keylen(esp_auth(q->xf.esp_auth));
+		size_t el = xf_enc_keylen(&q->xf), al = xf_esp_auth_keylen(&q->xf);
 		uint8_t km[2 * SADB_KEY_MAX];
 		struct sadb_sa_keys *ks[2] = { &spec.esp_in, &spec.esp_out };
 		uint32_t spis[2] = { q->esp_spi_in, q->esp_spi_out };
@@ -793,9 +709,9 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 			wbuf_st32(p->spi, q->ah_spi_in);
 			p->ntrans = 1;
 			p->t[0].num = 1;
-			p->t[0].id = ah_tid(x->ah);
+			p->t[0].id = xf_ike_ah_id(x);
 			p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(sa, x->transport),
-				     ah_auth(x->ah), 0, q->pfs_group);
+				     xf_ike_ah_auth(x), 0, q->pfs_group);
 		}
 		if (xf_has_esp(x)) {
 			struct isakmp_proposal *p = &offer->p[offer->nprop++];
@@ -805,9 +721,9 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 			wbuf_st32(p->spi, q->esp_spi_in);
 			p->ntrans = 1;
 			p->t[0].num = 1;
-			p->t[0].id = esp_tid(x->esp_enc);
+			p->t[0].id = xf_ike_esp_id(x);
 			p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(sa, x->transport),
-				     esp_auth(x->esp_auth), esp_keybits(x), q->pfs_group);
+				     xf_ike_esp_auth(x), xf_ike_keybits(x), q->pfs_group);
 		}
 	}
 	uint8_t msg[ISAKMP_MAX_MSG], ke[DH_MAX_PUB], idd[2][8];

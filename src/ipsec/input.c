@@ -50,6 +50,28 @@ static void invalid_spi(struct ipsec_state *st, uint32_t src, uint32_t dst, uint
 	recovery_invalid_spi(r, src, dst, proto, spi, udp);
 }
 
+/*
+ * An SPI we do not have for dst.  Only an SPI unknown to the whole router,
+ * sent to an address an SA would use (a crypto endpoint), is "invalid" and
+ * may make recovery tell the peer: a live SPI sent to another of our
+ * addresses would otherwise make us report a working SA as dead, and the
+ * peer delete it on our authenticated word.
+ */
+static void spi_miss(struct ipsec_state *st, uint32_t src, uint32_t dst, uint8_t proto,
+		     uint32_t spi, bool udp)
+{
+	struct router *r = st->r;
+	if (!sadb_lookup_spi(st, proto, spi) && ipsec_is_endpoint(r, NULL, dst)) {
+		invalid_spi(st, src, dst, proto, spi, udp);
+		return;
+	}
+	st->g.wrong_dst++;
+	log_msg_rl(&r->log, &st->rl_drop, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
+		   "RECVD_PKT_WRONG_DST", "decaps: dropped %s packet spi=0x%X(%u) from "
+		   "%u.%u.%u.%u to %u.%u.%u.%u: not the address of its SA or of a crypto endpoint",
+		   proto == IPPROTO_AH_ ? "AH" : "ESP", spi, spi, IPA(src), IPA(dst));
+}
+
 static void drop_log(struct ipsec_state *st, const struct ipsec_sa *sa, enum ipsec_drop d,
 		     uint32_t src, const struct pkt *p)
 {
@@ -171,7 +193,7 @@ static void input_esp(struct ipsec_state *st, struct pkt *p, uint32_t src, uint3
 	}
 	struct ipsec_sa *sa = sadb_lookup_in(st, dst, IPPROTO_ESP_, spi);
 	if (!sa) {
-		invalid_spi(st, src, dst, IPPROTO_ESP_, spi, udp);
+		spi_miss(st, src, dst, IPPROTO_ESP_, spi, udp);
 		pkt_free(p);
 		return;
 	}
@@ -204,7 +226,7 @@ static void input_ah(struct ipsec_state *st, struct pkt *p, uint32_t src, uint32
 	}
 	struct ipsec_sa *sa = sadb_lookup_in(st, dst, IPPROTO_AH_, spi);
 	if (!sa) {
-		invalid_spi(st, src, dst, IPPROTO_AH_, spi, false);
+		spi_miss(st, src, dst, IPPROTO_AH_, spi, false);
 		pkt_free(p);
 		return;
 	}

@@ -30,7 +30,9 @@ enum ipsec_verdict ipsec_egress(struct router *r, struct iface *out_if, struct p
 				uint32_t nexthop);
 /*
  * Inbound policy for cleartext: a packet that matches a crypto map's ACL
- * (as the peer's outbound traffic) but arrived unprotected is dropped.
+ * (as the peer's outbound traffic) but arrived unprotected is dropped,
+ * forwarded or addressed to us alike (call it after reassembly for the
+ * latter); only IKE/NAT-T and ESP/AH to the map's own endpoint are exempt.
  * Returns true when p may be processed.
  */
 bool ipsec_ingress_check(struct router *r, struct iface *in_if, struct pkt *p);

@@ -16,7 +16,7 @@
 #include "crypto/integ.h"
 #include "ipsec/replay.h"
 #include "ipsec/sadb.h"
-#include "ipsec/transform.h"
+#include "config/transform.h"
 
 /* The four octets of a host-order address, for "%u.%u.%u.%u" in logs. */
 #define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
@@ -76,6 +76,7 @@ struct ipsec_global_counters {
 	uint64_t cleartext;
 	uint64_t no_route;
 	uint64_t install_failed;
+	uint64_t wrong_dst;		/* ESP/AH to an address its SPI (or any SA) does not use */
 };
 
 struct ipsec_bundle;
@@ -135,6 +136,7 @@ struct ipsec_flowrec {
 	uint64_t last_acquire_ms;
 	struct ipsec_bundle *bundles;
 	bool keep;			/* config rebuild mark */
+	bool closing;			/* being freed: deleting its bundles must not free it again */
 };
 
 struct inv_spi_rl {
@@ -222,6 +224,11 @@ bool ipsec_flow_contains(const struct ipsec_flow *f, uint32_t local, uint32_t re
 
 /* manual.c */
 void ipsec_manual_sync(struct ipsec_state *st);
+
+/* Is addr the local crypto endpoint of a map (an interface carrying one)? */
+bool ipsec_is_endpoint(const struct router *r, const char *map, uint32_t addr);
+/* A live inbound SA with this SPI, whatever its destination. */
+struct ipsec_sa *sadb_lookup_spi(struct ipsec_state *st, uint8_t proto, uint32_t spi);
 
 /* show.c: the show/clear bodies, callable without the command tree. */
 enum ipsec_show_filter { SHOW_ALL = 0, SHOW_IFACE, SHOW_PEER, SHOW_MAP };

@@ -33,6 +33,14 @@ struct ipsec_sa *sadb_lookup_in(struct ipsec_state *st, uint32_t dst, uint8_t pr
 	return NULL;
 }
 
+struct ipsec_sa *sadb_lookup_spi(struct ipsec_state *st, uint8_t proto, uint32_t spi)
+{
+	for (struct ipsec_sa *sa = st->hash[hidx(st, proto, spi)]; sa; sa = sa->hnext)
+		if (sa->spi == spi && sa->proto == proto && !sa->b->dead)
+			return sa;
+	return NULL;
+}
+
 static bool spi_taken(struct ipsec_state *st, uint8_t proto, uint32_t spi)
 {
 	for (struct ipsec_sa *sa = st->hash[hidx(st, proto, spi)]; sa; sa = sa->hnext)
@@ -181,8 +189,9 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 			*pp = b->next;
 			break;
 		}
-	if (b->fr)
-		for (struct ipsec_bundle **pp = &b->fr->bundles; *pp; pp = &(*pp)->fnext)
+	struct ipsec_flowrec *fr = b->fr;
+	if (fr)
+		for (struct ipsec_bundle **pp = &fr->bundles; *pp; pp = &(*pp)->fnext)
 			if (*pp == b) {
 				*pp = b->fnext;
 				break;
@@ -195,6 +204,16 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 		st->km->deleted(r, b->spec.local_addr, b->spec.peer_addr, b->spec.peer_port,
 				b->spec.has_ah, b->ah_in.spi, b->spec.has_esp, b->esp_in.spi, why);
 	bundle_free(b);
+	/* A flow only IKE knew (narrowed proxy IDs) goes with its last bundle. */
+	if (fr && fr->ace < 0 && !fr->bundles && !fr->closing) {
+		for (struct ipsec_flowrec **pp = &st->flows; *pp; pp = &(*pp)->next)
+			if (*pp == fr) {
+				*pp = fr->next;
+				break;
+			}
+		pktq_flush(&fr->held);
+		free(fr);
+	}
 }
 
 static void bundle_timer(void *arg)
@@ -254,6 +273,8 @@ static int spec_ok(struct ipsec_state *st, const struct sadb_bundle_spec *s, con
 		w = "ESP in the bundle does not match the transform set";
 	else if (s->udp_encap && s->has_ah)
 		w = "AH cannot be UDP-encapsulated";
+	else if (s->manual && xf_manual_check(&s->xf, NULL, 0) < 0)
+		w = "manual keys restart the sequence number: a counter-nonce cipher would reuse its nonce";
 	else if (!s->local_addr || !s->peer_addr)
 		w = "no tunnel endpoints";
 	else if ((s->has_ah && (s->ah_in.spi < 256 || s->ah_out.spi < 256)) ||

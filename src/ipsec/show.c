@@ -194,6 +194,7 @@ void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter 
 			  U(g->cleartext), U(g->no_route));
 		sb_printf(out, "    #pkts not ESP/AH %llu, #SA installs refused %llu\n", U(g->not_ipsec),
 			  U(g->install_failed));
+		sb_printf(out, "    #pkts to a non-endpoint address %llu\n", U(g->wrong_dst));
 	}
 }
 
@@ -369,9 +370,9 @@ int ipsec_clear_sa(struct router *r, enum ipsec_show_filter f, const char *map, 
 			next = b->next;
 			if (!bundle_matches(b, f, map, addr, proto, spi))
 				continue;
-			struct ipsec_flowrec *fr = b->fr;
+			/* Before the delete: a flow only IKE knew goes with its last bundle. */
+			memset(&b->fr->c, 0, sizeof(b->fr->c));
 			sadb_bundle_delete(st, b, SADB_DEL_CLEAR);
-			memset(&fr->c, 0, sizeof(fr->c));
 			n++;
 		}
 	}

@@ -76,6 +76,7 @@ static const struct cfg_cmap_entry *find_entry(const struct config *cfg, const c
 
 static void flowrec_free(struct ipsec_state *st, struct ipsec_flowrec *fr)
 {
+	fr->closing = true;
 	while (fr->bundles)
 		sadb_bundle_delete(st, fr->bundles, SADB_DEL_CONFIG);
 	pktq_flush(&fr->held);
@@ -343,23 +344,45 @@ enum ipsec_verdict ipsec_egress(struct router *r, struct iface *out_if, struct p
 	return IPSEC_PASS;
 }
 
+/* A map's own crypto endpoint: the address of an interface it is applied to (map NULL: any). */
+bool ipsec_is_endpoint(const struct router *r, const char *map, uint32_t addr)
+{
+	for (int i = 0; i < r->niface; i++)
+		if (r->ifaces[i].has_addr && r->ifaces[i].addr == addr &&
+		    r->ifaces[i].crypto_map[0] && (!map || !strcmp(r->ifaces[i].crypto_map, map)))
+			return true;
+	return false;
+}
+
+/*
+ * How protection itself arrives: IKE/NAT-T and ESP/AH addressed to the map's
+ * endpoint.  Nothing else is exempt, in transit least of all (IOS).  Ports
+ * count only when the key really holds them (a first fragment or a whole
+ * datagram), never bytes of a later fragment.
+ */
+static bool keying_or_protected(const struct router *r, const char *map, const struct acl_key *k)
+{
+	if (!ipsec_is_endpoint(r, map, k->dst))
+		return false;
+	if (k->proto == IPPROTO_ESP_ || k->proto == IPPROTO_AH_)
+		return true;
+	return k->proto == 17 && k->has_ports && (k->dport == 500 || k->dport == 4500);
+}
+
 bool ipsec_ingress_check(struct router *r, struct iface *in_if, struct pkt *p)
 {
 	struct ipsec_state *st = r->ipsec;
 	if (!in_if || !in_if->crypto_map[0] || (p->flags & PKT_F_DECAPPED) || p->len < IP_HDR_LEN)
 		return true;
-	size_t hl = (size_t)(p->data[0] & 0x0f) * 4;
-	uint8_t proto = p->data[9];
-	if (proto == IPPROTO_ESP_ || proto == IPPROTO_AH_)
-		return true;
-	if (proto == 17 && p->len >= hl + 4) {
-		uint16_t sp = wbuf_be16(p->data + hl), dp = wbuf_be16(p->data + hl + 2);
-		if (sp == 500 || dp == 500 || sp == 4500 || dp == 4500)
-			return true;
-	}
 	struct acl_key k;
 	acl_key_from_ip(&k, p->data, p->len);
-	/* The peer's outbound traffic is our ACL mirrored. */
+	if (keying_or_protected(r, in_if->crypto_map, &k))
+		return true;
+	/*
+	 * The peer's outbound traffic is our ACL mirrored.  A later fragment has
+	 * no ports: acl_eval matches it on layer 3 alone against a permit with
+	 * ports (IOS; RFC 4301 §7's conservative choice), so it is dropped too.
+	 */
 	struct acl_key m = k;
 	m.src = k.dst;
 	m.dst = k.src;

@@ -1,8 +1,11 @@
 /*
  * ARP (RFC 826) on Ethernet ports: a bounded cache per router, keyed by
- * (interface, address).  Complete entries live 4 hours as on IOS; an
- * unresolved address holds a few packets while requests are retried once a
- * second, and gives up (dropping what it held) after ARP_RETRIES.
+ * (interface, address).  Complete entries (answers to our requests) live 4
+ * hours as on IOS; an unresolved address holds a few packets while requests
+ * are retried once a second, and gives up (dropping what it held) after
+ * ARP_RETRIES.  Any on-link host can send requests for us, so what they
+ * teach is ARP_STALE: at most ARP_STALE_MAX entries, ARP_STALE_MS long,
+ * evicted oldest first, and never at the cost of an entry we resolved.
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,9 +47,54 @@ static void drop_entry(struct arp_table *t, struct arp_entry *e)
 	if (*pp == idx)
 		*pp = e->next;
 	pktq_flush(&e->hold);
+	if (e->state == ARP_STALE)
+		t->nstale--;
 	e->state = ARP_FREE;
 	e->ifp = NULL;
 	t->n--;
+}
+
+/* The oldest entry in state st (by last update), or NULL. */
+static struct arp_entry *oldest(struct arp_table *t, enum arp_state st)
+{
+	struct arp_entry *o = NULL;
+	for (int i = 0; i < ARP_MAX_ENTRIES; i++)
+		if (t->e[i].state == st && (!o || t->e[i].updated_ms < o->updated_ms))
+			o = &t->e[i];
+	return o;
+}
+
+static void evict(struct router *r, struct arp_table *t, struct arp_entry *e)
+{
+	t->evicted++;
+	t->drops_unresolved += e->hold.n;
+	e->ifp->c.out_drops += e->hold.n;
+	NET(r)->st.encap_failed += e->hold.n;
+	drop_entry(t, e);
+}
+
+/*
+ * Makes room for one more entry.  Stale entries go first; for an address we
+ * need ourselves (ours), then the oldest unresolved one, and only then the
+ * oldest complete one.  An unsolicited entry evicts only its own kind.
+ */
+static bool make_room(struct router *r, struct arp_table *t, bool ours)
+{
+	struct arp_entry *v = NULL;
+	if (!ours && t->nstale >= ARP_STALE_MAX)
+		v = oldest(t, ARP_STALE);
+	else if (t->n < ARP_MAX_ENTRIES)
+		return true;
+	if (!v)
+		v = oldest(t, ARP_STALE);
+	if (!v && ours)
+		v = oldest(t, ARP_INCOMPLETE);
+	if (!v && ours)
+		v = oldest(t, ARP_COMPLETE);
+	if (!v)
+		return false;
+	evict(r, t, v);
+	return true;
 }
 
 static struct arp_entry *create(struct arp_table *t, struct iface *ifp, uint32_t ip)
@@ -205,12 +253,28 @@ void arp_input(struct router *r, struct iface *ifp, struct pkt *p)
 	}
 	bool for_us = tpa == ifp->addr;
 	struct arp_entry *e = spa ? find(t, ifp, spa) : NULL;
-	/* RFC 826 merge: refresh what we know; learn the sender if it asked us. */
+	/*
+	 * RFC 826 merge: refresh what we know (a reply for us confirms a stale
+	 * entry); a sender that asks for us is kept only as stale.
+	 */
 	bool on_link = spa && (spa & ifp->mask) == (ifp->addr & ifp->mask);
-	if (e)
+	if (e && e->state == ARP_STALE && !(op == 2 && for_us)) {
+		memcpy(e->mac, sha, 6);
+		e->updated_ms = ev_now(r->ev);
+	} else if (e) {
+		if (e->state == ARP_STALE)
+			t->nstale--;
 		learn(r, e, sha);
-	else if (for_us && on_link && (e = create(t, ifp, spa)))
-		learn(r, e, sha);
+	} else if (for_us && on_link) {
+		if (make_room(r, t, false) && (e = create(t, ifp, spa))) {
+			memcpy(e->mac, sha, 6);
+			e->state = ARP_STALE;
+			e->updated_ms = ev_now(r->ev);
+			t->nstale++;
+		} else {
+			t->unsolicited_refused++;
+		}
+	}
 	if (for_us && op == 1)
 		send_arp(r, ifp, 2, sha, spa, sha);
 	pkt_free(p);
@@ -232,13 +296,27 @@ int arp_output(struct router *r, struct iface *ifp, struct pkt *p, uint32_t next
 		e->state = ARP_INCOMPLETE;
 		e->tries = 0;
 	}
+	if (e && e->state == ARP_STALE && now - e->updated_ms < ARP_STALE_MS) {
+		/* Usable, but we ask once for ourselves: the reply makes it complete. */
+		if (e->tries == 0 || now >= e->next_try_ms)
+			request(r, e);
+		if (eth_push(pt, p, e->mac, ETHERTYPE_IP) < 0)
+			goto drop;
+		return port_output(pt, p);
+	}
+	if (e && e->state == ARP_STALE) {
+		t->nstale--;
+		e->state = ARP_INCOMPLETE;
+		e->tries = 0;
+	}
 	if (e && e->state == ARP_COMPLETE) {
 		if (eth_push(pt, p, e->mac, ETHERTYPE_IP) < 0)
 			goto drop;
 		return port_output(pt, p);
 	}
 	if (!e) {
-		e = create(t, ifp, nexthop);
+		if (make_room(r, t, true))
+			e = create(t, ifp, nexthop);
 		if (!e) {
 			t->drops_full++;
 			goto drop;
@@ -267,7 +345,7 @@ void arp_tick(struct router *r, uint64_t now)
 {
 	struct arp_table *t = &NET(r)->arp;
 	/* Only retries need every tick; ageing in hours can wait a minute. */
-	if (t->n == 0 || (!t->resolving && now < t->next_sweep))
+	if (t->n == 0 || (!t->resolving && !t->nstale && now < t->next_sweep))
 		return;
 	t->resolving = false;
 	t->next_sweep = now + SWEEP_MS;
@@ -286,6 +364,8 @@ void arp_tick(struct router *r, uint64_t now)
 		if (e->state == ARP_INCOMPLETE) {
 			t->resolving = true;
 		} else if (e->state == ARP_COMPLETE && now - e->updated_ms >= ARP_TIMEOUT_MS) {
+			drop_entry(t, e);
+		} else if (e->state == ARP_STALE && now - e->updated_ms >= ARP_STALE_MS) {
 			drop_entry(t, e);
 		}
 	}

@@ -1,8 +1,11 @@
 /*
  * Reassembly of fragments addressed to the router (RFC 791/815), with a
  * bitmap of 8-byte blocks instead of a hole list: O(1) space per datagram,
- * and overlap detection falls out of it.  Bounded in datagrams and bytes,
- * timed out after 30 s (IOS's default).  Overlapping fragments kill the
+ * and overlap detection falls out of it.  Anyone can send fragments, so the
+ * table is bounded per source (FRAG_PER_SRC_MAX), in datagrams
+ * (FRAG_MAX_REASM) and bytes (FRAG_MAX_BYTES), times out after
+ * FRAG_TIMEOUT_MS, and a new datagram evicts the oldest one instead of being
+ * refused: a spoofer can never lock reassembly (IKE fragments) out.  Overlapping fragments kill the
  * whole datagram (they are an attack, not a network accident, RFC 5722's
  * reasoning); exact duplicates are dropped alone.
  */
@@ -40,6 +43,34 @@ static void drop_frag(struct router *r, struct pkt *p, uint64_t *counter, const 
 	pkt_free(p);
 }
 
+/*
+ * Frees the oldest datagram in reassembly (from src only, if src is not 0;
+ * never keep) and returns its slot, or NULL when there is none.
+ */
+static struct reasm *evict_oldest(struct router *r, uint32_t src, const struct reasm *keep)
+{
+	struct net_state *n = NET(r);
+	struct reasm *old = NULL;
+	for (int i = 0; i < FRAG_MAX_REASM; i++) {
+		struct reasm *c = &n->frag.q[i];
+		if (c->used && c != keep && (!src || c->src == src) &&
+		    (!old || c->deadline < old->deadline))
+			old = c;
+	}
+	if (!old)
+		return NULL;
+	n->st.frag_evicted++;
+	n->st.reasm_fail++;
+	if (old->in_if)
+		old->in_if->c.in_frag_drops++;
+	char s[IP_FMT_LEN];
+	log_msg_rl(&r->log, &n->rl_frag, ev_now(r->ev), 10000, "IP", SEV_WARNING, "FRAGEVICT",
+		   "Reassembly of a datagram from %s evicted: %s", ip_fmt(old->src, s),
+		   src ? "too many from that source" : "reassembly table full");
+	release(r, old);
+	return old;
+}
+
 struct pkt *frag_input(struct router *r, struct pkt *p)
 {
 	struct net_state *n = NET(r);
@@ -54,16 +85,14 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 	uint32_t src = wbuf_be32(ip + IPH_SRC), dst = wbuf_be32(ip + IPH_DST);
 	uint16_t id = wbuf_be16(ip + IPH_ID);
 	uint8_t proto = ip[IPH_PROTO];
+	bool decapped = p->flags & PKT_F_DECAPPED;
 	n->st.frag_rcvd++;
 	if (end + IP_HLEN > PKT_MAX_IP)
 		return drop_frag(r, p, &n->st.frag_oversize, "beyond 65535 bytes"), NULL;
 	if (mf && (plen == 0 || plen % 8))
 		return drop_frag(r, p, &n->st.frag_oversize, "not a multiple of 8 bytes"), NULL;
-	/* Before a slot is taken: a refused first fragment must not hold one for 30 s. */
-	if (fs->bytes + plen > FRAG_MAX_BYTES)
-		return drop_frag(r, p, &n->st.frag_nomem, "reassembly memory full"), NULL;
-
 	struct reasm *q = NULL, *free_q = NULL;
+	int from_src = 0;
 	for (int i = 0; i < FRAG_MAX_REASM; i++) {
 		struct reasm *c = &fs->q[i];
 		if (!c->used) {
@@ -71,10 +100,25 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 				free_q = c;
 			continue;
 		}
-		if (c->src == src && c->dst == dst && c->id == id && c->proto == proto) {
+		from_src += c->src == src;
+		/* What came out of a tunnel never joins cleartext (the policy check sees the whole). */
+		if (c->src == src && c->dst == dst && c->id == id && c->proto == proto &&
+		    c->decapped == decapped) {
 			q = c;
 			break;
 		}
+	}
+	if (!q && from_src >= FRAG_PER_SRC_MAX)
+		free_q = evict_oldest(r, src, NULL);
+	if (!q && !free_q)
+		free_q = evict_oldest(r, 0, NULL);
+	/* Room for these bytes: the oldest other datagrams make way. */
+	while (fs->bytes + plen > FRAG_MAX_BYTES) {
+		struct reasm *v = evict_oldest(r, 0, q);
+		if (!v)
+			return drop_frag(r, p, &n->st.frag_nomem, "reassembly memory full"), NULL;
+		if (!free_q)
+			free_q = v;
 	}
 	if (!q) {
 		if (!free_q)
@@ -89,6 +133,7 @@ struct pkt *frag_input(struct router *r, struct pkt *p)
 		q->dst = dst;
 		q->id = id;
 		q->proto = proto;
+		q->decapped = decapped;
 		q->p = buf;
 		q->deadline = ev_now(r->ev) + FRAG_TIMEOUT_MS;
 		q->in_if = p->in_if;

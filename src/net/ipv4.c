@@ -61,6 +61,19 @@ void ip_local_deliver(struct router *r, struct pkt *p)
 	}
 }
 
+/*
+ * Cleartext that a crypto map wants protected never crosses the router nor
+ * reaches it (ipsec_ingress_check logs %CRYPTO-4-RECVD_PKT_NOT_IPSEC).
+ */
+static bool policy_allows(struct router *r, struct pkt *p)
+{
+	if (!p->in_if || (p->flags & PKT_F_DECAPPED) || ipsec_ingress_check(r, p->in_if, p))
+		return true;
+	NET(r)->st.policy_drops++;
+	drop_in(r, p);
+	return false;
+}
+
 static void forward(struct router *r, struct pkt *p)
 {
 	struct net_state *n = NET(r);
@@ -71,15 +84,8 @@ static void forward(struct router *r, struct pkt *p)
 		drop_in(r, p);
 		return;
 	}
-	if (p->in_if && !(p->flags & PKT_F_DECAPPED) && !ipsec_ingress_check(r, p->in_if, p)) {
-		n->st.policy_drops++;
-		char s[IP_FMT_LEN], d[IP_FMT_LEN];
-		log_msg_rl(&r->log, &n->rl_policy, ev_now(r->ev), 10000, "CRYPTO", SEV_WARNING,
-			   "CLEAR_PKT", "Dropped cleartext packet %s->%s on %s: crypto map wants it "
-			   "protected", ip_fmt(src, s), ip_fmt(dst, d), p->in_if->name);
-		drop_in(r, p);
+	if (!policy_allows(r, p))
 		return;
-	}
 	uint8_t ttl = ip[IPH_TTL];
 	if (ttl <= 1) {
 		n->st.bad_ttl++;
@@ -179,5 +185,8 @@ void ipv4_input(struct router *r, struct pkt *p)
 		if (!p)
 			return;
 	}
+	/* Judged whole: a later fragment alone has no ports to judge by. */
+	if (!policy_allows(r, p))
+		return;
 	ip_local_deliver(r, p);
 }

@@ -128,7 +128,15 @@ uint8_t route_mask_len(uint32_t mask);
 #define ARP_RETRY_MS 1000
 #define ARP_RETRIES 5
 
-enum arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_COMPLETE };
+#define ARP_STALE_MS 60000		/* an entry nobody confirmed: learned from a request for us */
+#define ARP_STALE_MAX 256		/* at most this many of those (the rest of the table is ours) */
+
+/*
+ * ARP_STALE (Linux's name): learned from a request for us that we did not
+ * ask for; usable, but short-lived and the first to be evicted, and a reply
+ * to our own request is what makes it complete.
+ */
+enum arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_COMPLETE, ARP_STALE };
 
 struct arp_entry {
 	enum arp_state state;
@@ -146,10 +154,12 @@ struct arp_table {
 	struct arp_entry e[ARP_MAX_ENTRIES];
 	int32_t bucket[256];
 	size_t n;
+	size_t nstale;			/* entries in ARP_STALE */
 	bool resolving;			/* some entry is incomplete: scan every tick */
 	uint64_t next_sweep;		/* otherwise only age complete entries now and then */
 	uint64_t requests_in, replies_in, requests_out, replies_out;
 	uint64_t drops_unresolved, drops_full, drops_bad;
+	uint64_t evicted, unsolicited_refused;
 	struct log_rl rl;
 };
 
@@ -171,13 +181,15 @@ int eth_push(struct port *pt, struct pkt *p, const uint8_t dst[6], uint16_t type
 
 #define FRAG_MAX_REASM 64		/* concurrent datagrams being reassembled */
 #define FRAG_MAX_BYTES (1024 * 1024)	/* payload held across all of them */
-#define FRAG_TIMEOUT_MS 30000		/* IOS: 30 s */
+#define FRAG_TIMEOUT_MS 15000		/* RFC 791's initial timer; fragments of a real datagram come within ms */
+#define FRAG_PER_SRC_MAX 16		/* datagrams one source may have in reassembly */
 
 struct reasm {
 	bool used;
 	uint32_t src, dst;
 	uint16_t id;
 	uint8_t proto;
+	bool decapped;			/* fragments from a tunnel and cleartext ones never mix */
 	uint64_t deadline;
 	struct pkt *p;			/* header of the first fragment + payload at its offset */
 	size_t hlen;			/* header length of the first fragment (0 until seen) */
@@ -215,7 +227,7 @@ struct ip_stats {
 	uint64_t rcvd, delivered, forwarded, bad_hdr, bad_cksum, bad_ttl, bcast_rcvd, mcast_rcvd;
 	uint64_t no_route, unknown_proto, sent, frag_created, fragmented, cant_fragment;
 	uint64_t reasm_ok, reasm_timeout, reasm_fail, frag_rcvd, frag_overlap, frag_oversize,
-		frag_dup, frag_nomem, policy_drops, encap_failed, port_out_fail;
+		frag_dup, frag_nomem, frag_evicted, policy_drops, encap_failed, port_out_fail;
 	uint64_t icmp_rcvd, icmp_bad, icmp_echo_rcvd, icmp_echo_reply_rcvd, icmp_unreach_rcvd,
 		icmp_ttl_rcvd, icmp_other_rcvd;
 	uint64_t icmp_sent, icmp_echo_sent, icmp_echo_reply_sent, icmp_unreach_sent,
@@ -254,7 +266,7 @@ struct net_state {
 	uint64_t icmp_unreach_last;
 	uint64_t icmp_err_window;
 	uint32_t icmp_err_in_window;
-	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_policy, rl_icmp, rl_martian;
+	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_icmp, rl_martian;
 	uint64_t mac_seed;
 };
 

@@ -431,9 +431,9 @@ int net_cmd_show_ip_traffic(struct cli_ctx *ctx, const struct cmd_args *a)
 	sb_printf(o, "         %llu fragmented, %llu fragments, %llu couldn't fragment\n",
 		  U(s->fragmented), U(s->frag_created), U(s->cant_fragment));
 	sb_printf(o, "         %llu fragments received, %llu overlapping, %llu duplicate, "
-		     "%llu oversized, %llu no reassembly memory\n",
+		     "%llu oversized, %llu no reassembly memory, %llu evicted\n",
 		  U(s->frag_rcvd), U(s->frag_overlap), U(s->frag_dup), U(s->frag_oversize),
-		  U(s->frag_nomem));
+		  U(s->frag_nomem), U(s->frag_evicted));
 	sb_printf(o, "  Bcast: %llu received, 0 sent\n", U(s->bcast_rcvd));
 	sb_printf(o, "  Mcast: %llu received, 0 sent\n", U(s->mcast_rcvd));
 	sb_printf(o, "  Sent:  %llu generated, %llu forwarded\n", U(s->sent - s->forwarded),
@@ -467,6 +467,8 @@ int net_cmd_show_ip_traffic(struct cli_ctx *ctx, const struct cmd_args *a)
 	sb_printf(o, "  Sent: %llu requests, %llu replies (0 proxy), 0 reverse\n", U(t->requests_out),
 		  U(t->replies_out));
 	sb_printf(o, "  Drop due to input queue full: 0\n");
+	sb_printf(o, "  Entries evicted: %llu, unsolicited not learned: %llu, table full: %llu\n",
+		  U(t->evicted), U(t->unsolicited_refused), U(t->drops_full));
 #undef U
 	return 0;
 }

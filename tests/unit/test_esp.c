@@ -158,7 +158,7 @@ static void flip_everything(const struct cfg_transform_set *xf, size_t from, con
 			continue;
 		for (int bit = 0; bit < 8; bit += 3) {
 			uint64_t before = c->recv_errors + st->g.inv_spi_ah + st->g.inv_spi_esp +
-					  st->g.malformed_ah + st->g.malformed_esp + st->g.not_ipsec;
+					  st->g.malformed_ah + st->g.malformed_esp + st->g.not_ipsec + st->g.wrong_dst;
 			struct pkt *q = pkt_clone(o);
 			q->data[i] ^= (uint8_t)(1u << bit);
 			ipsec_input(f.b.r, q);
@@ -168,7 +168,7 @@ static void flip_everything(const struct cfg_transform_set *xf, size_t from, con
 				pkt_free(d);
 			}
 			uint64_t after = c->recv_errors + st->g.inv_spi_ah + st->g.inv_spi_esp +
-					 st->g.malformed_ah + st->g.malformed_esp + st->g.not_ipsec;
+					 st->g.malformed_ah + st->g.malformed_esp + st->g.not_ipsec + st->g.wrong_dst;
 			if (after != before + 1)
 				uncounted++;
 		}

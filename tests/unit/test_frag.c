@@ -178,17 +178,17 @@ TEST(frag_overlap_oversize_and_limits_dropped_and_counted)
 	n = tr_ip(f, SRC, DST, 17, 64, 3, 0x2000 | 10, junk, 13);
 	tr_inject(&rx->ifaces[0], f, n);
 	CHECK(NET(rx)->st.frag_oversize == 2);
-	/* Bounded: more concurrent datagrams than allowed are refused, not queued. */
-	for (int i = 0; i < FRAG_MAX_REASM + 5; i++) {
+	/* Bounded: beyond one source's share, its oldest datagrams are evicted. */
+	for (int i = 0; i < FRAG_PER_SRC_MAX + 5; i++) {
 		n = tr_ip(f, SRC, DST, 17, 64, (uint16_t)(1000 + i), 0x2000, junk, 96);
 		tr_inject(&rx->ifaces[0], f, n);
 	}
-	CHECK(NET(rx)->st.frag_nomem >= 5);
-	CHECK(pkt_in_use() <= FRAG_MAX_REASM);
-	/* 30 s later they all time out and the buffers come back. */
+	CHECK(NET(rx)->st.frag_evicted >= 5 && NET(rx)->st.frag_nomem == 0);
+	CHECK(pkt_in_use() <= FRAG_PER_SRC_MAX);
+	/* After the timeout they all time out and the buffers come back. */
 	cap_reset(&cap);
-	ev_advance(ev, 31000);
-	CHECK(NET(rx)->st.reasm_timeout >= FRAG_MAX_REASM - 1);
+	ev_advance(ev, FRAG_TIMEOUT_MS + 1000);
+	CHECK(NET(rx)->st.reasm_timeout >= FRAG_PER_SRC_MAX - 1);
 	CHECK(pkt_in_use() == 0);
 	/* Each had fragment zero, so each earned a time-exceeded (reassembly), rate-limited. */
 	CHECK(cap.n >= 1 && cap.frame[0][20] == 11 && cap.frame[0][21] == 1);
@@ -209,7 +209,7 @@ TEST(frag_timeout_without_first_fragment_sends_nothing)
 	uint8_t f[1600];
 	size_t n = frag_of(f, d, 1024, 984, false);
 	tr_inject(&rx->ifaces[0], f, n);
-	ev_advance(ev, 29000);
+	ev_advance(ev, FRAG_TIMEOUT_MS - 1000);
 	CHECK(NET(rx)->st.reasm_timeout == 0);
 	ev_advance(ev, 2000);
 	CHECK(NET(rx)->st.reasm_timeout == 1);
@@ -264,7 +264,7 @@ TEST(frag_copied_options_only_in_later_fragments)
 	ev_free(ev);
 }
 
-TEST(frag_memory_full_refuses_without_holding_a_slot)
+TEST(frag_memory_full_evicts_the_oldest)
 {
 	struct evloop *ev = ev_new();
 	ev_set_virtual(ev, 1000);
@@ -280,15 +280,16 @@ TEST(frag_memory_full_refuses_without_holding_a_slot)
 	}
 	CHECK(NET(rx)->frag.bytes == 16 * sizeof(junk));
 	CHECK(NET(rx)->st.frag_nomem == 0);
-	/* A new datagram that does not fit is refused and takes no reassembly slot. */
-	n = tr_ip(f, SRC, DST, 17, 64, 3000, 0x2000, junk, sizeof(junk));
+	/* A new datagram (another source) that does not fit evicts the oldest. */
+	n = tr_ip(f, SRC + 1, DST, 17, 64, 3000, 0x2000, junk, sizeof(junk));
 	tr_inject(&rx->ifaces[0], f, n);
-	CHECK(NET(rx)->st.frag_nomem == 1);
+	CHECK(NET(rx)->st.frag_nomem == 0 && NET(rx)->st.frag_evicted == 1);
 	int used = 0;
 	for (int i = 0; i < FRAG_MAX_REASM; i++)
 		used += NET(rx)->frag.q[i].used;
 	CHECK(used == 16);
-	ev_advance(ev, 31000);
+	CHECK(NET(rx)->frag.bytes == 16 * sizeof(junk));
+	ev_advance(ev, FRAG_TIMEOUT_MS + 1000);
 	CHECK(pkt_in_use() == 0);
 	cap_reset(&cap);
 	tr_free(rx);
