@@ -6,8 +6,8 @@
 #define ENC XF_KIND_ESP_ENC
 #define AUTH XF_KIND_ESP_AUTH
 #define AH XF_KIND_AH
-#define V2E IKEV2_TYPE_ENCR
-#define V2I IKEV2_TYPE_INTEG
+#define V2E IKEV2_XF_ENCR
+#define V2I IKEV2_XF_INTEG
 
 static const struct xf_alg table[] = {
 	/* name          cfg_name     kind id              bits ossl            key iv blk icv aead  legacy weak  ike_id              ike_auth  v2 type  v2 id                         manual */
@@ -91,6 +91,18 @@ const struct xf_alg *xf_by_ike_esp(uint8_t transform_id, uint16_t keybits)
 			continue;
 		/* RFC 3602/4106: the Key Length attribute is mandatory for AES. */
 		if (a->keybits ? a->keybits != keybits : keybits != 0)
+			continue;
+		return a;
+	}
+	return NULL;
+}
+
+const struct xf_alg *xf_by_ikev2(uint8_t type, uint16_t id, uint16_t keybits)
+{
+	for (size_t i = 0; i < NTABLE; i++) {
+		const struct xf_alg *a = &table[i];
+		/* AH rows repeat the ESP authenticators' INTEG IDs: ESP's come first. */
+		if (a->ikev2_type != type || a->ikev2_id != id || (a->keybits ? a->keybits != keybits : keybits != 0))
 			continue;
 		return a;
 	}

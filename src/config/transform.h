@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "ikev2/ikev2_wire.h"	/* IKEv2 transform types and IDs: constants only */
 
 enum xf_kind { XF_KIND_ESP_ENC = 1, XF_KIND_ESP_AUTH, XF_KIND_AH };
 
@@ -37,19 +38,6 @@ enum xf_kind { XF_KIND_ESP_ENC = 1, XF_KIND_ESP_AUTH, XF_KIND_AH };
 #define IKE_AUTH_HMAC_SHA2_256 5
 #define IKE_AUTH_HMAC_SHA2_384 6
 #define IKE_AUTH_HMAC_SHA2_512 7
-/* IKEv2 transform types and IDs (RFC 7296 §3.3.2, RFC 4868, RFC 4106). */
-#define IKEV2_TYPE_ENCR 1
-#define IKEV2_TYPE_INTEG 3
-#define IKEV2_ENCR_DES 2
-#define IKEV2_ENCR_3DES 3
-#define IKEV2_ENCR_NULL 11
-#define IKEV2_ENCR_AES_CBC 12
-#define IKEV2_ENCR_AES_GCM_16 20
-#define IKEV2_AUTH_HMAC_MD5_96 1
-#define IKEV2_AUTH_HMAC_SHA1_96 2
-#define IKEV2_AUTH_HMAC_SHA2_256_128 12
-#define IKEV2_AUTH_HMAC_SHA2_384_192 13
-#define IKEV2_AUTH_HMAC_SHA2_512_256 14
 
 struct xf_alg {
 	const char *name;	/* as `show` prints it: "esp-des", "esp-256-aes", "ah-sha-hmac" */
@@ -88,6 +76,8 @@ const struct xf_alg *xf_by_ike_esp(uint8_t transform_id, uint16_t keybits);
 const struct xf_alg *xf_by_ike_ah(uint8_t transform_id);
 /* ESP's Authentication Algorithm attribute -> esp-*-hmac. */
 const struct xf_alg *xf_by_ike_auth(uint16_t auth_attr);
+/* IKEv2: by transform type (ENCR, INTEG), ID and Key Length attribute (bits; 0 = absent). */
+const struct xf_alg *xf_by_ikev2(uint8_t type, uint16_t id, uint16_t keybits);
 
 /* All entries, for listing and tests. */
 const struct xf_alg *xf_table(size_t *n);

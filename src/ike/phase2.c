@@ -17,14 +17,20 @@ static bool flow_same(const struct ipsec_flow *a, const struct ipsec_flow *b)
 	       a->local_port == b->local_port && a->remote_port == b->remote_port;
 }
 
-/* A Quick Mode we initiated for flow toward peer is waiting for its answer. */
+/*
+ * A Quick Mode for flow toward peer is under way, in either role (ours
+ * waiting for QM2, or the peer's waiting for its QM3), or has just failed
+ * on this IKE SA.  Restoring a flow the peer is already negotiating would
+ * install it twice; one the peer just refused would only be refused again
+ * (its next packet still asks, as IOS does).
+ */
 static bool busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
 		if (ike_sa_deleted(sa) || sa->peer != peer)
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
-			if (q->initiator && q->state == QM_I_WAIT2 && flow_same(&q->flow, flow))
+			if (q->state != QM_DONE && flow_same(&q->flow, flow))
 				return true;
 	}
 	return false;

@@ -2,27 +2,15 @@
  * IKEv2 proposals: our offers from the configured suites, the choice
  * among a peer's, the check of a peer's answer, and the algorithms behind
  * the transform IDs.  The algorithms themselves (OpenSSL names, key, IV,
- * ICV lengths) come from the one transform table, src/ipsec/transform.c:
- * IKEv2 ENCR IDs are the ESP transform IDs IKEv1 uses (IANA shares them).
+ * ICV lengths) come from the one transform table, src/config/transform.c,
+ * by their IKEv2 IDs; only the prf, which no IPsec SA uses, is mapped here.
  */
 #include "ikev2/ikev2_sa.h"
 
 #include <string.h>
 
 #include "config/config.h"
-#include "ipsec/transform.h"
-
-static enum cfg_xf_auth integ_auth(uint16_t id)
-{
-	switch (id) {
-	case IKEV2_AUTH_HMAC_MD5_96: return XF_AUTH_MD5;
-	case IKEV2_AUTH_HMAC_SHA1_96: return XF_AUTH_SHA1;
-	case IKEV2_AUTH_HMAC_SHA2_256_128: return XF_AUTH_SHA256;
-	case IKEV2_AUTH_HMAC_SHA2_384_192: return XF_AUTH_SHA384;
-	case IKEV2_AUTH_HMAC_SHA2_512_256: return XF_AUTH_SHA512;
-	}
-	return XF_AUTH_NONE;
-}
+#include "config/transform.h"
 
 static int prf_hash_of(uint16_t id)
 {
@@ -38,16 +26,19 @@ static int prf_hash_of(uint16_t id)
 
 static const struct xf_alg *encr_alg(uint16_t id, uint16_t bits)
 {
-	const struct xf_alg *a = id <= UINT8_MAX ? xf_by_ike_esp((uint8_t)id, bits) : NULL;
-	/* A Key Length attribute must match the table's exactly (§3.3.5). */
-	return a && a->keybits == bits ? a : NULL;
+	return xf_by_ikev2(IKEV2_XF_ENCR, id, bits);
+}
+
+static const struct xf_alg *integ_alg(uint16_t id)
+{
+	return id ? xf_by_ikev2(IKEV2_XF_INTEG, id, 0) : NULL;
 }
 
 int ikev2_suite_algs(const struct ikev2_suite *s, struct ikev2_sk_alg *a, size_t *integ_key_len,
 		     size_t *enc_key_len, int *prf_hash)
 {
 	const struct xf_alg *e = encr_alg(s->encr, s->encr_bits);
-	const struct xf_alg *i = e && !e->aead ? xf_esp_auth(integ_auth(s->integ)) : NULL;
+	const struct xf_alg *i = e && !e->aead ? integ_alg(s->integ) : NULL;
 	*prf_hash = prf_hash_of(s->prf);
 	if (!e || !e->ossl || (!e->aead && !i) || (e->aead && s->integ) || !*prf_hash ||
 	    !dh_supported(s->dh))
@@ -69,7 +60,7 @@ int ikev2_suite_algs(const struct ikev2_suite *s, struct ikev2_sk_alg *a, size_t
 int ikev2_child_keylens(const struct ikev2_child_suite *s, size_t *enc, size_t *integ)
 {
 	const struct xf_alg *e = encr_alg(s->encr, s->encr_bits);
-	const struct xf_alg *i = s->integ ? xf_esp_auth(integ_auth(s->integ)) : NULL;
+	const struct xf_alg *i = integ_alg(s->integ);
 	if (!e || (!e->aead && !i) || (e->aead && s->integ) || (s->integ && !i))
 		return -1;
 	*enc = e->key_len;

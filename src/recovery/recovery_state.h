@@ -55,8 +55,11 @@ struct isr_pending {
  * starts Quick Mode for its own traffic at once, and two routers that both
  * restarted (both send INITIAL-CONTACT) would otherwise negotiate every
  * flow twice, crosswise.  What the initiator brings up is then found up.
+ * The wait covers the initiator's QM1 being lost twice (retransmitted
+ * after 2 s and 4 s more): a responder's restore is a fallback, since a
+ * peer that lost its SAs and has traffic restores from its own side.
  */
-#define P2UP_RESPONDER_DELAY_MS 1000
+#define P2UP_RESPONDER_DELAY_MS 7000
 /*
  * As initiator of an IKE SA our own traffic opened (INITIAL-CONTACT, not a
  * recovery), a shorter wait: the flow that opened it has its Quick Mode at

@@ -23,7 +23,7 @@ TEST(transform_table_is_consistent)
 		const struct xf_alg *a = &t[i];
 		/* Every row has IKEv1 and IKEv2 identities of the right kind. */
 		CHECK(a->ikev2_id != 0);
-		CHECK(a->ikev2_type == (a->kind == XF_KIND_ESP_ENC ? IKEV2_TYPE_ENCR : IKEV2_TYPE_INTEG));
+		CHECK(a->ikev2_type == (a->kind == XF_KIND_ESP_ENC ? IKEV2_XF_ENCR : IKEV2_XF_INTEG));
 		CHECK(a->kind == XF_KIND_ESP_AUTH ? a->ike_auth != 0 : a->ike_id != 0);
 		/* A nonce that is the sequence number never meets manual keys. */
 		CHECK(!a->aead || !a->manual_ok);
