@@ -146,7 +146,6 @@ static void deliver(struct ipsec_state *st, struct ipsec_bundle *b, struct pkt *
 	st->deliver(r, p);
 }
 
-/* p->data is the ESP header; src/dst from the outer header (or UDP's). */
 /* A packet that failed on SA sa of bundle b: counted, logged, freed. */
 static void sa_drop(struct ipsec_state *st, struct ipsec_bundle *b, const struct ipsec_sa *sa,
 		    enum ipsec_drop d, uint32_t src, struct pkt *p)
@@ -156,6 +155,7 @@ static void sa_drop(struct ipsec_state *st, struct ipsec_bundle *b, const struct
 	pkt_free(p);
 }
 
+/* p->data is the ESP header; src/dst from the outer header (or UDP's). */
 static void input_esp(struct ipsec_state *st, struct pkt *p, uint32_t src, uint32_t dst,
 		      bool udp, struct ipsec_bundle *via_ah)
 {
@@ -266,6 +266,8 @@ void ipsec_input(struct router *r, struct pkt *p)
 
 void ipsec_input_udp(struct router *r, struct pkt *p, uint32_t src, uint16_t sport, uint32_t dst)
 {
-	(void)sport;	/* NAT-T (a later issue) will follow the peer's port */
+	/* The peer's port is IKE's to follow (natt_rx_port in src/ike/natt.c);
+	 * an ESP packet's source port moves nothing. */
+	(void)sport;
 	input_esp(r->ipsec, p, src, dst, true, NULL);
 }
