@@ -1,6 +1,6 @@
 /*
  * show crypto ipsec sa / transform-set, show crypto map, clear crypto sa,
- * in the IOS layouts (see /work/shared/seed/show-formats.txt).
+ * in the IOS layouts (see docs/show-formats.txt).
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,7 +64,7 @@ static void flow_block(struct router *r, struct strbuf *out, const struct iface 
 	const struct ipsec_flow *f = &fr->flow;
 	struct ipsec_bundle *b = ipsec_flow_out_bundle((struct ipsec_flowrec *)fr);
 	uint32_t peer = b ? b->spec.peer_addr : fr->peer;
-	uint16_t port = b && b->spec.peer_port ? b->spec.peer_port : 500;
+	uint16_t port = b && b->spec.peer_port ? b->spec.peer_port : UDP_PORT_IKE;
 	uint32_t local = b ? b->spec.local_addr : ifp->addr;
 
 	sb_puts(out, "   protected vrf:\n");
