@@ -32,5 +32,11 @@ run_bad 2 "spigotd: --port Ethernet9/9: no such interface in $T/a.cfg" \
 	--config "$T/a.cfg" --control "$T/a.sock" --port Ethernet9/9=udp:1:127.0.0.1:2
 run_bad 2 "spigotd: --port FastEthernet0/0: expected IFNAME=SPEC" \
 	--config "$T/a.cfg" --control "$T/a.sock" --port FastEthernet0/0
+# A port that cannot open, a control socket that cannot be made: the router
+# was built, and is freed again.
+run_bad 1 "spigotd: cannot start the router" \
+	--config "$T/a.cfg" --control "$T/a.sock" --port FastEthernet0/0=udp:notaport:127.0.0.1:1
+run_bad 1 "spigotd: cannot open control socket $T/nodir/a.sock" \
+	--config "$T/a.cfg" --control "$T/nodir/a.sock"
 [ ! -e "$T/a.sock" ] || fail "a refused start left a control socket"
 exit 0
