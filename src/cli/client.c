@@ -136,25 +136,3 @@ int ctl_conn_request(struct ctl_conn *c, char type, const char *line, FILE *out,
 	}
 	return -1;
 }
-
-int ctl_client_run(const char *sock_path, const char *line, FILE *out)
-{
-	return ctl_client_run_type(sock_path, 'X', line, out);
-}
-
-int ctl_client_run_type(const char *sock_path, char type, const char *line, FILE *out)
-{
-	struct ctl_conn *c = ctl_conn_open(sock_path);
-	if (!c) {
-		fprintf(stderr, "spigot: cannot connect to %s: %s\n", sock_path, strerror(errno));
-		return 1;
-	}
-	char prompt[256];
-	int rc = ctl_conn_request(c, type, line, out, prompt, sizeof(prompt));
-	ctl_conn_close(c);
-	if (rc < 0) {
-		fprintf(stderr, "spigot: connection to %s lost\n", sock_path);
-		return 1;
-	}
-	return rc == 1 ? 1 : 0;
-}

@@ -5,12 +5,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Runs one command line on the router at sock_path; output to out.
- * Returns 0 when the command succeeded, 1 otherwise (errors on stderr). */
-int ctl_client_run(const char *sock_path, const char *line, FILE *out);
-/* The same with a request type: 'X', or 'J' for JSON output (--json). */
-int ctl_client_run_type(const char *sock_path, char type, const char *line, FILE *out);
-
 struct ctl_conn;
 struct ctl_conn *ctl_conn_open(const char *sock_path);
 void ctl_conn_close(struct ctl_conn *c);

@@ -5,7 +5,7 @@
  *   spigot lab up DIR            start every router (no root needed)
  *   spigot lab down DIR          stop them
  *   spigot lab status DIR        what runs, where
- *   spigot lab exec DIR NAME COMMAND...
+ *   spigot lab exec DIR NAME [COMMAND...]  as spigot --control on NAME's socket
  *   spigot lab start|stop|kill DIR NAME   one router (kill = SIGKILL, a "reboot")
  *
  * DIR/lab.conf:
@@ -30,7 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/client.h"
 
 #define LAB_MAX_ROUTERS 16
 #define LAB_MAX_PORTS 16
@@ -322,9 +321,7 @@ static int stop_router(struct lab *lab, struct lab_router *rt, int sig)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: spigot lab {up|down|status} DIR\n"
-			"       spigot lab exec DIR ROUTER [--json] COMMAND...\n"
-			"       spigot lab {start|stop|kill} DIR ROUTER\n");
+	spigot_usage(stderr);
 	return 2;
 }
 
@@ -379,30 +376,15 @@ int lab_main(int argc, char **argv)
 		return stop_router(&lab, rt, SIGTERM);
 	if (strcmp(verb, "kill") == 0 && argc == 4)
 		return stop_router(&lab, rt, SIGKILL);
-	if (strcmp(verb, "exec") == 0 && argc >= 5) {
+	if (strcmp(verb, "exec") == 0) {
 		if (!read_pid(&lab, rt->name)) {
 			fprintf(stderr, "spigot lab: %s is not running (spigot lab up %s)\n", rt->name, argv[2]);
 			return 1;
 		}
-		char line[4096] = "";
-		size_t len = 0;
-		int first = 4;
-		char type = 'X';
-		if (strcmp(argv[4], "--json") == 0) {	/* lab exec DIR R --json show ... */
-			type = 'J';
-			first = 5;
-		}
-		for (int i = first; i < argc; i++) {
-			int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > first ? " " : "", argv[i]);
-			if (n < 0 || (size_t)n >= sizeof(line) - len) {
-				fprintf(stderr, "spigot lab: command too long\n");
-				return 2;
-			}
-			len += (size_t)n;
-		}
 		char sock[PATH_MAX + 64];
 		run_path(&lab, rt->name, "sock", sock, sizeof(sock));
-		return ctl_client_run_type(sock, type, line, stdout);
+		signal(SIGPIPE, SIG_IGN);
+		return spigot_session(sock, argc - 4, argv + 4);
 	}
 	return usage();
 }

@@ -5,7 +5,8 @@
  *   spigot --control SOCKET                interactive shell on a TTY; otherwise
  *                                          commands are read from stdin, one per line
  * Outside the interactive shell, a line ending in "?" prints the help for it.
- *   spigot lab ...                         the lab runner (src/cmd/lab.c)
+ *   spigot lab ...                         the lab runner (src/cmd/lab.c); its
+ *                                          `exec` runs spigot_session() below
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,13 +20,18 @@
 #include "cli/client.h"
 #include "cmd/lab.h"
 
-static void usage(FILE *f)
+/* The one usage text, for `spigot` and `spigot lab` alike. */
+void spigot_usage(FILE *f)
 {
-	fprintf(f, "usage: spigot [--json] --control SOCKET [COMMAND...]\n"
-		   "       spigot lab ...\n"
-		   "  With no COMMAND: an interactive shell on a terminal, else commands from stdin.\n"
-		   "  Several commands may be given separated by a \";\" word.\n"
-		   "  --json: show commands print JSON (docs/JSON.md) instead of IOS text.\n");
+	fprintf(f, "usage: spigot [--json] --control SOCKET [COMMAND [; COMMAND]...]\n"
+		   "       spigot lab {up|down|status} DIR\n"
+		   "       spigot lab exec DIR ROUTER [--json] [COMMAND [; COMMAND]...]\n"
+		   "       spigot lab {start|stop|kill} DIR ROUTER\n"
+		   "\n"
+		   "Without COMMAND: an interactive shell on a terminal, otherwise commands\n"
+		   "from standard input, one per line.  Several commands are separated by a\n"
+		   "\";\" word (quoted for the shell: show clock \\; show version).\n"
+		   "--json: show commands print JSON (docs/JSON.md) instead of IOS text.\n");
 }
 
 /* ---- interactive shell ---- */
@@ -333,43 +339,23 @@ static int from_stdin(struct ctl_conn *c)
 	return status;
 }
 
-int main(int argc, char **argv)
+int spigot_session(const char *sock, int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "lab") == 0)
-		return lab_main(argc - 1, argv + 1);
-	const char *sock = getenv("SPIGOT_CONTROL");
-	int i = 1;
-	for (; i < argc; i++) {
-		if ((strcmp(argv[i], "--control") == 0 || strcmp(argv[i], "-s") == 0) && i + 1 < argc) {
-			sock = argv[++i];
-		} else if (strncmp(argv[i], "--control=", 10) == 0) {
-			sock = argv[i] + 10;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			json_out = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		} else {
-			break;
-		}
+	if (argc > 0 && strcmp(argv[0], "--json") == 0) {	/* lab exec DIR R --json show ... */
+		json_out = true;
+		argc--;
+		argv++;
 	}
-	if (!sock) {
-		usage(stderr);
-		return 2;
-	}
-	signal(SIGPIPE, SIG_IGN);
 	struct ctl_conn *c = ctl_conn_open(sock);
 	if (!c) {
 		fprintf(stderr, "spigot: cannot connect to %s: %s\n", sock, strerror(errno));
 		return 1;
 	}
 	int status = 0;
-	if (i < argc) {
+	if (argc > 0) {
 		/* words up to each ";" form one command line */
 		char line[LINE_MAX_LEN * 4];
+		int i = 0;
 		while (i < argc && status == 0) {
 			line[0] = '\0';
 			size_t len = 0;
@@ -401,4 +387,35 @@ int main(int argc, char **argv)
 	}
 	ctl_conn_close(c);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "lab") == 0)
+		return lab_main(argc - 1, argv + 1);
+	const char *sock = getenv("SPIGOT_CONTROL");
+	int i = 1;
+	for (; i < argc; i++) {
+		if ((strcmp(argv[i], "--control") == 0 || strcmp(argv[i], "-s") == 0) && i + 1 < argc) {
+			sock = argv[++i];
+		} else if (strncmp(argv[i], "--control=", 10) == 0) {
+			sock = argv[i] + 10;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json_out = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			spigot_usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			break;
+		}
+	}
+	if (!sock) {
+		spigot_usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return spigot_session(sock, argc - i, argv + i);
 }

@@ -82,22 +82,28 @@ int main(int argc, char **argv)
 	struct config *cfg = config_load_file(config, &err, &notes);
 	if (notes.len)
 		fputs(sb_str(&notes), stderr);
-	if (!cfg) {
+	if (!cfg)
 		fputs(sb_str(&err), stderr);
-		return 1;
-	}
 	sb_free(&err);
 	sb_free(&notes);
+	if (!cfg)
+		return 1;
 
+	/* From here every exit goes through `out`, so a refused start leaks nothing. */
+	int rc = 1;
+	struct router *r = NULL;
+	struct sigctx sc = { -1, NULL };
 	struct evloop *ev = ev_new();
 	if (!ev) {
 		perror("spigotd: epoll");
+		config_free(cfg);
 		return 1;
 	}
-	struct router *r = router_new(ev, cfg);
+	sc.ev = ev;
+	r = router_new(ev, cfg);	/* r owns cfg; router_free frees it */
 	if (!r) {
 		fprintf(stderr, "spigotd: cannot create the router\n");
-		return 1;
+		goto out;
 	}
 	r->log.to_stderr = !quiet;
 	snprintf(r->config_path, sizeof(r->config_path), "%s", config);
@@ -105,12 +111,14 @@ int main(int argc, char **argv)
 		char *eq = strchr(ports[i], '=');
 		if (!eq) {
 			fprintf(stderr, "spigotd: --port %s: expected IFNAME=SPEC\n", ports[i]);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		*eq = '\0';
 		if (router_bind_port(r, ports[i], eq + 1) < 0) {
 			fprintf(stderr, "spigotd: --port %s: no such interface in %s\n", ports[i], config);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 	}
 
@@ -121,10 +129,10 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct sigctx sc = { signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), ev };
+	sc.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sc.fd < 0 || ev_add_fd(ev, sc.fd, EPOLLIN, on_sigfd, &sc) < 0) {
 		perror("spigotd: signalfd");
-		return 1;
+		goto out;
 	}
 
 	/* Test aid (tests/adversary): SPIGOT_TEST_IKE_TIMERS=RTX_BASE_MS,TRIES,KEEP_MS
@@ -139,18 +147,21 @@ int main(int argc, char **argv)
 
 	if (router_start(r) < 0) {
 		fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
-		return 1;
+		goto out;
 	}
 	if (control && ctl_start(r, control) < 0) {
 		fprintf(stderr, "spigotd: cannot open control socket %s: %s\n", control, strerror(errno));
-		return 1;
+		goto out;
 	}
 	log_msg(&r->log, "SYS", SEV_NOTICE, "RESTART", "System restarted -- spigot %s, %s",
 		SPIGOT_VERSION, OpenSSL_version(OPENSSL_VERSION));
 	ev_run(ev);
 	log_msg(&r->log, "SYS", SEV_NOTICE, "SHUTDOWN", "router %s shutting down", r->cfg->hostname);
-	router_free(r);
-	close(sc.fd);
+	rc = 0;
+out:
+	router_free(r);	/* frees the config it owns */
+	if (sc.fd >= 0)
+		close(sc.fd);
 	ev_free(ev);
-	return 0;
+	return rc;
 }

@@ -95,6 +95,29 @@ static enum isakmp_err check_payload(uint8_t type, const uint8_t *b, size_t len)
 	return ISAKMP_E_PAYLOAD;
 }
 
+/*
+ * The generic header (RFC 2408 §3.2) that every payload, proposal and
+ * transform starts with, in two steps so each caller can check the next
+ * payload type in between: gen_hdr reads next type and length (reserved octet
+ * zero), gen_body carves out the body the length announces, refusing a length
+ * below min (header included) or beyond what rd holds.
+ */
+static enum isakmp_err gen_hdr(struct wbuf_rd *rd, uint8_t *next, uint16_t *len)
+{
+	uint8_t res;
+	if (!wbuf_get_u8(rd, next) || !wbuf_get_u8(rd, &res) || !wbuf_get_u16(rd, len))
+		return ISAKMP_E_SHORT;
+	return res != 0 ? ISAKMP_E_RESERVED : ISAKMP_OK;
+}
+
+static enum isakmp_err gen_body(struct wbuf_rd *rd, uint16_t len, size_t min, struct wbuf_rd *body)
+{
+	if (len < min || (size_t)len - ISAKMP_GEN_LEN > wbuf_left(rd))
+		return ISAKMP_E_LENGTH;
+	wbuf_get_sub(rd, body, len - ISAKMP_GEN_LEN);
+	return ISAKMP_OK;
+}
+
 enum isakmp_err isakmp_parse_payloads(uint8_t first_np, const uint8_t *body, size_t len,
 				      bool allow_pad, struct isakmp_msg *m)
 {
@@ -109,20 +132,17 @@ enum isakmp_err isakmp_parse_payloads(uint8_t first_np, const uint8_t *body, siz
 		if (m->npl == ISAKMP_MAX_PAYLOADS)
 			return ISAKMP_E_TOO_MANY;
 		const uint8_t *raw = wbuf_cur(&rd);
-		uint8_t next, res;
+		uint8_t next;
 		uint16_t plen;
-		if (!wbuf_get_u8(&rd, &next) || !wbuf_get_u8(&rd, &res) || !wbuf_get_u16(&rd, &plen))
-			return ISAKMP_E_SHORT;
-		if (res != 0)
-			return ISAKMP_E_RESERVED;
-		if (plen < ISAKMP_GEN_LEN || (size_t)plen - ISAKMP_GEN_LEN > wbuf_left(&rd))
-			return ISAKMP_E_LENGTH;
-		const uint8_t *pb;
-		wbuf_get_ptr(&rd, &pb, plen - ISAKMP_GEN_LEN);
-		enum isakmp_err e = check_payload(np, pb, plen - ISAKMP_GEN_LEN);
+		struct wbuf_rd pb;
+		enum isakmp_err e = gen_hdr(&rd, &next, &plen);
+		if (e == ISAKMP_OK)
+			e = gen_body(&rd, plen, ISAKMP_GEN_LEN, &pb);
+		if (e == ISAKMP_OK)
+			e = check_payload(np, wbuf_cur(&pb), wbuf_left(&pb));
 		if (e != ISAKMP_OK)
 			return e;
-		m->pl[m->npl++] = (struct isakmp_pl){ np, pb, (size_t)plen - ISAKMP_GEN_LEN, raw, plen };
+		m->pl[m->npl++] = (struct isakmp_pl){ np, wbuf_cur(&pb), wbuf_left(&pb), raw, plen };
 		np = next;
 	}
 	m->padding = wbuf_left(&rd);
@@ -196,19 +216,17 @@ static enum isakmp_err parse_proposal(struct wbuf_rd *rd, struct isakmp_proposal
 		p->ntrans = ntrans;
 	}
 	for (unsigned i = 0; i < ntrans; i++) {
-		uint8_t np, res, tnum, tid;
+		uint8_t np, tnum, tid;
 		uint16_t tlen, res2;
-		if (!wbuf_get_u8(rd, &np) || !wbuf_get_u8(rd, &res) || !wbuf_get_u16(rd, &tlen))
-			return ISAKMP_E_SHORT;
-		if (res != 0)
-			return ISAKMP_E_RESERVED;
+		struct wbuf_rd sub;
+		enum isakmp_err e = gen_hdr(rd, &np, &tlen);
+		if (e != ISAKMP_OK)
+			return e;
 		/* Transforms chain with np 3; the last has 0, and the count must agree. */
 		if (np != (i + 1 < ntrans ? ISAKMP_NP_T : ISAKMP_NP_NONE))
 			return ISAKMP_E_PAYLOAD;
-		if (tlen < 8 || (size_t)tlen - ISAKMP_GEN_LEN > wbuf_left(rd))
-			return ISAKMP_E_LENGTH;
-		struct wbuf_rd sub;
-		wbuf_get_sub(rd, &sub, tlen - ISAKMP_GEN_LEN);
+		if ((e = gen_body(rd, tlen, 8, &sub)) != ISAKMP_OK)
+			return e;
 		wbuf_get_u8(&sub, &tnum);
 		wbuf_get_u8(&sub, &tid);
 		wbuf_get_u16(&sub, &res2);
@@ -219,8 +237,7 @@ static enum isakmp_err parse_proposal(struct wbuf_rd *rd, struct isakmp_proposal
 			t->num = tnum;
 			t->id = tid;
 		}
-		enum isakmp_err e = parse_attrs(&sub, t);
-		if (e != ISAKMP_OK)
+		if ((e = parse_attrs(&sub, t)) != ISAKMP_OK)
 			return e;
 	}
 	return wbuf_left(rd) ? ISAKMP_E_TRAILING : ISAKMP_OK;
@@ -244,20 +261,17 @@ enum isakmp_err isakmp_parse_sa(const uint8_t *body, size_t len, struct isakmp_s
 	size_t n = 0;
 	uint8_t np = ISAKMP_NP_P, prev = 0;
 	while (np == ISAKMP_NP_P) {
-		uint8_t res;
 		uint16_t plen;
+		struct wbuf_rd sub;
 		if (n == ISAKMP_MAX_PROPOSALS)
 			return ISAKMP_E_TOO_MANY;
-		if (!wbuf_get_u8(&rd, &np) || !wbuf_get_u8(&rd, &res) || !wbuf_get_u16(&rd, &plen))
-			return ISAKMP_E_SHORT;
-		if (res != 0)
-			return ISAKMP_E_RESERVED;
+		enum isakmp_err e = gen_hdr(&rd, &np, &plen);
+		if (e != ISAKMP_OK)
+			return e;
 		if (np != ISAKMP_NP_P && np != ISAKMP_NP_NONE)
 			return ISAKMP_E_PAYLOAD;
-		if (plen < 8 || (size_t)plen - ISAKMP_GEN_LEN > wbuf_left(&rd))
-			return ISAKMP_E_LENGTH;
-		struct wbuf_rd sub;
-		wbuf_get_sub(&rd, &sub, plen - ISAKMP_GEN_LEN);
+		if ((e = gen_body(&rd, plen, 8, &sub)) != ISAKMP_OK)
+			return e;
 		uint8_t num;
 		if (!wbuf_peek_u8(&sub, 0, &num))
 			return ISAKMP_E_SHORT;
@@ -265,8 +279,7 @@ enum isakmp_err isakmp_parse_sa(const uint8_t *body, size_t len, struct isakmp_s
 		if (num < prev)
 			return ISAKMP_E_CONTENT;
 		prev = num;
-		enum isakmp_err e = parse_proposal(&sub, sa ? &sa->p[n] : NULL);
-		if (e != ISAKMP_OK)
+		if ((e = parse_proposal(&sub, sa ? &sa->p[n] : NULL)) != ISAKMP_OK)
 			return e;
 		n++;
 	}

@@ -18,12 +18,11 @@
 #include <string.h>
 
 #include "core/pkt.h"
+#include "core/wire.h"
 #include "crypto/prf.h"
 #include "ipsec/ipsec.h"
 #include "net/net.h"
 #include "router.h"
-
-#define NATT_PORT 4500
 
 void natt_scan_vid(struct ike_sa *sa, const uint8_t *vid, size_t len)
 {
@@ -82,7 +81,7 @@ void natt_put_natd(struct ike_sa *sa, struct isakmp_wr *w)
 		local ^= 0x00000101u;	/* what a NAT's rewrite would make of us */
 	if (natd_hash(sa, sa->peer, sa->peer_port, h) == 0)
 		isakmp_put_raw(w, natd_type(sa), h, prf_len(sa->pol.hash));
-	if (natd_hash(sa, local, 500, h) == 0)
+	if (natd_hash(sa, local, UDP_PORT_IKE, h) == 0)
 		isakmp_put_raw(w, natd_type(sa), h, prf_len(sa->pol.hash));
 	sa->natt_used = true;
 }
@@ -100,7 +99,7 @@ bool natt_check_natd(struct ike_sa *sa, const struct isakmp_msg *m)
 	bool me_ok = false, him_ok = false;
 	if (!natt_on(sa))
 		return true;	/* NAT-D from a peer that did not announce NAT-T: ignored */
-	if (natd_hash(sa, sa->local, 500, me) < 0 || natd_hash(sa, sa->peer, sa->peer_port, him) < 0)
+	if (natd_hash(sa, sa->local, UDP_PORT_IKE, me) < 0 || natd_hash(sa, sa->peer, sa->peer_port, him) < 0)
 		return false;
 	for (size_t i = 0; i < m->npl; i++) {
 		const struct isakmp_pl *p = &m->pl[i];
@@ -157,7 +156,7 @@ void natt_float(struct ike_sa *sa)
 	if (sa->floated || !natt_nat_detected(sa))
 		return;
 	sa->floated = true;
-	sa->peer_port = NATT_PORT;
+	sa->peer_port = UDP_PORT_IKE_NATT;
 	sa->ike->st.floats++;
 	if (ike_dbg(sa->ike))
 		log_debug(&sa->ike->r->log, "ISAKMP:(%u):Switching to UDP port 4500 (NAT-T)", sa->conn_id);
@@ -165,7 +164,7 @@ void natt_float(struct ike_sa *sa)
 
 void natt_rx_port(struct ike_sa *sa, uint16_t dport, uint16_t sport)
 {
-	if (dport != NATT_PORT || !natt_on(sa))
+	if (dport != UDP_PORT_IKE_NATT || !natt_on(sa))
 		return;
 	if (!sa->floated) {
 		/* The initiator floated (MM5): answer where it now speaks from. */
@@ -257,7 +256,7 @@ void natt_keepalive_timer(void *arg)
 		static const uint8_t ka = 0xff;
 		ike->st.natka_tx++;
 		sa->last_tx_ms = now;
-		if (ike->xmit(ike->r, sa->local, NATT_PORT, sa->peer, sa->peer_port, &ka, 1) < 0)
+		if (ike->xmit(ike->r, sa->local, UDP_PORT_IKE_NATT, sa->peer, sa->peer_port, &ka, 1) < 0)
 			ike->st.send_fail++;
 	}
 	ev_timer_arm(ike->r->ev, &sa->natka, (uint64_t)n * 1000);
@@ -295,5 +294,5 @@ static void udp4500_rx(void *arg, struct pkt *p, uint32_t src, uint16_t sport, u
 
 int natt_start(struct router *r)
 {
-	return udp_bind_pkt(r, NATT_PORT, udp4500_rx, r);
+	return udp_bind_pkt(r, UDP_PORT_IKE_NATT, udp4500_rx, r);
 }

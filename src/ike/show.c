@@ -11,6 +11,7 @@
 
 #include "config/cmdtree.h"
 #include "core/json.h"
+#include "core/wire.h"
 #include "router.h"
 
 static const char *enc_long(enum cfg_ike_enc e)
@@ -243,10 +244,11 @@ void ike_show_session(struct router *r, struct strbuf *out, bool detail)
 		ip_fmt(rec->local, ls);
 		sb_printf(out, "Interface: %s\n", ifn);
 		sb_printf(out, "Session status: %s\n", sa ? "UP-ACTIVE" : "UP-NO-IKE");
-		sb_printf(out, "Peer: %s port %u\n", ps, sa ? sa->peer_port : rec->peer_port ? rec->peer_port : 500);
+		sb_printf(out, "Peer: %s port %u\n", ps,
+			  sa ? sa->peer_port : rec->peer_port ? rec->peer_port : UDP_PORT_IKE);
 		if (sa) {
 			sb_printf(out, "  IKE SA: local %s/%u remote %s/%u Active\n", ls,
-				  sa->floated ? 4500 : 500, ps, sa->peer_port);
+				  sa->floated ? UDP_PORT_IKE_NATT : UDP_PORT_IKE, ps, sa->peer_port);
 			if (detail)
 				sb_printf(out, "          Capabilities:%s%s connid:%u lifetime:%u\n",
 					  sa->peer_dpd ? "D" : "", natt_nat_detected(sa) ? "N"

@@ -10,18 +10,6 @@
 #include "core/wbuf.h"
 #include "ipsec/ipsec_int.h"
 
-uint16_t ipsec_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 void ipsec_ip_header(uint8_t *h, size_t total, uint8_t tos, bool df, uint16_t id, uint8_t ttl,
 		     uint8_t proto, uint32_t src, uint32_t dst)
 {
@@ -36,7 +24,7 @@ void ipsec_ip_header(uint8_t *h, size_t total, uint8_t tos, bool df, uint16_t id
 	wbuf_st32(h + 12, src);
 	wbuf_st32(h + 16, dst);
 	if (ttl)
-		wbuf_st16(h + 10, ipsec_csum(h, IP_HDR_LEN));
+		wbuf_st16(h + 10, inet_cksum(h, IP_HLEN));
 }
 
 bool ah_peek_spi(const struct pkt *p, size_t off, uint32_t *spi)
@@ -51,9 +39,9 @@ enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_
 			 uint32_t dst, uint8_t tos, bool df, uint16_t id)
 {
 	size_t icvl = sa->auth->icv_len, ahlen = AH_HDR_LEN + icvl;
-	if (pkt_headroom(p) < ahlen + IP_HDR_LEN)
+	if (pkt_headroom(p) < ahlen + IP_HLEN)
 		return DROP_NO_ROOM;
-	if (p->len + ahlen + IP_HDR_LEN > PKT_MAX_IP)
+	if (p->len + ahlen + IP_HLEN > PKT_MAX_IP)
 		return DROP_INVALID_LEN;
 	if (sa->seq >= UINT32_MAX)
 		return DROP_ROLLOVER;
@@ -67,7 +55,7 @@ enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_
 	wbuf_st32(ah + 8, (uint32_t)seq);
 	memset(ah + AH_HDR_LEN, 0, icvl);
 
-	uint8_t *ip = pkt_push(p, IP_HDR_LEN);
+	uint8_t *ip = pkt_push(p, IP_HLEN);
 	/* Mutable fields zero while signing. */
 	ipsec_ip_header(ip, p->len, 0, false, id, 0, IPPROTO_AH_, src, dst);
 	if (crypto_integ_oneshot(&sa->integ, p->data, p->len, ah + AH_HDR_LEN) < 0)
@@ -80,9 +68,9 @@ enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_
 enum ipsec_drop ah_decap(struct ipsec_sa *sa, struct pkt *p, uint8_t *next_hdr)
 {
 	size_t icvl = sa->auth->icv_len, ahlen = AH_HDR_LEN + icvl;
-	if (p->len < IP_HDR_LEN + ahlen || (p->data[0] & 0x0f) != 5)
+	if (p->len < IP_HLEN + ahlen || (p->data[0] & 0x0f) != 5)
 		return DROP_INVALID_LEN;
-	uint8_t *ah = p->data + IP_HDR_LEN;
+	uint8_t *ah = p->data + IP_HLEN;
 	/* The length field must describe exactly this SA's ICV. */
 	if (((size_t)ah[1] + 2) * 4 != ahlen)
 		return DROP_INVALID_LEN;
@@ -90,22 +78,22 @@ enum ipsec_drop ah_decap(struct ipsec_sa *sa, struct pkt *p, uint8_t *next_hdr)
 	if (!sa->no_replay && !replay_check(&sa->rw, seq))
 		return DROP_REPLAY;
 
-	uint8_t hdr[IP_HDR_LEN], icv[CRYPTO_MAC_MAX];
-	memcpy(hdr, p->data, IP_HDR_LEN);
+	uint8_t hdr[IP_HLEN], icv[CRYPTO_MAC_MAX];
+	memcpy(hdr, p->data, IP_HLEN);
 	hdr[1] = 0;
 	hdr[6] = hdr[7] = 0;
 	hdr[8] = 0;
 	hdr[10] = hdr[11] = 0;
 	memcpy(icv, ah + AH_HDR_LEN, icvl);
 	memset(ah + AH_HDR_LEN, 0, icvl);
-	if (crypto_integ_begin(&sa->integ) < 0 || crypto_integ_update(&sa->integ, hdr, IP_HDR_LEN) < 0 ||
-	    crypto_integ_update(&sa->integ, ah, p->len - IP_HDR_LEN) < 0)
+	if (crypto_integ_begin(&sa->integ) < 0 || crypto_integ_update(&sa->integ, hdr, IP_HLEN) < 0 ||
+	    crypto_integ_update(&sa->integ, ah, p->len - IP_HLEN) < 0)
 		return DROP_INTERNAL;
 	if (crypto_integ_verify(&sa->integ, icv) < 0)
 		return DROP_AUTH;
 	if (!sa->no_replay && !replay_update(&sa->rw, seq))
 		return DROP_REPLAY;
 	*next_hdr = ah[0];
-	pkt_pull(p, IP_HDR_LEN + ahlen);
+	pkt_pull(p, IP_HLEN + ahlen);
 	return DROP_NONE;
 }

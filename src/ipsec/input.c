@@ -106,10 +106,10 @@ static void drop_log(struct ipsec_state *st, const struct ipsec_sa *sa, enum ips
 static enum ipsec_drop inner_check(const struct ipsec_bundle *b, const struct pkt *p, bool *ident)
 {
 	*ident = false;
-	if (p->len < IP_HDR_LEN || (p->data[0] >> 4) != 4)
+	if (p->len < IP_HLEN || (p->data[0] >> 4) != 4)
 		return DROP_INVALID_LEN;
 	size_t hl = (size_t)(p->data[0] & 0x0f) * 4;
-	if (hl < IP_HDR_LEN || hl > p->len || wbuf_be16(p->data + 2) != p->len)
+	if (hl < IP_HLEN || hl > p->len || wbuf_be16(p->data + 2) != p->len)
 		return DROP_INVALID_LEN;
 	uint32_t src = wbuf_be32(p->data + 12), dst = wbuf_be32(p->data + 16);
 	uint8_t proto = p->data[9];
@@ -168,7 +168,6 @@ static void deliver(struct ipsec_state *st, struct ipsec_bundle *b, struct pkt *
 	st->deliver(r, p);
 }
 
-/* p->data is the ESP header; src/dst from the outer header (or UDP's). */
 /* A packet that failed on SA sa of bundle b: counted, logged, freed. */
 static void sa_drop(struct ipsec_state *st, struct ipsec_bundle *b, const struct ipsec_sa *sa,
 		    enum ipsec_drop d, uint32_t src, struct pkt *p)
@@ -178,6 +177,7 @@ static void sa_drop(struct ipsec_state *st, struct ipsec_bundle *b, const struct
 	pkt_free(p);
 }
 
+/* p->data is the ESP header; src/dst from the outer header (or UDP's). */
 static void input_esp(struct ipsec_state *st, struct pkt *p, uint32_t src, uint32_t dst,
 		      bool udp, struct ipsec_bundle *via_ah)
 {
@@ -219,7 +219,7 @@ static void input_ah(struct ipsec_state *st, struct pkt *p, uint32_t src, uint32
 {
 	uint32_t spi;
 	/* Outer options would need per-option mutability rules; we never send them. */
-	if ((p->data[0] & 0x0f) != 5 || !ah_peek_spi(p, IP_HDR_LEN, &spi)) {
+	if ((p->data[0] & 0x0f) != 5 || !ah_peek_spi(p, IP_HLEN, &spi)) {
 		st->g.malformed_ah++;
 		pkt_free(p);
 		return;
@@ -265,7 +265,7 @@ void ipsec_input(struct router *r, struct pkt *p)
 	wbuf_get_u32(&rd, &dst);
 	size_t hl = (size_t)(vihl & 0x0f) * 4;
 	/* ipv4_input reassembles and validates; anything else here is malformed. */
-	if (rd.err || vihl >> 4 != 4 || hl < IP_HDR_LEN || total < hl || total > p->len ||
+	if (rd.err || vihl >> 4 != 4 || hl < IP_HLEN || total < hl || total > p->len ||
 	    (frag & 0x3fff)) {
 		if (proto == IPPROTO_AH_)
 			st->g.malformed_ah++;
@@ -288,6 +288,8 @@ void ipsec_input(struct router *r, struct pkt *p)
 
 void ipsec_input_udp(struct router *r, struct pkt *p, uint32_t src, uint16_t sport, uint32_t dst)
 {
-	(void)sport;	/* NAT-T (a later issue) will follow the peer's port */
+	/* The peer's port is IKE's to follow (natt_rx_port in src/ike/natt.c);
+	 * an ESP packet's source port moves nothing. */
+	(void)sport;
 	input_esp(r->ipsec, p, src, dst, true, NULL);
 }

@@ -12,23 +12,24 @@
 #include "core/evloop.h"
 #include "core/log.h"
 #include "core/pkt.h"
+#include "core/wire.h"
 #include "crypto/cipher.h"
 #include "crypto/integ.h"
 #include "ipsec/replay.h"
 #include "ipsec/sadb.h"
 #include "config/transform.h"
+#include "net/inet.h"
 
 /* The four octets of a host-order address, for "%u.%u.%u.%u" in logs. */
 #define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
 
 struct iface;
 
-#define IPPROTO_ESP_ 50
-#define IPPROTO_AH_ 51
 #define ESP_HDR_LEN 8
 #define AH_HDR_LEN 12		/* without the ICV */
-#define UDP_HDR_LEN 8
-#define IP_HDR_LEN 20
+/* wire.h's UDP_HLEN and IP_HLEN under their older names, for spd.c and sadb.c. */
+#define UDP_HDR_LEN UDP_HLEN
+#define IP_HDR_LEN IP_HLEN
 #define OUTER_TTL 255
 #define HOLD_QUEUE_MAX 8
 #define ACQUIRE_INTERVAL_MS 1000
@@ -188,7 +189,8 @@ bool esp_peek_spi(const struct pkt *p, size_t off, uint32_t *spi);
 bool ah_peek_spi(const struct pkt *p, size_t off, uint32_t *spi);
 void ipsec_ip_header(uint8_t *h, size_t total, uint8_t tos, bool df, uint16_t id, uint8_t ttl,
 		     uint8_t proto, uint32_t src, uint32_t dst);
-uint16_t ipsec_csum(const uint8_t *p, size_t n);
+/* spd.c's name for inet_cksum (RFC 1071, net/inet.h), until its rework lands. */
+static inline uint16_t ipsec_csum(const uint8_t *p, size_t n) { return inet_cksum(p, n); }
 
 /* sa.c */
 int ipsec_sa_setup(struct ipsec_state *st, struct ipsec_sa *sa, uint8_t proto, bool inbound,

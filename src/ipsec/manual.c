@@ -69,7 +69,7 @@ static bool build_spec(struct router *r, const struct cfg_cmap_entry *e,
 	s->flow = fr->flow;
 	s->local_addr = ifp->addr;
 	s->peer_addr = e->peers[0];
-	s->peer_port = 500;
+	s->peer_port = UDP_PORT_IKE;
 	s->xf = *ts;
 	s->has_ah = ts->ah != XF_AH_NONE;
 	s->has_esp = ts->esp_enc != XF_ENC_NONE || ts->esp_auth != XF_AUTH_NONE;

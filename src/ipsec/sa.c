@@ -86,7 +86,7 @@ enum ipsec_drop ipsec_encap_bundle(struct ipsec_bundle *b, struct pkt *p, uint16
 {
 	const struct sadb_bundle_spec *s = &b->spec;
 	enum ipsec_drop d;
-	if (p->len < IP_HDR_LEN)
+	if (p->len < IP_HLEN)
 		return DROP_INVALID_LEN;
 	/* RFC 4301 §5.1.2.1: DSCP/ECN and DF come from the inner header. */
 	uint8_t tos = p->data[1];
@@ -95,20 +95,20 @@ enum ipsec_drop ipsec_encap_bundle(struct ipsec_bundle *b, struct pkt *p, uint16
 	if (s->has_esp && (d = esp_encap(&b->esp_out, p)) != DROP_NONE)
 		return d;
 	if (s->udp_encap) {
-		uint8_t *u = pkt_push(p, UDP_HDR_LEN);
+		uint8_t *u = pkt_push(p, UDP_HLEN);
 		if (!u)
 			return DROP_NO_ROOM;
-		wbuf_st16(u, 4500);
-		wbuf_st16(u + 2, s->peer_port ? s->peer_port : 4500);
+		wbuf_st16(u, UDP_PORT_IKE_NATT);
+		wbuf_st16(u + 2, s->peer_port ? s->peer_port : UDP_PORT_IKE_NATT);
 		wbuf_st16(u + 4, (uint16_t)p->len);
 		wbuf_st16(u + 6, 0);	/* RFC 3948 §2.1: zero checksum */
 	}
 	if (s->has_ah)
 		return ah_encap(&b->ah_out, p, s->has_esp ? IPPROTO_ESP_ : 4, s->local_addr,
 				s->peer_addr, tos, df, ip_id);
-	if (p->len + IP_HDR_LEN > PKT_MAX_IP)
+	if (p->len + IP_HLEN > PKT_MAX_IP)
 		return DROP_INVALID_LEN;
-	uint8_t *ip = pkt_push(p, IP_HDR_LEN);
+	uint8_t *ip = pkt_push(p, IP_HLEN);
 	if (!ip)
 		return DROP_NO_ROOM;
 	ipsec_ip_header(ip, p->len, tos, df, ip_id, OUTER_TTL, s->udp_encap ? 17 : IPPROTO_ESP_,

@@ -1,6 +1,6 @@
 /*
  * show crypto ipsec sa / transform-set, show crypto map, clear crypto sa,
- * in the IOS layouts (see /work/shared/seed/show-formats.txt).
+ * in the IOS layouts (see docs/show-formats.txt).
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -5,15 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IP_HLEN 20
+#include "core/wire.h"
+
 #define IP_DF 0x4000
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
-
-#define IPPROTO_ICMP_ 1
-#define IPPROTO_UDP_ 17
-#define IPPROTO_ESP_ 50
-#define IPPROTO_AH_ 51
 
 #define ICMP_ECHOREPLY 0
 #define ICMP_UNREACH 3

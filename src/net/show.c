@@ -24,6 +24,20 @@ static bool need_router(struct cli_ctx *ctx)
 	return false;
 }
 
+/* `... [IFNAME]`: *ifp is the named interface, or NULL for all of them;
+ * false (said to the user) when there is no router or no such interface. */
+static bool one_or_all(struct cli_ctx *ctx, const struct cmd_args *a, struct iface **ifp)
+{
+	*ifp = NULL;
+	if (!need_router(ctx))
+		return false;
+	if (a->argc > 2 && !(*ifp = iface_arg(ctx->r, a->argv[2]))) {
+		sb_puts(ctx->out, "% Invalid input detected at '^' marker.\n");
+		return false;
+	}
+	return true;
+}
+
 int net_cmd_show_ip_int_brief(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct router *r = ctx->r;
@@ -193,14 +207,10 @@ static int show_interfaces_json(struct cli_ctx *ctx, struct iface *only)
 int net_cmd_show_interfaces(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct router *r = ctx->r;
-	if (!need_router(ctx))
+	struct iface *ifp;
+	if (!one_or_all(ctx, a, &ifp))
 		return -1;
-	if (a->argc > 2) {
-		struct iface *ifp = iface_arg(r, a->argv[2]);
-		if (!ifp) {
-			sb_puts(ctx->out, "% Invalid input detected at '^' marker.\n");
-			return -1;
-		}
+	if (ifp) {
 		if (ctx->json)
 			return show_interfaces_json(ctx, ifp);
 		show_one(r, ifp, ctx->out);
@@ -393,14 +403,10 @@ static void clear_one(struct router *r, struct iface *ifp)
 int net_cmd_clear_counters(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct router *r = ctx->r;
-	if (!need_router(ctx))
+	struct iface *ifp;
+	if (!one_or_all(ctx, a, &ifp))
 		return -1;
-	if (a->argc > 2) {
-		struct iface *ifp = iface_arg(r, a->argv[2]);
-		if (!ifp) {
-			sb_puts(ctx->out, "% Invalid input detected at '^' marker.\n");
-			return -1;
-		}
+	if (ifp) {
 		clear_one(r, ifp);
 		log_msg(&r->log, "CLEAR", SEV_NOTICE, "COUNTERS", "Clear counter on interface %s by vty",
 			ifp->name);

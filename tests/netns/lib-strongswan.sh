@@ -14,7 +14,7 @@
 #
 # Everything an instance owns is under $T/swan-R/; its log is $T/R-charon.log.
 #
-# How this strongSwan behaves here (see /work/shared/notes/strongswan-peer.md):
+# How this strongSwan (5.9.8, Debian 12, kernel-libipsec) behaves here:
 # libipsec only does UDP-encapsulated ESP, so charon fakes NAT detection and
 # both sides float to 4500 and send ESP in UDP 4500; the tunnel is a TUN device
 # ipsec0 (MTU 1400) with routes to the remote subnet in table 220.

@@ -153,7 +153,7 @@ static struct pkt *icmp(size_t len, uint16_t seq)
 	wbuf_st16(h + 26, seq);
 	for (size_t i = 28; i < len; i++)
 		h[i] = (uint8_t)(0xab + i);
-	wbuf_st16(h + 22, ipsec_csum(h + 20, len - 20));
+	wbuf_st16(h + 22, inet_cksum(h + 20, len - 20));
 	p->len = len;
 	return p;
 }

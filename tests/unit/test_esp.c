@@ -98,7 +98,7 @@ TEST(esp_outer_header)
 	p->data[1] = 0xb8;		/* DSCP EF */
 	p->data[6] = 0x40;		/* DF */
 	wbuf_st16(p->data + 10, 0);
-	wbuf_st16(p->data + 10, ipsec_csum(p->data, 20));
+	wbuf_st16(p->data + 10, inet_cksum(p->data, 20));
 	CHECK(ipsec_egress(f.a.r, wan(&f.a), p, 0) == IPSEC_CONSUMED);
 	struct pkt *o = pktq_pop(&f.a.out);
 	CHECK(o != NULL);
@@ -108,7 +108,7 @@ TEST(esp_outer_header)
 		CHECK(wbuf_be32(h + 12) == IP4(10, 1, 1, 1) && wbuf_be32(h + 16) == IP4(10, 2, 2, 2));
 		CHECK(h[1] == 0xb8 && (h[6] & 0x40));
 		CHECK(wbuf_be16(h + 2) == o->len);
-		CHECK(ipsec_csum(h, 20) == 0);
+		CHECK(inet_cksum(h, 20) == 0);
 		/* AH: next header ESP, length for a 96-bit ICV, SPI, sequence 1. */
 		CHECK(h[20] == 50 && h[21] == 4 && wbuf_be32(h + 24) == 0x20000 && wbuf_be32(h + 28) == 1);
 		/* ESP: SPI, sequence 1, 8-byte IV, ciphertext a multiple of 8, 12-byte ICV. */

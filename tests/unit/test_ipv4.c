@@ -359,6 +359,18 @@ TEST(ipv4_interface_status_and_show_brief)
 	CHECK(strstr(s, "  MTU 1500 bytes"));
 	CHECK(strstr(s, "     0 packets input, 0 bytes"));
 	CHECK(strstr(s, "     0 input errors, 0 CRC"));
+	/* All interfaces, or one; a name that is not there is IOS's caret error. */
+	sb_reset(&sb);
+	struct cmd_args all = { .argc = 2, .argv = { "show", "interfaces" } };
+	CHECK(net_cmd_show_interfaces(&ctx, &all) == 0);
+	CHECK(strstr(sb_str(&sb), "Serial1/0 is administratively down, line protocol is down\n"));
+	for (int clear = 0; clear < 2; clear++) {
+		sb_reset(&sb);
+		struct cmd_args bad = { .argc = 3, .argv = { clear ? "clear" : "show",
+							    clear ? "counters" : "interfaces", "fa9/9" } };
+		CHECK((clear ? net_cmd_clear_counters : net_cmd_show_interfaces)(&ctx, &bad) == -1);
+		CHECK_STR(sb_str(&sb), "% Invalid input detected at '^' marker.\n");
+	}
 	sb_free(&sb);
 	tr_free(r);
 	ev_free(ev);

@@ -271,7 +271,7 @@ struct pkt *fx_icmp(uint32_t src, uint32_t dst, size_t len, uint16_t id)
 	wbuf_st16(h + 24, id);
 	for (size_t i = 28; i < len; i++)
 		h[i] = (uint8_t)i;
-	wbuf_st16(h + 22, ipsec_csum(h + 20, len - 20));
+	wbuf_st16(h + 22, inet_cksum(h + 20, len - 20));
 	p->len = len;
 	return p;
 }
