@@ -1,6 +1,10 @@
 /*
  * spigotd: one process is one router.
- *   spigotd --config FILE [--port IFNAME=SPEC ...] [--control SOCKET] [--quiet]
+ *   spigotd --config FILE [--port IFNAME=SPEC ...] [--control SOCKET] [--quiet] [--journal]
+ * Signals: SIGHUP re-reads FILE (all or nothing), SIGTERM/SIGINT stop.
+ * Under systemd (Type=notify) it reports READY/RELOADING/STOPPING and logs
+ * to the journal with the IOS severity as priority (core/sdnotify.h).
+ * Exit codes: 0 stopped by a signal, 1 could not start, 2 bad usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,32 +14,57 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "cli/ctl.h"
 #include "config/load.h"
+#include "core/sdnotify.h"
 #include "router.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--control SOCKET] [--quiet]\n"
+		   "               [--journal]\n"
 		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n");
 }
 
 struct sigctx {
 	int fd;
 	struct evloop *ev;
+	struct router *r;
 };
+
+static void notify_ready(struct router *r)
+{
+	char st[200];
+	snprintf(st, sizeof(st), "READY=1\nSTATUS=router %s running, %d interfaces", r->cfg->hostname,
+		 r->niface);
+	sdn_notify(st);
+}
 
 static void on_sigfd(void *arg, uint32_t events)
 {
 	struct sigctx *sc = arg;
 	struct signalfd_siginfo si;
 	(void)events;
-	if (read(sc->fd, &si, sizeof(si)) == sizeof(si))
-		ev_stop(sc->ev);
+	if (read(sc->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		/* systemd wants RELOADING=1 with the monotonic time of the request. */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		char st[80];
+		snprintf(st, sizeof(st), "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+		sdn_notify(st);
+		router_reload(sc->r);
+		notify_ready(sc->r);
+		return;
+	}
+	ev_stop(sc->ev);
 }
 
 int main(int argc, char **argv)
@@ -43,17 +72,18 @@ int main(int argc, char **argv)
 	const char *config = NULL, *control = NULL;
 	char *ports[ROUTER_MAX_IFACES];
 	int nports = 0;
-	bool quiet = false;
+	bool quiet = false, journal = sdn_stderr_is_journal();
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "control", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "journal", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:p:s:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:s:qjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'p':
@@ -65,6 +95,7 @@ int main(int argc, char **argv)
 			break;
 		case 's': control = optarg; break;
 		case 'q': quiet = true; break;
+		case 'j': journal = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -98,6 +129,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r->log.to_stderr = !quiet;
+	r->log.journal = journal;
 	snprintf(r->config_path, sizeof(r->config_path), "%s", config);
 	for (int i = 0; i < nports; i++) {
 		char *eq = strchr(ports[i], '=');
@@ -119,7 +151,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct sigctx sc = { signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), ev };
+	struct sigctx sc = { signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), ev, r };
 	if (sc.fd < 0 || ev_add_fd(ev, sc.fd, EPOLLIN, on_sigfd, &sc) < 0) {
 		perror("spigotd: signalfd");
 		return 1;
@@ -135,7 +167,9 @@ int main(int argc, char **argv)
 	}
 	log_msg(&r->log, "SYS", SEV_NOTICE, "RESTART", "System restarted -- spigot %s, %s",
 		SPIGOT_VERSION, OpenSSL_version(OPENSSL_VERSION));
+	notify_ready(r);
 	ev_run(ev);
+	sdn_notify("STOPPING=1");
 	log_msg(&r->log, "SYS", SEV_NOTICE, "SHUTDOWN", "router %s shutting down", r->cfg->hostname);
 	router_free(r);
 	close(sc.fd);

@@ -64,7 +64,21 @@ void log_timestamp(char *buf, size_t n)
 	snprintf(buf, n, "*%s.%03d", d, (int)(tv.tv_usec / 1000));
 }
 
-static void emit(struct logger *lg, const char *body)
+/*
+ * The stderr sink.  Under systemd the journal stamps time and unit itself
+ * and reads an sd-daemon "<N>" prefix as the priority; IOS severities 0-7
+ * are syslog's 0-7, so N is the IOS severity (debug lines are 7).
+ */
+static void to_stderr_line(const struct logger *lg, enum log_sev sev, const char *ts,
+			   const char *body)
+{
+	if (lg->journal)
+		fprintf(stderr, "<%d>%s\n", (int)sev, body);
+	else
+		to_stderr_line(lg, sev, ts, body);
+}
+
+static void emit(struct logger *lg, enum log_sev sev, const char *body)
 {
 	char ts[48];
 	log_timestamp(ts, sizeof(ts));
@@ -72,7 +86,7 @@ static void emit(struct logger *lg, const char *body)
 	size_t len = strlen(ts) + 2 + blen;
 	lg->lines_total++;
 	if (lg->to_stderr)
-		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
+		to_stderr_line(lg, sev, ts, body);
 	if (lg->buffered) {
 		if (len + 1 > lg->size) {
 			lg->dropped++;
@@ -110,7 +124,7 @@ static void vmsg(struct logger *lg, const char *fac, enum log_sev sev, const cha
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return;
 	vsnprintf(body + n, sizeof(body) - (size_t)n, fmt, ap);
-	emit(lg, body);
+	emit(lg, sev, body);
 }
 
 void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
@@ -129,7 +143,7 @@ void log_debug(struct logger *lg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	emit(lg, body);
+	emit(lg, SEV_DEBUG, body);
 }
 
 bool log_rl_allow(struct log_rl *rl, uint64_t now_ms, uint32_t interval_ms, uint32_t burst,
