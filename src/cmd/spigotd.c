@@ -1,6 +1,7 @@
 /*
  * spigotd: one process is one router.
- *   spigotd --config FILE [--port IFNAME=SPEC ...] [--control SOCKET] [--quiet] [--journal]
+ *   spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]
+ *           [--control SOCKET] [--quiet] [--journal]
  * Signals: SIGHUP re-reads FILE (all or nothing), SIGTERM/SIGINT stop.
  * Under systemd (Type=notify) it reports READY/RELOADING/STOPPING and logs
  * to the journal with the IOS severity as priority (core/sdnotify.h).
@@ -21,13 +22,14 @@
 
 #include "cli/ctl.h"
 #include "config/load.h"
+#include "core/privs.h"
 #include "core/sdnotify.h"
 #include "router.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--control SOCKET] [--quiet]\n"
-		   "               [--journal]\n"
+	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]\n"
+		   "               [--control SOCKET] [--quiet] [--journal]\n"
 		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n");
 }
 
@@ -67,15 +69,62 @@ static void on_sigfd(void *arg, uint32_t events)
 	ev_stop(sc->ev);
 }
 
-int main(int argc, char **argv)
+struct opts {
+	const char *config, *control;
+	char *ports[ROUTER_MAX_IFACES];	/* "IFNAME=SPEC", owned */
+	int nports;
+	bool quiet, journal;
+};
+
+static int add_port(struct opts *o, const char *spec)
 {
-	const char *config = NULL, *control = NULL;
-	char *ports[ROUTER_MAX_IFACES];
-	int nports = 0;
-	bool quiet = false, journal = sdn_stderr_is_journal();
-	static const struct option opts[] = {
+	if (o->nports == ROUTER_MAX_IFACES) {
+		fprintf(stderr, "spigotd: too many ports\n");
+		return -1;
+	}
+	o->ports[o->nports] = strdup(spec);
+	if (!o->ports[o->nports])
+		abort();
+	o->nports++;
+	return 0;
+}
+
+/* A ports file: one IFNAME=SPEC a line; blank lines and "#" comments. */
+static int read_ports_file(struct opts *o, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "spigotd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char line[512];
+	int lineno = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *p = line + strspn(line, " \t");
+		p[strcspn(p, "#\r\n")] = '\0';
+		for (size_t n = strlen(p); n && (p[n - 1] == ' ' || p[n - 1] == '\t'); n--)
+			p[n - 1] = '\0';
+		if (!*p)
+			continue;
+		if (!strchr(p, '=') || strpbrk(p, " \t")) {
+			fprintf(stderr, "spigotd: %s:%d: expected IFNAME=SPEC, got \"%s\"\n", path, lineno, p);
+			rc = -1;
+		} else {
+			rc = add_port(o, p);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* 0 to run, else the exit code (help: 0 via *done). */
+static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
+{
+	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "ports-file", required_argument, NULL, 'P' },
 		{ "control", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "journal", no_argument, NULL, 'j' },
@@ -83,41 +132,63 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:p:s:qjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:P:s:qjh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 'p':
-			if (nports == ROUTER_MAX_IFACES) {
-				fprintf(stderr, "spigotd: too many --port\n");
-				return 2;
-			}
-			ports[nports++] = optarg;
-			break;
-		case 's': control = optarg; break;
-		case 'q': quiet = true; break;
-		case 'j': journal = true; break;
-		case 'h': usage(stdout); return 0;
+		case 'c': o->config = optarg; break;
+		case 'p': if (add_port(o, optarg) < 0) return 2; break;
+		case 'P': if (read_ports_file(o, optarg) < 0) return 2; break;
+		case 's': o->control = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'j': o->journal = true; break;
+		case 'h': usage(stdout); *done = true; return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!config || optind != argc) {
+	if (!o->config || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
+	return 0;
+}
 
+static int bind_ports(struct router *r, struct opts *o)
+{
+	for (int i = 0; i < o->nports; i++) {
+		char *eq = strchr(o->ports[i], '=');
+		if (!eq) {
+			fprintf(stderr, "spigotd: --port %s: expected IFNAME=SPEC\n", o->ports[i]);
+			return -1;
+		}
+		*eq = '\0';
+		if (router_bind_port(r, o->ports[i], eq + 1) < 0) {
+			fprintf(stderr, "spigotd: --port %s: no such interface in %s\n", o->ports[i],
+				o->config);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct config *load_config(const char *path)
+{
 	struct strbuf err, notes;
 	sb_init(&err);
 	sb_init(&notes);
-	struct config *cfg = config_load_file(config, &err, &notes);
+	struct config *cfg = config_load_file(path, &err, &notes);
 	if (notes.len)
 		fputs(sb_str(&notes), stderr);
-	if (!cfg) {
+	if (!cfg)
 		fputs(sb_str(&err), stderr);
-		return 1;
-	}
 	sb_free(&err);
 	sb_free(&notes);
+	return cfg;
+}
 
+static int run(struct opts *o)
+{
+	struct config *cfg = load_config(o->config);
+	if (!cfg)
+		return 1;
 	struct evloop *ev = ev_new();
 	if (!ev) {
 		perror("spigotd: epoll");
@@ -128,21 +199,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spigotd: cannot create the router\n");
 		return 1;
 	}
-	r->log.to_stderr = !quiet;
-	r->log.journal = journal;
-	snprintf(r->config_path, sizeof(r->config_path), "%s", config);
-	for (int i = 0; i < nports; i++) {
-		char *eq = strchr(ports[i], '=');
-		if (!eq) {
-			fprintf(stderr, "spigotd: --port %s: expected IFNAME=SPEC\n", ports[i]);
-			return 2;
-		}
-		*eq = '\0';
-		if (router_bind_port(r, ports[i], eq + 1) < 0) {
-			fprintf(stderr, "spigotd: --port %s: no such interface in %s\n", ports[i], config);
-			return 2;
-		}
-	}
+	r->log.to_stderr = !o->quiet;
+	r->log.journal = o->journal;
+	snprintf(r->config_path, sizeof(r->config_path), "%s", o->config);
+	if (bind_ports(r, o) < 0)
+		return 2;
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -161,8 +222,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
 		return 1;
 	}
-	if (control && ctl_start(r, control) < 0) {
-		fprintf(stderr, "spigotd: cannot open control socket %s: %s\n", control, strerror(errno));
+	if (o->control && ctl_start(r, o->control) < 0) {
+		fprintf(stderr, "spigotd: cannot open control socket %s: %s\n", o->control, strerror(errno));
+		return 1;
+	}
+	/* Ports are open and are never reopened: a non-root router needs no
+	 * capability from here on (root keeps its powers, as any root process). */
+	if (getuid() != 0 && privs_drop_all() < 0) {
+		fprintf(stderr, "spigotd: cannot drop capabilities: %s\n", strerror(errno));
 		return 1;
 	}
 	log_msg(&r->log, "SYS", SEV_NOTICE, "RESTART", "System restarted -- spigot %s, %s",
@@ -175,4 +242,16 @@ int main(int argc, char **argv)
 	close(sc.fd);
 	ev_free(ev);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .journal = sdn_stderr_is_journal() };
+	bool done = false;
+	int rc = parse_opts(argc, argv, &o, &done);
+	if (rc == 0 && !done)
+		rc = run(&o);
+	for (int i = 0; i < o.nports; i++)
+		free(o.ports[i]);
+	return rc;
 }

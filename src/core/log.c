@@ -75,7 +75,7 @@ static void to_stderr_line(const struct logger *lg, enum log_sev sev, const char
 	if (lg->journal)
 		fprintf(stderr, "<%d>%s\n", (int)sev, body);
 	else
-		to_stderr_line(lg, sev, ts, body);
+		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
 }
 
 static void emit(struct logger *lg, enum log_sev sev, const char *body)
