@@ -160,8 +160,9 @@ int router_reload(struct router *r)
 			if (nl2)
 				*nl2 = '\0';
 		}
-		log_msg(&r->log, "PARSER", SEV_ERR, "BADCFG", "%s%s%s (reload ignored, nothing applied)",
-			e, *text ? ": " : "", text);
+		text += strspn(text, " \t");
+		log_msg(&r->log, "PARSER", SEV_ERR, "BADCFG", "%s (%s) Reload ignored, nothing applied.",
+			e, text);
 		rc = -1;
 	} else {
 		router_replace_config(r, cfg);
