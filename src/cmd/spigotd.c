@@ -184,27 +184,14 @@ static struct config *load_config(const char *path)
 	return cfg;
 }
 
-static int run(struct opts *o)
+/* Brings the router up; 0 when it runs, else the exit code. */
+static int start(struct router *r, struct opts *o, struct sigctx *sc)
 {
-	struct config *cfg = load_config(o->config);
-	if (!cfg)
-		return 1;
-	struct evloop *ev = ev_new();
-	if (!ev) {
-		perror("spigotd: epoll");
-		return 1;
-	}
-	struct router *r = router_new(ev, cfg);
-	if (!r) {
-		fprintf(stderr, "spigotd: cannot create the router\n");
-		return 1;
-	}
 	r->log.to_stderr = !o->quiet;
 	r->log.journal = o->journal;
 	snprintf(r->config_path, sizeof(r->config_path), "%s", o->config);
 	if (bind_ports(r, o) < 0)
 		return 2;
-
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -212,12 +199,11 @@ static int run(struct opts *o)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct sigctx sc = { signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), ev, r };
-	if (sc.fd < 0 || ev_add_fd(ev, sc.fd, EPOLLIN, on_sigfd, &sc) < 0) {
+	sc->fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sc->fd < 0 || ev_add_fd(r->ev, sc->fd, EPOLLIN, on_sigfd, sc) < 0) {
 		perror("spigotd: signalfd");
 		return 1;
 	}
-
 	if (router_start(r) < 0) {
 		fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
 		return 1;
@@ -232,16 +218,42 @@ static int run(struct opts *o)
 		fprintf(stderr, "spigotd: cannot drop capabilities: %s\n", strerror(errno));
 		return 1;
 	}
-	log_msg(&r->log, "SYS", SEV_NOTICE, "RESTART", "System restarted -- spigot %s, %s",
-		SPIGOT_VERSION, OpenSSL_version(OPENSSL_VERSION));
-	notify_ready(r);
-	ev_run(ev);
-	sdn_notify("STOPPING=1");
-	log_msg(&r->log, "SYS", SEV_NOTICE, "SHUTDOWN", "router %s shutting down", r->cfg->hostname);
-	router_free(r);
-	close(sc.fd);
-	ev_free(ev);
 	return 0;
+}
+
+static int run(struct opts *o)
+{
+	struct config *cfg = load_config(o->config);
+	if (!cfg)
+		return 1;
+	struct evloop *ev = ev_new();
+	if (!ev) {
+		perror("spigotd: epoll");
+		config_free(cfg);
+		return 1;
+	}
+	struct router *r = router_new(ev, cfg);
+	if (!r) {
+		fprintf(stderr, "spigotd: cannot create the router\n");
+		ev_free(ev);
+		return 1;
+	}
+	struct sigctx sc = { -1, ev, r };
+	int rc = start(r, o, &sc);
+	if (rc == 0) {
+		log_msg(&r->log, "SYS", SEV_NOTICE, "RESTART", "System restarted -- spigot %s, %s",
+			SPIGOT_VERSION, OpenSSL_version(OPENSSL_VERSION));
+		notify_ready(r);
+		ev_run(ev);
+		sdn_notify("STOPPING=1");
+		log_msg(&r->log, "SYS", SEV_NOTICE, "SHUTDOWN", "router %s shutting down",
+			r->cfg->hostname);
+	}
+	router_free(r);
+	if (sc.fd >= 0)
+		close(sc.fd);
+	ev_free(ev);
+	return rc;
 }
 
 int main(int argc, char **argv)
