@@ -11,8 +11,11 @@ need_cmd lintian
 src=$T/src/spigot-router-0.1
 mkdir -p "$src"
 (cd "$TOP" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$src"
-(cd "$src" && DEB_BUILD_OPTIONS=parallel=2 timeout 240 dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 ||
-	{ tail -40 "$T/build.log"; fail "dpkg-buildpackage failed"; }
+# About a minute on an idle machine; tests/run.sh gives a script 300 s.
+rc=0
+(cd "$src" && DEB_BUILD_OPTIONS=parallel=2 timeout 200 dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 || rc=$?
+[ "$rc" = 124 ] && skip "dpkg-buildpackage did not finish within 200 s (loaded machine); rerun tests/pkg/deb.sh alone"
+[ "$rc" = 0 ] || { tail -40 "$T/build.log"; fail "dpkg-buildpackage failed"; }
 grep -q '^smoke test: ok' "$T/build.log" || fail "the build-time smoke test did not run"
 deb=$(ls "$T"/src/spigot-router_*_*.deb) || fail "no .deb"
 
@@ -38,6 +41,6 @@ expect_in "$(cat "$T/root/lib/systemd/system/spigotd@.service")" \
 	"the packaged unit's ExecStart"
 "$T/root/usr/sbin/spigotd" --help | grep -q -- '--ports-file' || fail "the packaged spigotd does not run"
 
-out=$(cd "$T/src" && timeout 120 lintian --pedantic spigot-router_*.changes 2>&1 | grep -v 'running with root privileges')
+out=$(cd "$T/src" && timeout 90 lintian --pedantic spigot-router_*.changes 2>&1 | grep -v 'running with root privileges')
 [ -z "$out" ] || { echo "$out"; fail "lintian reports tags"; }
 exit 0
