@@ -6,7 +6,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -DSPIGOT_VERSION=\"0.1\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CPPFLAGS = -Isrc
+CPPFLAGS += -Isrc
 LDLIBS   = -lcrypto
 
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -34,10 +34,10 @@ build/asan/obj/%.o: %.c $(HDRS)
 	@$(CC) $(CPPFLAGS) $(WARN) $(SAN_FLAGS) -c $< -o $@
 
 build/spigotd: $(LIB_OBJ) build/obj/src/cmd/spigotd.o
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 build/spigot: $(LIB_OBJ) build/obj/src/cmd/spigot.o build/obj/src/cmd/lab.o
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # The sanitizer build the tests use.
 asan: build/asan/spigotd build/asan/spigot build/asan/unit_tests $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
@@ -104,5 +104,47 @@ deps:
 clean:
 	rm -rf build
 
-.PHONY: all asan fuzz fuzz-long check demo bench deps clean
+# make install [PREFIX=/usr/local] [DESTDIR=...]: binaries, man pages, the
+# systemd template unit spigotd@NAME.service, sysusers entry, examples.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+RUNDIR     ?= /run
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/spigot
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+STATEDIR   ?= /var/lib/spigot
+
+build/spigotd@.service: dist/spigotd@.service.in Makefile
+	@mkdir -p build
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@RUNDIR@|$(RUNDIR)|g' $< >$@
+
+install: all build/spigotd@.service
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/spigot
+	install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	install -m 0755 build/spigot $(DESTDIR)$(BINDIR)/spigot
+	install -m 0755 build/spigotd $(DESTDIR)$(SBINDIR)/spigotd
+	install -m 0644 man/spigot.8 man/spigotd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 build/spigotd@.service $(DESTDIR)$(UNITDIR)/spigotd@.service
+	install -m 0644 dist/spigot.sysusers $(DESTDIR)$(SYSUSERSDIR)/spigot.conf
+	install -m 0644 dist/example.cfg $(DESTDIR)$(DOCDIR)/examples/router.cfg
+	install -m 0644 dist/example.ports $(DESTDIR)$(DOCDIR)/examples/router.ports
+	@if [ -z "$(DESTDIR)" ]; then \
+		command -v systemd-sysusers >/dev/null && systemd-sysusers $(SYSUSERSDIR)/spigot.conf; \
+		id spigot >/dev/null 2>&1 && chown spigot:spigot $(SYSCONFDIR)/spigot $(STATEDIR); \
+		command -v systemctl >/dev/null && systemctl daemon-reload 2>/dev/null; true; fi
+
+# Leaves $(SYSCONFDIR)/spigot, $(STATEDIR) and the spigot user: they hold the admin's data.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/spigot $(DESTDIR)$(SBINDIR)/spigotd \
+		$(DESTDIR)$(MANDIR)/man8/spigot.8 $(DESTDIR)$(MANDIR)/man8/spigotd.8 \
+		$(DESTDIR)$(UNITDIR)/spigotd@.service $(DESTDIR)$(SYSUSERSDIR)/spigot.conf \
+		$(DESTDIR)$(DOCDIR)/examples/router.cfg $(DESTDIR)$(DOCDIR)/examples/router.ports
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+.PHONY: all asan fuzz fuzz-long check demo bench deps clean install uninstall
 .SECONDARY:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/ctl.h"
+#include "config/load.h"
 #include "ike/ike.h"
 #include "ipsec/ipsec.h"
 #include "net/capture.h"
@@ -148,4 +149,40 @@ void router_replace_config(struct router *r, struct config *cfg)
 	config_free(r->cfg);
 	r->cfg = cfg;
 	router_config_changed(r);
+}
+
+int router_reload(struct router *r)
+{
+	if (!r->config_path[0])
+		return -1;
+	struct strbuf err, notes;
+	sb_init(&err);
+	sb_init(&notes);
+	struct config *cfg = config_load_file(r->config_path, &err, &notes);
+	int rc = 0;
+	if (!cfg) {
+		/* err is "FILE:LINE: % message\nLINE TEXT\n   ^\n": one log line
+		 * with the location, the message and the offending text. */
+		char *e = (char *)sb_str(&err);
+		char *nl = strchr(e, '\n');
+		const char *text = "";
+		if (nl) {
+			*nl = '\0';
+			text = nl + 1;
+			char *nl2 = strchr(nl + 1, '\n');
+			if (nl2)
+				*nl2 = '\0';
+		}
+		text += strspn(text, " \t");
+		log_msg(&r->log, "PARSER", SEV_ERR, "BADCFG", "%s (%s) Reload ignored, nothing applied.",
+			e, text);
+		rc = -1;
+	} else {
+		router_replace_config(r, cfg);
+		log_msg(&r->log, "SYS", SEV_NOTICE, "CONFIG_I", "Configured from %s by reload (SIGHUP)",
+			r->config_path);
+	}
+	sb_free(&err);
+	sb_free(&notes);
+	return rc;
 }

@@ -67,6 +67,13 @@ void router_config_changed(struct router *r);
 /* Replaces the whole config (file load), then applies it. */
 void router_replace_config(struct router *r, struct config *cfg);
 
+/*
+ * SIGHUP / `systemctl reload`: re-reads config_path and applies it with the
+ * rule of a load: a file with a bad line applies nothing, logs
+ * %PARSER-3-BADCFG with FILE:LINE and returns -1.  0 when applied.
+ */
+int router_reload(struct router *r);
+
 struct iface *router_iface(struct router *r, const char *name);
 /* The interface whose address is addr, or NULL. */
 struct iface *router_iface_by_addr(struct router *r, uint32_t addr);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make check: builds, then runs every test and ends with "N passed, N failed, N skipped".
-#   tests/run.sh [SUITE...]     suites: unit lab wire adversary netns fuzz (default: all)
+#   tests/run.sh [SUITE...]     suites: unit lab wire adversary netns pkg fuzz (default: all)
 #   FUZZ_SECONDS=N              seconds per fuzz target (default 15)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,7 +10,7 @@ export TOP SPIGOTD="$TOP/build/asan/spigotd" SPIGOT="$TOP/build/asan/spigot"
 bash scripts/deps.sh test || exit 1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit lab wire adversary netns fuzz)
+[ ${#suites[@]} -gt 0 ] || suites=(unit lab wire adversary netns pkg fuzz)
 
 echo "== build"
 make -s -j"$(nproc)" all asan || { echo "0 passed, 1 failed"; exit 1; }
@@ -94,7 +94,7 @@ run_fuzz() {
 for s in "${suites[@]}"; do
 	case $s in
 	unit) run_unit ;;
-	lab | wire | adversary | netns) run_scripts "$s" ;;
+	lab | wire | adversary | netns | pkg) run_scripts "$s" ;;
 	fuzz) run_fuzz ;;
 	*) echo "unknown suite $s"; failed=$((failed + 1)) ;;
 	esac

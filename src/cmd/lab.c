@@ -214,6 +214,9 @@ static void spigotd_path(char *out, size_t n)
 	if (slash)
 		*slash = '\0';
 	snprintf(out, n, "%s/spigotd", self);
+	/* Installed: spigot in PREFIX/bin, spigotd in PREFIX/sbin. */
+	if (access(out, X_OK) != 0)
+		snprintf(out, n, "%s/../sbin/spigotd", self);
 }
 
 static int start_router(struct lab *lab, struct lab_router *rt)

@@ -253,51 +253,125 @@ struct config *config_load_file(const char *path, struct strbuf *err, struct str
 	return cfg;
 }
 
-int config_save(const struct config *cfg, const char *path, struct strbuf *err)
+/* Reads a whole small file (the previous startup-config); NULL if absent. */
+static char *read_all(const char *path, size_t *len)
 {
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
 	struct strbuf sb;
 	sb_init(&sb);
-	config_render(cfg, &sb);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len <= CONFIG_FILE_MAX)
+		sb_putn(&sb, buf, n);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		sb_free(&sb);
+		return NULL;
+	}
+	*len = sb.len;
+	return sb_take(&sb);
+}
+
+/*
+ * Replaces path with data so that a crash at any point leaves either the
+ * old or the new file whole: a temporary file in the same directory (same
+ * filesystem, so rename is atomic), written and fsync'ed, renamed over
+ * path, then the directory fsync'ed so the rename itself is durable.
+ * The file gets mode/owner of st (the previous file), so a config that
+ * holds pre-shared keys does not become world-readable.
+ */
+static int replace_file(const char *path, const char *data, size_t len, const struct stat *st,
+			struct strbuf *err)
+{
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 16);
 	if (!tmp)
 		abort();
 	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
+	int fd = mkstemp(tmp);	/* mode 0600 */
 	int rc = -1;
 	if (fd < 0) {
 		sb_printf(err, "%% Error opening %s (%s)\n", path, strerror(errno));
-		goto out;
+		free(tmp);
+		return -1;
 	}
-	fchmod(fd, 0644);
-	const char *s = sb_str(&sb);
-	size_t left = sb.len;
-	while (left) {
-		ssize_t w = write(fd, s, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			sb_printf(err, "%% Error writing %s (%s)\n", path, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		s += w;
-		left -= (size_t)w;
+	if (st) {
+		fchmod(fd, st->st_mode & 07777);
+		/* Only root may give a file away; as the service user it stays ours. */
+		if (fchown(fd, st->st_uid, st->st_gid) < 0 && errno != EPERM)
+			goto fail;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		sb_printf(err, "%% Error writing %s (%s)\n", path, strerror(errno));
-		unlink(tmp);
-		goto out;
+	while (len) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		data += w;
+		len -= (size_t)w;
 	}
-	if (rename(tmp, path) < 0) {
-		sb_printf(err, "%% Error writing %s (%s)\n", path, strerror(errno));
-		unlink(tmp);
-		goto out;
+	if (fsync(fd) < 0)
+		goto fail;
+	int cfd = fd;
+	fd = -1;
+	if (close(cfd) < 0 || rename(tmp, path) < 0)
+		goto fail;
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (!dir)
+		abort();
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
 	}
-	rc = 0;
-out:
 	free(tmp);
+	return 0;
+fail:
+	sb_printf(err, "%% Error writing %s (%s)\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int config_save(const struct config *cfg, const char *path, struct strbuf *err)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	config_render(cfg, &sb);
+	struct stat st;
+	bool had = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	int rc = 0;
+	if (had) {
+		/* The previous version becomes FILE.bak (itself replaced atomically),
+		 * a copy rather than a hard link so it works whoever owns FILE. */
+		size_t olen = 0;
+		char *old = read_all(path, &olen);
+		size_t blen = strlen(path) + 5;
+		char *bak = malloc(blen);
+		if (!bak)
+			abort();
+		snprintf(bak, blen, "%s.bak", path);
+		if (!old) {
+			sb_printf(err, "%% Error reading %s (%s)\n", path, strerror(errno));
+			rc = -1;
+		} else {
+			rc = replace_file(bak, old, olen, &st, err);
+		}
+		free(old);
+		free(bak);
+	}
+	if (rc == 0) {
+		/* A new file: 0600, since a config holds pre-shared keys. */
+		rc = replace_file(path, sb_str(&sb), sb.len, had ? &st : NULL, err);
+	}
 	sb_free(&sb);
 	return rc;
 }

@@ -117,6 +117,20 @@ static void to_sinks(struct logger *lg, enum log_sev sev, bool debug, const char
 	lg->in_sink = false;
 }
 
+/*
+ * The stderr sink.  Under systemd the journal stamps time and unit itself
+ * and reads an sd-daemon "<N>" prefix as the priority; IOS severities 0-7
+ * are syslog's 0-7, so N is the IOS severity (debug lines are 7).
+ */
+static void to_stderr_line(const struct logger *lg, enum log_sev sev, const char *ts,
+			   const char *body)
+{
+	if (lg->journal)
+		fprintf(stderr, "<%d>%s\n", (int)sev, body);
+	else
+		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
+}
+
 static void emit(struct logger *lg, enum log_sev sev, bool debug, const char *body)
 {
 	char ts[48];
@@ -127,7 +141,7 @@ static void emit(struct logger *lg, enum log_sev sev, bool debug, const char *bo
 	if (sev <= lg->trap_level)
 		lg->trap_lines++;
 	if (lg->to_stderr)
-		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
+		to_stderr_line(lg, sev, ts, body);
 	to_sinks(lg, sev, debug, ts, body);
 	if (lg->buffered && sev <= lg->buffer_level) {
 		if (len + 1 > lg->size) {

@@ -61,6 +61,7 @@ struct logger {
 	size_t size;			/* buffer budget (logging buffered) */
 	bool buffered;			/* `no logging buffered` turns it off */
 	bool to_stderr;
+	bool journal;			/* stderr is the journal: "<N>" + message, see to_stderr_line() */
 	char tag[64];			/* prefix on stderr lines (hostname) */
 	uint64_t logged;		/* messages into the buffer */
 	uint64_t lines_total;		/* every message, buffered or not */

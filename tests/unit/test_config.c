@@ -10,11 +10,8 @@
 #include "config/cmdtree.h"
 #include "config/load.h"
 
-static char *slurp(const char *name)
+static char *slurp_path(const char *path)
 {
-	char path[512];
-	const char *top = getenv("TOP");
-	snprintf(path, sizeof(path), "%s/tests/unit/data/%s", top ? top : ".", name);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return NULL;
@@ -26,6 +23,14 @@ static char *slurp(const char *name)
 		sb_putn(&sb, buf, n);
 	fclose(f);
 	return sb_take(&sb);
+}
+
+static char *slurp(const char *name)
+{
+	char path[512];
+	const char *top = getenv("TOP");
+	snprintf(path, sizeof(path), "%s/tests/unit/data/%s", top ? top : ".", name);
+	return slurp_path(path);
 }
 
 static char *render(const struct config *c)
@@ -634,10 +639,29 @@ TEST(config_save_is_atomic_and_reloads)
 	CHECK(c2 != NULL);
 	char *r1 = render(c), *r2 = c2 ? render(c2) : NULL;
 	CHECK(r2 && strcmp(r1, r2) == 0);
-	/* no temp file left behind */
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) = 1", dir);
+	/* no temp file left behind: the config and its previous version only */
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "test \"$(ls %s | tr '\\n' ' ')\" = 'startup.cfg startup.cfg.bak '", dir);
 	CHECK(system(cmd) == 0);
+	/* the previous version is kept as FILE.bak */
+	char bak[80];
+	snprintf(bak, sizeof(bak), "%s.bak", path);
+	char *old = slurp_path(bak);
+	CHECK(old && strcmp(old, "old contents\n") == 0);
+	free(old);
+	/* a second save keeps the first save's content as .bak */
+	CHECK(config_save(c, path, &err) == 0);
+	old = slurp_path(bak);
+	char *cur = slurp_path(path);
+	CHECK(old && cur && strcmp(old, cur) == 0);
+	free(old);
+	free(cur);
+	/* the file's mode is kept (it holds pre-shared keys) */
+	CHECK(chmod(path, 0640) == 0);
+	CHECK(config_save(c, path, &err) == 0);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+	unlink(bak);
 	/* a directory we cannot write to: an error, the old file untouched */
 	CHECK(config_save(c, "/nonexistent-dir/x.cfg", &err) < 0);
 	CHECK(strstr(sb_str(&err), "% Error opening /nonexistent-dir/x.cfg"));
