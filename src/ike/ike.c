@@ -470,13 +470,6 @@ const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char
 	return NULL;
 }
 
-static bool flow_eq(const struct ipsec_flow *a, const struct ipsec_flow *b)
-{
-	return a->local == b->local && a->local_mask == b->local_mask && a->remote == b->remote &&
-	       a->remote_mask == b->remote_mask && a->proto == b->proto &&
-	       a->local_port == b->local_port && a->remote_port == b->remote_port;
-}
-
 void ike_start_pending(struct ike_state *ike, struct ike_sa *sa)
 {
 	for (int i = 0; i < IKE_MAX_PENDING; i++) {
@@ -530,7 +523,7 @@ static bool pending_has(struct ike_state *ike, const struct ipsec_flow *flow)
 {
 	for (int i = 0; i < IKE_MAX_PENDING; i++) {
 		struct ike_pending *p = &ike->pending[i];
-		if (!p->used || !flow_eq(&p->flow, flow))
+		if (!p->used || !ipsec_flow_eq(&p->flow, flow))
 			continue;
 		if (ike_sa_negotiating(ike, p->peer) || ike_sa_find_peer(ike, p->peer))
 			return true;

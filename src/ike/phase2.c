@@ -9,14 +9,6 @@
 #include "ike/ike_int.h"
 #include "router.h"
 
-/* Field by field: flows built by different code may differ in padding. */
-static bool flow_same(const struct ipsec_flow *a, const struct ipsec_flow *b)
-{
-	return a->local == b->local && a->local_mask == b->local_mask && a->remote == b->remote &&
-	       a->remote_mask == b->remote_mask && a->proto == b->proto &&
-	       a->local_port == b->local_port && a->remote_port == b->remote_port;
-}
-
 /*
  * A Quick Mode for flow toward peer is under way, in either role (ours
  * waiting for QM2, or the peer's waiting for its QM3), or has just failed
@@ -30,7 +22,7 @@ static bool busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *
 		if (ike_sa_deleted(sa) || sa->peer != peer)
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
-			if (q->state != QM_DONE && flow_same(&q->flow, flow))
+			if (q->state != QM_DONE && ipsec_flow_eq(&q->flow, flow))
 				return true;
 	}
 	return false;

@@ -466,7 +466,7 @@ bool qm_flow_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow 
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
 			if (q->initiator && q->state == QM_I_WAIT2 &&
-			    memcmp(&q->flow, f, sizeof(*f)) == 0)
+			    ipsec_flow_eq(&q->flow, f))
 				return true;
 	}
 	return false;

@@ -258,7 +258,7 @@ void ike_show_session(struct router *r, struct strbuf *out, bool detail)
 		for (int j = i; j < IKE_MAX_RECORDS; j++) {
 			const struct ike_record *o = &ike->rec[j];
 			if (!o->used || done[j] || o->peer != rec->peer ||
-			    memcmp(&o->flow, &rec->flow, sizeof(o->flow)) != 0)
+			    !ipsec_flow_eq(&o->flow, &rec->flow))
 				continue;
 			done[j] = true;
 			if (j != i && !detail)

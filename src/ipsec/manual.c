@@ -40,7 +40,7 @@ static bool keys_eq(const struct sadb_sa_keys *a, const struct sadb_sa_keys *b)
 
 static bool spec_eq(const struct sadb_bundle_spec *a, const struct sadb_bundle_spec *b)
 {
-	return !memcmp(&a->flow, &b->flow, sizeof(a->flow)) && a->local_addr == b->local_addr &&
+	return ipsec_flow_eq(&a->flow, &b->flow) && a->local_addr == b->local_addr &&
 	       a->peer_addr == b->peer_addr && a->has_ah == b->has_ah && a->has_esp == b->has_esp &&
 	       a->xf.ah == b->xf.ah && a->xf.esp_enc == b->xf.esp_enc &&
 	       a->xf.esp_keybits == b->xf.esp_keybits && a->xf.esp_auth == b->xf.esp_auth &&

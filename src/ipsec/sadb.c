@@ -108,20 +108,13 @@ const char *sadb_reason_text(enum sadb_del_reason why)
 	return "unknown";
 }
 
-static bool flow_eq(const struct ipsec_flow *a, const struct ipsec_flow *b)
-{
-	return a->local == b->local && a->local_mask == b->local_mask && a->remote == b->remote &&
-	       a->remote_mask == b->remote_mask && a->proto == b->proto &&
-	       a->local_port == b->local_port && a->remote_port == b->remote_port;
-}
-
 struct ipsec_flowrec *ipsec_flow_for_spec(struct ipsec_state *st,
 					  const struct sadb_bundle_spec *spec)
 {
 	const char *name = spec->cmap_name ? spec->cmap_name : "";
 	for (struct ipsec_flowrec *fr = st->flows; fr; fr = fr->next)
 		if (!strcmp(fr->cmap, name) && fr->seq == spec->cmap_seq &&
-		    flow_eq(&fr->flow, &spec->flow))
+		    ipsec_flow_eq(&fr->flow, &spec->flow))
 			return fr;
 	/* Proxy identities IKE agreed that no ACL line spells exactly. */
 	struct ipsec_flowrec *fr = calloc(1, sizeof(*fr));

@@ -31,6 +31,18 @@ struct ipsec_flow {
 	uint16_t local_port, remote_port;	/* 0 = any */
 };
 
+/*
+ * The one comparison of flows.  Field by field: the byte after `proto` is
+ * padding, and a memcmp would read whatever the allocator left there (two
+ * equal flows then look different, and a flow is negotiated twice).
+ */
+static inline bool ipsec_flow_eq(const struct ipsec_flow *a, const struct ipsec_flow *b)
+{
+	return a->local == b->local && a->local_mask == b->local_mask && a->remote == b->remote &&
+	       a->remote_mask == b->remote_mask && a->proto == b->proto &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
+
 /* Keys for one SA in one direction. */
 struct sadb_sa_keys {
 	uint32_t spi;				/* host byte order */

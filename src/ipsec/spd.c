@@ -102,7 +102,7 @@ void ipsec_flows_rebuild(struct ipsec_state *st)
 			for (pp = &old; *pp; pp = &(*pp)->next) {
 				struct ipsec_flowrec *o = *pp;
 				if (!strcmp(o->cmap, e->name) && o->seq == e->seq && o->ace >= 0 &&
-				    !memcmp(&o->flow, &f, sizeof(f))) {
+				    ipsec_flow_eq(&o->flow, &f)) {
 					fr = o;
 					*pp = o->next;
 					break;

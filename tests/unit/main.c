@@ -49,7 +49,11 @@ int main(int argc, char **argv)
 	int passed = 0, failed = 0;
 	qsort(cases, (size_t)ncases, sizeof(cases[0]), cmp);
 	for (int i = 0; i < ncases; i++) {
-		if (argc > 1 && !strstr(cases[i].name, argv[1]))
+		/* Filters: a test runs when its name contains any of them. */
+		bool pick = argc == 1;
+		for (int j = 1; j < argc && !pick; j++)
+			pick = strstr(cases[i].name, argv[j]) != NULL;
+		if (!pick)
 			continue;
 		cur_failures = 0;
 		cases[i].fn();
