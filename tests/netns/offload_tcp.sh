@@ -80,10 +80,12 @@ wait "$wanpid" "$lanpid" 2>/dev/null
 read -r mbps retr segs < <(python3 - "$T/iperf.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
+if "sum_sent" not in d.get("end", {}):
+    sys.exit("iperf3: " + d.get("error", "no result"))
 s = d["end"]["sum_sent"]
 print("%.1f %d %d" % (s["bits_per_second"] / 1e6, s.get("retransmits", 0), s["bytes"] // 1448))
 PY
-) || fail "cannot read iperf3's JSON"
+) || fail "no iperf3 result h1 -> h2 (offloads $SPIGOT_TEST_OFFLOADS, peer $PEER)"
 note "iperf3: $mbps Mbit/s, $retr retransmissions, ~$segs segments (offloads $SPIGOT_TEST_OFFLOADS, peer $PEER)"
 [ "$segs" -gt 1000 ] || fail "iperf3 moved only ~$segs segments in 3 s"
 [ $((retr * 100)) -lt $((segs * 3)) ] || fail "retransmission storm: $retr of ~$segs segments"
