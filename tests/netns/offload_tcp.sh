@@ -64,7 +64,12 @@ nsx h2 timeout 30 iperf3 -s -1 -B "$H2_IP" -p 5201 >"$T/iperf-s.out" 2>&1 &
 spid=$!
 _pids+=("$spid")
 wait_for 5 sh -c "ip netns exec $NS_H2 ss -ltn | grep -q ':5201 '" || fail "iperf3 server did not start"
-nsx h1 timeout 25 iperf3 -c "$H2_IP" -p 5201 -t 3 -J --connect-timeout 5000 \
+# strongSwan's user-space ESP (libipsec) is the bottleneck against spigot
+# and drops ~11 % of a full-speed stream there, offloads on or off alike
+# (measured): pace the stream below it so loss means something.
+rate=()
+[ "$PEER" = spigot ] || rate=(-b 40M)
+nsx h1 timeout 25 iperf3 -c "$H2_IP" -p 5201 -t 3 "${rate[@]}" -J --connect-timeout 5000 \
 	>"$T/iperf.json" 2>"$T/iperf.err" || {
 	cat "$T/iperf.err" "$T/iperf.json" >&2
 	cli r1 show interfaces GigabitEthernet0/0 >&2
@@ -96,7 +101,12 @@ n=$(tsh "$T/wan.pcap" | wc -l)
 [ "$n" -gt 1000 ] || fail "WAN capture holds only $n frames"
 big=$(tsh "$T/wan.pcap" -Y 'frame.len > 1514' | wc -l)
 [ "$big" = 0 ] || fail "$big frames over 1514 bytes on the WAN: $(tsh "$T/wan.pcap" -Y 'frame.len > 1514' | head -3)"
-bad=$(tsh "$T/wan.pcap" -Y 'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || _ws.malformed')
+# Both ends are judged when both are spigot.  strongSwan's frames are
+# captured as its kernel handed them to the veth, with the partial checksums
+# spigot finishes (counted below), so only r1's own are judged then.
+mine='ip'
+[ "$PEER" = spigot ] || mine="ip.src == $R1_WAN_IP"
+bad=$(tsh "$T/wan.pcap" -Y "($mine) && (ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || _ws.malformed)")
 [ -z "$bad" ] || fail "bad checksums or malformed frames on the WAN: $(echo "$bad" | head -3)"
 n=$(tsh "$T/lan2.pcap" -Y tcp | wc -l)
 [ "$n" -gt 1000 ] || fail "LAN2 capture holds only $n TCP frames toward h2"
