@@ -6,7 +6,8 @@ what=${1:-build}
 build_pkgs=(gcc make libssl-dev)
 test_pkgs=(clang libclang-rt-14-dev python3 python3-scapy tshark iproute2 iputils-ping tcpdump
 	strongswan-charon strongswan-swanctl charon-systemd libcharon-extra-plugins
-	libstrongswan-standard-plugins libstrongswan-extra-plugins iperf3 procps psmisc ethtool)
+	libstrongswan-standard-plugins libstrongswan-extra-plugins iperf3 procps psmisc ethtool
+	wireguard-go wireguard-tools)
 demo_pkgs=(python3)
 case $what in
 build) want=("${build_pkgs[@]}") ;;
