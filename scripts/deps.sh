@@ -7,7 +7,7 @@ build_pkgs=(gcc make libssl-dev)
 test_pkgs=(clang libclang-rt-14-dev python3 python3-scapy tshark iproute2 iputils-ping tcpdump
 	strongswan-charon strongswan-swanctl charon-systemd libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins iperf3 procps psmisc ethtool
-	dpkg-dev debhelper lintian mandoc man-db systemd util-linux)
+	dpkg-dev debhelper lintian mandoc man-db systemd util-linux wireguard-go wireguard-tools)
 demo_pkgs=(python3)
 case $what in
 build) want=("${build_pkgs[@]}") ;;

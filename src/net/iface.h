@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "net/gso.h"
 
 struct port;
 struct pkt;
@@ -23,6 +24,7 @@ struct iface_counters {
 	uint64_t out_drops;
 	uint64_t in_frag_drops;
 	uint64_t arp_in, arp_out;
+	struct gso_stats gso;	/* offloads the kernel side of the port asked of us */
 };
 
 struct iface {

@@ -54,6 +54,11 @@ struct port {
 	bool up;
 	bool ether;			/* Ethernet framing and ARP */
 	bool dirty;			/* frames queued for flush */
+	/*
+	 * VNET_HDR_LEN when every frame to and from the kernel carries a
+	 * virtio-net header (packet: and tun: ports with offloads), else 0.
+	 */
+	size_t vnet;
 	uint8_t mac[6];
 	/* Transmit batch (udp/packet). */
 	struct pkt *txq[PORT_BATCH];
@@ -65,6 +70,11 @@ struct port {
 
 /* A frame came in on pt (counted here); dispatches to IPv4 or ARP. Takes p. */
 void port_input(struct port *pt, struct pkt *p);
+/*
+ * Same, for a frame behind a virtio-net header (raw, VNET_HDR_LEN bytes):
+ * finishes a partial checksum or segments a super-frame first. Takes p.
+ */
+void port_input_vnet(struct port *pt, struct pkt *p, const uint8_t *raw);
 /* Hands a frame to the port (counted; batched inside an input batch). Takes p. */
 int port_output(struct port *pt, struct pkt *p);
 /* Opens the port named by spec for ifp; NULL and err filled on failure. */

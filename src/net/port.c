@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/wbuf.h"
+#include "net/gso.h"
 #include "net/net_priv.h"
 
 static const struct port_ops *const kinds[] = {
@@ -109,8 +110,10 @@ void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct ms
 	struct iface *ifp = pt->ifp;
 	struct router *r = ifp->r;
 	struct mmsghdr msgs[PORT_BATCH];
-	struct iovec iov[PORT_BATCH];
+	struct iovec iov[PORT_BATCH][2];
 	struct sockaddr_storage from[PORT_BATCH];
+	uint8_t vh[PORT_BATCH][VNET_HDR_LEN];
+	size_t nv = pt->vnet ? 1 : 0;
 	net_batch_begin(r);
 	/* Bounded: a flood on one port must not starve the others or the timers. */
 	for (int round = 0; round < 8; round++) {
@@ -119,10 +122,13 @@ void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct ms
 			break;
 		memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
 		for (int i = 0; i < n; i++) {
-			iov[i].iov_base = pt->rxb[i]->buf + PKT_HEADROOM - lead;
-			iov[i].iov_len = PKT_MAX_IP + lead;
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
+			/* The virtio-net header, when there is one, lands beside the frame. */
+			iov[i][0].iov_base = vh[i];
+			iov[i][0].iov_len = VNET_HDR_LEN;
+			iov[i][nv].iov_base = pt->rxb[i]->buf + PKT_HEADROOM - lead;
+			iov[i][nv].iov_len = PKT_MAX_IP + lead;
+			msgs[i].msg_hdr.msg_iov = iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1 + nv;
 			if (take) {
 				msgs[i].msg_hdr.msg_name = &from[i];
 				msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
@@ -144,6 +150,13 @@ void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct ms
 				pkt_free(p);
 				continue;
 			}
+			if (p->len < nv * VNET_HDR_LEN) {
+				/* Cannot happen with a kernel that set the option; count it if it does. */
+				ifp->c.gso.bad++;
+				pkt_free(p);
+				continue;
+			}
+			p->len -= nv * VNET_HDR_LEN;
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				ifp->c.in_pkts++;
 				ifp->c.in_errors++;	/* a giant */
@@ -153,7 +166,10 @@ void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct ms
 				pkt_free(p);
 				continue;
 			}
-			port_input(pt, p);
+			if (nv)
+				port_input_vnet(pt, p, vh[i]);
+			else
+				port_input(pt, p);
 		}
 		if (got < n)
 			break;
@@ -169,15 +185,23 @@ int port_batch_xmit(struct port *pt, struct pkt *p)
 
 void port_sendmmsg_flush(struct port *pt)
 {
+	/*
+	 * Our frames are whole: checksums finished, no larger than the MTU.
+	 * A virtio-net header of zeros (no checksum to finish, no GSO) says so.
+	 */
+	static const uint8_t vnet_none[VNET_HDR_LEN];
 	struct mmsghdr msgs[PORT_BATCH];
-	struct iovec iov[PORT_BATCH];
+	struct iovec iov[PORT_BATCH][2];
 	int n = pt->ntx, done = 0;
+	size_t nv = pt->vnet ? 1 : 0;
 	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
 	for (int i = 0; i < n; i++) {
-		iov[i].iov_base = pt->txq[i]->data;
-		iov[i].iov_len = pt->txq[i]->len;
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
+		iov[i][0].iov_base = (void *)vnet_none;
+		iov[i][0].iov_len = VNET_HDR_LEN;
+		iov[i][nv].iov_base = pt->txq[i]->data;
+		iov[i][nv].iov_len = pt->txq[i]->len;
+		msgs[i].msg_hdr.msg_iov = iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1 + nv;
 	}
 	while (done < n) {
 		int s = sendmmsg(pt->fd, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
@@ -240,6 +264,32 @@ int port_output(struct port *pt, struct pkt *p)
 		}
 	}
 	return rc;
+}
+
+static void emit_segment(void *arg, struct pkt *seg) { port_input(arg, seg); }
+
+void port_input_vnet(struct port *pt, struct pkt *p, const uint8_t *raw)
+{
+	struct iface *ifp = pt->ifp;
+	struct router *r = ifp->r;
+	struct vnet_hdr vh;
+	const char *why;
+	vnet_hdr_get(&vh, raw);
+	switch (gso_input(p, pt->ether ? ETH_HLEN : 0, &vh, emit_segment, pt, &ifp->c.gso, &why)) {
+	case GSO_DELIVER:
+		port_input(pt, p);
+		break;
+	case GSO_SEGMENTED:
+		break;
+	case GSO_BAD:
+		ifp->c.in_pkts++;
+		ifp->c.in_errors++;
+		log_msg_rl(&r->log, &NET(r)->rl_port, ev_now(r->ev), 10000, "LINK", SEV_WARNING,
+			   "BADOFFLOAD", "Interface %s: dropped a %zu-byte frame: offload header: %s",
+			   ifp->name, p->len, why);
+		pkt_free(p);
+		break;
+	}
 }
 
 /* Our unicast address, broadcast, or any multicast group (we join none, but IPv4 sorts it). */

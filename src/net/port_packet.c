@@ -3,6 +3,8 @@
  * The netdev's own MAC is ours; ARP is done here (arp.c), so the kernel
  * must not own an address on that netdev.  We see only frames for our MAC,
  * broadcast and multicast (no promiscuous mode), and never our own output.
+ * With PACKET_VNET_HDR the netdev's checksum and segmentation offloads stay
+ * on: partial checksums and super-frames are finished in gso.c.
  */
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/gso.h"
 #include "net/net_priv.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -71,6 +74,14 @@ static int packet_open(struct port *pt, const char *arg, char *err, size_t errle
 	int sz = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	/*
+	 * Every frame comes with a virtio-net header: whether its checksum is
+	 * finished and whether it is a GSO super-frame (a veth hands over what
+	 * the host's stack built, offloads and all).  Kernels without the
+	 * option give plain frames, which is what offloads off looks like.
+	 */
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0)
+		pt->vnet = VNET_HDR_LEN;
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)idx,
 	};

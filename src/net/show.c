@@ -135,6 +135,14 @@ static void show_one(struct router *r, struct iface *ifp, struct strbuf *out)
 	sb_printf(out, "     %llu output errors, 0 collisions, 0 interface resets\n",
 		  (unsigned long long)c->out_errors);
 	sb_printf(out, "     %llu unknown protocol drops\n", (unsigned long long)rt->unknown_proto);
+	if (ifp->port && ifp->port->vnet) {
+		/* Not IOS: what spigot did for the host's checksum and segmentation offloads. */
+		sb_printf(out, "     Offload: %llu checksums finished, %llu super-frames segmented "
+			  "into %llu frames\n", (unsigned long long)c->gso.csum,
+			  (unsigned long long)c->gso.frames, (unsigned long long)c->gso.segs);
+		sb_printf(out, "     Offload: %llu bad offload headers, %llu segments lost (no buffer)\n",
+			  (unsigned long long)c->gso.bad, (unsigned long long)c->gso.nomem);
+	}
 	sb_puts(out, "     0 babbles, 0 late collision, 0 deferred\n");
 	sb_puts(out, "     0 lost carrier, 0 no carrier\n");
 	sb_puts(out, "     0 output buffer failures, 0 output buffers swapped out\n");

@@ -5,6 +5,7 @@
 #   .10                    .1  .1                .2  .1                    .10
 #
 #   topo_up                  namespaces, veths, host addresses and routes
+#                            (offloads: kernel defaults; SPIGOT_TEST_OFFLOADS=off: none)
 #   topo_router_linux R      R (r1|r2) becomes a plain Linux router
 #   topo_router_plain R      same plus a cleartext route to the far LAN
 #   topo_router_bare R       R's veths up without addresses, for a spigotd
@@ -96,6 +97,20 @@ topo_up() {
 
 	_topo_host "$NS_H1" "$H1_IF" "$H1_IP/24" "$R1_LAN_IP"
 	_topo_host "$NS_H2" "$H2_IF" "$H2_IP/24" "$R2_LAN_IP"
+	topo_offloads
+}
+
+# SPIGOT_TEST_OFFLOADS=on (the default) leaves every veth with the kernel's
+# default offloads (checksum offload, TSO/GSO), as a user's host has them;
+# =off turns them off on every veth (topo_no_offload), so any test can run
+# both ways.  Tests that need one way set it before topo_up.
+: "${SPIGOT_TEST_OFFLOADS:=on}"
+topo_offloads() {
+	case $SPIGOT_TEST_OFFLOADS in
+	on) return 0 ;;
+	off) topo_no_offload ;;
+	*) fail "SPIGOT_TEST_OFFLOADS must be on or off, not $SPIGOT_TEST_OFFLOADS" ;;
+	esac
 }
 
 _topo_host() {
@@ -153,24 +168,22 @@ topo_router_bare() {
 		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" >/dev/null
 		ip -n "$ns" link set "$ifc" up
 	done
-	topo_no_offload
 }
 
-# topo_no_offload: turn off checksum and segmentation offloads on every veth.
-# A veth hands its peer packets with checksums left to "hardware" and TCP
-# segments up to 64 KB; an AF_PACKET reader (spigotd) would see exactly that.
-# With offloads off it sees what a real wire would carry.
+# topo_no_offload: turn off checksum and segmentation offloads on every veth
+# (SPIGOT_TEST_OFFLOADS=off).  With them on, a veth hands its peer packets
+# with checksums left to "hardware" and TCP segments up to 64 KB, and
+# spigotd's packet: ports finish and segment them (src/net/gso.c); with them
+# off it sees what a real wire would carry.
 topo_no_offload() {
 	local pair ns ifc
-	if ! command -v ethtool >/dev/null; then
-		note "ethtool missing: veth offloads stay on (packet: ports may see partial checksums)"
-		return 0
-	fi
+	command -v ethtool >/dev/null || skip "SPIGOT_TEST_OFFLOADS=off needs ethtool"
+
 	for pair in "$NS_H1:$H1_IF" "$NS_R1:$R1_LAN" "$NS_R1:$R1_WAN" \
 		"$NS_R2:$R2_WAN" "$NS_R2:$R2_LAN" "$NS_H2:$H2_IF"; do
 		ns=${pair%%:*} ifc=${pair#*:}
 		ip netns exec "$ns" ethtool -K "$ifc" tx off sg off tso off gso off gro off >/dev/null 2>&1 ||
-			note "ethtool -K $ifc failed"
+			fail "ethtool -K $ifc failed"
 	done
 }
 
