@@ -145,6 +145,13 @@ static struct pkt *seg_new(const struct pkt *p, size_t l2len, size_t hdrs, const
 	return s;
 }
 
+/* A TCP or UDP checksum over len bytes of l4 and the pseudo-header, written at sum_at. */
+static void l4_sum(uint8_t *l4, size_t sum_at, size_t len, const struct ip4 *h, uint8_t proto)
+{
+	l4[sum_at] = l4[sum_at + 1] = 0;
+	put_sum(l4 + sum_at, inet_sum(l4, len, inet_pseudo_sum(h->src, h->dst, proto, (uint16_t)len)));
+}
+
 static enum gso_rc seg_tcp(struct pkt *p, const struct ip4 *h, size_t mss, gso_emit_fn emit,
 			   void *arg, struct gso_stats *st, const char **why)
 {
@@ -161,10 +168,7 @@ static enum gso_rc seg_tcp(struct pkt *p, const struct ip4 *h, size_t mss, gso_e
 	uint8_t flags = tcp[TCPH_FLAGS];
 	if (nseg <= 1) {
 		/* Nothing to split: only the checksum is left to finish. */
-		uint8_t *t = p->data + h->l2len + h->ihl;
-		t[TCPH_SUM] = t[TCPH_SUM + 1] = 0;
-		put_sum(t + TCPH_SUM, inet_sum(t, l4len, inet_pseudo_sum(h->src, h->dst, IPPROTO_TCP_,
-									 (uint16_t)l4len)));
+		l4_sum(p->data + h->l2len + h->ihl, TCPH_SUM, l4len, h, IPPROTO_TCP_);
 		st->csum++;
 		return GSO_DELIVER;
 	}
@@ -185,10 +189,7 @@ static enum gso_rc seg_tcp(struct pkt *p, const struct ip4 *h, size_t mss, gso_e
 		if (i > 0)
 			f &= (uint8_t)~TCP_CWR;
 		t[TCPH_FLAGS] = f;
-		t[TCPH_SUM] = t[TCPH_SUM + 1] = 0;
-		put_sum(t + TCPH_SUM, inet_sum(t, thl + n,
-					       inet_pseudo_sum(h->src, h->dst, IPPROTO_TCP_,
-							       (uint16_t)(thl + n))));
+		l4_sum(t, TCPH_SUM, thl + n, h, IPPROTO_TCP_);
 		st->segs++;
 		emit(arg, s);
 	}
@@ -206,10 +207,7 @@ static enum gso_rc seg_udp(struct pkt *p, const struct ip4 *h, size_t mss, gso_e
 	}
 	size_t pay = l4len - UDP_HLEN, nseg = (pay + mss - 1) / mss;
 	if (nseg <= 1) {
-		uint8_t *u = p->data + h->l2len + h->ihl;
-		u[UDPH_SUM] = u[UDPH_SUM + 1] = 0;
-		put_sum(u + UDPH_SUM, inet_sum(u, l4len, inet_pseudo_sum(h->src, h->dst, IPPROTO_UDP_,
-									 (uint16_t)l4len)));
+		l4_sum(p->data + h->l2len + h->ihl, UDPH_SUM, l4len, h, IPPROTO_UDP_);
 		st->csum++;
 		return GSO_DELIVER;
 	}
@@ -224,10 +222,7 @@ static enum gso_rc seg_udp(struct pkt *p, const struct ip4 *h, size_t mss, gso_e
 		uint8_t *ip = s->data + h->l2len, *u = ip + h->ihl;
 		ip_fix(ip, h->ihl + UDP_HLEN + n, (uint16_t)(h->id + i));
 		wbuf_st16(u + UDPH_LEN, (uint16_t)(UDP_HLEN + n));
-		u[UDPH_SUM] = u[UDPH_SUM + 1] = 0;
-		put_sum(u + UDPH_SUM, inet_sum(u, UDP_HLEN + n,
-					       inet_pseudo_sum(h->src, h->dst, IPPROTO_UDP_,
-							       (uint16_t)(UDP_HLEN + n))));
+		l4_sum(u, UDPH_SUM, UDP_HLEN + n, h, IPPROTO_UDP_);
 		st->segs++;
 		emit(arg, s);
 	}
