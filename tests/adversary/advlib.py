@@ -353,6 +353,17 @@ class Lab:
             raise Fail("the tunnel did not come up through the relay")
         if ping("B", 3) < 3:
             raise Fail("B -> A through the tunnel")
+        # The phase-2 restore after INITIAL-CONTACT (docs/RECOVERY.md) brings up
+        # every ACL line's flow, the responder's only after P2UP_RESPONDER_DELAY_MS:
+        # the baseline is the tunnel once both routers have finished it.
+        end = time.time() + 20
+        while time.time() < end:
+            if all("(active: 0)" in cli(r, "show", "crypto", "isakmp", "invalid-spi-recovery")
+                   for r in "AB"):
+                break
+            time.sleep(0.25)
+        else:
+            raise Fail("the phase-2 restore after the first contact did not finish in 20 s")
         self.base = snapshot()
         if not self.base["A"]["spis"] or not self.base["A"]["ike"]:
             raise Fail("no SAs after the tunnel came up: %r" % self.base)

@@ -7,8 +7,8 @@
 
 # The usage: every form on its own line, nothing run together.
 out=$("$SPIGOT" --help) || fail "spigot --help exited non-zero"
-expect_in "$out" '^usage: spigot --control SOCKET \[COMMAND \[; COMMAND\]\.\.\.\]$' "usage: --control form"
-expect_in "$out" '^       spigot lab exec DIR ROUTER \[COMMAND \[; COMMAND\]\.\.\.\]$' "usage: lab exec form"
+expect_in "$out" '^usage: spigot \[--json\] --control SOCKET \[COMMAND \[; COMMAND\]\.\.\.\]$' "usage: --control form"
+expect_in "$out" '^       spigot lab exec DIR ROUTER \[--json\] \[COMMAND \[; COMMAND\]\.\.\.\]$' "usage: lab exec form"
 expect_not_in "$out" '[a-z.]usage:' "usage: two lines run together"
 rc=0
 lout=$("$SPIGOT" lab 2>&1) || rc=$?
