@@ -10,6 +10,7 @@
 
 /* IP protocol numbers (IANA).  The trailing _ keeps clear of <netinet/in.h>. */
 #define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
 #define IPPROTO_ESP_ 50
 #define IPPROTO_AH_ 51

@@ -10,11 +10,9 @@
 #include "router.h"
 
 /*
- * A Quick Mode for flow toward peer is under way, in either role (ours
- * waiting for QM2, or the peer's waiting for its QM3), or has just failed
- * on this IKE SA.  Restoring a flow the peer is already negotiating would
- * install it twice; one the peer just refused would only be refused again
- * (its next packet still asks, as IOS does).
+ * A Quick Mode for flow toward peer is under way, in either role: ours
+ * waiting for QM2, or the peer's waiting for its QM3.  Restoring a flow
+ * the peer is already negotiating would install it twice.
  */
 static bool busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow)
 {
@@ -22,7 +20,8 @@ static bool busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *
 		if (ike_sa_deleted(sa) || sa->peer != peer)
 			continue;
 		for (struct ike_qm *q = sa->qms; q; q = q->next)
-			if (q->state != QM_DONE && ipsec_flow_eq(&q->flow, flow))
+			if (((q->initiator && q->state == QM_I_WAIT2) || (!q->initiator && q->state == QM_R_WAIT3)) &&
+			    ipsec_flow_eq(&q->flow, flow))
 				return true;
 	}
 	return false;

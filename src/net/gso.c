@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "core/wbuf.h"
+#include "core/wire.h"
 #include "net/inet.h"
 
-#define IPPROTO_TCP_ 6
 #define TCPH_SEQ 4
 #define TCPH_OFF 12
 #define TCPH_FLAGS 13
@@ -33,7 +33,6 @@
 #define TCP_CWR 0x80
 #define UDPH_LEN 4
 #define UDPH_SUM 6
-#define UDP_HLEN 8
 
 void vnet_hdr_get(struct vnet_hdr *vh, const uint8_t b[VNET_HDR_LEN])
 {
@@ -100,11 +99,16 @@ static bool parse_ip4(const struct pkt *p, size_t l2len, struct ip4 *h, const ch
 	return true;
 }
 
-/* Writes a finished checksum, the kernel's way (0 goes out as 0xffff). */
-static void put_sum(uint8_t *at, uint32_t sum)
+/*
+ * Writes a finished checksum.  A UDP checksum that computes to 0 goes out
+ * as 0xffff (RFC 768: 0 means "none"); a TCP one stays 0, as the kernel's
+ * own segmentation leaves it (0xffff is the same number in one's
+ * complement, but checkers such as tshark flag it).
+ */
+static void put_sum(uint8_t *at, uint32_t sum, bool udp)
 {
 	uint16_t c = inet_fold(sum);
-	wbuf_st16(at, c ? c : 0xffff);
+	wbuf_st16(at, c || !udp ? c : 0xffff);
 }
 
 /*
@@ -113,14 +117,14 @@ static void put_sum(uint8_t *at, uint32_t sum)
  * complemented, is the checksum.
  */
 static bool finish_csum(struct pkt *p, const struct vnet_hdr *vh, size_t end, size_t min_start,
-			const char **why)
+			bool udp, const char **why)
 {
 	size_t start = vh->csum_start, at = (size_t)vh->csum_start + vh->csum_offset;
 	if (start < min_start || start >= end || at + 2 > end) {
 		*why = "checksum offsets outside the packet";
 		return false;
 	}
-	put_sum(p->data + at, inet_sum(p->data + start, end - start, 0));
+	put_sum(p->data + at, inet_sum(p->data + start, end - start, 0), udp);
 	return true;
 }
 
@@ -149,7 +153,8 @@ static struct pkt *seg_new(const struct pkt *p, size_t l2len, size_t hdrs, const
 static void l4_sum(uint8_t *l4, size_t sum_at, size_t len, const struct ip4 *h, uint8_t proto)
 {
 	l4[sum_at] = l4[sum_at + 1] = 0;
-	put_sum(l4 + sum_at, inet_sum(l4, len, inet_pseudo_sum(h->src, h->dst, proto, (uint16_t)len)));
+	put_sum(l4 + sum_at, inet_sum(l4, len, inet_pseudo_sum(h->src, h->dst, proto, (uint16_t)len)),
+		proto == IPPROTO_UDP_);
 }
 
 static enum gso_rc seg_tcp(struct pkt *p, const struct ip4 *h, size_t mss, gso_emit_fn emit,
@@ -261,7 +266,7 @@ static enum gso_rc segment(struct pkt *p, size_t l2len, const struct vnet_hdr *v
 		 */
 		if (!(vh->flags & VNET_F_NEEDS_CSUM))
 			return GSO_DELIVER;
-		if (!finish_csum(p, vh, l2len + h.tot, l2len + h.ihl, why))
+		if (!finish_csum(p, vh, l2len + h.tot, l2len + h.ihl, true, why))
 			return GSO_BAD;
 		st->csum++;
 		return GSO_DELIVER;
@@ -296,6 +301,7 @@ enum gso_rc gso_input(struct pkt *p, size_t l2len, const struct vnet_hdr *vh, gs
 	 * that is not IPv4 (no IPv6 here) the frame's end is all we know.
 	 */
 	size_t end = p->len, min_start = 0;
+	bool udp = true;	/* not IPv4: the kernel's skb_checksum_help rule */
 	if (frame_is_ipv4(p, l2len)) {
 		struct ip4 h;
 		if (!parse_ip4(p, l2len, &h, why)) {
@@ -304,8 +310,9 @@ enum gso_rc gso_input(struct pkt *p, size_t l2len, const struct vnet_hdr *vh, gs
 		}
 		end = l2len + h.tot;
 		min_start = l2len + h.ihl;
+		udp = h.proto == IPPROTO_UDP_;
 	}
-	if (!finish_csum(p, vh, end, min_start, why)) {
+	if (!finish_csum(p, vh, end, min_start, udp, why)) {
 		st->bad++;
 		return GSO_BAD;
 	}

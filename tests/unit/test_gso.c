@@ -18,6 +18,7 @@
 
 #include "core/pkt.h"
 #include "core/wbuf.h"
+#include "core/wire.h"
 #include "net/gso.h"
 #include "net/inet.h"
 
@@ -278,4 +279,63 @@ TEST(gso_tun_frames_have_no_link_header)
 	uint32_t ps = inet_pseudo_sum(0xc0000202, 0xc0000201, IPPROTO_UDP_, 72);
 	CHECK(inet_fold(inet_sum(p->data + 20, 72, ps)) == 0);
 	pkt_free(p);
+}
+
+/* A TCP or UDP datagram whose checksum field holds the pseudo-header sum; word0 opens the payload. */
+static struct pkt *partial_l4(uint8_t proto, uint16_t word0, struct vnet_hdr *vh)
+{
+	size_t hl = proto == IPPROTO_TCP_ ? 20 : 8, sumat = proto == IPPROTO_TCP_ ? 16 : 6, l4 = hl + 64;
+	struct pkt *p = pkt_alloc();
+	p->data = p->buf + PKT_HEADROOM - 14;
+	uint8_t *f = p->data, *ip = f + 14, *t = ip + 20;
+	memset(f, 0, 14 + 20 + l4);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	wbuf_st16(ip + IPH_LEN, (uint16_t)(20 + l4));
+	ip[IPH_TTL] = 64;
+	ip[IPH_PROTO] = proto;
+	wbuf_st32(ip + IPH_SRC, 0x0a000110);
+	wbuf_st32(ip + IPH_DST, 0x0a000210);
+	ip_set_cksum(ip);
+	wbuf_st16(t, 40000);
+	wbuf_st16(t + 2, 5201);
+	if (proto == IPPROTO_TCP_)
+		t[12] = 5 << 4;
+	else
+		wbuf_st16(t + 4, (uint16_t)l4);
+	wbuf_st16(t + hl, word0);
+	for (size_t i = 2; i < 64; i++)
+		t[hl + i] = (uint8_t)(i * 7 + 3);
+	uint32_t ps = inet_pseudo_sum(0x0a000110, 0x0a000210, proto, (uint16_t)l4);
+	while (ps >> 16)
+		ps = (ps & 0xffff) + (ps >> 16);
+	wbuf_st16(t + sumat, (uint16_t)ps);
+	p->len = 14 + 20 + l4;
+	*vh = (struct vnet_hdr){ VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 0, 34, (uint16_t)sumat };
+	return p;
+}
+
+/* The checksum gso writes for a datagram whose payload opens with word0. */
+static uint16_t finished_sum(uint8_t proto, uint16_t word0)
+{
+	struct gso_stats st = { 0 };
+	struct vnet_hdr vh;
+	const char *why;
+	struct pkt *p = partial_l4(proto, word0, &vh);
+	CHECK(gso_input(p, 14, &vh, collect, NULL, &st, &why) == GSO_DELIVER && st.csum == 1);
+	uint8_t *ip = p->data + 14;
+	size_t l4 = wbuf_be16(ip + IPH_LEN) - 20;
+	CHECK(inet_fold(inet_sum(ip + 20, l4, inet_pseudo_sum(0x0a000110, 0x0a000210, proto, (uint16_t)l4))) == 0);
+	uint16_t c = wbuf_be16(ip + 20 + vh.csum_offset);
+	pkt_free(p);
+	return c;
+}
+
+TEST(gso_zero_checksum_is_0_for_tcp_ffff_for_udp)
+{
+	/* A first payload word equal to the checksum it gave makes the sum come to 0. */
+	uint16_t c = finished_sum(IPPROTO_TCP_, 0);
+	CHECK(finished_sum(IPPROTO_TCP_, c) == 0x0000);	/* tshark flags 0xffff for TCP */
+	c = finished_sum(IPPROTO_UDP_, 0);
+	CHECK(finished_sum(IPPROTO_UDP_, c) == 0xffff);	/* RFC 768: 0 would mean "no checksum" */
 }
