@@ -27,6 +27,11 @@ topo_spigotd_start r1 "$cfg"
 swan_router r2 initiator=yes ike_rekey=72000 ike_life=80000 dpd_delay=10 dpd_timeout=30 dpd_action=restart
 swan_wait_child r2 20
 topo_wait_ping h2 "$H1_IP" 10 || fail "no tunnel"
+# strongSwan initiated, spigot answered with INITIAL-CONTACT: its phase-2
+# restore of that first contact runs after P2UP_RESPONDER_DELAY_MS.  The
+# cases start once it has finished, so the restore they see is the notify's.
+restore_idle() { cli r1 show crypto isakmp invalid-spi-recovery | grep -q '(active: 0)'; }
+wait_for 20 restore_idle || fail "the first contact's phase-2 restore did not finish"
 
 # replies_after T LOG: whether LOG (ping -D) has a reply stamped after T.
 replies_after() {
