@@ -96,8 +96,17 @@ tsh() {
 }
 cnt() { tsh -Y "$1" | wc -l; }
 
-bad=$(tsh -Y '_ws.malformed || _ws.expert.severity >= warning' -T fields -e frame.number -e _ws.col.Info)
+# An ESP sequence gap is tshark's warning that a datagram is missing from
+# the capture, not a defect of one on the link: on a loaded machine the
+# loopback (or tcpdump) drops one now and then (seen in 1 CI run of 4, one
+# gap).  Gaps are counted on their own; anything else tshark flags fails.
+gap='esp.sequence-analysis.wrong-sequence-number'
+bad=$(tsh -Y "_ws.malformed || (_ws.expert.severity >= warning && !$gap)" -T fields -e frame.number -e _ws.col.Info)
 [ -z "$bad" ] || { echo "$bad" >&2; fail "tshark flags packets on the link"; }
+gaps=$(cnt "$gap")
+[ "$gaps" -le 2 ] || fail "tshark sees $gaps ESP sequence gaps (a loss, not a capture drop)"
+[ "$gaps" = 0 ] || note "tshark sees $gaps ESP sequence gap(s) in the capture"
+
 # Checksums, with tshark checking them: every IPv4 header (loopback's and
 # the emulated one) and the UDP of every ISAKMP message.  (The outer UDP
 # checksum on lo is left to "hardware", so it is not checked.)
