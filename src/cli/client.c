@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 struct ctl_conn {
 	int fd;
+	bool timed_out;	/* the last request found the daemon silent too long */
 	char buf[8192];
 	size_t len;
 };
@@ -38,6 +40,22 @@ struct ctl_conn *ctl_conn_open(const char *sock_path)
 	}
 	c->fd = fd;
 	return c;
+}
+
+/*
+ * A one-shot command (scripts, monitoring, tests) must not hang on a wedged
+ * daemon: a reply line that takes longer than `seconds` ends the request as
+ * a broken connection, and ctl_conn_timed_out() says why.
+ */
+int ctl_conn_set_timeout(struct ctl_conn *c, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+	return setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+bool ctl_conn_timed_out(const struct ctl_conn *c)
+{
+	return c->timed_out;
 }
 
 void ctl_conn_close(struct ctl_conn *c)
@@ -73,6 +91,8 @@ static bool read_line(struct ctl_conn *c, char *line, size_t n)
 		ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			c->timed_out = true;
 		if (r <= 0)
 			return false;
 		c->len += (size_t)r;

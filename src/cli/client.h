@@ -2,12 +2,15 @@
 #ifndef SPIGOT_CLI_CLIENT_H
 #define SPIGOT_CLI_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 struct ctl_conn;
 struct ctl_conn *ctl_conn_open(const char *sock_path);
 void ctl_conn_close(struct ctl_conn *c);
+int ctl_conn_set_timeout(struct ctl_conn *c, int seconds);
+bool ctl_conn_timed_out(const struct ctl_conn *c);
 /*
  * Sends one request ('X', 'I', 'H', 'C' or 'P') and streams the reply's
  * output to out (may be NULL).  Returns 0 or 1 (the command's status),

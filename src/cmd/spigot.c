@@ -38,6 +38,8 @@ void spigot_usage(FILE *f)
 
 #define LINE_MAX_LEN 1024
 #define HIST_MAX 64
+/* how long a one-shot command waits for the next line of its answer */
+#define CTL_REPLY_TIMEOUT_S 60
 
 struct term {
 	struct termios saved;
@@ -351,6 +353,9 @@ int spigot_session(const char *sock, int argc, char **argv)
 		fprintf(stderr, "spigot: cannot connect to %s: %s\n", sock, strerror(errno));
 		return 1;
 	}
+	/* a script's command gets an answer or an error, never a hang */
+	if (argc > 0 || !isatty(STDIN_FILENO))
+		ctl_conn_set_timeout(c, CTL_REPLY_TIMEOUT_S);
 	int status = 0;
 	if (argc > 0) {
 		/* words up to each ";" form one command line */
@@ -371,7 +376,11 @@ int spigot_session(const char *sock, int argc, char **argv)
 			i++;	/* the ";" */
 			char prompt[256];
 			int rc = send_line(c, line, prompt, sizeof(prompt));
-			if (rc < 0) {
+			if (rc < 0 && ctl_conn_timed_out(c)) {
+				fprintf(stderr, "spigot: no answer from %s within %d s\n", sock,
+					CTL_REPLY_TIMEOUT_S);
+				status = 1;
+			} else if (rc < 0) {
 				fprintf(stderr, "spigot: connection to %s lost\n", sock);
 				status = 1;
 			} else if (rc == 1) {

@@ -95,7 +95,8 @@ note "iperf3: $mbps Mbit/s, $retr retransmissions, ~$segs segments (offloads $SP
 [ "$segs" -gt 1000 ] || fail "iperf3 moved only ~$segs segments in 3 s"
 [ $((retr * 100)) -lt $((segs * 3)) ] || fail "retransmission storm: $retr of ~$segs segments"
 
-tsh() { tshark -n -r "$1" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+# Bounded: a capture of 20000 frames takes tshark about a second.
+tsh() { timeout 60 tshark -n -r "$1" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
 	-o tcp.check_checksum:TRUE -d udp.port==4500,udpencap "${@:2}" 2>/dev/null; }
 n=$(tsh "$T/wan.pcap" | wc -l)
 [ "$n" -gt 1000 ] || fail "WAN capture holds only $n frames"
