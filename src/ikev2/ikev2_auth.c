@@ -144,6 +144,7 @@ int ikev2_send_auth_req(struct ikev2_sa *sa)
 		return -1;
 	size_t at = auth_begin(sa, &w, buf, sizeof(buf), sa->req_out);
 	put_id_auth(&w, sa);
+	ikev2_qcd_put(sa, &w);
 	ikev2_offer_child(&sa->conf, sa->child_spi_in, &offer);
 	ikev2_put_sa(&w, &offer);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
@@ -214,6 +215,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		return;
 	}
 	sa->req_in++;
+	ikev2_qcd_keep(sa, m);
 	int err = choose_child(sa, m, &propnum);
 	sa->child_spi_in = err ? 0 : e->host->spi_alloc(e->host->arg);
 	if (err || !sa->child_spi_in) {
@@ -227,6 +229,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	struct ikev2_props answer;
 	size_t at = auth_begin(sa, &w, rsp, sizeof(rsp), m->h.msgid);
 	put_id_auth(&w, sa);
+	ikev2_qcd_put(sa, &w);
 	ikev2_answer_child(&sa->child_suite, propnum, sa->child_spi_in, &answer);
 	ikev2_put_sa(&w, &answer);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->child_remote);
@@ -276,6 +279,7 @@ void ikev2_recv_auth_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	}
 	if (!ikev2_set_state(sa, IKEV2_S_READY))
 		return;
+	ikev2_qcd_keep(sa, m);
 	if (accept_child(sa, m))
 		child_done(sa);
 	else

@@ -296,12 +296,18 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 		ikev2_recv_init_req(e, local, peer, &m, buf, len);
 		return;
 	}
-	if (unprotected(e, &m))
-		return;
 	struct ikev2_sa *sa = find(e, peer, &m.h);
+	if (unprotected(e, &m)) {
+		/* The one unprotected answer that may end an SA: a QCD token we hold (RFC 6290). */
+		if (sa && sa->local == local && from_initiator != sa->initiator)
+			ikev2_qcd_take(sa, &m);
+		return;
+	}
 	/* The I flag says who sent it: never our own role (§3.1). */
 	if (!sa || sa->local != local || from_initiator == sa->initiator) {
 		e->st.no_sa++;
+		if (!sa)
+			ikev2_qcd_make(e, local, peer, &m);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(dispatch) / sizeof(dispatch[0]); i++) {

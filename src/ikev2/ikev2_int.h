@@ -61,6 +61,12 @@ void ikev2_move_children(struct ikev2_sa *old, struct ikev2_sa *nsa);
 /* Ends the IKE SA: children down, ike_down, DEAD. */
 void ikev2_ike_end(struct ikev2_sa *sa);
 
+/* ikev2_qcd.c: the token in our IKE_AUTH, the peer's kept, answers for unknown SAs, and the peer's taken. */
+void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);
+void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m);
+void ikev2_qcd_make(struct ikev2_engine *e, uint32_t local, uint32_t peer, const struct ikev2_msg *m);
+void ikev2_qcd_take(struct ikev2_sa *sa, const struct ikev2_msg *m);
+
 void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 void ikev2_recv_info_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 void ikev2_recv_cc_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);

@@ -119,7 +119,12 @@ struct ikev2_stats {
 	uint64_t liveness_tx, liveness_answered;
 	uint64_t child_created, child_rekeyed, ike_rekeyed, rekey_collision, redundant_deleted;
 	uint64_t child_not_found, temporary_failure, queue_full;
+	/* Quick Crash Detection (ikev2_qcd.c). */
+	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
 };
+
+#define IKEV2_QCD_SECRET 32
+#define IKEV2_QCD_TOKEN_LEN 32		/* what we make: HMAC-SHA-256 */
 
 struct ikev2_engine {
 	const struct ikev2_host *host;
@@ -128,6 +133,14 @@ struct ikev2_engine {
 	/* The datagram being processed, as it arrived (it is decrypted in a copy). */
 	const uint8_t *rx_raw;
 	size_t rx_raw_len;
+	/*
+	 * Quick Crash Detection (RFC 6290), set by ikev2_qcd_set: the secret
+	 * that survives our restarts, and how many unprotected replies we may
+	 * still send (the host refills qcd_budget on its timer, e.g. 10 a second).
+	 */
+	bool qcd;
+	uint8_t qcd_secret[IKEV2_QCD_SECRET];
+	unsigned qcd_budget;
 };
 
 #define IKEV2_MAX_CHILDREN 16		/* Child SAs under one IKE SA */
@@ -208,6 +221,8 @@ struct ikev2_sa {
 	size_t nqueue;
 	struct ikev2_cc cc;
 	bool deleting;			/* our Delete of this IKE SA is out */
+	uint8_t qcd_peer[IKEV2_QCD_TOKEN_MAX];	/* the peer's QCD token from IKE_AUTH (RFC 6290) */
+	size_t qcd_peer_len;
 	struct ikev2_sa *rekeyed_to;	/* replaced by a rekey: no new requests */
 };
 
@@ -246,6 +261,15 @@ int ikev2_rekey_child(struct ikev2_sa *sa, uint32_t spi_in);
 int ikev2_rekey_ike(struct ikev2_sa *sa);
 /* The host gave up on the peer (DPD, retransmission): children down, SA dead, nothing sent. */
 void ikev2_ike_gone(struct ikev2_sa *sa);
+/*
+ * Quick Crash Detection (RFC 6290) as token maker and taker: from now on
+ * our IKE_AUTH messages carry a token derived from secret (16..32 bytes,
+ * kept by the host across restarts), a protected request for an IKE SA we
+ * do not have is answered with INVALID_IKE_SPI and that token (at most
+ * qcd_budget times), and the peer's token, when it comes back unprotected
+ * in answer to our request, ends the IKE SA at once.  -1 on a bad secret.
+ */
+int ikev2_qcd_set(struct ikev2_engine *e, const uint8_t *secret, size_t len);
 /* The Child SA record with our inbound / outbound SPI, or NULL. */
 struct ikev2_child_rec *ikev2_child_by_in(struct ikev2_sa *sa, uint32_t spi_in);
 struct ikev2_child_rec *ikev2_child_by_out(struct ikev2_sa *sa, uint32_t spi_out);

@@ -6,7 +6,8 @@
  * duplicate, reorder, corrupt or replay a datagram, forge one with the live
  * SPIs (cleartext, or fuzzer bytes behind a live header), or have either
  * host start an exchange (liveness, Delete, INVALID_SPI, new Child SA,
- * Child or IKE SA rekey), retransmit, or give up on its peer.
+ * Child or IKE SA rekey), retransmit, give up on its peer, or restart
+ * (every SA forgotten, the Quick Crash Detection secret kept).
  *
  * Nonces, SPIs and DH keys come from OpenSSL's RNG, so a run is not exactly
  * reproducible; the message shapes are, which is what the parser and the
@@ -45,6 +46,7 @@ static uint8_t next(struct fz *f)
 	return *f->p++;
 }
 
+static const uint8_t secret[32] = "fuzz_ikev2_exch QCD secret.....";
 static struct v2p_dgram hist[HMAX];
 static size_t nhist;
 
@@ -88,7 +90,7 @@ static void host_action(struct v2p *p, struct fz *f)
 	uint32_t live_out = s->nlive ? s->live[0].spi_out : 0;
 	if (!sa)
 		return;
-	switch ((b >> 1) % 10) {
+	switch ((b >> 1) % 11) {
 	case 0: ikev2_liveness(sa); break;
 	case 1: ikev2_create_child(sa, NULL, NULL); break;
 	case 2: ikev2_rekey_child(sa, live_in); break;
@@ -98,7 +100,14 @@ static void host_action(struct v2p *p, struct fz *f)
 	case 6: ikev2_send_invalid_spi(sa, IKEV2_PROTO_ESP, next(f) & 1 ? live_out : 0x01020304); break;
 	case 7: ikev2_retransmit(sa); break;
 	case 8: ikev2_ike_gone(sa); break;
-	default: ikev2_reap(&s->eng); break;	/* the host's timer, outside message processing */
+	case 9: ikev2_reap(&s->eng); break;	/* the host's timer, outside message processing */
+	default:				/* a restart: SAs gone, the QCD secret kept */
+		ikev2_engine_free(&s->eng);
+		ikev2_engine_init(&s->eng, &s->host);
+		ikev2_qcd_set(&s->eng, secret, sizeof(secret));
+		s->sa = NULL;
+		s->nlive = 0;
+		break;
 	}
 }
 
@@ -213,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 2; i++) {
 		p->s[i].conf.ike[0].dh = 19;
 		p->s[i].conf.pfs_group = size && (data[0] & 1) ? 19 : 0;
+		ikev2_qcd_set(&p->s[i].eng, secret, sizeof(secret));
 	}
 	nhist = 0;
 	if (!v2p_up(p))
