@@ -233,3 +233,33 @@ TEST(logcon_config_parse_and_render)
 	CHECK(c == NULL);
 	sb_free(&err);
 }
+
+/*
+ * Rate-limited lines as IOS counts them: each suppressed line adds one to
+ * "N messages rate-limited" on the Syslog logging line of `show logging`,
+ * and the first line let through afterwards is preceded by one saying how
+ * many were suppressed.
+ */
+TEST(logcon_rate_limited_counted)
+{
+	struct logger lg;
+	log_init(&lg, 0);
+	struct log_rl rl = { 0 };
+	for (int i = 0; i < 5; i++)
+		log_msg_rl(&lg, &rl, 1000 + (uint64_t)i, 10000, "IP", SEV_INFO, "NOROUTE",
+			   "No route to 192.0.2.%d, packet dropped", i);
+	CHECK(lg.rate_limited == 4);
+	char *s = show(&lg);
+	CHECK(strstr(s, "Syslog logging: enabled (0 messages dropped, 4 messages rate-limited,") != NULL);
+	CHECK(strstr(s, "192.0.2.0") && !strstr(s, "192.0.2.1"));
+	free(s);
+	/* The window ends: the next line goes out after the count. */
+	log_msg_rl(&lg, &rl, 11000, 10000, "IP", SEV_INFO, "NOROUTE", "No route to 192.0.2.9, packet dropped");
+	s = show(&lg);
+	const char *n = strstr(s, "%SYS-5-RATE_LIMIT: 4 %IP-6-NOROUTE messages suppressed in the last 10000 ms\n");
+	const char *m = strstr(s, "%IP-6-NOROUTE: No route to 192.0.2.9");
+	CHECK(n && m && n < m);
+	CHECK(lg.rate_limited == 4);
+	free(s);
+	log_free(&lg);
+}
