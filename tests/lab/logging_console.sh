@@ -13,7 +13,8 @@
 #    buffer and in the syslog datagram alike (an interface shutdown logs one);
 #  - `logging source-interface FastEthernet0/1` sources the syslog datagrams
 #    from 10.0.0.1 although they leave by FastEthernet0/0 (10.1.1.1);
-#  - running-config renders all of it.
+#  - running-config renders all of it;
+#  - under systemd (journal on stderr) the same level filters the journal.
 . "${TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 PY=/usr/bin/python3
 
@@ -100,4 +101,18 @@ out=$(cli a show logging)
 expect_in "$out" '^    Console logging: disabled$' "show logging: console disabled"
 expect_in "$(cli a show running-config)" '^no logging console$' "running-config: no logging console"
 router_stop a
+
+# Under systemd the journal is the console: the same filter applies to the
+# "<SEV>" lines (JOURNAL_STREAM names stderr, as systemd sets it).
+sed 's/^no logging console$/logging console errors/' "$TOP/labs/seed/router-a.cfg" >"$T/j.cfg"
+: >"$T/j.log"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/j.log") "$SPIGOTD" --config "$T/j.cfg" --control "$T/j.sock" \
+	--port "FastEthernet0/0=udp:$p1:127.0.0.1:$p2" >>"$T/j.log" 2>&1 </dev/null &
+PID_j=$!
+_pids+=("$PID_j")
+wait_for 5 test -S "$T/j.sock" || { cat "$T/j.log" >&2; fail "journal router: no control socket"; }
+wait_for 5 grep -q 'SYS-5-RESTART' <(cli j show logging) || fail "journal router: no restart"
+router_stop j
+expect_in "$(cat "$T/j.log")" '^<3>%LINK-3-UPDOWN: Interface FastEthernet0/0, changed state to up$' "journal: an error line at <3>"
+expect_not_in "$(cat "$T/j.log")" '^<[4-7]>' "journal: logging console errors let a lower severity through"
 exit 0
