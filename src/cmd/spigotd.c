@@ -223,7 +223,15 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 		r->ike->qm_keep_ms = tk;
 	}
 	if (router_start(r) < 0) {
-		fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
+		/* The reason is in the log; a console that did not show every
+		 * line (`no logging console`) must not hide why we exit. */
+		if (r->log.to_stderr && !r->log.debug_log &&
+		    (!r->log.console || r->log.console_level < SEV_DEBUG)) {
+			fprintf(stderr, "spigotd: cannot start the router; its log:\n");
+			log_write_buffer(&r->log, stderr);
+		} else {
+			fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
+		}
 		return 1;
 	}
 	if (o->control && ctl_start(r, o->control) < 0) {

@@ -316,6 +316,12 @@ void log_msg_rl(struct logger *lg, struct log_rl *rl, uint64_t now_ms, uint32_t 
 	va_end(ap);
 }
 
+void log_write_buffer(const struct logger *lg, FILE *f)
+{
+	for (const struct log_line *l = lg->head; l; l = l->next)
+		fprintf(f, "%s\n", l->text);
+}
+
 void log_show(const struct logger *lg, struct strbuf *out)
 {
 	sb_printf(out,

@@ -121,6 +121,9 @@ void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *m
 /* A debug line: "*Mar 24 ...: text" with no %FAC-SEV-MNEMONIC. */
 void log_debug(struct logger *lg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The buffer's lines, oldest first, one a line. */
+void log_write_buffer(const struct logger *lg, FILE *f);
+
 /* `show logging` in the IOS layout, and as JSON (docs/JSON.md). */
 void log_show(const struct logger *lg, struct strbuf *out);
 void log_show_json(const struct logger *lg, struct json *j);
