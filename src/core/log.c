@@ -102,8 +102,11 @@ void log_set_size(struct logger *lg, size_t size)
 
 bool log_clock_authoritative(void)
 {
+	/* A read-only query; -1 (the unit's seccomp filter has no @clock)
+	 * means we cannot tell, and IOS marks a clock it cannot vouch for. */
 	struct timex tx = { .modes = 0 };
-	return adjtimex(&tx) != TIME_ERROR;
+	int st = adjtimex(&tx);
+	return st >= 0 && st != TIME_ERROR;
 }
 
 /* IOS's uptime stamp: hh:mm:ss for the first day, then 1d02h, then 2w3d. */

@@ -155,7 +155,8 @@ void log_msg_rl(struct logger *lg, struct log_rl *rl, uint64_t now_ms, uint32_t 
  */
 void log_format_stamp(const struct log_stamp *st, const struct timeval *now, uint64_t uptime_ms,
 		      bool authoritative, char *buf, size_t n);
-/* Whether the host clock is NTP-synchronized (adjtimex: no TIME_ERROR). */
+/* Whether the host clock is NTP-synchronized (adjtimex: no TIME_ERROR; an
+ * error, e.g. under a seccomp filter, counts as not synchronized). */
 bool log_clock_authoritative(void);
 /* The running-config form: "datetime msec localtime", "uptime". */
 void log_stamp_render(const struct log_stamp *st, struct strbuf *out);
