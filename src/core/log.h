@@ -2,7 +2,9 @@
  * Router logging in the IOS format:
  *   *Mar 24 20:55:45.739: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ...
  * Each router has its own logger: a ring buffer for `show logging`
- * (`logging buffered [SIZE]`) and, optionally, a copy on stderr.
+ * (`logging buffered [SIZE]`), the console (spigotd's stderr or the
+ * journal, `logging console LEVEL`) and sinks (syslog hosts); every line is
+ * stamped once, as `service timestamps` says, and all of them get that stamp.
  * Debug output (`debug crypto isakmp`) has no %FAC-SEV-MNEMONIC, as on IOS.
  */
 #ifndef SPIGOT_LOG_H
