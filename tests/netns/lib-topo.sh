@@ -189,7 +189,8 @@ topo_no_offload() {
 
 # topo_spigotd_try R CONFIG [NAME]: run $SPIGOTD in router R's namespace,
 # GigabitEthernet0/0 = LAN veth, GigabitEthernet0/1 = WAN veth; control
-# socket $T/NAME.sock (default NAME = R), log $T/NAME.log, pid in PID_NAME,
+# socket $T/NAME.sock (default NAME = R), log $T/NAME.log (--debug-log:
+# every line, whatever `logging console` says), pid in PID_NAME,
 # so lib.sh's router_stop NAME and cli NAME work as for any router.  Returns
 # 1 with the reason in $TOPO_ERR when spigotd is missing or dies at start
 # (for benchmarks that must carry on); topo_spigotd_start fails the test.
@@ -199,7 +200,7 @@ topo_spigotd_try() {
 	TOPO_ERR=
 	[ -x "$SPIGOTD" ] || { TOPO_ERR="no spigotd at $SPIGOTD"; return 1; }
 	rm -f "$T/$name.sock"
-	ip netns exec "$ns" "$SPIGOTD" --config "$cfg" --control "$T/$name.sock" \
+	ip netns exec "$ns" "$SPIGOTD" --debug-log --config "$cfg" --control "$T/$name.sock" \
 		--port "GigabitEthernet0/0=packet:$lan" --port "GigabitEthernet0/1=packet:$wan" \
 		>"$T/$name.log" 2>&1 </dev/null &
 	local pid=$! i
