@@ -93,7 +93,11 @@ static int packet_open(struct port *pt, const char *arg, char *err, size_t errle
 		snprintf(err, errlen, "no network device %s", arg);
 		return -1;
 	}
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	/*
+	 * Protocol 0: the socket hears nothing until bind names the netdev and
+	 * ETH_P_ALL, so no other netdev's frame lands in it (or its ring) first.
+	 */
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "AF_PACKET socket: %s%s", strerror(errno),
 			 errno == EPERM ? " (needs root or CAP_NET_RAW)" : "");
