@@ -37,7 +37,8 @@ IDENT = obj({"addr": IP, "mask": IP, "prot": U, "port": U})
 SA = obj({"spi": U, "spi_hex": {"type": "string", "pattern": "^0x[0-9A-F]+$"},
           "transform": S, "mode": {"enum": ["Tunnel", "Tunnel UDP-Encaps"]},
           "conn_id": U, "flow_id": U, "crypto_map": S, "remaining_kb": NU,
-          "remaining_sec": NU, "iv_size": U, "replay_detection": {"type": "boolean"}},
+          "remaining_sec": NU, "iv_size": U, "replay_detection": {"type": "boolean"},
+          "replay_window": {"enum": [None, 64, 128, 256, 512, 1024]}},
          optional=("iv_size",))
 IPSEC_CTRS = ["encaps", "encrypt", "digest", "decaps", "decrypt", "verify", "send_errors",
               "recv_errors", "no_sa_send", "invalid_sa_rcv", "encaps_failed", "decaps_failed",
