@@ -219,11 +219,14 @@ static int pol_proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	if (a->negated) {
 		if (k < p->nproposal) {
 			memmove(p->proposals[k], p->proposals[k + 1], sizeof(p->proposals[0]) * (p->nproposal - k - 1));
+			memmove(&p->proposal_line[k], &p->proposal_line[k + 1],
+				sizeof(p->proposal_line[0]) * (p->nproposal - k - 1));
 			p->nproposal--;
 		}
 		return 0;
 	}
-	if (!config_v2_proposal(ctx->cfg, name)) {
+	/* a file is checked as a whole once loaded (cfg_v2_check_refs) */
+	if (!ctx->loading && !config_v2_proposal(ctx->cfg, name)) {
 		sb_printf(ctx->out, "%% IKEv2 proposal %s does not exist\n", name);
 		return -1;
 	}
@@ -233,6 +236,7 @@ static int pol_proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		sb_printf(ctx->out, "%% An IKEv2 policy takes at most %d proposals\n", CFG_V2_MAX_PROP);
 		return -1;
 	}
+	p->proposal_line[p->nproposal] = ctx->lineno;
 	snprintf(p->proposals[p->nproposal++], CFG_NAME_MAX, "%s", name);
 	return 0;
 }
