@@ -758,6 +758,12 @@ TEST(ikev2_conf_seed_lab_brings_the_engine_up)
 				  "crypto ikev2 policy G\n proposal G";
 		CHECK(conf(a, gcm, &out) == 0 && conf(b, gcm, &out) == 0);
 		CHECK(e2e_run(a, b));
+		/* A says it is 10.9.9.9; B's profile matches that identity, not A's address */
+		CHECK(conf(a, "crypto ikev2 profile seed-v2\n identity local address 10.9.9.9", &out) == 0);
+		CHECK(!e2e_run(a, b));
+		CHECK(conf(b, "crypto ikev2 profile seed-v2\n no match identity remote address 10.1.1.1 255.255.255.255\n"
+			      " match identity remote address 10.9.9.9", &out) == 0);
+		CHECK(e2e_run(a, b));
 		CHECK(strcmp(sb_str(&out), "") == 0);
 		sb_free(&out);
 	}
