@@ -610,6 +610,9 @@ TEST(ikev2_conf_blocks_in_any_order_round_trip)
 	stable("crypto map m 10 ipsec-isakmp\n set peer 10.2.2.2\n set ikev2-profile F\n!\n"
 	       "crypto ikev2 keyring K\n peer P\n  address 10.2.2.2\n  pre-shared-key k\n!\n"
 	       "crypto ikev2 profile F\n keyring local K\n");
+	/* every group in one proposal: one line of eight, read back */
+	stable("crypto ikev2 proposal G\n encryption aes-cbc-128\n integrity sha1\n group 5 14 15 16\n"
+	       " group 19 20 21 24\n");
 	stable("crypto ikev2 keyring K\n peer P\n  pre-shared-key k\n  exit\n unknown keyring line\n"
 	       "  deeper line\n peer Q\n  unknown peer line\n");
 	struct strbuf err;
