@@ -310,8 +310,7 @@ void ipsec_show_map(struct router *r, struct strbuf *out, const char *tag)
 			sb_printf(out, "        Current peer: %u.%u.%u.%u\n", IPA(cur));
 		if (!e->manual) {
 			sb_printf(out, "        Security association lifetime: %u kilobytes/%u seconds\n",
-				  e->life_kb ? e->life_kb : cfg->ipsec_life_kb,
-				  e->life_sec ? e->life_sec : cfg->ipsec_life_sec);
+				  config_cmap_life_kb(cfg, e), config_cmap_life_sec(cfg, e));
 			if (e->pfs_group)
 				sb_printf(out, "        PFS (Y/N): Y\n        DH group:  group%d\n",
 					  e->pfs_group);
