@@ -462,14 +462,6 @@ void ike_p1_failed(struct ike_sa *sa, const char *why)
 
 /* ---- acquire: flows waiting for phase 1 ---- */
 
-const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq)
-{
-	for (size_t i = 0; i < cfg->ncmap; i++)
-		if (cfg->cmaps[i].seq == seq && strcmp(cfg->cmaps[i].name, name) == 0)
-			return &cfg->cmaps[i];
-	return NULL;
-}
-
 void ike_start_pending(struct ike_state *ike, struct ike_sa *sa)
 {
 	for (int i = 0; i < IKE_MAX_PENDING; i++) {
@@ -477,7 +469,7 @@ void ike_start_pending(struct ike_state *ike, struct ike_sa *sa)
 		if (!p->used || p->peer != sa->peer)
 			continue;
 		p->used = false;
-		const struct cfg_cmap_entry *e = ike_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
+		const struct cfg_cmap_entry *e = config_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
 		if (e)
 			qm_start(sa, e, &p->flow, p->rekey_of);
 	}
@@ -489,7 +481,7 @@ static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer)
 		struct ike_pending *p = &ike->pending[i];
 		if (!p->used || p->peer != failed_peer)
 			continue;
-		const struct cfg_cmap_entry *e = ike_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
+		const struct cfg_cmap_entry *e = config_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
 		/* IOS moves on to the entry's next `set peer` when one fails. */
 		if (!e || p->peer_idx + 1 >= e->npeers) {
 			p->used = false;
@@ -585,7 +577,7 @@ static void km_soft_expire(struct router *r, int bundle_id)
 	struct ike_record *rec = ike_record_by_id(ike, bundle_id);
 	if (!rec || rec->rekeyed)
 		return;
-	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, rec->cmap_name, rec->cmap_seq);
+	const struct cfg_cmap_entry *e = config_cmap_entry(r->cfg, rec->cmap_name, rec->cmap_seq);
 	if (!e)
 		return;
 	rec->rekeyed = true;

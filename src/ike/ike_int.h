@@ -321,7 +321,6 @@ bool ike_dbg_ipsec(const struct ike_state *ike);
 void ike_start_pending(struct ike_state *ike, struct ike_sa *sa);
 void ike_random(void *p, size_t n);
 uint32_t ike_local_for_peer(struct router *r, uint32_t peer);
-const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq);
 
 /* crypt.c: keys, IVs, encryption */
 int ike_derive_p1(struct ike_sa *sa);

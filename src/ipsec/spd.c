@@ -66,14 +66,6 @@ static void ace_flow(const struct cfg_ace *a, struct ipsec_flow *f)
 	}
 }
 
-static const struct cfg_cmap_entry *find_entry(const struct config *cfg, const char *name, int seq)
-{
-	for (size_t i = 0; i < cfg->ncmap; i++)
-		if (!strcmp(cfg->cmaps[i].name, name) && cfg->cmaps[i].seq == seq)
-			return &cfg->cmaps[i];
-	return NULL;
-}
-
 static void flowrec_free(struct ipsec_state *st, struct ipsec_flowrec *fr)
 {
 	fr->closing = true;
@@ -128,7 +120,7 @@ void ipsec_flows_rebuild(struct ipsec_state *st)
 	for (o = old; o; o = next) {
 		next = o->next;
 		o->next = NULL;
-		if (o->ace < 0 && find_entry(cfg, o->cmap, o->seq)) {
+		if (o->ace < 0 && config_cmap_entry(cfg, o->cmap, o->seq)) {
 			*tail = o;
 			tail = &o->next;
 		} else {
