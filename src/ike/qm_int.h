@@ -1,7 +1,8 @@
 /*
  * Quick Mode's private interface, shared by its files only:
- *   quickmode.c   exchanges: state, retransmission, dispatch, one receive
- *                 function per message (qm_recv_qm1/qm2/qm3)
+ *   quickmode.c   exchanges: state, retransmission, the initiator's
+ *                 messages, dispatch to one receive function per message
+ *   qm_respond.c  the responder's QM1 (qm_recv_qm1)
  *   qm_proposal.c transform sets <-> proposals, the responder's choice
  *   proxyid.c     proxy identities <-> flows, ACL mirroring
  *   qm_install.c  KEYMAT and sadb_install
@@ -21,6 +22,22 @@ static inline bool xf_has_esp(const struct cfg_transform_set *x)
 
 /* The lower of two lifetimes, 0 meaning "none given". */
 static inline uint32_t qm_minu(uint32_t a, uint32_t b) { return !a ? b : !b ? a : a < b ? a : b; }
+
+/* ---- quickmode.c: the exchange's plumbing ---- */
+
+void qm_finish(struct ike_qm *q, enum qm_state s);	/* DONE or FAILED, kept for duplicates */
+void qm_fail_log(struct ike_qm *q, const char *why);
+void qm_send(struct ike_qm *q, const uint8_t *msg, size_t len, bool retransmit);
+/* Starts a message with a HASH placeholder; returns the hash payload offset. */
+size_t qm_begin_hashed(struct ike_sa *sa, struct isakmp_wr *w, uint8_t *msg, size_t cap,
+		       uint32_t msgid, uint8_t exch);
+/* Fills HASH(1) (pre NULL) or HASH(2) (pre = Ni_b) and encrypts; the length or -1. */
+int qm_seal_hashed(struct ike_qm *q, uint8_t *msg, size_t cap, int len, size_t hs,
+		   const uint8_t *pre, size_t prelen);
+
+/* ---- qm_respond.c ---- */
+
+void qm_recv_qm1(struct ike_qm *q, const struct isakmp_msg *m, const uint8_t *raw, size_t rawlen);
 
 /* ---- qm_proposal.c ---- */
 
