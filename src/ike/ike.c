@@ -231,9 +231,9 @@ void ike_sa_delete(struct ike_sa *sa, const char *reason)
 	if (ike_sa_deleted(sa))
 		return;
 	if (ike_dbg(ike))
-		log_debug(&ike->r->log, "ISAKMP:(%u):deleting SA reason \"%s\" state (%s) %s (peer %u.%u.%u.%u)",
+		log_debug(&ike->r->log, "ISAKMP:(%u):deleting SA reason \"%s\" state (%s) %s (peer %s)",
 			  sa->conn_id, reason, sa->initiator ? "I" : "R", ike_state_name(sa->state),
-			  sa->peer >> 24, (sa->peer >> 16) & 255, (sa->peer >> 8) & 255, sa->peer & 255);
+			  ip_str(sa->peer).s);
 	bool was_negotiating = !ike_sa_established(sa);
 	ike_set_state(sa, IKE_SA_DELETED);
 	sa->del_reason = reason;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/acl.h"
 #include "router.h"
 
 /* ---- proxy identities ---- */
@@ -60,19 +61,6 @@ static bool inside(uint32_t a, uint32_t m, uint32_t ace, uint32_t wild)
 	return (acemask & ~m) == 0 && (a & acemask) == (ace & acemask);
 }
 
-static bool port_ok(enum cfg_port_op op, const uint16_t *p, uint16_t port)
-{
-	switch (op) {
-	case PORT_ANY: return true;
-	case PORT_EQ: return port == p[0];
-	case PORT_NEQ: return port != 0 && port != p[0];
-	case PORT_LT: return port != 0 && port < p[0];
-	case PORT_GT: return port > p[0];
-	case PORT_RANGE: return port >= p[0] && port <= p[1] && port != 0;
-	}
-	return false;
-}
-
 /* Does the ACL, seen from our side, permit the proposed flow (local = our side)? */
 bool qm_acl_mirrors(const struct cfg_acl *acl, const struct ipsec_flow *f)
 {
@@ -86,8 +74,9 @@ bool qm_acl_mirrors(const struct cfg_acl *acl, const struct ipsec_flow *f)
 			continue;
 		if (ace->proto && ace->proto != f->proto)
 			continue;
-		if (!port_ok(ace->sop, ace->sport, f->local_port) ||
-		    !port_ok(ace->dop, ace->dport, f->remote_port))
+		/* A proxy port of 0 is every port (RFC 2407 §4.6.2). */
+		if (!acl_port_match(ace->sop, ace->sport, f->local_port, f->local_port == 0) ||
+		    !acl_port_match(ace->dop, ace->dport, f->remote_port, f->remote_port == 0))
 			continue;
 		return true;
 	}
