@@ -131,13 +131,13 @@ int ike_send(struct ike_sa *sa, const uint8_t *msg, size_t len)
 		}
 		memset(buf, 0, 4);
 		memcpy(buf + 4, msg, len);
-		if (ike->xmit(ike->r, sa->local, 4500, sa->peer, sa->peer_port, buf, len + 4) < 0) {
+		if (ike->xmit(ike->r, sa->local, UDP_PORT_IKE_NATT, sa->peer, sa->peer_port, buf, len + 4) < 0) {
 			ike->st.send_fail++;
 			return -1;
 		}
 		return 0;
 	}
-	if (ike->xmit(ike->r, sa->local, 500, sa->peer, sa->peer_port, msg, len) < 0) {
+	if (ike->xmit(ike->r, sa->local, UDP_PORT_IKE, sa->peer, sa->peer_port, msg, len) < 0) {
 		ike->st.send_fail++;
 		return -1;
 	}
@@ -485,7 +485,7 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 		return;
 	ike->st.rx++;
 	/* UDP 4500: IKE behind the non-ESP marker, or a NAT keepalive. */
-	if (dport == 4500 && !natt_4500_ike(ike, src, &data, &len))
+	if (dport == UDP_PORT_IKE_NATT && !natt_4500_ike(ike, src, &data, &len))
 		return;
 	enum isakmp_err e = isakmp_parse_hdr(data, len, &h);
 	if (e != ISAKMP_OK) {
@@ -593,7 +593,7 @@ void ike_free(struct router *r)
 
 int ike_start(struct router *r)
 {
-	if (udp_bind(r, 500, udp_rx, r) < 0)
+	if (udp_bind(r, UDP_PORT_IKE, udp_rx, r) < 0)
 		return -1;
 	/* UDP 4500 carries ESP too: natt.c takes the packets and sorts them. */
 	if (natt_start(r) < 0)
@@ -692,13 +692,13 @@ bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8
 	struct ike_state *ike = r->ike;
 	struct ike_sa *sa = ike ? ike_sa_find_peer(ike, peer) : NULL;
 	(void)local;
-	if (!sa || (ipproto != 50 && ipproto != 51))
+	if (!sa || !isakmp_proto_from_ip(ipproto))
 		return false;
 	uint8_t s[4];
 	wbuf_st32(s, spi);
 	struct isakmp_notify n = {
 		.doi = ISAKMP_DOI_IPSEC,
-		.proto = ipproto == 50 ? ISAKMP_PROTO_ESP : ISAKMP_PROTO_AH,
+		.proto = isakmp_proto_from_ip(ipproto),
 		.spi_size = 4,
 		.type = ISAKMP_N_INVALID_SPI,
 		.spi = s,

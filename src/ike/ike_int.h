@@ -20,6 +20,7 @@
 #include "core/ipfmt.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/wire.h"
 #include "crypto/dh.h"
 #include "crypto/prf.h"
 #include "ike/ike.h"

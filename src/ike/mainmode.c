@@ -25,7 +25,7 @@ void mm_debug_send(struct ike_sa *sa)
 		char ps[16];
 		ip_fmt(sa->peer, ps);
 		log_debug(&sa->ike->r->log, "ISAKMP:(%u): sending packet to %s my_port %u peer_port %u (%s) %s",
-			  sa->conn_id, ps, sa->floated ? 4500 : 500, sa->peer_port, sa->initiator ? "I" : "R",
+			  sa->conn_id, ps, sa->floated ? UDP_PORT_IKE_NATT : UDP_PORT_IKE, sa->peer_port, sa->initiator ? "I" : "R",
 			  ike_state_name(sa->state));
 	}
 }
@@ -112,7 +112,7 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 		ike->st.no_proposal++;
 		return -1;
 	}
-	struct ike_sa *sa = ike_sa_new(ike, true, local, peer, 500);
+	struct ike_sa *sa = ike_sa_new(ike, true, local, peer, UDP_PORT_IKE);
 	if (!sa) {
 		free(offer);
 		return -1;
@@ -207,7 +207,7 @@ static int build_auth(struct ike_sa *sa, uint8_t *msg, size_t cap)
 {
 	uint8_t addr[4], idb[8], hash[PRF_MAX_LEN], spi[16];
 	wbuf_st32(addr, sa->local);
-	struct isakmp_id id = { ID_IPV4_ADDR, 17, 500, addr, 4 };
+	struct isakmp_id id = { ID_IPV4_ADDR, IPPROTO_UDP_, UDP_PORT_IKE, addr, 4 };
 	idb[0] = id.type;
 	idb[1] = id.proto;
 	wbuf_st16(idb + 2, id.port);
@@ -260,9 +260,9 @@ void ike_initial_contact(struct ike_sa *sa)
 		if (!rec->used || rec->peer != sa->peer || rec->installed_ms >= sa->created_ms)
 			continue;
 		if (rec->has_ah)
-			sadb_delete_inbound_spi(ike->r, 51, rec->ah_spi_in, SADB_DEL_INITIAL_CONTACT);
+			sadb_delete_inbound_spi(ike->r, IPPROTO_AH_, rec->ah_spi_in, SADB_DEL_INITIAL_CONTACT);
 		if (rec->has_esp)
-			sadb_delete_inbound_spi(ike->r, 50, rec->esp_spi_in, SADB_DEL_INITIAL_CONTACT);
+			sadb_delete_inbound_spi(ike->r, IPPROTO_ESP_, rec->esp_spi_in, SADB_DEL_INITIAL_CONTACT);
 		rec->used = false;
 	}
 }

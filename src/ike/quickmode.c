@@ -45,9 +45,9 @@ void qm_free(struct ike_qm *q)
 	ev_timer_cancel(r->ev, &q->reap);
 	if (q->spis_owned) {
 		if (q->ah_spi_in)
-			sadb_release_spi(r, 51, q->ah_spi_in);
+			sadb_release_spi(r, IPPROTO_AH_, q->ah_spi_in);
 		if (q->esp_spi_in)
-			sadb_release_spi(r, 50, q->esp_spi_in);
+			sadb_release_spi(r, IPPROTO_ESP_, q->esp_spi_in);
 	}
 	ike_msgbuf_free(&q->last_sent);
 	ike_msgbuf_free(&q->last_rcvd);
@@ -110,9 +110,9 @@ void qm_finish(struct ike_qm *q, enum qm_state s)
 	OPENSSL_cleanse(q->gxy, sizeof(q->gxy));
 	if (s == QM_FAILED && q->spis_owned) {
 		if (q->ah_spi_in)
-			sadb_release_spi(ike->r, 51, q->ah_spi_in);
+			sadb_release_spi(ike->r, IPPROTO_AH_, q->ah_spi_in);
 		if (q->esp_spi_in)
-			sadb_release_spi(ike->r, 50, q->esp_spi_in);
+			sadb_release_spi(ike->r, IPPROTO_ESP_, q->esp_spi_in);
 		q->spis_owned = false;
 	}
 	/*
@@ -155,13 +155,13 @@ static void qm_rtx_timer(void *arg)
 			qm_fail_log(q, "no QM3 from initiator; removing the SAs installed for it");
 			if (q->bundle_id) {
 				if (q->has_esp)
-					sadb_delete_inbound_spi(ike->r, 50, q->esp_spi_in, SADB_DEL_CLEAR);
+					sadb_delete_inbound_spi(ike->r, IPPROTO_ESP_, q->esp_spi_in, SADB_DEL_CLEAR);
 				else if (q->has_ah)
-					sadb_delete_inbound_spi(ike->r, 51, q->ah_spi_in, SADB_DEL_CLEAR);
+					sadb_delete_inbound_spi(ike->r, IPPROTO_AH_, q->ah_spi_in, SADB_DEL_CLEAR);
 				if (q->has_ah)
-					ike_record_del_spi(ike, sa->peer, 51, q->ah_spi_in, true);
+					ike_record_del_spi(ike, sa->peer, IPPROTO_AH_, q->ah_spi_in, true);
 				if (q->has_esp)
-					ike_record_del_spi(ike, sa->peer, 50, q->esp_spi_in, true);
+					ike_record_del_spi(ike, sa->peer, IPPROTO_ESP_, q->esp_spi_in, true);
 			}
 		}
 		qm_finish(q, QM_FAILED);

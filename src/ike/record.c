@@ -48,9 +48,9 @@ void ike_record_del_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto, u
 		struct ike_record *c = &ike->rec[i];
 		if (!c->used || c->peer != peer)
 			continue;
-		uint32_t s = ipproto == 51 ? (inbound ? c->ah_spi_in : c->ah_spi_out)
+		uint32_t s = ipproto == IPPROTO_AH_ ? (inbound ? c->ah_spi_in : c->ah_spi_out)
 					   : (inbound ? c->esp_spi_in : c->esp_spi_out);
-		bool has = ipproto == 51 ? c->has_ah : c->has_esp;
+		bool has = ipproto == IPPROTO_AH_ ? c->has_ah : c->has_esp;
 		if (has && s == spi)
 			c->used = false;
 	}
