@@ -31,6 +31,10 @@ void qm_send(struct ike_qm *q, const uint8_t *msg, size_t len, bool retransmit);
 /* Starts a message with a HASH placeholder; returns the hash payload offset. */
 size_t qm_begin_hashed(struct ike_sa *sa, struct isakmp_wr *w, uint8_t *msg, size_t cap,
 		       uint32_t msgid, uint8_t exch);
+/* QM1 or QM2 up to the proxy identities: HASH placeholder, SA, nonce [, KE]; the HASH offset. */
+size_t qm_begin_sa_msg(struct ike_qm *q, struct isakmp_wr *w, uint8_t *msg, size_t cap,
+		       const struct isakmp_sa *sap, const uint8_t *nonce, size_t nlen,
+		       const uint8_t *ke, int kelen);
 /* Fills HASH(1) (pre NULL) or HASH(2) (pre = Ni_b) and encrypts; the length or -1. */
 int qm_seal_hashed(struct ike_qm *q, uint8_t *msg, size_t cap, int len, size_t hs,
 		   const uint8_t *pre, size_t prelen);

@@ -213,38 +213,35 @@ void qm_put_lifetime_notify(struct isakmp_wr *w, uint8_t proto, const uint8_t *s
 }
 
 
+/* One proposal of QM1 (protocol proto of transform set x, number num), our SPI. */
+static void offer_one(struct ike_qm *q, struct isakmp_sa *offer, size_t num, uint8_t proto,
+		      const struct cfg_transform_set *x)
+{
+	bool ah = proto == ISAKMP_PROTO_AH;
+	struct isakmp_proposal *p = &offer->p[offer->nprop++];
+	p->num = (uint8_t)num;
+	p->proto = proto;
+	p->spi_size = 4;
+	wbuf_st32(p->spi, ah ? q->ah_spi_in : q->esp_spi_in);
+	p->ntrans = 1;
+	p->t[0].num = 1;
+	p->t[0].id = ah ? xf_ike_ah_id(x) : xf_ike_esp_id(x);
+	qm_p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(q->sa, x->transport),
+			ah ? xf_ike_ah_auth(x) : xf_ike_esp_auth(x), ah ? 0 : xf_ike_keybits(x),
+			q->pfs_group);
+}
+
 /* QM1's SA payload: one proposal number per offered transform set, AH then ESP. */
 void qm_offer_proposals(struct ike_qm *q, struct isakmp_sa *offer)
 {
-	struct ike_sa *sa = q->sa;
 	offer->doi = ISAKMP_DOI_IPSEC;
 	offer->situation = ISAKMP_SIT_IDENTITY_ONLY;
 	for (size_t i = 0; i < q->noffered && offer->nprop + 2 <= ISAKMP_MAX_PROPOSALS; i++) {
 		const struct cfg_transform_set *x = &q->offered[i];
-		if (x->ah) {
-			struct isakmp_proposal *p = &offer->p[offer->nprop++];
-			p->num = (uint8_t)(i + 1);
-			p->proto = ISAKMP_PROTO_AH;
-			p->spi_size = 4;
-			wbuf_st32(p->spi, q->ah_spi_in);
-			p->ntrans = 1;
-			p->t[0].num = 1;
-			p->t[0].id = xf_ike_ah_id(x);
-			qm_p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(sa, x->transport),
-					xf_ike_ah_auth(x), 0, q->pfs_group);
-		}
-		if (xf_has_esp(x)) {
-			struct isakmp_proposal *p = &offer->p[offer->nprop++];
-			p->num = (uint8_t)(i + 1);
-			p->proto = ISAKMP_PROTO_ESP;
-			p->spi_size = 4;
-			wbuf_st32(p->spi, q->esp_spi_in);
-			p->ntrans = 1;
-			p->t[0].num = 1;
-			p->t[0].id = xf_ike_esp_id(x);
-			qm_p2_attrs_put(&p->t[0], q->life_sec, q->life_kb, natt_encap_mode(sa, x->transport),
-					xf_ike_esp_auth(x), xf_ike_keybits(x), q->pfs_group);
-		}
+		if (x->ah)
+			offer_one(q, offer, i + 1, ISAKMP_PROTO_AH, x);
+		if (xf_has_esp(x))
+			offer_one(q, offer, i + 1, ISAKMP_PROTO_ESP, x);
 	}
 }
 

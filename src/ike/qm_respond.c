@@ -138,7 +138,6 @@ static int build_qm2(struct ike_qm *q, const struct isakmp_msg *m, struct isakmp
 		     const struct qm_choice *c, bool lowered, const uint8_t *ke, int kelen,
 		     uint8_t *msg, size_t cap)
 {
-	struct ike_sa *sa = q->sa;
 	struct isakmp_proposal ps[2];
 	size_t np = 0;
 	if (c->ah) {
@@ -157,11 +156,7 @@ static int build_qm2(struct ike_qm *q, const struct isakmp_msg *m, struct isakmp
 	for (size_t i = 0; i < np; i++)
 		resp->p[i] = ps[i];
 	struct isakmp_wr w;
-	size_t hs = qm_begin_hashed(sa, &w, msg, cap, q->msgid, ISAKMP_EXCH_QUICK);
-	isakmp_put_sa(&w, resp);
-	isakmp_put_raw(&w, ISAKMP_NP_NONCE, q->nr, q->nrlen);
-	if (kelen > 0)
-		isakmp_put_raw(&w, ISAKMP_NP_KE, ke, (size_t)kelen);
+	size_t hs = qm_begin_sa_msg(q, &w, msg, cap, resp, q->nr, q->nrlen, ke, kelen);
 	for (size_t i = 0; i < m->npl; i++)	/* echo the proxy identities */
 		if (m->pl[i].type == ISAKMP_NP_ID)
 			isakmp_put_raw(&w, ISAKMP_NP_ID, m->pl[i].body, m->pl[i].len);

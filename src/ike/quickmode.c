@@ -242,6 +242,19 @@ size_t qm_begin_hashed(struct ike_sa *sa, struct isakmp_wr *w, uint8_t *msg, siz
 	return s;
 }
 
+/* QM1 or QM2 up to the proxy identities: HASH placeholder, SA, nonce [, KE]; the HASH offset. */
+size_t qm_begin_sa_msg(struct ike_qm *q, struct isakmp_wr *w, uint8_t *msg, size_t cap,
+		       const struct isakmp_sa *sap, const uint8_t *nonce, size_t nlen,
+		       const uint8_t *ke, int kelen)
+{
+	size_t hs = qm_begin_hashed(q->sa, w, msg, cap, q->msgid, ISAKMP_EXCH_QUICK);
+	isakmp_put_sa(w, sap);
+	isakmp_put_raw(w, ISAKMP_NP_NONCE, nonce, nlen);
+	if (kelen > 0)
+		isakmp_put_raw(w, ISAKMP_NP_KE, ke, (size_t)kelen);
+	return hs;
+}
+
 /*
  * Finishes a hashed message: HASH over [pre |] everything after the HASH
  * payload (RFC 2409 §5.5: HASH(1) without pre, HASH(2) with Ni_b), then
@@ -290,7 +303,6 @@ static bool pick_offered(struct ike_qm *q, const struct cfg_cmap_entry *e, bool 
 static int build_qm1(struct ike_qm *q, const struct isakmp_sa *offer, uint8_t *msg, size_t cap,
 		     const char **why)
 {
-	struct ike_sa *sa = q->sa;
 	const struct ipsec_flow *flow = &q->flow;
 	uint8_t ke[DH_MAX_PUB], idd[2][8];
 	int kelen = 0;
@@ -305,11 +317,7 @@ static int build_qm1(struct ike_qm *q, const struct isakmp_sa *offer, uint8_t *m
 	q->nilen = IKE_NONCE_LEN;
 	ike_random(q->ni, q->nilen);
 	struct isakmp_wr w;
-	size_t hs = qm_begin_hashed(sa, &w, msg, cap, q->msgid, ISAKMP_EXCH_QUICK);
-	isakmp_put_sa(&w, offer);
-	isakmp_put_raw(&w, ISAKMP_NP_NONCE, q->ni, q->nilen);
-	if (kelen > 0)
-		isakmp_put_raw(&w, ISAKMP_NP_KE, ke, (size_t)kelen);
+	size_t hs = qm_begin_sa_msg(q, &w, msg, cap, offer, q->ni, q->nilen, ke, kelen);
 	struct isakmp_id ci, cr;
 	qm_flow_id(flow->local, flow->local_mask, flow->proto, flow->local_port, idd[0], &ci);
 	qm_flow_id(flow->remote, flow->remote_mask, flow->proto, flow->remote_port, idd[1], &cr);
