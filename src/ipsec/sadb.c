@@ -314,6 +314,20 @@ static int spec_ok(struct ipsec_state *st, const struct sadb_bundle_spec *s, con
 	return w ? -1 : 0;
 }
 
+/* IOS's `debug crypto ipsec` line for each SA of a new bundle. */
+static void debug_created(struct router *r, const struct ipsec_bundle *b)
+{
+	const struct ipsec_sa *show[4] = { &b->ah_in, &b->ah_out, &b->esp_in, &b->esp_out };
+	for (int i = 0; i < 4; i++) {
+		if (!show[i]->used)
+			continue;
+		uint32_t d = show[i]->inbound ? b->spec.local_addr : b->spec.peer_addr;
+		log_debug(&r->log, "IPSEC(create_sa): sa created,\n  (sa) sa_dest= %s, "
+			  "sa_prot= %u, \n    sa_spi= 0x%X(%u), \n    sa_conn_id= %u",
+			  ip_str(d).s, show[i]->proto, show[i]->spi, show[i]->spi, show[i]->conn_id);
+	}
+}
+
 int sadb_install(struct router *r, const struct sadb_bundle_spec *spec)
 {
 	struct ipsec_state *st = r->ipsec;
@@ -394,18 +408,8 @@ int sadb_install(struct router *r, const struct sadb_bundle_spec *spec)
 	b->fr->bundles = b;
 	sadb_bundle_set_state(st, b, BUNDLE_MATURE);
 
-	if (r->debug & DBG_IPSEC) {
-		const struct ipsec_sa *show[4] = { &b->ah_in, &b->ah_out, &b->esp_in, &b->esp_out };
-		for (int i = 0; i < 4; i++) {
-			if (!show[i]->used)
-				continue;
-			uint32_t d = show[i]->inbound ? spec->local_addr : spec->peer_addr;
-			log_debug(&r->log, "IPSEC(create_sa): sa created,\n  (sa) sa_dest= %s, "
-				  "sa_prot= %u, \n    sa_spi= 0x%X(%u), \n    sa_conn_id= %u",
-				  ip_str(d).s, show[i]->proto,
-				  show[i]->spi, show[i]->spi, show[i]->conn_id);
-		}
-	}
+	if (r->debug & DBG_IPSEC)
+		debug_created(r, b);
 	ipsec_flow_flush(st, b->fr);
 	return b->id;
 fail:
