@@ -134,17 +134,17 @@ static int sa_lifetime_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct config *c = ctx->cfg;
 	if (a->negated && a->argc < 5) {
-		c->ipsec_life_sec = 3600;
-		c->ipsec_life_kb = 4608000;
+		c->ipsec_life_sec = CFG_IPSEC_LIFE_SEC_DEFAULT;
+		c->ipsec_life_kb = CFG_IPSEC_LIFE_KB_DEFAULT;
 		return 0;
 	}
 	uint32_t v = 0;
 	if (!a->negated && !cmd_parse_u32(a->argv[5], &v))
 		return cmd_bad(ctx, a, 5);
 	if (strcmp(a->argv[4], "seconds") == 0)
-		c->ipsec_life_sec = a->negated ? 3600 : v;
+		c->ipsec_life_sec = a->negated ? CFG_IPSEC_LIFE_SEC_DEFAULT : v;
 	else
-		c->ipsec_life_kb = a->negated ? 4608000 : v;
+		c->ipsec_life_kb = a->negated ? CFG_IPSEC_LIFE_KB_DEFAULT : v;
 	cfg_order_touch(c, ctx->loading, ORD_IPSEC_LIFE, "");
 	return 0;
 }

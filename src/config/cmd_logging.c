@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/cfg_int.h"
+#include "core/ipfmt.h"
 #include "core/log.h"
 
 #define LEVELS                                                                              \
@@ -291,8 +292,7 @@ void cfg_render_logging(struct strbuf *out, const struct config *c)
 		sb_printf(out, "logging source-interface %s\n", c->logging_source_if);
 	for (size_t i = 0; i < c->nlog_host; i++) {
 		const struct cfg_log_host *h = &c->log_hosts[i];
-		sb_printf(out, "logging host %u.%u.%u.%u", h->addr >> 24, (h->addr >> 16) & 255,
-			  (h->addr >> 8) & 255, h->addr & 255);
+		sb_printf(out, "logging host %s", ip_str(h->addr).s);
 		if (h->port != 514)
 			sb_printf(out, " transport udp port %u", h->port);
 		sb_puts(out, "\n");

@@ -55,8 +55,8 @@ struct config *config_new_empty(void)
 	c->isakmp_keepalive_periodic = false;
 	c->nat_keepalive = 0;
 	c->natt_enabled = true;
-	c->ipsec_life_sec = 3600;
-	c->ipsec_life_kb = 4608000;
+	c->ipsec_life_sec = CFG_IPSEC_LIFE_SEC_DEFAULT;
+	c->ipsec_life_kb = CFG_IPSEC_LIFE_KB_DEFAULT;
 	c->replay_window = 64;
 	c->logging_buffered = true;
 	c->logging_buffer_size = 8192;
@@ -155,6 +155,28 @@ const struct cfg_transform_set *config_tset(const struct config *cfg, const char
 		if (strcmp(cfg->tsets[i].name, name) == 0)
 			return &cfg->tsets[i];
 	return NULL;
+}
+
+const struct cfg_cmap_entry *config_cmap_entry(const struct config *cfg, const char *name, int seq)
+{
+	for (size_t i = 0; i < cfg->ncmap; i++)
+		if (cfg->cmaps[i].seq == seq && strcmp(cfg->cmaps[i].name, name) == 0)
+			return &cfg->cmaps[i];
+	return NULL;
+}
+
+uint32_t config_cmap_life_sec(const struct config *cfg, const struct cfg_cmap_entry *e)
+{
+	if (e && e->life_sec)
+		return e->life_sec;
+	return cfg->ipsec_life_sec ? cfg->ipsec_life_sec : CFG_IPSEC_LIFE_SEC_DEFAULT;
+}
+
+uint32_t config_cmap_life_kb(const struct config *cfg, const struct cfg_cmap_entry *e)
+{
+	if (e && e->life_kb)
+		return e->life_kb;
+	return cfg->ipsec_life_kb ? cfg->ipsec_life_kb : CFG_IPSEC_LIFE_KB_DEFAULT;
 }
 
 const struct cfg_isakmp_key *config_key_for(const struct config *cfg, uint32_t peer)

@@ -298,6 +298,10 @@ struct config {
 	void *order;
 };
 
+/* IOS's `crypto ipsec security-association lifetime` defaults. */
+#define CFG_IPSEC_LIFE_SEC_DEFAULT 3600u
+#define CFG_IPSEC_LIFE_KB_DEFAULT 4608000u
+
 struct config *config_new(void);	/* IOS defaults */
 void config_free(struct config *cfg);	/* wipes keys */
 
@@ -305,6 +309,12 @@ void config_free(struct config *cfg);	/* wipes keys */
 const struct cfg_iface *config_iface(const struct config *cfg, const char *name);
 const struct cfg_acl *config_acl(const struct config *cfg, int number);
 const struct cfg_transform_set *config_tset(const struct config *cfg, const char *name);
+/* The crypto map entry `crypto map NAME SEQ`, or NULL. */
+const struct cfg_cmap_entry *config_cmap_entry(const struct config *cfg, const char *name, int seq);
+/* The lifetimes an entry's SAs get: its own `set security-association
+ * lifetime`, else the global one, else IOS's default. */
+uint32_t config_cmap_life_sec(const struct config *cfg, const struct cfg_cmap_entry *e);
+uint32_t config_cmap_life_kb(const struct config *cfg, const struct cfg_cmap_entry *e);
 /* The pre-shared key for a peer: the most specific matching address/mask. */
 const struct cfg_isakmp_key *config_key_for(const struct config *cfg, uint32_t peer);
 /* True when addr is named by `set peer` in any crypto map entry. */

@@ -352,10 +352,10 @@ void cfg_render_body(const struct config *c, struct strbuf *out)
 				sb_printf(out, "crypto isakmp nat keepalive %u\n", c->nat_keepalive);
 			break;
 		case ORD_IPSEC_LIFE:
-			if (c->ipsec_life_sec != 3600)
+			if (c->ipsec_life_sec != CFG_IPSEC_LIFE_SEC_DEFAULT)
 				sb_printf(out, "crypto ipsec security-association lifetime seconds %u\n",
 					  c->ipsec_life_sec);
-			if (c->ipsec_life_kb != 4608000)
+			if (c->ipsec_life_kb != CFG_IPSEC_LIFE_KB_DEFAULT)
 				sb_printf(out, "crypto ipsec security-association lifetime kilobytes %u\n",
 					  c->ipsec_life_kb);
 			break;

@@ -8,3 +8,10 @@ const char *ip_fmt(uint32_t ip, char buf[IP_FMT_LEN])
 		 ip & 0xff);
 	return buf;
 }
+
+struct ip_str ip_str(uint32_t ip)
+{
+	struct ip_str s;
+	ip_fmt(ip, s.s);
+	return s;
+}

@@ -12,4 +12,14 @@
  */
 const char *ip_fmt(uint32_t ip, char buf[IP_FMT_LEN]);
 
+/*
+ * The same, as a value for one printf argument: ip_str(a).s lives until the
+ * end of the full expression, so `log(..., "%s -> %s", ip_str(a).s,
+ * ip_str(b).s)` needs no buffers.
+ */
+struct ip_str {
+	char s[IP_FMT_LEN];
+};
+struct ip_str ip_str(uint32_t ip);
+
 #endif

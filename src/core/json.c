@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "core/ipfmt.h"
+
 static void sb_putc(struct strbuf *sb, char c) { sb_putn(sb, &c, 1); }
 
 void json_init(struct json *j, struct strbuf *out)
@@ -119,8 +121,7 @@ void json_null(struct json *j, const char *key)
 void json_ip(struct json *j, const char *key, uint32_t ip)
 {
 	char b[16];
-	snprintf(b, sizeof(b), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-	json_str(j, key, b);
+	json_str(j, key, ip_fmt(ip, b));
 }
 
 void json_finish(struct json *j) { sb_putc(j->out, '\n'); }

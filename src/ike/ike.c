@@ -1,7 +1,7 @@
 /*
  * The IKE SA table, the one state-change function, retransmission, the
- * datagram entry point, lifetimes, and the key-manager hooks the data plane
- * calls (acquire / soft expiry / deleted).
+ * datagram entry point and lifetimes.  The key-manager hooks the data plane
+ * calls (acquire / soft expiry / deleted) are in acquire.c.
  */
 #include "ike/ike_int.h"
 
@@ -131,13 +131,13 @@ int ike_send(struct ike_sa *sa, const uint8_t *msg, size_t len)
 		}
 		memset(buf, 0, 4);
 		memcpy(buf + 4, msg, len);
-		if (ike->xmit(ike->r, sa->local, 4500, sa->peer, sa->peer_port, buf, len + 4) < 0) {
+		if (ike->xmit(ike->r, sa->local, UDP_PORT_IKE_NATT, sa->peer, sa->peer_port, buf, len + 4) < 0) {
 			ike->st.send_fail++;
 			return -1;
 		}
 		return 0;
 	}
-	if (ike->xmit(ike->r, sa->local, 500, sa->peer, sa->peer_port, msg, len) < 0) {
+	if (ike->xmit(ike->r, sa->local, UDP_PORT_IKE, sa->peer, sa->peer_port, msg, len) < 0) {
 		ike->st.send_fail++;
 		return -1;
 	}
@@ -231,9 +231,9 @@ void ike_sa_delete(struct ike_sa *sa, const char *reason)
 	if (ike_sa_deleted(sa))
 		return;
 	if (ike_dbg(ike))
-		log_debug(&ike->r->log, "ISAKMP:(%u):deleting SA reason \"%s\" state (%s) %s (peer %u.%u.%u.%u)",
+		log_debug(&ike->r->log, "ISAKMP:(%u):deleting SA reason \"%s\" state (%s) %s (peer %s)",
 			  sa->conn_id, reason, sa->initiator ? "I" : "R", ike_state_name(sa->state),
-			  sa->peer >> 24, (sa->peer >> 16) & 255, (sa->peer >> 8) & 255, sa->peer & 255);
+			  ip_str(sa->peer).s);
 	bool was_negotiating = !ike_sa_established(sa);
 	ike_set_state(sa, IKE_SA_DELETED);
 	sa->del_reason = reason;
@@ -441,8 +441,6 @@ void ike_established(struct ike_sa *sa)
 		recovery_contact_made(ike->r, sa->peer, sa->initiator);
 }
 
-static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer);
-
 void ike_p1_failed(struct ike_sa *sa, const char *why)
 {
 	struct ike_state *ike = sa->ike;
@@ -457,186 +455,8 @@ void ike_p1_failed(struct ike_sa *sa, const char *why)
 	bool init = sa->initiator;
 	ike_sa_delete(sa, why);
 	if (init)
-		pending_next_peer(ike, peer);
+		ike_pending_next_peer(ike, peer);
 }
-
-/* ---- acquire: flows waiting for phase 1 ---- */
-
-const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq)
-{
-	for (size_t i = 0; i < cfg->ncmap; i++)
-		if (cfg->cmaps[i].seq == seq && strcmp(cfg->cmaps[i].name, name) == 0)
-			return &cfg->cmaps[i];
-	return NULL;
-}
-
-void ike_start_pending(struct ike_state *ike, struct ike_sa *sa)
-{
-	for (int i = 0; i < IKE_MAX_PENDING; i++) {
-		struct ike_pending *p = &ike->pending[i];
-		if (!p->used || p->peer != sa->peer)
-			continue;
-		p->used = false;
-		const struct cfg_cmap_entry *e = ike_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
-		if (e)
-			qm_start(sa, e, &p->flow, p->rekey_of);
-	}
-}
-
-static void pending_next_peer(struct ike_state *ike, uint32_t failed_peer)
-{
-	for (int i = 0; i < IKE_MAX_PENDING; i++) {
-		struct ike_pending *p = &ike->pending[i];
-		if (!p->used || p->peer != failed_peer)
-			continue;
-		const struct cfg_cmap_entry *e = ike_cmap_entry(ike->r->cfg, p->cmap_name, p->cmap_seq);
-		/* IOS moves on to the entry's next `set peer` when one fails. */
-		if (!e || p->peer_idx + 1 >= e->npeers) {
-			p->used = false;
-			continue;
-		}
-		p->peer_idx++;
-		p->peer = e->peers[p->peer_idx];
-		if (ike_dbg(ike)) {
-			char ps[16];
-			ip_fmt(p->peer, ps);
-			log_debug(&ike->r->log, "ISAKMP: trying next peer %s for map %s %d", ps,
-				  p->cmap_name, p->cmap_seq);
-		}
-		struct ike_sa *up = ike_sa_find_peer(ike, p->peer);
-		if (up) {
-			p->used = false;
-			qm_start(up, e, &p->flow, p->rekey_of);
-		} else if (!ike_sa_negotiating(ike, p->peer)) {
-			mm_start(ike, p->local, p->peer);
-		}
-	}
-}
-
-/*
- * A flow already waiting for phase 1.  An entry whose negotiation is gone
- * (the IKE SA was cleared or evicted before QM_IDLE, by any path) waits for
- * nothing: it is released here, so the flow's next packet starts again
- * instead of being merged into a wait that never ends.
- */
-static bool pending_has(struct ike_state *ike, const struct ipsec_flow *flow)
-{
-	for (int i = 0; i < IKE_MAX_PENDING; i++) {
-		struct ike_pending *p = &ike->pending[i];
-		if (!p->used || !ipsec_flow_eq(&p->flow, flow))
-			continue;
-		if (ike_sa_negotiating(ike, p->peer) || ike_sa_find_peer(ike, p->peer))
-			return true;
-		p->used = false;
-		ike->st.pending_stale++;
-	}
-	return false;
-}
-
-static void acquire_flow(struct router *r, const struct cfg_cmap_entry *e,
-			 const struct ipsec_flow *flow, uint32_t local, uint32_t peer, int rekey_of)
-{
-	struct ike_state *ike = r->ike;
-	if (!ike || e->manual || e->npeers == 0)
-		return;
-	if (pending_has(ike, flow) || qm_flow_busy(ike, 0, flow)) {
-		ike->st.acquire_dup++;
-		return;
-	}
-	size_t idx = 0;
-	for (size_t i = 0; i < e->npeers; i++)
-		if (e->peers[i] == peer)
-			idx = i;
-	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
-	if (sa) {
-		qm_start(sa, e, flow, rekey_of);
-		return;
-	}
-	struct ike_pending *p = NULL;
-	for (int i = 0; i < IKE_MAX_PENDING && !p; i++)
-		if (!ike->pending[i].used)
-			p = &ike->pending[i];
-	if (!p) {
-		ike->st.pending_full++;
-		return;
-	}
-	memset(p, 0, sizeof(*p));
-	p->used = true;
-	snprintf(p->cmap_name, sizeof(p->cmap_name), "%s", e->name);
-	p->cmap_seq = e->seq;
-	p->flow = *flow;
-	p->local = local;
-	p->peer = peer;
-	p->peer_idx = idx;
-	p->rekey_of = rekey_of;
-	if (!ike_sa_negotiating(ike, peer) && mm_start(ike, local, peer) < 0)
-		p->used = false;
-}
-
-static void km_acquire(struct router *r, const struct cfg_cmap_entry *e,
-		       const struct ipsec_flow *flow, uint32_t local, uint32_t peer)
-{
-	acquire_flow(r, e, flow, local, peer, 0);
-}
-
-static void km_soft_expire(struct router *r, int bundle_id)
-{
-	struct ike_state *ike = r->ike;
-	struct ike_record *rec = ike_record_by_id(ike, bundle_id);
-	if (!rec || rec->rekeyed)
-		return;
-	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, rec->cmap_name, rec->cmap_seq);
-	if (!e)
-		return;
-	rec->rekeyed = true;
-	ike->st.rekeys++;
-	acquire_flow(r, e, &rec->flow, rec->local, rec->peer, bundle_id);
-}
-
-static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t peer_port,
-		       bool has_ah, uint32_t ah_spi_in, bool has_esp, uint32_t esp_spi_in,
-		       enum sadb_del_reason why)
-{
-	struct ike_state *ike = r->ike;
-	if (has_ah)
-		ike_record_del_spi(ike, peer, 51, ah_spi_in, true);
-	if (has_esp)
-		ike_record_del_spi(ike, peer, 50, esp_spi_in, true);
-	/* The peer already knows about these, or deleted them itself. */
-	if (why == SADB_DEL_PEER_DELETE || why == SADB_DEL_INVALID_SPI || why == SADB_DEL_DPD ||
-	    why == SADB_DEL_INITIAL_CONTACT)
-		return;
-	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
-	if (!sa)
-		return;
-	uint8_t ahs[4], esps[4];
-	struct isakmp_delete d[2];
-	size_t nd = 0;
-	wbuf_st32(ahs, ah_spi_in);
-	wbuf_st32(esps, esp_spi_in);
-	if (has_ah)
-		d[nd++] = (struct isakmp_delete){ ISAKMP_DOI_IPSEC, ISAKMP_PROTO_AH, 4, 1, ahs };
-	if (has_esp)
-		d[nd++] = (struct isakmp_delete){ ISAKMP_DOI_IPSEC, ISAKMP_PROTO_ESP, 4, 1, esps };
-	if (nd)
-		info_send(sa, NULL, d, nd);
-	(void)local;
-	(void)peer_port;
-}
-
-static bool km_peer_up(struct router *r, uint32_t peer)
-{
-	return ike_sa_up(r, peer);
-}
-
-static const struct sadb_km_ops km_ops = {
-	.acquire = km_acquire,
-	.soft_expire = km_soft_expire,
-	.deleted = km_deleted,
-	.peer_up = km_peer_up,
-};
-
-const struct sadb_km_ops *ike_km_ops(void) { return &km_ops; }
 
 /* ---- datagram entry ---- */
 
@@ -665,7 +485,7 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 		return;
 	ike->st.rx++;
 	/* UDP 4500: IKE behind the non-ESP marker, or a NAT keepalive. */
-	if (dport == 4500 && !natt_4500_ike(ike, src, &data, &len))
+	if (dport == UDP_PORT_IKE_NATT && !natt_4500_ike(ike, src, &data, &len))
 		return;
 	enum isakmp_err e = isakmp_parse_hdr(data, len, &h);
 	if (e != ISAKMP_OK) {
@@ -746,7 +566,7 @@ int ike_init(struct router *r)
 	ike->ho_per_src = IKE_MAX_HALF_OPEN_PER_SRC;
 	ike->ho_ms = IKE_HALF_OPEN_MS;
 	r->ike = ike;
-	sadb_set_km(r, &km_ops);
+	sadb_set_km(r, ike_km_ops());
 	return 0;
 }
 
@@ -773,7 +593,7 @@ void ike_free(struct router *r)
 
 int ike_start(struct router *r)
 {
-	if (udp_bind(r, 500, udp_rx, r) < 0)
+	if (udp_bind(r, UDP_PORT_IKE, udp_rx, r) < 0)
 		return -1;
 	/* UDP 4500 carries ESP too: natt.c takes the packets and sorts them. */
 	if (natt_start(r) < 0)
@@ -872,13 +692,13 @@ bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8
 	struct ike_state *ike = r->ike;
 	struct ike_sa *sa = ike ? ike_sa_find_peer(ike, peer) : NULL;
 	(void)local;
-	if (!sa || (ipproto != 50 && ipproto != 51))
+	if (!sa || !isakmp_proto_from_ip(ipproto))
 		return false;
 	uint8_t s[4];
 	wbuf_st32(s, spi);
 	struct isakmp_notify n = {
 		.doi = ISAKMP_DOI_IPSEC,
-		.proto = ipproto == 50 ? ISAKMP_PROTO_ESP : ISAKMP_PROTO_AH,
+		.proto = isakmp_proto_from_ip(ipproto),
 		.spi_size = 4,
 		.type = ISAKMP_N_INVALID_SPI,
 		.spi = s,

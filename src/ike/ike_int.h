@@ -20,6 +20,7 @@
 #include "core/ipfmt.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/wire.h"
 #include "crypto/dh.h"
 #include "crypto/prf.h"
 #include "ike/ike.h"
@@ -318,10 +319,11 @@ void ike_state_refused(struct ike_state *ike, const char *what, const char *from
 void ike_drop_log(struct ike_state *ike, uint32_t peer, const char *why);
 bool ike_dbg(const struct ike_state *ike);
 bool ike_dbg_ipsec(const struct ike_state *ike);
-void ike_start_pending(struct ike_state *ike, struct ike_sa *sa);
+void ike_start_pending(struct ike_state *ike, struct ike_sa *sa);	/* acquire.c */
+/* Phase 1 with failed_peer failed: its waiting flows try the entry's next peer. */
+void ike_pending_next_peer(struct ike_state *ike, uint32_t failed_peer);
 void ike_random(void *p, size_t n);
 uint32_t ike_local_for_peer(struct router *r, uint32_t peer);
-const struct cfg_cmap_entry *ike_cmap_entry(const struct config *cfg, const char *name, int seq);
 
 /* crypt.c: keys, IVs, encryption */
 int ike_derive_p1(struct ike_sa *sa);

@@ -113,7 +113,7 @@ void info_send_unprotected_notify(struct ike_state *ike, uint32_t local, uint32_
 	if (len > 0) {
 		ike->st.tx++;
 		ike->st.notifies_tx++;
-		ike->xmit(ike->r, local, 500, peer, port, msg, (size_t)len);
+		ike->xmit(ike->r, local, UDP_PORT_IKE, peer, port, msg, (size_t)len);
 	}
 }
 
@@ -273,9 +273,9 @@ static void delete_received(struct ike_sa *sa, const struct isakmp_delete *d)
 		}
 		return;
 	}
-	if (d->proto != ISAKMP_PROTO_AH && d->proto != ISAKMP_PROTO_ESP)
+	uint8_t ipproto = isakmp_proto_to_ip(d->proto);
+	if (!ipproto)
 		return;
-	uint8_t ipproto = d->proto == ISAKMP_PROTO_AH ? 51 : 50;
 	for (uint16_t i = 0; i < d->nspi; i++) {
 		/* The sender lists its inbound SPIs: our outbound ones toward it. */
 		uint32_t spi = wbuf_be32(d->spis + 4 * i);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/wire.h"
+
 const uint8_t isakmp_vid_dpd[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
 				     0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
 const uint8_t isakmp_vid_rfc3947[16] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
@@ -519,4 +521,14 @@ void isakmp_put_delete(struct isakmp_wr *e, const struct isakmp_delete *d)
 	wbuf_put_u16(&e->w, d->nspi);
 	wbuf_put_bytes(&e->w, d->spis, (size_t)d->nspi * d->spi_size);
 	isakmp_wr_end(e, s);
+}
+
+uint8_t isakmp_proto_to_ip(uint8_t isakmp_proto)
+{
+	return isakmp_proto == ISAKMP_PROTO_AH ? IPPROTO_AH_ : isakmp_proto == ISAKMP_PROTO_ESP ? IPPROTO_ESP_ : 0;
+}
+
+uint8_t isakmp_proto_from_ip(uint8_t ipproto)
+{
+	return ipproto == IPPROTO_AH_ ? ISAKMP_PROTO_AH : ipproto == IPPROTO_ESP_ ? ISAKMP_PROTO_ESP : 0;
 }

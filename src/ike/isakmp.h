@@ -61,6 +61,10 @@ enum {
 
 /* Protocol IDs (RFC 2407 §4.4.1). */
 enum { ISAKMP_PROTO_ISAKMP = 1, ISAKMP_PROTO_AH = 2, ISAKMP_PROTO_ESP = 3, ISAKMP_PROTO_IPCOMP = 4 };
+/* The one mapping between IPsec DOI protocol IDs (RFC 2407 §4.4.1) and IP
+ * protocol numbers; 0 for anything that is neither AH nor ESP. */
+uint8_t isakmp_proto_to_ip(uint8_t isakmp_proto);
+uint8_t isakmp_proto_from_ip(uint8_t ipproto);
 
 #define ISAKMP_DOI_IPSEC 1
 #define ISAKMP_SIT_IDENTITY_ONLY 1

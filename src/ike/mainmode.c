@@ -10,7 +10,7 @@
  *   MM3 I->R  KE, Ni                    MM4 R->I  KE, Nr
  *   MM5 I->R  *ID, HASH_I [, N(IC)]     MM6 R->I  *ID, HASH_R [, N(IC)]
  */
-#include "ike/ike_int.h"
+#include "ike/mm_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,107 +19,18 @@
 #include <openssl/crypto.h>
 
 #include "router.h"
-
-static void policy_attrs(const struct cfg_isakmp_policy *p, struct isakmp_transform *t)
-{
-	size_t n = 0;
-	int enc = p->enc == IKE_ENC_DES ? IKE_ENC_ID_DES : p->enc == IKE_ENC_3DES ? IKE_ENC_ID_3DES
-										    : IKE_ENC_ID_AES;
-	int hash = 0;
-	switch (p->hash) {
-	case IKE_HASH_MD5: hash = IKE_HASH_ID_MD5; break;
-	case IKE_HASH_SHA1: hash = IKE_HASH_ID_SHA; break;
-	case IKE_HASH_SHA256: hash = IKE_HASH_ID_SHA256; break;
-	case IKE_HASH_SHA384: hash = IKE_HASH_ID_SHA384; break;
-	case IKE_HASH_SHA512: hash = IKE_HASH_ID_SHA512; break;
-	}
-	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_ENC, .tv = true, .ival = (uint32_t)enc };
-	if (enc == IKE_ENC_ID_AES)
-		t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_KEY_LEN, .tv = true,
-						     .ival = (uint32_t)ike_cipher_keylen(p) * 8 };
-	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_HASH, .tv = true, .ival = (uint32_t)hash };
-	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_AUTH, .tv = true, .ival = IKE_AUTH_ID_PSK };
-	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_GROUP, .tv = true, .ival = (uint32_t)p->group };
-	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_LIFE_TYPE, .tv = true, .ival = IKE_LIFE_SECONDS };
-	t->attr[n++] = (struct isakmp_attr){ .type = IKE_ATTR_LIFE_DUR, .tv = p->lifetime <= 0xffff,
-					     .ival = p->lifetime };
-	t->nattr = n;
-}
-
-/* An offered phase-1 transform as a policy; false when we can not use it. */
-static bool transform_policy(const struct isakmp_transform *t, struct cfg_isakmp_policy *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->lifetime = 28800;	/* RFC 2407 §4.5 default when no lifetime is given */
-	if (t->id != ISAKMP_KEY_IKE)
-		return false;
-	uint32_t keylen = 0, life_type = 0;
-	for (size_t i = 0; i < t->nattr; i++) {
-		const struct isakmp_attr *a = &t->attr[i];
-		if (!a->has_ival)
-			return false;
-		switch (a->type) {
-		case IKE_ATTR_ENC:
-			p->enc = a->ival == IKE_ENC_ID_DES ? IKE_ENC_DES : a->ival == IKE_ENC_ID_3DES ? IKE_ENC_3DES
-			       : a->ival == IKE_ENC_ID_AES ? IKE_ENC_AES128 : 0;
-			break;
-		case IKE_ATTR_HASH:
-			switch (a->ival) {
-			case IKE_HASH_ID_MD5: p->hash = IKE_HASH_MD5; break;
-			case IKE_HASH_ID_SHA: p->hash = IKE_HASH_SHA1; break;
-			case IKE_HASH_ID_SHA256: p->hash = IKE_HASH_SHA256; break;
-			case IKE_HASH_ID_SHA384: p->hash = IKE_HASH_SHA384; break;
-			case IKE_HASH_ID_SHA512: p->hash = IKE_HASH_SHA512; break;
-			default: return false;
-			}
-			break;
-		case IKE_ATTR_AUTH:
-			if (a->ival != IKE_AUTH_ID_PSK)
-				return false;
-			p->auth = IKE_AUTH_PSK;
-			break;
-		case IKE_ATTR_GROUP: p->group = (int)a->ival; break;
-		case IKE_ATTR_LIFE_TYPE: life_type = a->ival; break;
-		case IKE_ATTR_LIFE_DUR:
-			/* A volume lifetime IOS does not enforce; seconds are what we keep. */
-			if (life_type == IKE_LIFE_SECONDS)
-				p->lifetime = a->ival;
-			break;
-		case IKE_ATTR_KEY_LEN: keylen = a->ival; break;
-		default: return false;	/* an attribute we do not understand */
-		}
-	}
-	if (p->enc == IKE_ENC_AES128) {
-		if (keylen == 192)
-			p->enc = IKE_ENC_AES192;
-		else if (keylen == 256)
-			p->enc = IKE_ENC_AES256;
-		else if (keylen != 128 && keylen != 0)
-			return false;
-	} else if (keylen) {
-		return false;
-	}
-	return p->enc && p->hash && p->auth && dh_supported(p->group) && p->lifetime > 0;
-}
-
-static bool policy_match(const struct cfg_isakmp_policy *ours, const struct cfg_isakmp_policy *offer)
-{
-	return ours->enc == offer->enc && ours->hash == offer->hash && ours->auth == offer->auth &&
-	       ours->group == offer->group && offer->lifetime <= ours->lifetime;
-}
-
-static void mm_debug_send(struct ike_sa *sa)
+void mm_debug_send(struct ike_sa *sa)
 {
 	if (ike_dbg(sa->ike)) {
 		char ps[16];
 		ip_fmt(sa->peer, ps);
 		log_debug(&sa->ike->r->log, "ISAKMP:(%u): sending packet to %s my_port %u peer_port %u (%s) %s",
-			  sa->conn_id, ps, sa->floated ? 4500 : 500, sa->peer_port, sa->initiator ? "I" : "R",
+			  sa->conn_id, ps, sa->floated ? UDP_PORT_IKE_NATT : UDP_PORT_IKE, sa->peer_port, sa->initiator ? "I" : "R",
 			  ike_state_name(sa->state));
 	}
 }
 
-static bool load_psk(struct ike_sa *sa)
+bool mm_load_psk(struct ike_sa *sa)
 {
 	const struct cfg_isakmp_key *k = config_key_for(sa->ike->r->cfg, sa->peer);
 	if (!k || !k->key[0]) {
@@ -135,7 +46,7 @@ static bool load_psk(struct ike_sa *sa)
 	return true;
 }
 
-static void scan_vids(struct ike_sa *sa, const struct isakmp_msg *m)
+void mm_scan_vids(struct ike_sa *sa, const struct isakmp_msg *m)
 {
 	for (size_t i = 0; i < m->npl; i++) {
 		const struct isakmp_pl *p = &m->pl[i];
@@ -148,8 +59,7 @@ static void scan_vids(struct ike_sa *sa, const struct isakmp_msg *m)
 	}
 }
 
-#define BIT(t) (1u << (t))
-static bool only_types(const struct isakmp_msg *m, uint32_t allowed_mask)
+bool mm_only_types(const struct isakmp_msg *m, uint32_t allowed_mask)
 {
 	for (size_t i = 0; i < m->npl; i++) {
 		uint8_t t = m->pl[i].type;
@@ -162,7 +72,7 @@ static bool only_types(const struct isakmp_msg *m, uint32_t allowed_mask)
 	return true;
 }
 
-static void hdr_for(const struct ike_sa *sa, struct isakmp_hdr *h)
+void mm_hdr_for(const struct ike_sa *sa, struct isakmp_hdr *h)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->icookie, sa->icookie, 8);
@@ -190,7 +100,7 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 		struct isakmp_transform *t = &p->t[p->ntrans];
 		t->num = (uint8_t)(p->ntrans + 1);
 		t->id = ISAKMP_KEY_IKE;
-		policy_attrs(pol, t);
+		mm_policy_attrs(pol, t);
 		p->ntrans++;
 	}
 	char ps[16];
@@ -202,12 +112,12 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 		ike->st.no_proposal++;
 		return -1;
 	}
-	struct ike_sa *sa = ike_sa_new(ike, true, local, peer, 500);
+	struct ike_sa *sa = ike_sa_new(ike, true, local, peer, UDP_PORT_IKE);
 	if (!sa) {
 		free(offer);
 		return -1;
 	}
-	if (!load_psk(sa)) {
+	if (!mm_load_psk(sa)) {
 		free(offer);
 		ike_p1_failed(sa, "no pre-shared key");
 		return -1;
@@ -217,7 +127,7 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 	int bl = isakmp_encode_sa_body(offer, body, sizeof(body));
 	uint8_t msg[ISAKMP_MAX_MSG];
 	struct isakmp_hdr h;
-	hdr_for(sa, &h);
+	mm_hdr_for(sa, &h);
 	struct isakmp_wr w;
 	isakmp_wr_init(&w, msg, sizeof(msg), &h);
 	isakmp_put_sa(&w, offer);
@@ -239,189 +149,11 @@ int mm_start(struct ike_state *ike, uint32_t local, uint32_t peer)
 }
 
 /* Frees a half-open SA's slot now: its row is of no use to `show`. */
-static void half_open_evict(struct ike_sa *sa, const char *why)
-{
-	struct ike_state *ike = sa->ike;
-	ike_drop(ike, &ike->st.half_open_evict, sa->peer, why);
-	ike_sa_delete(sa, why);
-	ev_timer_arm(ike->r->ev, &sa->reap, 0);	/* freed from the loop, never here */
-}
-
-/*
- * Half-open responder SAs: per-source and global limits.  Only SAs still
- * waiting for MM3 may be evicted (a spoofer never sees our MM2, so it can
- * not send a valid MM3); the oldest goes first, as the real peer's is the
- * newest when it retransmits.  Refused only when every slot has got past
- * MM3.
- */
-enum ike_ho_verdict mm_half_open_admit(struct ike_state *ike, uint32_t src)
-{
-	int total = 0, from_src = 0;
-	struct ike_sa *oldest = NULL, *oldest_src = NULL;
-	/* The list is newest first: `<=` keeps the last, oldest, of equal times. */
-	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next) {
-		if (ike_sa_deleted(sa) || ike_sa_established(sa) || sa->initiator)
-			continue;
-		total++;
-		from_src += sa->peer == src;
-		if (sa->state != MM_SA_SETUP)
-			continue;
-		if (!oldest || sa->created_ms <= oldest->created_ms)
-			oldest = sa;
-		if (sa->peer == src && (!oldest_src || sa->created_ms <= oldest_src->created_ms))
-			oldest_src = sa;
-	}
-	if (from_src >= ike->ho_per_src) {
-		if (!oldest_src)
-			return HO_REFUSE;
-		half_open_evict(oldest_src, "half-open IKE SA evicted (per-source limit)");
-		return HO_EVICT_SRC;
-	}
-	if (total >= ike->ho_max) {
-		if (!oldest)
-			return HO_REFUSE;
-		half_open_evict(oldest, "half-open IKE SA evicted (global limit)");
-		return HO_EVICT_OLDEST;
-	}
-	return HO_ADMIT;
-}
-
-struct ike_sa *mm_respond(struct ike_state *ike, uint32_t local, uint32_t peer, uint16_t port,
-			  const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
-{
-	const struct config *cfg = ike->r->cfg;
-	/* A retransmitted MM1 of an exchange we already answered. */
-	for (struct ike_sa *o = ike->sas; o; o = o->next) {
-		if (!o->initiator && o->peer == peer && memcmp(o->icookie, h->icookie, 8) == 0) {
-			if (!ike_sa_deleted(o) && ike_msgbuf_eq(&o->last_rcvd, buf, len) && o->last_sent.p &&
-			    o->state == MM_SA_SETUP) {
-				ike->st.duplicates++;
-				ike_send(o, o->last_sent.p, o->last_sent.len);
-			} else {
-				ike_drop(ike, &ike->st.duplicates, peer, "MM1 for an SA under way");
-			}
-			return NULL;
-		}
-	}
-	struct isakmp_msg *m = calloc(1, sizeof(*m));
-	struct isakmp_sa *offer = calloc(1, sizeof(*offer));
-	struct ike_sa *sa = NULL;
-	char ps[16];
-	ip_fmt(peer, ps);
-	if (!m || !offer)
-		goto out;
-	enum isakmp_err e = isakmp_decode(buf, len, m);
-	if (e != ISAKMP_OK || h->msgid != 0 || isakmp_count(m, ISAKMP_NP_SA) != 1 ||
-	    !only_types(m, BIT(ISAKMP_NP_SA) | BIT(ISAKMP_NP_VID))) {
-		ike_drop(ike, &ike->st.malformed, peer, e != ISAKMP_OK ? isakmp_strerror(e) : "bad MM1");
-		goto out;
-	}
-	const struct isakmp_pl *sapl = isakmp_find(m, ISAKMP_NP_SA);
-	if (isakmp_parse_sa(sapl->body, sapl->len, offer) != ISAKMP_OK || offer->nprop != 1 ||
-	    offer->p[0].proto != ISAKMP_PROTO_ISAKMP) {
-		ike_drop(ike, &ike->st.malformed, peer, "phase-1 SA must have one ISAKMP proposal");
-		goto out;
-	}
-	if (!config_key_for(cfg, peer)) {
-		ike->st.no_psk++;
-		log_msg_rl(&ike->r->log, &ike->rl_cfg, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_WARNING,
-			   "IKMP_NO_PRESHARED_KEY", "No pre-shared key with %s", ps);
-		goto out;
-	}
-	/* IOS: our policies by priority, each against every offered transform. */
-	const struct isakmp_proposal *op = &offer->p[0];
-	const struct isakmp_transform *chosen = NULL;
-	struct cfg_isakmp_policy pol;
-	for (size_t i = 0; i < cfg->npolicy && !chosen; i++) {
-		const struct cfg_isakmp_policy *ours = &cfg->policies[i];
-		for (size_t j = 0; j < op->ntrans && !chosen; j++) {
-			struct cfg_isakmp_policy o;
-			bool ok = transform_policy(&op->t[j], &o) && policy_match(ours, &o);
-			if (ike_dbg(ike))
-				log_debug(&ike->r->log, "ISAKMP:(0):Checking ISAKMP transform %u against priority %d policy%s",
-					  op->t[j].num, ours->priority, ok ? "" : " - not acceptable");
-			if (ok) {
-				chosen = &op->t[j];
-				pol = o;
-				pol.priority = ours->priority;
-			}
-		}
-	}
-	if (!chosen) {
-		ike->st.no_proposal++;
-		log_msg_rl(&ike->r->log, &ike->rl_fail, ev_now(ike->r->ev), 1000, "CRYPTO", SEV_INFO,
-			   "IKMP_MODE_FAILURE",
-			   "Processing of Main mode failed with peer at %s (no offered ISAKMP policy is acceptable)", ps);
-		info_send_unprotected_notify(ike, local, peer, port, h, ISAKMP_N_NO_PROPOSAL_CHOSEN);
-		goto out;
-	}
-	/* Only an MM1 we would answer takes (or evicts for) a half-open slot. */
-	if (mm_half_open_admit(ike, peer) == HO_REFUSE) {
-		ike_drop(ike, &ike->st.half_open_drop, peer, "too many half-open IKE SAs");
-		goto out;
-	}
-	sa = ike_sa_new(ike, false, local, peer, port);
-	if (!sa)
-		goto out;
-	/* Until a valid MM3 arrives, the short half-open timeout (ike_int.h). */
-	ev_timer_arm(ike->r->ev, &sa->life, ike->ho_ms);
-	memcpy(sa->icookie, h->icookie, 8);
-	do
-		ike_random(sa->rcookie, 8);
-	while (wbuf_be32(sa->rcookie) == 0 && wbuf_be32(sa->rcookie + 4) == 0);
-	sa->pol = pol;
-	if (!load_psk(sa) || !(sa->sai_b = malloc(sapl->len))) {
-		ike_p1_failed(sa, "no pre-shared key");
-		sa = NULL;
-		goto out;
-	}
-	memcpy(sa->sai_b, sapl->body, sapl->len);
-	sa->sai_len = sapl->len;
-	scan_vids(sa, m);
-	if (ike_dbg(ike))
-		log_debug(&ike->r->log, "ISAKMP:(0):atts are acceptable (priority %d policy). Next payload is 0",
-			  pol.priority);
-
-	struct isakmp_sa *resp = offer;	/* reuse: one proposal, the chosen transform */
-	struct isakmp_transform t = *chosen;
-	struct isakmp_proposal rp = { .num = op->num, .proto = ISAKMP_PROTO_ISAKMP, .ntrans = 1 };
-	rp.t[0].num = t.num;
-	rp.t[0].id = ISAKMP_KEY_IKE;
-	policy_attrs(&sa->pol, &rp.t[0]);
-	resp->nprop = 1;
-	resp->p[0] = rp;
-	uint8_t msg[ISAKMP_MAX_MSG];
-	struct isakmp_hdr rh;
-	hdr_for(sa, &rh);
-	struct isakmp_wr w;
-	isakmp_wr_init(&w, msg, sizeof(msg), &rh);
-	isakmp_put_sa(&w, resp);
-	isakmp_put_raw(&w, ISAKMP_NP_VID, isakmp_vid_dpd, 16);
-	if (sa->peer_natt && cfg->natt_enabled)	/* the flavour the peer spoke */
-		isakmp_put_raw(&w, ISAKMP_NP_VID,
-			       sa->natt_draft ? isakmp_vid_natt_02n : isakmp_vid_rfc3947, 16);
-	int mlen = isakmp_wr_finish(&w);
-	if (mlen < 0) {
-		ike_p1_failed(sa, "internal error");
-		sa = NULL;
-		goto out;
-	}
-	ike_msgbuf_set(&sa->last_rcvd, buf, len);
-	ike_set_state(sa, MM_SA_SETUP);
-	mm_debug_send(sa);
-	ike_sa_send_rtx(sa, msg, (size_t)mlen, false);
-out:
-	free(m);
-	free(offer);
-	return sa;
-}
-
-/* KE + nonce; the caller has the DH key ready. */
 static int put_ke_nonce(struct ike_sa *sa, uint8_t *msg, size_t cap, const uint8_t *pub,
 			size_t publen, const uint8_t *nonce, size_t nlen)
 {
 	struct isakmp_hdr h;
-	hdr_for(sa, &h);
+	mm_hdr_for(sa, &h);
 	struct isakmp_wr w;
 	isakmp_wr_init(&w, msg, cap, &h);
 	isakmp_put_raw(&w, ISAKMP_NP_KE, pub, publen);
@@ -437,7 +169,7 @@ static bool take_ke_nonce(struct ike_sa *sa, const struct isakmp_msg *m, uint8_t
 	const struct isakmp_pl *ke = isakmp_find(m, ISAKMP_NP_KE);
 	const struct isakmp_pl *no = isakmp_find(m, ISAKMP_NP_NONCE);
 	if (!ke || !no || isakmp_count(m, ISAKMP_NP_KE) != 1 || isakmp_count(m, ISAKMP_NP_NONCE) != 1 ||
-	    !only_types(m, BIT(ISAKMP_NP_KE) | BIT(ISAKMP_NP_NONCE) | BIT(ISAKMP_NP_VID) |
+	    !mm_only_types(m, BIT(ISAKMP_NP_KE) | BIT(ISAKMP_NP_NONCE) | BIT(ISAKMP_NP_VID) |
 				   BIT(ISAKMP_NP_NATD)))
 		return false;
 	if (ke->len != dh_pub_len(sa->pol.group))
@@ -475,7 +207,7 @@ static int build_auth(struct ike_sa *sa, uint8_t *msg, size_t cap)
 {
 	uint8_t addr[4], idb[8], hash[PRF_MAX_LEN], spi[16];
 	wbuf_st32(addr, sa->local);
-	struct isakmp_id id = { ID_IPV4_ADDR, 17, 500, addr, 4 };
+	struct isakmp_id id = { ID_IPV4_ADDR, IPPROTO_UDP_, UDP_PORT_IKE, addr, 4 };
 	idb[0] = id.type;
 	idb[1] = id.proto;
 	wbuf_st16(idb + 2, id.port);
@@ -483,7 +215,7 @@ static int build_auth(struct ike_sa *sa, uint8_t *msg, size_t cap)
 	if (compute_hash(sa, sa->initiator, idb, sizeof(idb), hash) < 0)
 		return -1;
 	struct isakmp_hdr h;
-	hdr_for(sa, &h);
+	mm_hdr_for(sa, &h);
 	struct isakmp_wr w;
 	isakmp_wr_init(&w, msg, cap, &h);
 	isakmp_put_id(&w, &id);
@@ -528,9 +260,9 @@ void ike_initial_contact(struct ike_sa *sa)
 		if (!rec->used || rec->peer != sa->peer || rec->installed_ms >= sa->created_ms)
 			continue;
 		if (rec->has_ah)
-			sadb_delete_inbound_spi(ike->r, 51, rec->ah_spi_in, SADB_DEL_INITIAL_CONTACT);
+			sadb_delete_inbound_spi(ike->r, IPPROTO_AH_, rec->ah_spi_in, SADB_DEL_INITIAL_CONTACT);
 		if (rec->has_esp)
-			sadb_delete_inbound_spi(ike->r, 50, rec->esp_spi_in, SADB_DEL_INITIAL_CONTACT);
+			sadb_delete_inbound_spi(ike->r, IPPROTO_ESP_, rec->esp_spi_in, SADB_DEL_INITIAL_CONTACT);
 		rec->used = false;
 	}
 }
@@ -542,7 +274,7 @@ static bool check_auth(struct ike_sa *sa, const struct isakmp_msg *m, const char
 	const struct isakmp_pl *hp = isakmp_find(m, ISAKMP_NP_HASH);
 	uint8_t want[PRF_MAX_LEN];
 	if (!id || !hp || isakmp_count(m, ISAKMP_NP_ID) != 1 || isakmp_count(m, ISAKMP_NP_HASH) != 1 ||
-	    !only_types(m, BIT(ISAKMP_NP_ID) | BIT(ISAKMP_NP_HASH) | BIT(ISAKMP_NP_N) | BIT(ISAKMP_NP_VID))) {
+	    !mm_only_types(m, BIT(ISAKMP_NP_ID) | BIT(ISAKMP_NP_HASH) | BIT(ISAKMP_NP_N) | BIT(ISAKMP_NP_VID))) {
 		sa->ike->st.malformed++;
 		*why = "bad payloads";
 		return false;
@@ -579,14 +311,206 @@ static void sanity_fail(struct ike_sa *sa, const char *why)
 		   ps, why);
 }
 
+/*
+ * The receive functions of Main Mode's messages after MM1.  Each gets the
+ * message decoded (plaintext ones) or still raw (encrypted ones), checks
+ * it, and only then changes the SA, once, through ike_set_state().  msg is
+ * scratch space for the reply.
+ */
+struct mm_rx {
+	const uint8_t *buf;
+	size_t len;
+	const struct isakmp_hdr *h;
+	struct isakmp_msg *m;
+	uint8_t *msg;	/* ISAKMP_MAX_MSG bytes */
+};
+
+/* MM2 at the initiator: the responder's choice must be one of our policies. */
+static void mm_recv_mm2(struct ike_sa *sa, const struct mm_rx *rx)
+{
+	struct ike_state *ike = sa->ike;
+	static const uint8_t zero[8];
+	struct isakmp_sa *resp = calloc(1, sizeof(*resp));
+	struct cfg_isakmp_policy pol;
+	const struct isakmp_pl *sp;
+	bool ok = resp && isakmp_decode(rx->buf, rx->len, rx->m) == ISAKMP_OK &&
+		  isakmp_count(rx->m, ISAKMP_NP_SA) == 1 &&
+		  mm_only_types(rx->m, BIT(ISAKMP_NP_SA) | BIT(ISAKMP_NP_VID)) &&
+		  (sp = isakmp_find(rx->m, ISAKMP_NP_SA)) &&
+		  isakmp_parse_sa(sp->body, sp->len, resp) == ISAKMP_OK && resp->nprop == 1 &&
+		  resp->p[0].ntrans == 1 && resp->p[0].proto == ISAKMP_PROTO_ISAKMP &&
+		  mm_transform_policy(&resp->p[0].t[0], &pol) && memcmp(rx->h->rcookie, zero, 8) != 0;
+	free(resp);
+	if (!ok) {
+		ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM2");
+		return;
+	}
+	/* It must be one of ours, and not longer-lived than ours. */
+	const struct config *cfg = ike->r->cfg;
+	const struct cfg_isakmp_policy *mine = NULL;
+	for (size_t i = 0; i < cfg->npolicy && !mine; i++)
+		if (cfg->policies[i].auth == IKE_AUTH_PSK && mm_policy_match(&cfg->policies[i], &pol))
+			mine = &cfg->policies[i];
+	if (!mine) {
+		ike_drop(ike, &ike->st.no_proposal, sa->peer, "MM2 chose a transform we did not offer");
+		return;
+	}
+	pol.priority = mine->priority;
+	sa->pol = pol;
+	memcpy(sa->rcookie, rx->h->rcookie, 8);
+	mm_scan_vids(sa, rx->m);
+	sa->dh = dh_new(pol.group);
+	int pl = sa->dh ? dh_public(sa->dh, sa->gxi, sizeof(sa->gxi)) : -1;
+	if (pl < 0) {
+		ike_p1_failed(sa, "DH key generation failed");
+		return;
+	}
+	sa->gxlen = (size_t)pl;
+	sa->nilen = IKE_NONCE_LEN;
+	ike_random(sa->ni, sa->nilen);
+	int ml = put_ke_nonce(sa, rx->msg, ISAKMP_MAX_MSG, sa->gxi, sa->gxlen, sa->ni, sa->nilen);
+	if (ml < 0)
+		return;
+	ike_msgbuf_set(&sa->last_rcvd, rx->buf, rx->len);
+	ike_set_state(sa, MM_SA_SETUP);
+	mm_debug_send(sa);
+	ike_sa_send_rtx(sa, rx->msg, (size_t)ml, true);
+}
+
+/* MM3 at the responder: KE, Ni; our KE, Nr back, and the keys. */
+static void mm_recv_mm3(struct ike_sa *sa, const struct mm_rx *rx)
+{
+	struct ike_state *ike = sa->ike;
+	uint8_t pub[DH_MAX_PUB], nonce[IKE_MAX_NONCE];
+	size_t nlen;
+	if (isakmp_decode(rx->buf, rx->len, rx->m) != ISAKMP_OK ||
+	    !take_ke_nonce(sa, rx->m, pub, nonce, &nlen) || !natt_check_natd(sa, rx->m)) {
+		ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM3");
+		return;
+	}
+	sa->dh = dh_new(sa->pol.group);
+	int pl = sa->dh ? dh_public(sa->dh, sa->gxr, sizeof(sa->gxr)) : -1;
+	int sl = pl > 0 ? dh_derive(sa->dh, pub, (size_t)pl, sa->gxy, sizeof(sa->gxy)) : -1;
+	if (sl < 0) {
+		dh_free(sa->dh);
+		sa->dh = NULL;
+		ike_drop(ike, &ike->st.malformed, sa->peer, "invalid DH public value");
+		return;
+	}
+	sa->gxlen = (size_t)pl;
+	sa->gxylen = (size_t)sl;
+	memcpy(sa->gxi, pub, sa->gxlen);
+	memcpy(sa->ni, nonce, nlen);
+	sa->nilen = nlen;
+	sa->nrlen = IKE_NONCE_LEN;
+	ike_random(sa->nr, sa->nrlen);
+	dh_free(sa->dh);	/* the exponent is of no further use */
+	sa->dh = NULL;
+	if (ike_derive_p1(sa) < 0) {
+		ike_p1_failed(sa, "key derivation failed");
+		return;
+	}
+	int ml = put_ke_nonce(sa, rx->msg, ISAKMP_MAX_MSG, sa->gxr, sa->gxlen, sa->nr, sa->nrlen);
+	if (ml < 0)
+		return;
+	ike_msgbuf_set(&sa->last_rcvd, rx->buf, rx->len);
+	ike_set_state(sa, MM_KEY_EXCH);
+	ike_sa_arm_deadline(sa);	/* past the half-open timeout */
+	mm_debug_send(sa);
+	ike_sa_send_rtx(sa, rx->msg, (size_t)ml, false);
+}
+
+/* MM4 at the initiator: KE, Nr; the keys, then our MM5. */
+static void mm_recv_mm4(struct ike_sa *sa, const struct mm_rx *rx)
+{
+	struct ike_state *ike = sa->ike;
+	uint8_t pub[DH_MAX_PUB], nonce[IKE_MAX_NONCE];
+	size_t nlen;
+	if (isakmp_decode(rx->buf, rx->len, rx->m) != ISAKMP_OK ||
+	    !take_ke_nonce(sa, rx->m, pub, nonce, &nlen) || !natt_check_natd(sa, rx->m)) {
+		ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM4");
+		return;
+	}
+	int sl = dh_derive(sa->dh, pub, sa->gxlen, sa->gxy, sizeof(sa->gxy));
+	if (sl < 0) {
+		ike_drop(ike, &ike->st.malformed, sa->peer, "invalid DH public value");
+		return;
+	}
+	sa->gxylen = (size_t)sl;
+	memcpy(sa->gxr, pub, sa->gxlen);
+	memcpy(sa->nr, nonce, nlen);
+	sa->nrlen = nlen;
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	if (ike_derive_p1(sa) < 0) {
+		ike_p1_failed(sa, "key derivation failed");
+		return;
+	}
+	ike_msgbuf_set(&sa->last_rcvd, rx->buf, rx->len);
+	ike_set_state(sa, MM_KEY_EXCH);
+	natt_float(sa);	/* RFC 3947 §4: MM5 onwards on UDP 4500 when a NAT is in the way */
+	int ml = build_auth(sa, rx->msg, ISAKMP_MAX_MSG);
+	if (ml < 0) {
+		ike_p1_failed(sa, "internal error");
+		return;
+	}
+	mm_debug_send(sa);
+	ike_sa_send_rtx(sa, rx->msg, (size_t)ml, true);
+}
+
+/* MM5 (responder) or MM6 (initiator): encrypted ID and HASH; the SA is up. */
+static void mm_recv_auth(struct ike_sa *sa, const struct mm_rx *rx)
+{
+	uint8_t iv[IKE_MAX_BLOCK];
+	memcpy(iv, sa->iv, sizeof(iv));
+	const char *why = "?";
+	if (ike_decrypt_msg(sa, iv, rx->buf, rx->len, rx->msg, rx->m, &why) < 0 ||
+	    !check_auth(sa, rx->m, &why)) {
+		sanity_fail(sa, why);
+		return;
+	}
+	memcpy(sa->iv, iv, sizeof(iv));
+	natt_rx_authenticated(sa);	/* MM5 on 4500: answer where it came from */
+	ike_msgbuf_set(&sa->last_rcvd, rx->buf, rx->len);
+	ike_set_state(sa, MM_KEY_AUTH);
+	if (!sa->initiator) {
+		uint8_t out[ISAKMP_MAX_MSG];
+		int ml = build_auth(sa, out, sizeof(out));
+		if (ml < 0) {
+			ike_p1_failed(sa, "internal error");
+			return;
+		}
+		mm_debug_send(sa);
+		ike_sa_send_rtx(sa, out, (size_t)ml, false);
+	}
+	if (sa->ic_rcvd)
+		ike_initial_contact(sa);
+	ike_established(sa);
+}
+
+/*
+ * What a Main Mode message means is decided here and only here: (our role,
+ * the SA's state, encrypted?) -> the one function that receives it.  MM1
+ * makes the SA, so it never reaches this table (mm_respond).  Anything
+ * without a row is counted and dropped.
+ */
+static const struct mm_dispatch {
+	bool initiator;
+	enum ike_sa_state state;
+	bool encrypted;
+	void (*recv)(struct ike_sa *sa, const struct mm_rx *rx);
+} mm_dispatch[] = {
+	{ true, MM_NO_STATE, false, mm_recv_mm2 },
+	{ false, MM_SA_SETUP, false, mm_recv_mm3 },
+	{ true, MM_SA_SETUP, false, mm_recv_mm4 },
+	{ false, MM_KEY_EXCH, true, mm_recv_auth },	/* MM5 */
+	{ true, MM_KEY_EXCH, true, mm_recv_auth },	/* MM6 */
+};
+
 void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct isakmp_hdr *h)
 {
 	struct ike_state *ike = sa->ike;
 	uint8_t msg[ISAKMP_MAX_MSG];
-	uint8_t pub[DH_MAX_PUB], nonce[IKE_MAX_NONCE];
-	size_t nlen;
-	struct isakmp_msg *m = NULL;
-	static const uint8_t zero[8];
 
 	if (ike_msgbuf_eq(&sa->last_rcvd, buf, len)) {
 		/* Our answer was lost: resend it, never reprocess. */
@@ -599,163 +523,28 @@ void mm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 		ike_drop(ike, &ike->st.malformed, sa->peer, "bad Main Mode message");
 		return;
 	}
-	if (!(m = calloc(1, sizeof(*m))))
-		return;
 	bool enc = h->flags & ISAKMP_FLAG_ENC;
 	if (ike_dbg(ike)) {
 		char ps[16];
 		ip_fmt(sa->peer, ps);
-		log_debug(&ike->r->log, "ISAKMP (%u): received packet from %s dport 500 sport %u Global (%s) %s",
-			  sa->conn_id, ps, sa->peer_port, sa->initiator ? "I" : "R",
+		log_debug(&ike->r->log, "ISAKMP (%u): received packet from %s dport %u sport %u Global (%s) %s",
+			  sa->conn_id, ps, UDP_PORT_IKE, sa->peer_port, sa->initiator ? "I" : "R",
 			  ike_state_name(sa->state));
 	}
-
-	if (sa->initiator && sa->state == MM_NO_STATE && !enc) {
-		/* MM2 */
-		struct isakmp_sa *resp = calloc(1, sizeof(*resp));
-		struct cfg_isakmp_policy pol;
-		const struct isakmp_pl *sp;
-		bool ok = resp && isakmp_decode(buf, len, m) == ISAKMP_OK &&
-			  isakmp_count(m, ISAKMP_NP_SA) == 1 &&
-			  only_types(m, BIT(ISAKMP_NP_SA) | BIT(ISAKMP_NP_VID)) &&
-			  (sp = isakmp_find(m, ISAKMP_NP_SA)) &&
-			  isakmp_parse_sa(sp->body, sp->len, resp) == ISAKMP_OK && resp->nprop == 1 &&
-			  resp->p[0].ntrans == 1 && resp->p[0].proto == ISAKMP_PROTO_ISAKMP &&
-			  transform_policy(&resp->p[0].t[0], &pol) && memcmp(h->rcookie, zero, 8) != 0;
-		free(resp);
-		if (!ok) {
-			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM2");
-			goto out;
-		}
-		/* It must be one of ours, and not longer-lived than ours. */
-		const struct config *cfg = ike->r->cfg;
-		const struct cfg_isakmp_policy *mine = NULL;
-		for (size_t i = 0; i < cfg->npolicy && !mine; i++)
-			if (cfg->policies[i].auth == IKE_AUTH_PSK && policy_match(&cfg->policies[i], &pol))
-				mine = &cfg->policies[i];
-		if (!mine) {
-			ike_drop(ike, &ike->st.no_proposal, sa->peer, "MM2 chose a transform we did not offer");
-			goto out;
-		}
-		pol.priority = mine->priority;
-		sa->pol = pol;
-		memcpy(sa->rcookie, h->rcookie, 8);
-		scan_vids(sa, m);
-		sa->dh = dh_new(pol.group);
-		int pl = sa->dh ? dh_public(sa->dh, sa->gxi, sizeof(sa->gxi)) : -1;
-		if (pl < 0) {
-			ike_p1_failed(sa, "DH key generation failed");
-			goto out;
-		}
-		sa->gxlen = (size_t)pl;
-		sa->nilen = IKE_NONCE_LEN;
-		ike_random(sa->ni, sa->nilen);
-		int ml = put_ke_nonce(sa, msg, sizeof(msg), sa->gxi, sa->gxlen, sa->ni, sa->nilen);
-		if (ml < 0)
-			goto out;
-		ike_msgbuf_set(&sa->last_rcvd, buf, len);
-		ike_set_state(sa, MM_SA_SETUP);
-		mm_debug_send(sa);
-		ike_sa_send_rtx(sa, msg, (size_t)ml, true);
-	} else if (!sa->initiator && sa->state == MM_SA_SETUP && !enc) {
-		/* MM3 */
-		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen) ||
-		    !natt_check_natd(sa, m)) {
-			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM3");
-			goto out;
-		}
-		sa->dh = dh_new(sa->pol.group);
-		int pl = sa->dh ? dh_public(sa->dh, sa->gxr, sizeof(sa->gxr)) : -1;
-		int sl = pl > 0 ? dh_derive(sa->dh, pub, (size_t)pl, sa->gxy, sizeof(sa->gxy)) : -1;
-		if (sl < 0) {
-			dh_free(sa->dh);
-			sa->dh = NULL;
-			ike_drop(ike, &ike->st.malformed, sa->peer, "invalid DH public value");
-			goto out;
-		}
-		sa->gxlen = (size_t)pl;
-		sa->gxylen = (size_t)sl;
-		memcpy(sa->gxi, pub, sa->gxlen);
-		memcpy(sa->ni, nonce, nlen);
-		sa->nilen = nlen;
-		sa->nrlen = IKE_NONCE_LEN;
-		ike_random(sa->nr, sa->nrlen);
-		dh_free(sa->dh);	/* the exponent is of no further use */
-		sa->dh = NULL;
-		if (ike_derive_p1(sa) < 0) {
-			ike_p1_failed(sa, "key derivation failed");
-			goto out;
-		}
-		int ml = put_ke_nonce(sa, msg, sizeof(msg), sa->gxr, sa->gxlen, sa->nr, sa->nrlen);
-		if (ml < 0)
-			goto out;
-		ike_msgbuf_set(&sa->last_rcvd, buf, len);
-		ike_set_state(sa, MM_KEY_EXCH);
-		ike_sa_arm_deadline(sa);	/* past the half-open timeout */
-		mm_debug_send(sa);
-		ike_sa_send_rtx(sa, msg, (size_t)ml, false);
-	} else if (sa->initiator && sa->state == MM_SA_SETUP && !enc) {
-		/* MM4 */
-		if (isakmp_decode(buf, len, m) != ISAKMP_OK || !take_ke_nonce(sa, m, pub, nonce, &nlen) ||
-		    !natt_check_natd(sa, m)) {
-			ike_drop(ike, &ike->st.malformed, sa->peer, "bad MM4");
-			goto out;
-		}
-		int sl = dh_derive(sa->dh, pub, sa->gxlen, sa->gxy, sizeof(sa->gxy));
-		if (sl < 0) {
-			ike_drop(ike, &ike->st.malformed, sa->peer, "invalid DH public value");
-			goto out;
-		}
-		sa->gxylen = (size_t)sl;
-		memcpy(sa->gxr, pub, sa->gxlen);
-		memcpy(sa->nr, nonce, nlen);
-		sa->nrlen = nlen;
-		dh_free(sa->dh);
-		sa->dh = NULL;
-		if (ike_derive_p1(sa) < 0) {
-			ike_p1_failed(sa, "key derivation failed");
-			goto out;
-		}
-		ike_msgbuf_set(&sa->last_rcvd, buf, len);
-		ike_set_state(sa, MM_KEY_EXCH);
-		natt_float(sa);	/* RFC 3947 §4: MM5 onwards on UDP 4500 when a NAT is in the way */
-		int ml = build_auth(sa, msg, sizeof(msg));
-		if (ml < 0) {
-			ike_p1_failed(sa, "internal error");
-			goto out;
-		}
-		mm_debug_send(sa);
-		ike_sa_send_rtx(sa, msg, (size_t)ml, true);
-	} else if (enc && sa->state == MM_KEY_EXCH) {
-		/* MM5 (responder) or MM6 (initiator) */
-		uint8_t iv[IKE_MAX_BLOCK];
-		memcpy(iv, sa->iv, sizeof(iv));
-		const char *why = "?";
-		if (ike_decrypt_msg(sa, iv, buf, len, msg, m, &why) < 0 || !check_auth(sa, m, &why)) {
-			sanity_fail(sa, why);
-			goto out;
-		}
-		memcpy(sa->iv, iv, sizeof(iv));
-		natt_rx_authenticated(sa);	/* MM5 on 4500: answer where it came from */
-		ike_msgbuf_set(&sa->last_rcvd, buf, len);
-		ike_set_state(sa, MM_KEY_AUTH);
-		if (!sa->initiator) {
-			uint8_t out[ISAKMP_MAX_MSG];
-			int ml = build_auth(sa, out, sizeof(out));
-			if (ml < 0) {
-				ike_p1_failed(sa, "internal error");
-				goto out;
-			}
-			mm_debug_send(sa);
-			ike_sa_send_rtx(sa, out, (size_t)ml, false);
-		}
-		if (sa->ic_rcvd)
-			ike_initial_contact(sa);
-		ike_established(sa);
-	} else {
+	const struct mm_dispatch *d = NULL;
+	for (size_t i = 0; i < sizeof(mm_dispatch) / sizeof(mm_dispatch[0]) && !d; i++)
+		if (mm_dispatch[i].initiator == sa->initiator && mm_dispatch[i].state == sa->state &&
+		    mm_dispatch[i].encrypted == enc)
+			d = &mm_dispatch[i];
+	if (!d) {
 		ike_drop(ike, &ike->st.malformed, sa->peer, "unexpected Main Mode message");
+		return;
 	}
-out:
+	struct isakmp_msg *m = calloc(1, sizeof(*m));
+	if (!m)
+		return;
+	struct mm_rx rx = { buf, len, h, m, msg };
+	d->recv(sa, &rx);
 	free(m);
 	OPENSSL_cleanse(msg, sizeof(msg));
 }

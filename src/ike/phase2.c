@@ -35,7 +35,7 @@ int ike_phase2_start(struct router *r, uint32_t peer, const char *cmap, int seq,
 	if (!ike)
 		return -1;
 	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
-	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, cmap, seq);
+	const struct cfg_cmap_entry *e = config_cmap_entry(r->cfg, cmap, seq);
 	if (!sa || !e || e->manual)
 		return -1;
 	if (busy(ike, peer, flow))

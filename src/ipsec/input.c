@@ -6,6 +6,7 @@
 
 #include "core/wbuf.h"
 #include "ipsec/ipsec.h"
+#include "core/ipfmt.h"
 #include "ipsec/ipsec_int.h"
 #include "net/net.h"
 #include "recovery/recovery.h"
@@ -41,11 +42,11 @@ static void invalid_spi(struct ipsec_state *st, uint32_t src, uint32_t dst, uint
 		if (sup)
 			log_msg(&r->log, "SYS", SEV_NOTICE, "RATE_LIMIT",
 				"%u %%CRYPTO-4-RECVD_PKT_INV_SPI messages suppressed in the last 1000 ms "
-				"(srcaddr=%u.%u.%u.%u)", sup, IPA(src));
+				"(srcaddr=%s)", sup, ip_str(src).s);
 		log_msg(&r->log, "CRYPTO", SEV_WARNING, "RECVD_PKT_INV_SPI",
-			"decaps: rec'd IPSEC packet has invalid spi for destaddr=%u.%u.%u.%u, "
-			"prot=%u, spi=0x%X(%u), srcaddr=%u.%u.%u.%u",
-			IPA(dst), proto, spi, spi, IPA(src));
+			"decaps: rec'd IPSEC packet has invalid spi for destaddr=%s, "
+			"prot=%u, spi=0x%X(%u), srcaddr=%s",
+			ip_str(dst).s, proto, spi, spi, ip_str(src).s);
 	}
 	recovery_invalid_spi(r, src, dst, proto, spi, udp);
 }
@@ -68,8 +69,8 @@ static void spi_miss(struct ipsec_state *st, uint32_t src, uint32_t dst, uint8_t
 	st->g.wrong_dst++;
 	log_msg_rl(&r->log, &st->rl_drop, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
 		   "RECVD_PKT_WRONG_DST", "decaps: dropped %s packet spi=0x%X(%u) from "
-		   "%u.%u.%u.%u to %u.%u.%u.%u: not the address of its SA or of a crypto endpoint",
-		   proto == IPPROTO_AH_ ? "AH" : "ESP", spi, spi, IPA(src), IPA(dst));
+		   "%s to %s: not the address of its SA or of a crypto endpoint",
+		   proto == IPPROTO_AH_ ? "AH" : "ESP", spi, spi, ip_str(src).s, ip_str(dst).s);
 }
 
 static void drop_log(struct ipsec_state *st, const struct ipsec_sa *sa, enum ipsec_drop d,
@@ -81,19 +82,19 @@ static void drop_log(struct ipsec_state *st, const struct ipsec_sa *sa, enum ips
 	case DROP_REPLAY:
 		log_msg_rl(&r->log, &st->rl_drop, now, 1000, "CRYPTO", SEV_WARNING, "PKT_REPLAY_ERR",
 			   "decrypt: replay check failed connection id=%u, spi=0x%X(%u), "
-			   "srcaddr=%u.%u.%u.%u", sa->conn_id, sa->spi, sa->spi, IPA(src));
+			   "srcaddr=%s", sa->conn_id, sa->spi, sa->spi, ip_str(src).s);
 		break;
 	case DROP_AUTH:
 		log_msg_rl(&r->log, &st->rl_drop, now, 1000, "CRYPTO", SEV_WARNING,
 			   "RECVD_PKT_MAC_ERR", "decrypt: mac verify failed for connection id=%u, "
-			   "spi=0x%X(%u), srcaddr=%u.%u.%u.%u", sa->conn_id, sa->spi, sa->spi, IPA(src));
+			   "spi=0x%X(%u), srcaddr=%s", sa->conn_id, sa->spi, sa->spi, ip_str(src).s);
 		break;
 	default:
 		log_msg_rl(&r->log, &st->rl_drop, now, 1000, "CRYPTO", SEV_WARNING,
 			   "RECVD_PKT_INV_PROT", "decaps: dropped %s packet (%zu bytes) for "
-			   "connection id=%u, spi=0x%X(%u), srcaddr=%u.%u.%u.%u: %s",
+			   "connection id=%u, spi=0x%X(%u), srcaddr=%s: %s",
 			   sa->proto == IPPROTO_AH_ ? "AH" : "ESP", p->len, sa->conn_id, sa->spi,
-			   sa->spi, IPA(src),
+			   sa->spi, ip_str(src).s,
 			   d == DROP_BAD_PAD ? "bad padding" :
 			   d == DROP_INVALID_LEN ? "bad length" :
 			   d == DROP_INVALID_PROT ? "not an IPv4 tunnel packet for this SA bundle" :
@@ -149,8 +150,8 @@ static void deliver(struct ipsec_state *st, struct ipsec_bundle *b, struct pkt *
 		c->invalid_identity++;
 		log_msg_rl(&r->log, &st->rl_policy, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "RECVD_PKT_INV_IDENTITY_ACL", "ipsec check access: identity not allowed "
-			   "by ACL (ip) vrf/dest_addr= /%u.%u.%u.%u, src_addr= %u.%u.%u.%u, prot= %u",
-			   IPA(wbuf_be32(p->data + 16)), IPA(wbuf_be32(p->data + 12)), p->data[9]);
+			   "by ACL (ip) vrf/dest_addr= /%s, src_addr= %s, prot= %u",
+			   ip_str(wbuf_be32(p->data + 16)).s, ip_str(wbuf_be32(p->data + 12)).s, p->data[9]);
 		pkt_free(p);
 		return;
 	}

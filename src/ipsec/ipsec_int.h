@@ -20,9 +20,6 @@
 #include "config/transform.h"
 #include "net/inet.h"
 
-/* The four octets of a host-order address, for "%u.%u.%u.%u" in logs. */
-#define IPA(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
-
 struct iface;
 
 #define ESP_HDR_LEN 8
@@ -78,6 +75,7 @@ struct ipsec_global_counters {
 	uint64_t no_route;
 	uint64_t install_failed;
 	uint64_t wrong_dst;		/* ESP/AH to an address its SPI (or any SA) does not use */
+	uint64_t state_refused;		/* illegal bundle state change refused (a bug caught) */
 };
 
 struct ipsec_bundle;
@@ -107,6 +105,18 @@ struct ipsec_sa {
 
 struct ipsec_flowrec;
 
+/*
+ * A bundle's life (the SA states of PF_KEY, RFC 2367 §2.1):
+ *   LARVAL -> MATURE           sadb_install has built it and put it in the tables
+ *   MATURE -> DYING            soft lifetime (time, bytes or sequence numbers):
+ *                              the key manager was asked for a rekey; still carries traffic
+ *   MATURE | DYING -> DEAD     hard byte lifetime: carries nothing more and is
+ *                              deleted from its timer, after the packet in hand
+ * Hard time expiry, `clear`, DELETE and the like free a bundle in any state
+ * (sadb_bundle_delete).  Changed only by sadb_bundle_set_state().
+ */
+enum sadb_bundle_state { BUNDLE_LARVAL = 0, BUNDLE_MATURE, BUNDLE_DYING, BUNDLE_DEAD };
+
 struct ipsec_bundle {
 	struct ipsec_bundle *next;	/* every bundle */
 	struct ipsec_bundle *fnext;	/* the flow's bundles, newest first */
@@ -118,7 +128,7 @@ struct ipsec_bundle {
 	struct ipsec_sa ah_in, ah_out, esp_in, esp_out;
 	uint64_t created_ms;
 	uint32_t life_sec, life_kb;	/* 0: none (manual) */
-	bool soft_done, dead;
+	enum sadb_bundle_state state;	/* only through sadb_bundle_set_state() */
 	struct ev_timer timer;
 	size_t overhead_fixed;		/* outer bytes besides ESP padding */
 	size_t esp_block;		/* ESP padding alignment (0: no ESP) */
@@ -169,7 +179,7 @@ struct ipsec_state {
 	struct ipsec_global_counters g;
 	struct inv_spi_rl inv_rl[INV_SPI_RL_SLOTS];
 	struct log_rl inv_rl_all;	/* all sources together: random ones share it */
-	struct log_rl rl_drop, rl_clear, rl_install, rl_policy;
+	struct log_rl rl_drop, rl_clear, rl_install, rl_policy, rl_state;
 	ipsec_output_fn output;
 	ipsec_deliver_fn deliver;
 	struct ipsec_bundle *pending_free;	/* deleted while a packet was in flight */
@@ -214,6 +224,12 @@ void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes);
 void sadb_reap(struct ipsec_state *st);
 struct ipsec_bundle *ipsec_flow_out_bundle(struct ipsec_flowrec *fr);
 const char *sadb_reason_text(enum sadb_del_reason why);
+const char *sadb_bundle_state_name(enum sadb_bundle_state s);
+bool sadb_bundle_stateok(enum sadb_bundle_state from, enum sadb_bundle_state to);
+/* The only place a bundle changes state: an illegal change is refused, logged, counted. */
+bool sadb_bundle_set_state(struct ipsec_state *st, struct ipsec_bundle *b,
+			   enum sadb_bundle_state to);
+static inline bool sadb_bundle_dead(const struct ipsec_bundle *b) { return b->state == BUNDLE_DEAD; }
 
 /* spd.c */
 void ipsec_flows_rebuild(struct ipsec_state *st);

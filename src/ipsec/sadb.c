@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "core/ipfmt.h"
 #include "ipsec/ipsec_int.h"
 #include "net/iface.h"
 #include "router.h"
@@ -28,7 +29,7 @@ struct ipsec_sa *sadb_lookup_in(struct ipsec_state *st, uint32_t dst, uint8_t pr
 {
 	for (struct ipsec_sa *sa = st->hash[hidx(st, proto, spi)]; sa; sa = sa->hnext)
 		if (sa->spi == spi && sa->proto == proto && sa->b->spec.local_addr == dst &&
-		    !sa->b->dead)
+		    !sadb_bundle_dead(sa->b))
 			return sa;
 	return NULL;
 }
@@ -36,7 +37,7 @@ struct ipsec_sa *sadb_lookup_in(struct ipsec_state *st, uint32_t dst, uint8_t pr
 struct ipsec_sa *sadb_lookup_spi(struct ipsec_state *st, uint8_t proto, uint32_t spi)
 {
 	for (struct ipsec_sa *sa = st->hash[hidx(st, proto, spi)]; sa; sa = sa->hnext)
-		if (sa->spi == spi && sa->proto == proto && !sa->b->dead)
+		if (sa->spi == spi && sa->proto == proto && !sadb_bundle_dead(sa->b))
 			return sa;
 	return NULL;
 }
@@ -136,7 +137,7 @@ struct ipsec_flowrec *ipsec_flow_for_spec(struct ipsec_state *st,
 struct ipsec_bundle *ipsec_flow_out_bundle(struct ipsec_flowrec *fr)
 {
 	for (struct ipsec_bundle *b = fr->bundles; b; b = b->fnext)
-		if (!b->dead)
+		if (!sadb_bundle_dead(b))
 			return b;
 	return NULL;
 }
@@ -190,9 +191,8 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 				break;
 			}
 	if (r->debug & DBG_IPSEC)
-		log_debug(&r->log, "IPSEC(delete_sa): deleting SA bundle %d, (sa) sa_dest= %u.%u.%u.%u, "
-			  "reason: %s", b->id, b->spec.peer_addr >> 24, b->spec.peer_addr >> 16 & 255,
-			  b->spec.peer_addr >> 8 & 255, b->spec.peer_addr & 255, sadb_reason_text(why));
+		log_debug(&r->log, "IPSEC(delete_sa): deleting SA bundle %d, (sa) sa_dest= %s, "
+			  "reason: %s", b->id, ip_str(b->spec.peer_addr).s, sadb_reason_text(why));
 	if (!b->spec.manual && why != SADB_DEL_LOST && st->km && st->km->deleted)
 		st->km->deleted(r, b->spec.local_addr, b->spec.peer_addr, b->spec.peer_port,
 				b->spec.has_ah, b->ah_in.spi, b->spec.has_esp, b->esp_in.spi, why);
@@ -209,13 +209,52 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sad
 	}
 }
 
+const char *sadb_bundle_state_name(enum sadb_bundle_state s)
+{
+	switch (s) {
+	case BUNDLE_LARVAL: return "LARVAL";
+	case BUNDLE_MATURE: return "MATURE";
+	case BUNDLE_DYING: return "DYING";
+	case BUNDLE_DEAD: return "DEAD";
+	}
+	return "?";
+}
+
+bool sadb_bundle_stateok(enum sadb_bundle_state from, enum sadb_bundle_state to)
+{
+	switch (from) {
+	case BUNDLE_LARVAL: return to == BUNDLE_MATURE;
+	case BUNDLE_MATURE: return to == BUNDLE_DYING || to == BUNDLE_DEAD;
+	case BUNDLE_DYING: return to == BUNDLE_DEAD;
+	case BUNDLE_DEAD: return false;
+	}
+	return false;
+}
+
+bool sadb_bundle_set_state(struct ipsec_state *st, struct ipsec_bundle *b, enum sadb_bundle_state to)
+{
+	struct router *r = st->r;
+	if (!sadb_bundle_stateok(b->state, to)) {
+		st->g.state_refused++;
+		log_msg_rl(&r->log, &st->rl_state, ev_now(r->ev), 1000, "CRYPTO", SEV_ERR, "IPSEC_STATE",
+			   "IPsec SA bundle %d: illegal state change %s -> %s refused", b->id,
+			   sadb_bundle_state_name(b->state), sadb_bundle_state_name(to));
+		return false;
+	}
+	if (r->debug & DBG_IPSEC)
+		log_debug(&r->log, "IPSEC: SA bundle %d: %s -> %s", b->id, sadb_bundle_state_name(b->state),
+			  sadb_bundle_state_name(to));
+	b->state = to;
+	return true;
+}
+
 static void bundle_timer(void *arg)
 {
 	struct ipsec_bundle *b = arg;
 	struct router *r = b->r;
 	struct ipsec_state *st = r->ipsec;
 	uint64_t now = ev_now(r->ev);
-	if (b->dead || !b->life_sec) {
+	if (sadb_bundle_dead(b) || !b->life_sec) {
 		sadb_bundle_delete(st, b, SADB_DEL_EXPIRED);
 		return;
 	}
@@ -225,12 +264,10 @@ static void bundle_timer(void *arg)
 		sadb_bundle_delete(st, b, SADB_DEL_EXPIRED);
 		return;
 	}
-	if (now >= soft && !b->soft_done) {
-		b->soft_done = true;
-		if (st->km && st->km->soft_expire)
-			st->km->soft_expire(r, b->id);
-	}
-	ev_timer_arm(r->ev, &b->timer, (b->soft_done ? hard : soft) - now);
+	if (now >= soft && b->state == BUNDLE_MATURE && sadb_bundle_set_state(st, b, BUNDLE_DYING) &&
+	    st->km && st->km->soft_expire)
+		st->km->soft_expire(r, b->id);
+	ev_timer_arm(r->ev, &b->timer, (b->state == BUNDLE_DYING ? hard : soft) - now);
 }
 
 void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes)
@@ -238,21 +275,17 @@ void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes)
 	struct ipsec_bundle *b = sa->b;
 	sa->bytes += bytes;
 	sa->pkts++;
-	if (!b->life_kb || b->dead)
+	if (!b->life_kb || sadb_bundle_dead(b))
 		return;
 	uint64_t hard = (uint64_t)b->life_kb * 1024;
 	/* Sequence numbers near the end need a rekey as much as bytes do. */
 	bool seq_low = !sa->inbound && sa->seq > UINT32_MAX - (1u << 20);
-	if (!b->soft_done && (sa->bytes >= hard * SOFT_PERCENT / 100 || seq_low)) {
-		b->soft_done = true;
-		if (st->km && st->km->soft_expire)
-			st->km->soft_expire(st->r, b->id);
-	}
-	if (sa->bytes >= hard) {
-		/* Deleted from the timer, after the packet in hand is done with it. */
-		b->dead = true;
+	if (b->state == BUNDLE_MATURE && (sa->bytes >= hard * SOFT_PERCENT / 100 || seq_low) &&
+	    sadb_bundle_set_state(st, b, BUNDLE_DYING) && st->km && st->km->soft_expire)
+		st->km->soft_expire(st->r, b->id);
+	/* Deleted from the timer, after the packet in hand is done with it. */
+	if (sa->bytes >= hard && sadb_bundle_set_state(st, b, BUNDLE_DEAD))
 		ev_timer_arm(st->r->ev, &b->timer, 0);
-	}
 }
 
 static int spec_ok(struct ipsec_state *st, const struct sadb_bundle_spec *s, const char **why)
@@ -279,6 +312,20 @@ static int spec_ok(struct ipsec_state *st, const struct sadb_bundle_spec *s, con
 		w = "inbound ESP SPI already in use";
 	*why = w;
 	return w ? -1 : 0;
+}
+
+/* IOS's `debug crypto ipsec` line for each SA of a new bundle. */
+static void debug_created(struct router *r, const struct ipsec_bundle *b)
+{
+	const struct ipsec_sa *show[4] = { &b->ah_in, &b->ah_out, &b->esp_in, &b->esp_out };
+	for (int i = 0; i < 4; i++) {
+		if (!show[i]->used)
+			continue;
+		uint32_t d = show[i]->inbound ? b->spec.local_addr : b->spec.peer_addr;
+		log_debug(&r->log, "IPSEC(create_sa): sa created,\n  (sa) sa_dest= %s, "
+			  "sa_prot= %u, \n    sa_spi= 0x%X(%u), \n    sa_conn_id= %u",
+			  ip_str(d).s, show[i]->proto, show[i]->spi, show[i]->spi, show[i]->conn_id);
+	}
 }
 
 int sadb_install(struct router *r, const struct sadb_bundle_spec *spec)
@@ -349,8 +396,8 @@ int sadb_install(struct router *r, const struct sadb_bundle_spec *spec)
 	}
 	b->created_ms = ev_now(r->ev);
 	if (!spec->manual) {
-		b->life_sec = spec->life_sec ? spec->life_sec : r->cfg->ipsec_life_sec;
-		b->life_kb = spec->life_kb ? spec->life_kb : r->cfg->ipsec_life_kb;
+		b->life_sec = spec->life_sec ? spec->life_sec : config_cmap_life_sec(r->cfg, NULL);
+		b->life_kb = spec->life_kb ? spec->life_kb : config_cmap_life_kb(r->cfg, NULL);
 	}
 	ev_timer_init(&b->timer, bundle_timer, b);
 	if (b->life_sec)
@@ -359,19 +406,10 @@ int sadb_install(struct router *r, const struct sadb_bundle_spec *spec)
 	st->bundles = b;
 	b->fnext = b->fr->bundles;
 	b->fr->bundles = b;
+	sadb_bundle_set_state(st, b, BUNDLE_MATURE);
 
-	if (r->debug & DBG_IPSEC) {
-		const struct ipsec_sa *show[4] = { &b->ah_in, &b->ah_out, &b->esp_in, &b->esp_out };
-		for (int i = 0; i < 4; i++) {
-			if (!show[i]->used)
-				continue;
-			uint32_t d = show[i]->inbound ? spec->local_addr : spec->peer_addr;
-			log_debug(&r->log, "IPSEC(create_sa): sa created,\n  (sa) sa_dest= %u.%u.%u.%u, "
-				  "sa_prot= %u, \n    sa_spi= 0x%X(%u), \n    sa_conn_id= %u",
-				  d >> 24, d >> 16 & 255, d >> 8 & 255, d & 255, show[i]->proto,
-				  show[i]->spi, show[i]->spi, show[i]->conn_id);
-		}
-	}
+	if (r->debug & DBG_IPSEC)
+		debug_created(r, b);
 	ipsec_flow_flush(st, b->fr);
 	return b->id;
 fail:
@@ -379,9 +417,8 @@ fail:
 		bundle_free(b);
 	st->g.install_failed++;
 	log_msg_rl(&r->log, &st->rl_install, ev_now(r->ev), 1000, "CRYPTO", SEV_ERR, "SA_INSTALL",
-		   "IPsec SA bundle for map %s %d, peer %u.%u.%u.%u refused: %s",
-		   spec->cmap_name ? spec->cmap_name : "-", spec->cmap_seq, spec->peer_addr >> 24,
-		   spec->peer_addr >> 16 & 255, spec->peer_addr >> 8 & 255, spec->peer_addr & 255, why);
+		   "IPsec SA bundle for map %s %d, peer %s refused: %s",
+		   spec->cmap_name ? spec->cmap_name : "-", spec->cmap_seq, ip_str(spec->peer_addr).s, why);
 	return -1;
 }
 
@@ -449,7 +486,7 @@ bool sadb_has_outbound_spi(struct router *r, uint32_t peer, uint8_t ipproto, uin
 {
 	for (struct ipsec_bundle *b = r->ipsec->bundles; b; b = b->next) {
 		const struct ipsec_sa *o = ipproto == IPPROTO_AH_ ? &b->ah_out : &b->esp_out;
-		if (b->spec.peer_addr == peer && o->used && o->spi == spi && !b->dead)
+		if (b->spec.peer_addr == peer && o->used && o->spi == spi && !sadb_bundle_dead(b))
 			return true;
 	}
 	return false;

@@ -10,6 +10,7 @@
 #include "config/cmdtree.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/ipfmt.h"
 #include "ipsec/ipsec_int.h"
 #include "net/iface.h"
 #include "router.h"
@@ -68,7 +69,7 @@ static void sa_section(struct router *r, struct strbuf *out, const struct ipsec_
 {
 	sb_printf(out, "     %s sas:\n", title);
 	for (const struct ipsec_bundle *b = fr->bundles; b; b = b->fnext) {
-		if (b->dead)
+		if (sadb_bundle_dead(b))
 			continue;
 		const struct ipsec_sa *sa = proto == IPPROTO_AH_ ? (inbound ? &b->ah_in : &b->ah_out)
 								 : (inbound ? &b->esp_in : &b->esp_out);
@@ -106,11 +107,11 @@ static void flow_block(struct router *r, struct strbuf *out, const struct iface 
 	uint16_t port = v.port;
 
 	sb_puts(out, "   protected vrf:\n");
-	sb_printf(out, "   local  ident (addr/mask/prot/port): (%u.%u.%u.%u/%u.%u.%u.%u/%u/%u)\n",
-		  IPA(f->local), IPA(f->local_mask), f->proto, f->local_port);
-	sb_printf(out, "   remote ident (addr/mask/prot/port): (%u.%u.%u.%u/%u.%u.%u.%u/%u/%u)\n",
-		  IPA(f->remote), IPA(f->remote_mask), f->proto, f->remote_port);
-	sb_printf(out, "   current_peer: %u.%u.%u.%u:%u\n", IPA(peer), port);
+	sb_printf(out, "   local  ident (addr/mask/prot/port): (%s/%s/%u/%u)\n",
+		  ip_str(f->local).s, ip_str(f->local_mask).s, f->proto, f->local_port);
+	sb_printf(out, "   remote ident (addr/mask/prot/port): (%s/%s/%u/%u)\n",
+		  ip_str(f->remote).s, ip_str(f->remote_mask).s, f->proto, f->remote_port);
+	sb_printf(out, "   current_peer: %s:%u\n", ip_str(peer).s, port);
 	sb_printf(out, "     PERMIT, flags={%s}\n", fr->ace >= 0 ? "origin_is_acl," : "");
 	sb_printf(out, "    #pkts encaps: %llu, #pkts encrypt: %llu, #pkts digest: %llu\n",
 		  U(c->encaps), U(c->encrypt), U(c->digest));
@@ -141,8 +142,8 @@ static void flow_block(struct router *r, struct strbuf *out, const struct iface 
 	}
 	sb_printf(out, "    #send errors %llu, #recv errors %llu\n\n", U(c->send_errors),
 		  U(c->recv_errors));
-	sb_printf(out, "     local crypto endpt.: %u.%u.%u.%u, remote crypto endpt.: %u.%u.%u.%u\n",
-		  IPA(local), IPA(peer));
+	sb_printf(out, "     local crypto endpt.: %s, remote crypto endpt.: %s\n",
+		  ip_str(local).s, ip_str(peer).s);
 	sb_printf(out, "     path mtu %u, media mtu %u\n", ifp->mtu ? ifp->mtu : 1500,
 		  ifp->mtu ? ifp->mtu : 1500);
 	sb_printf(out, "     current outbound spi: %X\n\n", v.spi);
@@ -177,7 +178,7 @@ void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter 
 			}
 			if (!header) {
 				sb_printf(out, "\ninterface: %s\n    Crypto map tag: %s, local addr. "
-					  "%u.%u.%u.%u\n", ifp->name, ifp->crypto_map, IPA(ifp->addr));
+					  "%s\n", ifp->name, ifp->crypto_map, ip_str(ifp->addr).s);
 				header = true;
 			}
 			sb_puts(out, "\n");
@@ -185,7 +186,7 @@ void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter 
 		}
 		if (!header && f != SHOW_PEER)
 			sb_printf(out, "\ninterface: %s\n    Crypto map tag: %s, local addr. "
-				  "%u.%u.%u.%u\n", ifp->name, ifp->crypto_map, IPA(ifp->addr));
+				  "%s\n", ifp->name, ifp->crypto_map, ip_str(ifp->addr).s);
 	}
 	if (detail) {
 		const struct ipsec_global_counters *g = &st->g;
@@ -199,6 +200,7 @@ void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter 
 		sb_printf(out, "    #pkts not ESP/AH %llu, #SA installs refused %llu\n", U(g->not_ipsec),
 			  U(g->install_failed));
 		sb_printf(out, "    #pkts to a non-endpoint address %llu\n", U(g->wrong_dst));
+		sb_printf(out, "    #SA bundle state changes refused %llu\n", U(g->state_refused));
 	}
 }
 
@@ -229,11 +231,11 @@ void ipsec_show_tsets(struct router *r, struct strbuf *out, const char *tag)
 static void addr_text(struct strbuf *out, uint32_t a, uint32_t wild)
 {
 	if (wild == 0)
-		sb_printf(out, " host %u.%u.%u.%u", IPA(a));
+		sb_printf(out, " host %s", ip_str(a).s);
 	else if (wild == 0xffffffffu)
 		sb_puts(out, " any");
 	else
-		sb_printf(out, " %u.%u.%u.%u %u.%u.%u.%u", IPA(a), IPA(wild));
+		sb_printf(out, " %s %s", ip_str(a).s, ip_str(wild).s);
 }
 
 static void port_text(struct strbuf *out, enum cfg_port_op op, const uint16_t *p)
@@ -288,7 +290,7 @@ void ipsec_show_map(struct router *r, struct strbuf *out, const char *tag)
 		if (e->description[0])
 			sb_printf(out, "        Description: %s\n", e->description);
 		for (size_t j = 0; j < e->npeers; j++)
-			sb_printf(out, "        Peer = %u.%u.%u.%u\n", IPA(e->peers[j]));
+			sb_printf(out, "        Peer = %s\n", ip_str(e->peers[j]).s);
 		const struct cfg_acl *acl = e->acl ? config_acl(cfg, e->acl) : NULL;
 		if (acl) {
 			sb_printf(out, "        %s IP access list %d\n",
@@ -308,14 +310,13 @@ void ipsec_show_map(struct router *r, struct strbuf *out, const char *tag)
 		/* The peer the entry's SAs actually use, else the first configured. */
 		uint32_t cur = e->npeers ? e->peers[0] : 0;
 		for (const struct ipsec_bundle *b = st->bundles; b; b = b->next)
-			if (!strcmp(b->cmap_name, e->name) && b->spec.cmap_seq == e->seq && !b->dead)
+			if (!strcmp(b->cmap_name, e->name) && b->spec.cmap_seq == e->seq && !sadb_bundle_dead(b))
 				cur = b->spec.peer_addr;
 		if (cur)
-			sb_printf(out, "        Current peer: %u.%u.%u.%u\n", IPA(cur));
+			sb_printf(out, "        Current peer: %s\n", ip_str(cur).s);
 		if (!e->manual) {
 			sb_printf(out, "        Security association lifetime: %u kilobytes/%u seconds\n",
-				  e->life_kb ? e->life_kb : cfg->ipsec_life_kb,
-				  e->life_sec ? e->life_sec : cfg->ipsec_life_sec);
+				  config_cmap_life_kb(cfg, e), config_cmap_life_sec(cfg, e));
 			if (e->pfs_group)
 				sb_printf(out, "        PFS (Y/N): Y\n        DH group:  group%d\n",
 					  e->pfs_group);
@@ -400,7 +401,7 @@ static void json_sas(struct json *j, struct router *r, const struct ipsec_flowre
 {
 	json_arr_begin(j, key);
 	for (const struct ipsec_bundle *b = fr->bundles; b; b = b->fnext) {
-		if (b->dead)
+		if (sadb_bundle_dead(b))
 			continue;
 		const struct ipsec_sa *sa = proto == IPPROTO_AH_ ? (inbound ? &b->ah_in : &b->ah_out)
 								 : (inbound ? &b->esp_in : &b->esp_out);
@@ -533,6 +534,7 @@ static void ipsec_show_sa_json(struct router *r, struct json *j, enum ipsec_show
 	json_u64(j, "no_route", g->no_route);
 	json_u64(j, "not_ipsec", g->not_ipsec);
 	json_u64(j, "install_failed", g->install_failed);
+	json_u64(j, "state_refused", g->state_refused);
 	json_obj_end(j);
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/wbuf.h"
 #include "ipsec/ipsec.h"
+#include "core/ipfmt.h"
 #include "ipsec/ipsec_int.h"
 #include "net/acl.h"
 #include "net/iface.h"
@@ -66,14 +67,6 @@ static void ace_flow(const struct cfg_ace *a, struct ipsec_flow *f)
 	}
 }
 
-static const struct cfg_cmap_entry *find_entry(const struct config *cfg, const char *name, int seq)
-{
-	for (size_t i = 0; i < cfg->ncmap; i++)
-		if (!strcmp(cfg->cmaps[i].name, name) && cfg->cmaps[i].seq == seq)
-			return &cfg->cmaps[i];
-	return NULL;
-}
-
 static void flowrec_free(struct ipsec_state *st, struct ipsec_flowrec *fr)
 {
 	fr->closing = true;
@@ -128,7 +121,7 @@ void ipsec_flows_rebuild(struct ipsec_state *st)
 	for (o = old; o; o = next) {
 		next = o->next;
 		o->next = NULL;
-		if (o->ace < 0 && find_entry(cfg, o->cmap, o->seq)) {
+		if (o->ace < 0 && config_cmap_entry(cfg, o->cmap, o->seq)) {
 			*tail = o;
 			tail = &o->next;
 		} else {
@@ -174,8 +167,8 @@ static void encap_one(struct ipsec_state *st, struct ipsec_bundle *b, struct pkt
 	if (d != DROP_NONE) {
 		ipsec_count_drop(c, d, false);
 		log_msg_rl(&r->log, &st->rl_drop, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
-			   "ENCAPS_FAILED", "encaps: cannot protect packet for %u.%u.%u.%u, "
-			   "conn id %u: %s", IPA(b->spec.peer_addr), b->spec.has_esp ?
+			   "ENCAPS_FAILED", "encaps: cannot protect packet for %s, "
+			   "conn id %u: %s", ip_str(b->spec.peer_addr).s, b->spec.has_esp ?
 			   b->esp_out.conn_id : b->ah_out.conn_id,
 			   d == DROP_ROLLOVER ? "sequence number exhausted, rekey needed" :
 			   "internal error");
@@ -259,7 +252,7 @@ void ipsec_send_bundle(struct ipsec_state *st, struct ipsec_bundle *b, struct pk
 	b->fr->c.prefrag += (uint64_t)n;
 	for (int i = 0; i < n; i++) {
 		/* A fragment may have used the last byte of a lifetime. */
-		if (b->dead) {
+		if (sadb_bundle_dead(b)) {
 			b->fr->c.send_errors++;
 			b->fr->c.no_sa_send++;
 			pkt_free(frags[i]);
@@ -332,8 +325,8 @@ enum ipsec_verdict ipsec_egress(struct router *r, struct iface *out_if, struct p
 			fr->c.no_sa_send++;
 			fr->c.send_errors++;
 			log_msg_rl(&r->log, &st->rl_drop, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
-				   "NO_SA", "encaps: no SA for %u.%u.%u.%u -> %u.%u.%u.%u "
-				   "(crypto map %s %d %s)", IPA(k.src), IPA(k.dst), e->name, e->seq,
+				   "NO_SA", "encaps: no SA for %s -> %s "
+				   "(crypto map %s %d %s)", ip_str(k.src).s, ip_str(k.dst).s, e->name, e->seq,
 				   e->manual ? "has incomplete session keys" : "has no peer");
 			pkt_free(p);
 		} else {
@@ -403,8 +396,8 @@ bool ipsec_ingress_check(struct router *r, struct iface *in_if, struct pkt *p)
 		st->g.cleartext++;
 		log_msg_rl(&r->log, &st->rl_clear, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING,
 			   "RECVD_PKT_NOT_IPSEC", "Rec'd packet not an IPSEC packet. "
-			   "(ip) vrf/dest_addr= /%u.%u.%u.%u, src_addr= %u.%u.%u.%u, prot= %u",
-			   IPA(k.dst), IPA(k.src), k.proto);
+			   "(ip) vrf/dest_addr= /%s, src_addr= %s, prot= %u",
+			   ip_str(k.dst).s, ip_str(k.src).s, k.proto);
 		return false;
 	}
 	return true;

@@ -29,12 +29,12 @@ void acl_key_from_ip(struct acl_key *key, const uint8_t *ip, size_t len)
 	}
 }
 
-static bool port_match(enum cfg_port_op op, const uint16_t v[2], bool has, uint16_t port)
+bool acl_port_match(enum cfg_port_op op, const uint16_t v[2], uint16_t port, bool all_ports)
 {
 	if (op == PORT_ANY)
 		return true;
-	/* An entry that names ports cannot match a packet whose ports we cannot see. */
-	if (!has)
+	/* Every port is inside no entry that names a port (not even `neq`). */
+	if (all_ports)
 		return false;
 	switch (op) {
 	case PORT_EQ: return port == v[0];
@@ -44,6 +44,14 @@ static bool port_match(enum cfg_port_op op, const uint16_t v[2], bool has, uint1
 	case PORT_RANGE: return port >= v[0] && port <= v[1];
 	default: return false;
 	}
+}
+
+static bool port_match(enum cfg_port_op op, const uint16_t v[2], bool has, uint16_t port)
+{
+	/* An entry that names ports cannot match a packet whose ports we cannot see. */
+	if (op != PORT_ANY && !has)
+		return false;
+	return acl_port_match(op, v, port, false);
 }
 
 bool acl_ace_match(const struct cfg_ace *ace, const struct acl_key *key)

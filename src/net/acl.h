@@ -25,5 +25,11 @@ void acl_key_from_ip(struct acl_key *key, const uint8_t *ip, size_t len);
 enum acl_result acl_eval(const struct cfg_acl *acl, const struct acl_key *key,
 			 size_t *matched_index);
 bool acl_ace_match(const struct cfg_ace *ace, const struct acl_key *key);
+/*
+ * The one port matcher.  port is a port number, 0 included, unless
+ * all_ports: then it stands for every port (a Quick Mode proxy identity
+ * with port 0, RFC 2407 §4.6.2), which only an entry naming no port covers.
+ */
+bool acl_port_match(enum cfg_port_op op, const uint16_t v[2], uint16_t port, bool all_ports);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/cmdtree.h"
+#include "core/ipfmt.h"
 #include "core/json.h"
 #include "net/net_priv.h"
 
@@ -181,8 +182,7 @@ static void show_one_json(struct router *r, struct iface *ifp, struct json *j)
 	const struct cfg_iface *ci = config_iface(r->cfg, ifp->name);
 	json_str(j, "description", ci && ci->description[0] ? ci->description : NULL);
 	if (ifp->has_addr) {
-		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", ifp->addr >> 24, (ifp->addr >> 16) & 255,
-			 (ifp->addr >> 8) & 255, ifp->addr & 255, route_mask_len(ifp->mask));
+		snprintf(buf, sizeof(buf), "%s/%u", ip_str(ifp->addr).s, route_mask_len(ifp->mask));
 		json_str(j, "address", buf);
 	} else {
 		json_null(j, "address");

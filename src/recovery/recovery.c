@@ -30,6 +30,7 @@
 #include "config/cmdtree.h"
 #include "core/ipfmt.h"
 #include "ike/ike.h"
+#include "ike/isakmp.h"
 #include "ipsec/sadb.h"
 #include "recovery/recovery_state.h"
 #include "router.h"
@@ -318,7 +319,7 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 void recovery_notify_received(struct router *r, uint32_t peer, uint8_t ipsec_proto, uint32_t spi)
 {
 	struct recovery_state *s = st(r);
-	uint8_t ipproto = ipsec_proto == 2 ? 51 : ipsec_proto == 3 ? 50 : 0;
+	uint8_t ipproto = isakmp_proto_to_ip(ipsec_proto);
 	char ps[IP_FMT_LEN];
 	ip_fmt(peer, ps);
 	s->c.notifies_received++;

@@ -187,8 +187,8 @@ static void check_router(struct fx *f, int i)
 	 */
 	for (const struct ipsec_flowrec *fr = r->ipsec->flows; fr; fr = fr->next)
 		for (const struct ipsec_bundle *b = fr->bundles; b; b = b->fnext)
-			for (const struct ipsec_bundle *o = b->fnext; o && !b->dead; o = o->fnext) {
-				if (o->dead)
+			for (const struct ipsec_bundle *o = b->fnext; o && !sadb_bundle_dead(b); o = o->fnext) {
+				if (sadb_bundle_dead(o))
 					continue;
 				if ((b->esp_out.used && o->esp_out.used && b->esp_out.spi == o->esp_out.spi) ||
 				    (b->ah_out.used && o->ah_out.used && b->ah_out.spi == o->ah_out.spi) ||
@@ -221,7 +221,7 @@ static void check_router(struct fx *f, int i)
 	}
 	/* Every installed, IKE-keyed bundle comes from one of this router's records. */
 	for (const struct ipsec_bundle *b = r->ipsec->bundles; b; b = b->next) {
-		if (b->dead || !b->life_sec || !b->esp_out.used)
+		if (sadb_bundle_dead(b) || !b->life_sec || !b->esp_out.used)
 			continue;
 		if (!rec_by_out_spi(r, b->esp_out.spi)) {
 			fprintf(stderr, "INVARIANT: router %c bundle with outbound SPI %08x has no IKE record\n",

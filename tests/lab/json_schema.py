@@ -71,7 +71,7 @@ SCHEMAS = {
                 "outbound_ah_sas": {"type": "array", "items": SA}})}})},
         "drops_outside_sa": obj({k: U for k in [
             "invalid_spi_esp", "invalid_spi_ah", "malformed_esp", "malformed_ah", "cleartext",
-            "no_route", "not_ipsec", "install_failed"]})}),
+            "no_route", "not_ipsec", "install_failed", "state_refused"]})}),
     "isr": doc("show crypto isakmp invalid-spi-recovery", {
         "enabled": {"type": "boolean"}, "holddown_sec": U, "notify_holddown_sec": U,
         "budget_per_sec": U, "pending": U, "max_pending": U,

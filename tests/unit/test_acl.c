@@ -1,5 +1,8 @@
 #include "t.h"
 
+#include <stdio.h>
+
+#include "ike/qm_int.h"
 #include "net/acl.h"
 #include "test_ipv4_helpers.h"
 
@@ -145,4 +148,58 @@ TEST(acl_key_from_packets_and_fragments)
 	/* Junk never crashes and yields an empty key. */
 	acl_key_from_ip(&k, b, 3);
 	CHECK(k.src == 0 && k.proto == 0);
+}
+
+/*
+ * Issue 13 item 5: one port matcher.  A packet's port is a number (0 is
+ * port 0); a Quick Mode proxy identity's port 0 means every port (RFC 2407
+ * §4.6.2), which only an entry naming no port covers.  The crypto map's
+ * ACL check of a proposed flow (qm_acl_mirrors) and the packet filter
+ * (acl_ace_match) must agree on both.
+ */
+TEST(acl_one_port_matcher_packet_port_vs_any_port_proxy)
+{
+	static const struct {
+		enum cfg_port_op op;
+		uint16_t v0, v1;
+		uint16_t port;
+		bool packet, proxy;	/* a packet with this port; a proxy ID with this port */
+	} rows[] = {
+		{ PORT_ANY, 0, 0, 0, true, true },
+		{ PORT_ANY, 0, 0, 53, true, true },
+		{ PORT_EQ, 53, 0, 53, true, true },
+		{ PORT_EQ, 53, 0, 54, false, false },
+		{ PORT_EQ, 0, 0, 0, true, false },	/* proxy port 0 is every port, not port 0 */
+		{ PORT_EQ, 53, 0, 0, false, false },
+		{ PORT_NEQ, 53, 0, 54, true, true },
+		{ PORT_NEQ, 53, 0, 0, true, false },	/* every port includes 53 */
+		{ PORT_LT, 1024, 0, 53, true, true },
+		{ PORT_LT, 1024, 0, 0, true, false },
+		{ PORT_GT, 1023, 0, 8080, true, true },
+		{ PORT_GT, 1023, 0, 0, false, false },
+		{ PORT_RANGE, 0, 100, 0, true, false },
+		{ PORT_RANGE, 10, 100, 100, true, true },
+		{ PORT_RANGE, 10, 100, 101, false, false },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const uint16_t v[2] = { rows[i].v0, rows[i].v1 };
+		CHECK(acl_port_match(rows[i].op, v, rows[i].port, false) == rows[i].packet);
+		CHECK(acl_port_match(rows[i].op, v, rows[i].port, rows[i].port == 0) == rows[i].proxy);
+		/* The same through the two users: a UDP packet to that port, and the
+		 * flow a peer proposes with that port on our side's far end. */
+		struct cfg_ace a = ext(true, 17, 0, 0xffffffff, 0, 0xffffffff);
+		a.dop = rows[i].op;
+		a.dport[0] = rows[i].v0;
+		a.dport[1] = rows[i].v1;
+		struct acl_key k = key(IP4(10, 0, 0, 1), IP4(10, 0, 2, 2), 17, 1234, rows[i].port);
+		CHECK(acl_ace_match(&a, &k) == rows[i].packet);
+		struct cfg_acl acl = { 101, &a, 1 };
+		struct ipsec_flow f = { IP4(10, 0, 0, 0), 0xffffff00, IP4(10, 0, 2, 0), 0xffffff00, 17, 0,
+					rows[i].port };
+		bool m = qm_acl_mirrors(&acl, &f);
+		CHECK(m == rows[i].proxy);
+		if (m != rows[i].proxy)
+			fprintf(stderr, "row %zu: proxy port %u against op %d %u-%u: %d\n", i, rows[i].port,
+				rows[i].op, rows[i].v0, rows[i].v1, m);
+	}
 }

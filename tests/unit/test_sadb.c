@@ -583,3 +583,63 @@ TEST(sadb_show_transform_set_and_map)
 	sb_free(&sb);
 	fx_free(&f);
 }
+
+/* Issue 13 item 3: a bundle's state changes only along the legal transitions. */
+TEST(sadb_bundle_state_transition_table)
+{
+	enum { L = BUNDLE_LARVAL, M = BUNDLE_MATURE, Y = BUNDLE_DYING, D = BUNDLE_DEAD };
+	static const struct { int from, to; bool ok; } rows[] = {
+		{ L, L, false }, { L, M, true }, { L, Y, false }, { L, D, false },
+		{ M, L, false }, { M, M, false }, { M, Y, true }, { M, D, true },
+		{ Y, L, false }, { Y, M, false }, { Y, Y, false }, { Y, D, true },
+		{ D, L, false }, { D, M, false }, { D, Y, false }, { D, D, false },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bool ok = sadb_bundle_stateok((enum sadb_bundle_state)rows[i].from,
+					      (enum sadb_bundle_state)rows[i].to);
+		CHECK(ok == rows[i].ok);
+		if (ok != rows[i].ok)
+			fprintf(stderr, "row %zu: %s -> %s\n", i,
+				sadb_bundle_state_name((enum sadb_bundle_state)rows[i].from),
+				sadb_bundle_state_name((enum sadb_bundle_state)rows[i].to));
+	}
+}
+
+TEST(sadb_bundle_illegal_state_change_refused_logged_counted)
+{
+	struct cfg_transform_set xf = seed_xf();
+	struct fx f;
+	fx_seed(&f, &xf, false);
+	sadb_set_km(f.a.r, &km_ops);
+	memset(&km, 0, sizeof(km));
+	struct ipsec_state *st = f.a.r->ipsec;
+	struct sadb_bundle_spec s;
+	fx_spec(&s, 0, &xf, 0x8000);
+	s.life_sec = 100;
+	CHECK(sadb_install(f.a.r, &s) > 0);
+	struct ipsec_bundle *b = st->bundles;
+	CHECK(b && b->state == BUNDLE_MATURE);
+	/* The soft lifetime makes it DYING, once. */
+	ev_advance(f.ev, 90 * 1000);
+	CHECK(b->state == BUNDLE_DYING && km.soft == 1);
+	CHECK(st->g.state_refused == 0);
+	/* Back to MATURE is refused: the state stays, the refusal is counted and logged. */
+	CHECK(!sadb_bundle_set_state(st, b, BUNDLE_MATURE));
+	CHECK(b->state == BUNDLE_DYING);
+	CHECK(st->g.state_refused == 1);
+	struct strbuf sb;
+	sb_init(&sb);
+	log_show(&f.a.r->log, &sb);
+	CHECK(strstr(sb_str(&sb), "%CRYPTO-3-IPSEC_STATE: IPsec SA bundle") != NULL);
+	CHECK(strstr(sb_str(&sb), "illegal state change DYING -> MATURE refused") != NULL);
+	sb_free(&sb);
+	sb_init(&sb);
+	ipsec_show_sa(f.a.r, &sb, SHOW_IFACE, "FastEthernet0/0", 0, true);
+	CHECK(strstr(sb_str(&sb), "#SA bundle state changes refused 1\n") != NULL);
+	sb_free(&sb);
+	/* DYING -> DEAD is legal; nothing leaves DEAD. */
+	CHECK(sadb_bundle_set_state(st, b, BUNDLE_DEAD));
+	CHECK(!sadb_bundle_set_state(st, b, BUNDLE_DYING));
+	CHECK(st->g.state_refused == 2 && b->state == BUNDLE_DEAD);
+	fx_free(&f);
+}
