@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "ike/ike2_glue.h"
 #include "net/net.h"
 #include "recovery/recovery.h"
 #include "router.h"
@@ -539,6 +540,10 @@ static void acquire_flow(struct router *r, const struct cfg_cmap_entry *e,
 	struct ike_state *ike = r->ike;
 	if (!ike || e->manual || e->npeers == 0)
 		return;
+	if (ike2_entry_wants(ike, e)) {
+		ike2_acquire(ike, e, flow, local, peer);
+		return;
+	}
 	if (pending_has(ike, flow) || qm_flow_busy(ike, 0, flow)) {
 		ike->st.acquire_dup++;
 		return;
@@ -626,7 +631,7 @@ static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t
 
 static bool km_peer_up(struct router *r, uint32_t peer)
 {
-	return ike_sa_up(r, peer);
+	return ike_sa_up(r, peer) || (r->ike && ike2_sa_up(r->ike, peer));
 }
 
 static const struct sadb_km_ops km_ops = {
@@ -667,6 +672,10 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 	/* UDP 4500: IKE behind the non-ESP marker, or a NAT keepalive. */
 	if (dport == 4500 && !natt_4500_ike(ike, src, &data, &len))
 		return;
+	if (ike2_is_v2(data, len)) {
+		ike2_input(ike, src, sport, dst, dport, data, len);
+		return;
+	}
 	enum isakmp_err e = isakmp_parse_hdr(data, len, &h);
 	if (e != ISAKMP_OK) {
 		ike_drop(ike, &ike->st.malformed, src, isakmp_strerror(e));
@@ -746,6 +755,11 @@ int ike_init(struct router *r)
 	ike->ho_per_src = IKE_MAX_HALF_OPEN_PER_SRC;
 	ike->ho_ms = IKE_HALF_OPEN_MS;
 	r->ike = ike;
+	if (ike2_init(ike) < 0) {
+		free(ike);
+		r->ike = NULL;
+		return -1;
+	}
 	sadb_set_km(r, &km_ops);
 	return 0;
 }
@@ -766,6 +780,7 @@ void ike_free(struct router *r)
 		ev_timer_cancel(r->ev, &w->t);
 		free(w);
 	}
+	ike2_free(ike);
 	ike_crypt_free(ike);
 	free(ike);
 	r->ike = NULL;

@@ -215,14 +215,14 @@ static bool map_applied_at(const struct config *cfg, const char *map, uint32_t l
 	return false;
 }
 
-static uint32_t life_sec_of(const struct config *cfg, const struct cfg_cmap_entry *e)
+uint32_t ike_life_sec_of(const struct config *cfg, const struct cfg_cmap_entry *e)
 {
 	if (e && e->life_sec)
 		return e->life_sec;
 	return cfg->ipsec_life_sec ? cfg->ipsec_life_sec : 3600;
 }
 
-static uint32_t life_kb_of(const struct config *cfg, const struct cfg_cmap_entry *e)
+uint32_t ike_life_kb_of(const struct config *cfg, const struct cfg_cmap_entry *e)
 {
 	if (e && e->life_kb)
 		return e->life_kb;
@@ -518,11 +518,60 @@ static void debug_proposal(struct ike_qm *q, const char *what, int part, bool ah
 		  spi, spi, ah ? (size_t)0 : xf_enc_keylen(&q->xf) * 8, flags);
 }
 
-static void fingerprint(const uint8_t *k, size_t n, uint32_t *fp)
+void ike_key_fingerprint(const uint8_t *k, size_t n, uint32_t *fp)
 {
 	uint8_t h[PRF_MAX_LEN];
 	prf_hash2(IKE_HASH_SHA1, k, n, "", 0, h);
 	*fp = wbuf_be32(h);
+}
+
+/*
+ * The one way a negotiated bundle enters the SADB and our records (Quick
+ * Mode and IKEv2's Child SAs): sadb_install, then the record (rec brings
+ * key_fp and initiator; the rest comes from spec).  Returns the bundle id,
+ * or -1 (counted) with nothing left installed.
+ */
+int ike_install_bundle(struct ike_state *ike, const struct sadb_bundle_spec *spec,
+		       struct ike_record *rec)
+{
+	int id = sadb_install(ike->r, spec);
+	if (id < 0) {
+		ike->st.install_fail++;
+		return -1;
+	}
+	rec->id = id;
+	snprintf(rec->cmap_name, sizeof(rec->cmap_name), "%s", spec->cmap_name ? spec->cmap_name : "");
+	rec->cmap_seq = spec->cmap_seq;
+	rec->flow = spec->flow;
+	rec->local = spec->local_addr;
+	rec->peer = spec->peer_addr;
+	rec->has_ah = spec->has_ah;
+	rec->has_esp = spec->has_esp;
+	rec->ah_spi_in = spec->ah_in.spi;
+	rec->ah_spi_out = spec->ah_out.spi;
+	rec->esp_spi_in = spec->esp_in.spi;
+	rec->esp_spi_out = spec->esp_out.spi;
+	rec->xf = spec->xf;
+	rec->life_sec = spec->life_sec;
+	rec->life_kb = spec->life_kb;
+	rec->ike_conn_id = spec->ike_conn_id;
+	rec->udp_encap = spec->udp_encap;
+	rec->peer_port = spec->peer_port;
+	rec->installed_ms = ev_now(ike->r->ev);
+	if (ike_record_add(ike, rec) < 0) {
+		/* Room was checked before the committing message went out, so this
+		 * is a bug, not a flood: still, never leave a bundle in the SADB
+		 * that nothing tracks. */
+		ike->st.record_full++;
+		ike->st.install_fail++;
+		if (spec->has_esp)
+			sadb_delete_inbound_spi(ike->r, 50, spec->esp_in.spi, SADB_DEL_CLEAR);
+		else if (spec->has_ah)
+			sadb_delete_inbound_spi(ike->r, 51, spec->ah_in.spi, SADB_DEL_CLEAR);
+		return -1;
+	}
+	ike->st.installs++;
+	return id;
 }
 
 /* KEYMAT for all SAs of the bundle, then sadb_install. */
@@ -557,8 +606,8 @@ static int qm_install(struct ike_qm *q)
 				 q->nr, q->nrlen, spec.ah_in.auth_key, al);
 		rc |= ike_keymat(sa, q->gxy, q->gxylen, ISAKMP_PROTO_AH, q->ah_spi_out, q->ni, q->nilen,
 				 q->nr, q->nrlen, spec.ah_out.auth_key, al);
-		fingerprint(spec.ah_in.auth_key, al, &rec.key_fp[0]);
-		fingerprint(spec.ah_out.auth_key, al, &rec.key_fp[1]);
+		ike_key_fingerprint(spec.ah_in.auth_key, al, &rec.key_fp[0]);
+		ike_key_fingerprint(spec.ah_out.auth_key, al, &rec.key_fp[1]);
 	}
 	if (q->has_esp) {
 		size_t el = xf_enc_keylen(&q->xf), al = xf_esp_auth_keylen(&q->xf);
@@ -574,50 +623,20 @@ static int qm_install(struct ike_qm *q)
 			ks[i]->enc_key_len = el;
 			memcpy(ks[i]->auth_key, km + el, al);
 			ks[i]->auth_key_len = al;
-			fingerprint(km, el + al, &rec.key_fp[2 + i]);
+			ike_key_fingerprint(km, el + al, &rec.key_fp[2 + i]);
 		}
 		OPENSSL_cleanse(km, sizeof(km));
 	}
-	int id = rc ? -1 : sadb_install(ike->r, &spec);
+	rec.initiator = q->initiator;
+	int id = rc ? -1 : ike_install_bundle(ike, &spec, &rec);
 	OPENSSL_cleanse(&spec, sizeof(spec));
 	if (id < 0) {
-		ike->st.install_fail++;
+		if (rc)
+			ike->st.install_fail++;
 		return -1;
 	}
 	q->spis_owned = false;
-	rec.id = id;
-	snprintf(rec.cmap_name, sizeof(rec.cmap_name), "%s", q->cmap_name);
-	rec.cmap_seq = q->cmap_seq;
-	rec.flow = q->flow;
-	rec.local = sa->local;
-	rec.peer = sa->peer;
-	rec.has_ah = q->has_ah;
-	rec.has_esp = q->has_esp;
-	rec.ah_spi_in = q->ah_spi_in;
-	rec.ah_spi_out = q->ah_spi_out;
-	rec.esp_spi_in = q->esp_spi_in;
-	rec.esp_spi_out = q->esp_spi_out;
-	rec.xf = q->xf;
-	rec.life_sec = q->life_sec;
-	rec.life_kb = q->life_kb;
-	rec.ike_conn_id = sa->conn_id;
-	rec.initiator = q->initiator;
-	rec.udp_encap = natt_udp_encap(sa);
-	rec.peer_port = sa->peer_port;
-	rec.installed_ms = ev_now(ike->r->ev);
-	if (ike_record_add(ike, &rec) < 0) {
-		/* Checked before QM2/QM3 went out, so this is a bug, not a flood:
-		 * still, never leave a bundle in the SADB that nothing tracks. */
-		ike->st.record_full++;
-		ike->st.install_fail++;
-		if (q->has_esp)
-			sadb_delete_inbound_spi(ike->r, 50, q->esp_spi_in, SADB_DEL_CLEAR);
-		else if (q->has_ah)
-			sadb_delete_inbound_spi(ike->r, 51, q->ah_spi_in, SADB_DEL_CLEAR);
-		return -1;
-	}
 	q->bundle_id = id;
-	ike->st.installs++;
 	ike->st.p2_ok++;
 
 	if (ike_dbg_ipsec(ike)) {
@@ -672,8 +691,8 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 	q->flow = *flow;
 	q->rekey_of = rekey_of;
 	q->pfs_group = e->pfs_group;
-	q->life_sec = life_sec_of(cfg, e);
-	q->life_kb = life_kb_of(cfg, e);
+	q->life_sec = ike_life_sec_of(cfg, e);
+	q->life_kb = ike_life_kb_of(cfg, e);
 	offer->doi = ISAKMP_DOI_IPSEC;
 	offer->situation = ISAKMP_SIT_IDENTITY_ONLY;
 	bool need_ah = false, need_esp = false;
@@ -957,7 +976,7 @@ static void qm_respond(struct ike_qm *q, const struct isakmp_msg *m, const uint8
 	if (q->has_esp)
 		q->esp_spi_out = wbuf_be32(c.esp->spi);
 	/* Lifetimes: the lower of the offer and ours; tell the initiator if we lowered. */
-	uint32_t our_sec = life_sec_of(cfg, c.e), our_kb = life_kb_of(cfg, c.e);
+	uint32_t our_sec = ike_life_sec_of(cfg, c.e), our_kb = ike_life_kb_of(cfg, c.e);
 	q->life_sec = minu(c.attrs.life_sec, our_sec);
 	q->life_kb = minu(c.attrs.life_kb, our_kb);
 	bool lowered = (c.attrs.life_sec && our_sec < c.attrs.life_sec) ||

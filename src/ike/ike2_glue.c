@@ -1,0 +1,739 @@
+/*
+ * The IKEv2 engine on the router (see ike2_glue.h).  The engine keeps no
+ * clock, so the glue keeps one record per engine SA (struct ike2_track):
+ * its Tunnel-id, when it started and became READY, its retransmission
+ * schedule and, for an SA we started, the crypto-map flow that triggered
+ * it.  Records follow the engine's SA list (track_sync after every call
+ * into the engine); a dead SA's record goes before ikev2_reap frees it, so
+ * a record never outlives its SA.
+ */
+#include "ike/ike2_glue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "config/transform.h"
+#include "ike/ike_int.h"
+#include "ikev2/ikev2_sa.h"
+#include "router.h"
+
+struct ike2_track {
+	struct ike2_track *next;
+	struct ikev2_sa *sa;
+	uint32_t id;			/* IOS's Tunnel-id */
+	uint64_t created_ms, ready_ms;
+	bool was_ready;
+	/* Our outstanding request, as last seen: a new one restarts the schedule. */
+	bool rtx_on;
+	const uint8_t *rtx_buf;
+	uint32_t rtx_msgid;
+	int tries;
+	uint32_t rtx_ms;
+	uint64_t rtx_at;
+	/* An SA we started for a flow the data plane holds packets for. */
+	bool has_flow;
+	char cmap[CFG_NAME_MAX];
+	int seq;
+	struct ipsec_flow flow;
+	int bundle_id;			/* the Child SA bundle installed, 0 if none */
+};
+
+struct ike2_glue {
+	struct ike_state *ike;
+	struct ikev2_host host;
+	struct ikev2_engine eng;
+	struct ike2_track *tracks;
+	uint32_t next_id;
+	struct ev_timer tick;
+	uint32_t rtx_base_ms, half_open_ms;
+	int rtx_tries;
+	ike2_entry_fn entry_for_peer;
+	ike2_build_fn build;
+	bool all_entries;
+	/* Set while ikev2_initiate runs: the conf callback is for this flow. */
+	const struct cfg_cmap_entry *init_entry;
+	const struct ipsec_flow *init_flow;
+	struct ike2_stats st;
+	struct log_rl rl;
+};
+
+static struct router *R(const struct ike2_glue *g) { return g->ike->r; }
+static uint64_t now_ms(const struct ike2_glue *g) { return ev_now(R(g)->ev); }
+
+static void drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why)
+{
+	char ps[16];
+	(*counter)++;
+	ip_fmt(peer, ps);
+	log_msg_rl(&R(g)->log, &g->rl, now_ms(g), 1000, "CRYPTO", SEV_WARNING, "IKEV2_BAD_MESSAGE",
+		   "IKEv2 with %s: %s", ps, why);
+}
+
+/* ---- records of the engine's SAs ---- */
+
+static struct ike2_track *track_of(struct ike2_glue *g, const struct ikev2_sa *sa)
+{
+	for (struct ike2_track *t = g->tracks; t; t = t->next)
+		if (t->sa == sa)
+			return t;
+	return NULL;
+}
+
+static struct ike2_track *track_new(struct ike2_glue *g, struct ikev2_sa *sa)
+{
+	struct ike2_track *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->sa = sa;
+	/* IOS numbers tunnels from 1 and wraps like the IKEv1 conn-ids. */
+	t->id = g->next_id++;
+	if (g->next_id > 32766)
+		g->next_id = 1;
+	t->created_ms = now_ms(g);
+	t->next = g->tracks;
+	g->tracks = t;
+	return t;
+}
+
+/* The retransmission schedule follows the engine's outstanding request. */
+static void track_rtx(struct ike2_glue *g, struct ike2_track *t)
+{
+	struct ikev2_sa *sa = t->sa;
+	if (!sa->req_pending || sa->state == IKEV2_S_DEAD) {
+		t->rtx_on = false;
+		return;
+	}
+	if (t->rtx_on && t->rtx_buf == sa->req_buf && t->rtx_msgid == sa->req_out)
+		return;
+	t->rtx_on = true;
+	t->rtx_buf = sa->req_buf;
+	t->rtx_msgid = sa->req_out;
+	t->tries = 0;
+	t->rtx_ms = g->rtx_base_ms;
+	t->rtx_at = now_ms(g) + t->rtx_ms;
+}
+
+/* An inbound SPI the engine reserved for a Child SA that never came up. */
+static void release_spi(struct ike2_glue *g, struct ike2_track *t)
+{
+	if (t->bundle_id || !t->sa->child_spi_in)
+		return;
+	sadb_release_spi(R(g), 50, t->sa->child_spi_in);
+	g->st.spi_released++;
+}
+
+static void schedule(struct ike2_glue *g);
+
+/* Records for new SAs, READY times, schedules; records of dead SAs go. */
+static void track_sync(struct ike2_glue *g)
+{
+	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next) {
+		struct ike2_track *t = track_of(g, sa);
+		if (!t && sa->state != IKEV2_S_DEAD && !(t = track_new(g, sa)))
+			continue;
+		if (!t)
+			continue;
+		if (sa->state == IKEV2_S_READY && !t->was_ready) {
+			char ps[16];
+			t->was_ready = true;
+			t->ready_ms = now_ms(g);
+			ip_fmt(sa->peer, ps);
+			if (R(g)->debug & DBG_IKEV2)
+				log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u,SA ID = %u):Session with %s is UP",
+					  t->id, t->id, ps);
+		}
+		track_rtx(g, t);
+	}
+	schedule(g);
+}
+
+/* Before ikev2_reap frees the dead SAs: their records and reserved SPIs go. */
+static void track_reap(struct ike2_glue *g)
+{
+	bool dead = false;
+	for (struct ike2_track **pp = &g->tracks; *pp;) {
+		struct ike2_track *t = *pp;
+		if (t->sa->state == IKEV2_S_DEAD) {
+			release_spi(g, t);
+			*pp = t->next;
+			free(t);
+			dead = true;
+		} else {
+			pp = &t->next;
+		}
+	}
+	for (struct ikev2_sa *sa = g->eng.sas; sa && !dead; sa = sa->next)
+		dead = sa->state == IKEV2_S_DEAD;
+	if (dead)
+		ikev2_reap(&g->eng);
+}
+
+static void kill_sa(struct ike2_glue *g, struct ike2_track *t, const char *why)
+{
+	char ps[16];
+	ip_fmt(t->sa->peer, ps);
+	log_msg(&R(g)->log, "CRYPTO", SEV_INFO, "IKEV2_SA_DELETED",
+		"IKEv2 SA %u with %s deleted: %s (state %s)", t->id, ps, why,
+		ikev2_state_name(t->sa->state));
+	ikev2_set_state(t->sa, IKEV2_S_DEAD);
+	t->rtx_on = false;
+}
+
+/* Retransmissions due, half-open responders timed out, dead SAs reaped. */
+static void tick(void *arg)
+{
+	struct ike2_glue *g = arg;
+	uint64_t now = now_ms(g);
+	for (struct ike2_track *t = g->tracks; t; t = t->next) {
+		struct ikev2_sa *sa = t->sa;
+		if (sa->state == IKEV2_S_R_INIT_SENT && now - t->created_ms >= g->half_open_ms) {
+			g->st.half_open_expired++;
+			kill_sa(g, t, "half-open timeout (no valid IKE_AUTH)");
+			continue;
+		}
+		if (!t->rtx_on || now < t->rtx_at)
+			continue;
+		if (t->tries >= g->rtx_tries) {
+			g->st.rtx_exhausted++;
+			kill_sa(g, t, "retransmissions exhausted");
+			continue;
+		}
+		t->tries++;
+		g->st.rtx++;
+		if (R(g)->debug & DBG_IKEV2)
+			log_debug(&R(g)->log, "IKEv2:(SA ID = %u):Retransmitting packet (try %d of %d)", t->id,
+				  t->tries, g->rtx_tries);
+		ikev2_retransmit(sa);
+		t->rtx_ms *= 2;
+		t->rtx_at = now + t->rtx_ms;
+	}
+	track_reap(g);
+	track_sync(g);
+}
+
+static void schedule(struct ike2_glue *g)
+{
+	uint64_t now = now_ms(g), next = UINT64_MAX;
+	for (struct ike2_track *t = g->tracks; t; t = t->next) {
+		if (t->sa->state == IKEV2_S_DEAD)
+			next = now;
+		if (t->sa->state == IKEV2_S_R_INIT_SENT && t->created_ms + g->half_open_ms < next)
+			next = t->created_ms + g->half_open_ms;
+		if (t->rtx_on && t->rtx_at < next)
+			next = t->rtx_at;
+	}
+	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next)
+		if (sa->state == IKEV2_S_DEAD)
+			next = now;
+	if (next == UINT64_MAX) {
+		ev_timer_cancel(R(g)->ev, &g->tick);
+		return;
+	}
+	ev_timer_arm(R(g)->ev, &g->tick, next > now ? next - now : 0);
+}
+
+/* ---- traffic selectors <-> crypto-map flows ---- */
+
+static struct ikev2_range range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port)
+{
+	struct ikev2_range r = { proto, port, port ? port : 65535, addr & mask, addr | ~mask };
+	return r;
+}
+
+/* A range as address/mask and port; false when it is no prefix (we install prefixes only). */
+static bool range_net(const struct ikev2_range *r, uint32_t *addr, uint32_t *mask, uint16_t *port)
+{
+	uint32_t span = r->saddr ^ r->eaddr;
+	if ((span & (span + 1)) || (r->saddr & span) || (r->eaddr & span) != span)
+		return false;
+	*addr = r->saddr;
+	*mask = ~span;
+	if (r->sport == 0 && r->eport == 65535)
+		*port = 0;
+	else if (r->sport == r->eport)
+		*port = r->sport;
+	else
+		return false;
+	return true;
+}
+
+static bool flow_of(const struct ikev2_child *c, struct ipsec_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->proto = c->local_ts.proto;
+	return c->local_ts.proto == c->remote_ts.proto &&
+	       range_net(&c->local_ts, &f->local, &f->local_mask, &f->local_port) &&
+	       range_net(&c->remote_ts, &f->remote, &f->remote_mask, &f->remote_port);
+}
+
+/* ---- host operations ---- */
+
+static int h_send(void *arg, uint32_t local, uint32_t peer, const uint8_t *msg, size_t len)
+{
+	struct ike2_glue *g = arg;
+	if (g->ike->xmit(R(g), local, 500, peer, 500, msg, len) < 0) {
+		drop(g, &g->st.send_fail, peer, "send failed");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct cfg_cmap_entry *entry_for_peer(struct ike2_glue *g, uint32_t peer)
+{
+	return g->entry_for_peer ? g->entry_for_peer(R(g)->cfg, peer) : NULL;
+}
+
+static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_conf *out)
+{
+	struct ike2_glue *g = arg;
+	const struct cfg_cmap_entry *e = g->init_entry ? g->init_entry : entry_for_peer(g, peer);
+	memset(out, 0, sizeof(*out));
+	if (!e || !g->build || !g->build(R(g)->cfg, e, local, peer, out)) {
+		drop(g, &g->st.no_conf, peer, "no crypto map entry with an IKEv2 profile for this peer");
+		return false;
+	}
+	if (g->init_flow) {
+		/* We propose exactly the flow whose packets wait (RFC 7296 §2.9). */
+		const struct ipsec_flow *f = g->init_flow;
+		out->local_ts = range_of(f->local, f->local_mask, f->proto, f->local_port);
+		out->remote_ts = range_of(f->remote, f->remote_mask, f->proto, f->remote_port);
+	}
+	return true;
+}
+
+static uint32_t h_spi_alloc(void *arg)
+{
+	struct ike2_glue *g = arg;
+	return sadb_alloc_spi(R(g), 50);
+}
+
+static void h_log(void *arg, const char *line)
+{
+	struct ike2_glue *g = arg;
+	if (R(g)->debug & DBG_IKEV2)
+		log_debug(&R(g)->log, "%s", line);
+}
+
+/* The transform set a Child SA suite amounts to (named after the entry's, when one matches). */
+static bool child_xf(const struct config *cfg, const struct cfg_cmap_entry *e,
+		     const struct ikev2_child_suite *s, struct cfg_transform_set *xf)
+{
+	const struct xf_alg *enc = xf_by_ikev2(IKEV2_XF_ENCR, s->encr, s->encr_bits);
+	const struct xf_alg *auth = s->integ ? xf_by_ikev2(IKEV2_XF_INTEG, s->integ, 0) : NULL;
+	if (!enc || enc->kind != XF_KIND_ESP_ENC || (s->integ && (!auth || auth->kind != XF_KIND_ESP_AUTH)))
+		return false;
+	memset(xf, 0, sizeof(*xf));
+	xf->esp_enc = (enum cfg_xf_enc)enc->id;
+	xf->esp_keybits = enc->keybits;
+	xf->esp_auth = auth ? (enum cfg_xf_auth)auth->id : XF_AUTH_NONE;
+	for (size_t i = 0; i < e->ntsets; i++) {
+		const struct cfg_transform_set *ts = config_tset(cfg, e->tsets[i]);
+		if (ts && ts->ah == XF_AH_NONE && ts->esp_enc == xf->esp_enc && ts->esp_auth == xf->esp_auth &&
+		    (ts->esp_keybits ? ts->esp_keybits : 128) == (xf->esp_keybits ? xf->esp_keybits : 128)) {
+			snprintf(xf->name, sizeof(xf->name), "%s", ts->name);
+			xf->transport = ts->transport;
+			break;
+		}
+	}
+	return true;
+}
+
+static void keys_of(struct sadb_sa_keys *k, uint32_t spi, const uint8_t *km, const struct ikev2_child *c)
+{
+	k->spi = spi;
+	memcpy(k->enc_key, km, c->enc_key_len);
+	k->enc_key_len = c->enc_key_len;
+	memcpy(k->auth_key, km + c->enc_key_len, c->integ_key_len);
+	k->auth_key_len = c->integ_key_len;
+}
+
+/* The first Child SA is up: into the SADB, as Quick Mode's bundles go. */
+static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c)
+{
+	struct ike2_glue *g = arg;
+	const struct config *cfg = R(g)->cfg;
+	struct ike2_track *t = track_of(g, sa);
+	if (!t && !(t = track_new(g, sa)))
+		return;
+	const struct cfg_cmap_entry *e = t->has_flow ? ike_cmap_entry(cfg, t->cmap, t->seq)
+						     : entry_for_peer(g, sa->peer);
+	struct sadb_bundle_spec spec;
+	struct ike_record rec;
+	memset(&spec, 0, sizeof(spec));
+	memset(&rec, 0, sizeof(rec));
+	if (!e) {
+		drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
+		return;
+	}
+	if (!flow_of(c, &spec.flow)) {
+		drop(g, &g->st.bad_ts, sa->peer, "Child SA: traffic selectors are no address/mask pair");
+		return;
+	}
+	if (c->enc_key_len > SADB_KEY_MAX || c->integ_key_len > SADB_KEY_MAX ||
+	    !child_xf(cfg, e, &c->suite, &spec.xf)) {
+		drop(g, &g->st.install_fail, sa->peer, "Child SA: transform unknown to the data plane");
+		return;
+	}
+	spec.cmap_name = e->name;
+	spec.cmap_seq = e->seq;
+	spec.local_addr = sa->local;
+	spec.peer_addr = sa->peer;
+	spec.peer_port = 500;
+	spec.has_esp = true;
+	keys_of(&spec.esp_in, c->spi_in, c->key_in, c);
+	keys_of(&spec.esp_out, c->spi_out, c->key_out, c);
+	spec.life_sec = ike_life_sec_of(cfg, e);
+	spec.life_kb = ike_life_kb_of(cfg, e);
+	spec.ike_conn_id = t->id;
+	rec.initiator = sa->initiator;
+	ike_key_fingerprint(c->key_in, c->enc_key_len + c->integ_key_len, &rec.key_fp[2]);
+	ike_key_fingerprint(c->key_out, c->enc_key_len + c->integ_key_len, &rec.key_fp[3]);
+	int id = ike_install_bundle(g->ike, &spec, &rec);
+	OPENSSL_cleanse(&spec, sizeof(spec));
+	if (id < 0) {
+		g->st.install_fail++;
+		return;
+	}
+	t->bundle_id = id;
+	g->st.install_ok++;
+	if (R(g)->debug & DBG_IPSEC) {
+		char ps[16];
+		ip_fmt(sa->peer, ps);
+		log_debug(&R(g)->log, "IPSEC(create_sa): IKEv2 Child SA with %s, in spi 0x%X, out spi 0x%X",
+			  ps, c->spi_in, c->spi_out);
+	}
+}
+
+/* ---- entry points ---- */
+
+bool ike2_is_v2(const uint8_t *data, size_t len)
+{
+	/* The version byte follows two SPIs and Next Payload (§3.1): major 2. */
+	return len > 17 && (data[17] >> 4) == (IKEV2_VERSION >> 4);
+}
+
+void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+		const uint8_t *data, size_t len)
+{
+	struct ike2_glue *g = ike->v2;
+	if (!g)
+		return;
+	g->st.rx++;
+	if (dport != 500) {
+		/* No NAT traversal for IKEv2 yet: we would answer on the wrong port. */
+		drop(g, &g->st.on_4500, src, "IKEv2 on UDP 4500 (NAT traversal not supported)");
+		return;
+	}
+	(void)sport;
+	ikev2_input(&g->eng, dst, src, data, len);
+	track_sync(g);
+}
+
+bool ike2_entry_wants(const struct ike_state *ike, const struct cfg_cmap_entry *e)
+{
+	const struct ike2_glue *g = ike->v2;
+	return g && !e->manual && g->all_entries;
+}
+
+/* An SA we started that is still negotiating for flow (or with peer when flow is NULL). */
+static struct ike2_track *negotiating(struct ike2_glue *g, uint32_t peer, const struct ipsec_flow *flow)
+{
+	for (struct ike2_track *t = g->tracks; t; t = t->next)
+		if (t->sa->initiator && t->sa->peer == peer && t->sa->state != IKEV2_S_DEAD &&
+		    t->sa->state != IKEV2_S_READY && (!flow || (t->has_flow && ipsec_flow_eq(&t->flow, flow))))
+			return t;
+	return NULL;
+}
+
+void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
+		  uint32_t local, uint32_t peer)
+{
+	struct ike2_glue *g = ike->v2;
+	if (!g)
+		return;
+	g->st.acquires++;
+	if (negotiating(g, peer, flow)) {
+		g->st.acquire_dup++;
+		return;
+	}
+	/*
+	 * Every flow gets its own IKE SA carrying its first Child SA: until
+	 * CREATE_CHILD_SA exists, an IKE SA can not bring up a second one.
+	 */
+	g->init_entry = e;
+	g->init_flow = flow;
+	struct ikev2_sa *sa = ikev2_initiate(&g->eng, local, peer);
+	g->init_entry = NULL;
+	g->init_flow = NULL;
+	struct ike2_track *t = sa ? track_new(g, sa) : NULL;
+	if (!t) {
+		g->st.initiate_fail++;
+		track_sync(g);
+		return;
+	}
+	t->has_flow = true;
+	snprintf(t->cmap, sizeof(t->cmap), "%s", e->name);
+	t->seq = e->seq;
+	t->flow = *flow;
+	if (R(g)->debug & DBG_IKEV2) {
+		char ps[16];
+		ip_fmt(peer, ps);
+		log_debug(&R(g)->log, "IKEv2:(SA ID = %u):Initiating IKE_SA_INIT with %s for map %s %d", t->id,
+			  ps, e->name, e->seq);
+	}
+	track_sync(g);
+}
+
+bool ike2_sa_up(const struct ike_state *ike, uint32_t peer)
+{
+	const struct ike2_glue *g = ike->v2;
+	for (const struct ikev2_sa *sa = g ? g->eng.sas : NULL; sa; sa = sa->next)
+		if (sa->peer == peer && sa->state == IKEV2_S_READY)
+			return true;
+	return false;
+}
+
+int ike2_init(struct ike_state *ike)
+{
+	struct ike2_glue *g = calloc(1, sizeof(*g));
+	if (!g)
+		return -1;
+	g->ike = ike;
+	g->host = (struct ikev2_host){ g, h_send, h_conf, h_spi_alloc, h_child_up, h_log };
+	ikev2_engine_init(&g->eng, &g->host);
+	g->next_id = 1;
+	g->rtx_base_ms = 2000;
+	g->rtx_tries = 5;
+	g->half_open_ms = IKE2_HALF_OPEN_MS;
+	ev_timer_init(&g->tick, tick, g);
+	ike->v2 = g;
+	return 0;
+}
+
+void ike2_free(struct ike_state *ike)
+{
+	struct ike2_glue *g = ike->v2;
+	if (!g)
+		return;
+	ev_timer_cancel(ike->r->ev, &g->tick);
+	while (g->tracks) {
+		struct ike2_track *t = g->tracks;
+		g->tracks = t->next;
+		free(t);
+	}
+	ikev2_engine_free(&g->eng);
+	free(g);
+	ike->v2 = NULL;
+}
+
+/* ---- show and clear ---- */
+
+int ike2_clear(struct router *r, uint32_t peer)
+{
+	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
+	int n = 0;
+	if (!g)
+		return 0;
+	for (struct ike2_track *t = g->tracks; t; t = t->next) {
+		if (t->sa->state == IKEV2_S_DEAD || (peer && t->sa->peer != peer))
+			continue;
+		/* No INFORMATIONAL Delete yet: the peer learns on its next request. */
+		kill_sa(g, t, "clear crypto ikev2 sa");
+		n++;
+	}
+	track_reap(g);
+	track_sync(g);
+	return n;
+}
+
+static const char *encr_name(uint16_t id)
+{
+	switch (id) {
+	case IKEV2_ENCR_AES_CBC: return "AES-CBC";
+	case IKEV2_ENCR_AES_GCM_16: return "AES-GCM";
+	}
+	return "unknown";
+}
+
+static const char *hash_name(uint16_t prf)
+{
+	switch (prf) {
+	case IKEV2_PRF_HMAC_SHA1: return "SHA1";
+	case IKEV2_PRF_HMAC_SHA2_256: return "SHA256";
+	case IKEV2_PRF_HMAC_SHA2_384: return "SHA384";
+	case IKEV2_PRF_HMAC_SHA2_512: return "SHA512";
+	}
+	return "unknown";
+}
+
+static void hex8(const uint8_t *s, char *out)
+{
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02X", s[i]);
+}
+
+static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct strbuf *out, bool detail)
+{
+	const struct ikev2_sa *sa = t->sa;
+	char ls[32], ps[32], l[16], p[16];
+	uint64_t now = now_ms(g);
+	ip_fmt(sa->local, l);
+	ip_fmt(sa->peer, p);
+	snprintf(ls, sizeof(ls), "%s/500", l);
+	snprintf(ps, sizeof(ps), "%s/500", p);
+	bool ready = sa->state == IKEV2_S_READY;
+	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", t->id, ls, ps, "none/none", ready ? "READY" : "IN-NEG");
+	const struct ikev2_suite *s = &sa->suite;
+	if (s->integ)
+		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
+			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), hash_name(s->prf), s->dh);
+	else
+		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: None, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
+			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), s->dh);
+	uint64_t life = 86400;	/* IOS's IKEv2 profile default; rekeying is not in yet */
+	uint64_t active = ready ? (now - t->ready_ms) / 1000 : 0;
+	sb_printf(out, "      Life/Active Time: %llu/%llu sec\n", (unsigned long long)life,
+		  (unsigned long long)active);
+	if (!detail)
+		return;
+	char si[17], sr[17];
+	hex8(sa->initiator ? sa->spi_i : sa->spi_r, si);
+	hex8(sa->initiator ? sa->spi_r : sa->spi_i, sr);
+	sb_printf(out, "      CE id: %u, Session-id: %u\n", t->id, t->id);
+	sb_printf(out, "      Status Description: %s\n", ready ? "Negotiation done" : "Negotiation in progress");
+	sb_printf(out, "      Local spi: %s       Remote spi: %s\n", si, sr);
+	sb_printf(out, "      Local id: %s\n", l);
+	sb_printf(out, "      Remote id: %s\n", p);
+	sb_printf(out, "      Local req msg id:  %-14u Remote req msg id:  %u\n", sa->req_out,
+		  sa->req_in ? sa->req_in - 1 : 0);
+	sb_printf(out, "      Local next msg id: %-14u Remote next msg id: %u\n", sa->req_out, sa->req_in);
+	sb_printf(out, "      Local req queued:  %-14u Remote req queued:  %u\n", sa->req_out, sa->req_in);
+	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
+	sb_printf(out, "      DPD configured for 0 seconds, retry 0\n");
+	sb_printf(out, "      Fragmentation not configured.\n");
+	sb_printf(out, "      Extended Authentication not configured.\n");
+	sb_printf(out, "      NAT-T is not detected\n");
+	sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
+	if (sa->state == IKEV2_S_READY && sa->child_spi_in) {
+		char cl[16], cr[16];
+		ip_fmt(sa->child_local.saddr, cl);
+		ip_fmt(sa->child_remote.saddr, cr);
+		sb_printf(out, "      Child sa: local selector  %s/0 - ", cl);
+		ip_fmt(sa->child_local.eaddr, cl);
+		sb_printf(out, "%s/65535\n", cl);
+		sb_printf(out, "                remote selector %s/0 - ", cr);
+		ip_fmt(sa->child_remote.eaddr, cr);
+		sb_printf(out, "%s/65535\n", cr);
+		sb_printf(out, "                ESP spi in/out: 0x%X/0x%X\n", sa->child_spi_in, sa->child_spi_out);
+	}
+	if (t->rtx_on)
+		sb_printf(out, "      Retransmitting: try %d of %d, next in %llu ms\n", t->tries, g->rtx_tries,
+			  (unsigned long long)(t->rtx_at > now ? t->rtx_at - now : 0));
+}
+
+void ike2_show_sa(struct router *r, struct strbuf *out, bool detail)
+{
+	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
+	sb_puts(out, " IPv4 Crypto IKEv2  SA \n\n");
+	sb_printf(out, "%-10s%-22s%-22s%-21s%s\n", "Tunnel-id", "Local", "Remote", "fvrf/ivrf", "Status");
+	/* Oldest first, as IOS lists tunnels by id (the list is newest first). */
+	size_t n = 0;
+	for (struct ike2_track *t = g ? g->tracks : NULL; t; t = t->next)
+		n++;
+	for (size_t k = n; k > 0; k--) {
+		struct ike2_track *t = g->tracks;
+		for (size_t i = 1; i < k; i++)
+			t = t->next;
+		if (t->sa->state != IKEV2_S_DEAD)
+			show_one(g, t, out, detail);
+	}
+	sb_puts(out, "\n IPv6 Crypto IKEv2  SA \n\n");
+}
+
+void ike2_show_stats(struct router *r, struct strbuf *out)
+{
+	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
+	if (!g)
+		return;
+	size_t in_neg = 0, ready = 0, half_open = 0;
+	for (const struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next) {
+		if (sa->state == IKEV2_S_READY)
+			ready++;
+		else if (sa->state != IKEV2_S_DEAD)
+			in_neg++;
+		half_open += sa->state == IKEV2_S_R_INIT_SENT;
+	}
+	const struct ikev2_stats *e = &g->eng.st;
+	const struct ike2_stats *s = &g->st;
+	sb_puts(out, "--------------------------------------------------------------------------------\n");
+	sb_printf(out, "                     Crypto IKEv2 SA Count %zu\n", ready + in_neg);
+	sb_puts(out, "--------------------------------------------------------------------------------\n");
+	sb_printf(out, "%-33s%-11s%-11s%-11s%s\n", "", "Total", "Ready", "In-Neg", "Half-Open");
+	sb_printf(out, "%-33s%-11zu%-11zu%-11zu%zu\n", "SAs", ready + in_neg, ready, in_neg, half_open);
+	sb_puts(out, "\nEngine\n");
+#define ROW(label, v) sb_printf(out, "    %-40s %llu\n", label, (unsigned long long)(v))
+	ROW("messages received", e->rx);
+	ROW("messages sent", e->tx);
+	ROW("IKE SAs ready", e->ready);
+	ROW("IKE SAs failed", e->failed);
+	ROW("requests answered again (retransmits)", e->retransmit_answered);
+	sb_puts(out, "  Drops:\n");
+	ROW("malformed", e->malformed);
+	ROW("unsupported critical payload", e->unsupported_critical);
+	ROW("no IKE SA (unknown SPIs)", e->no_sa);
+	ROW("not expected in this state", e->bad_state);
+	ROW("bad message ID", e->bad_msgid);
+	ROW("old request (not answered)", e->dup_request);
+	ROW("duplicate or unexpected response", e->dup_response);
+	ROW("integrity check failed", e->bad_icv);
+	ROW("authentication failed", e->auth_failed);
+	ROW("no proposal chosen", e->no_proposal);
+	ROW("invalid KE (group retry)", e->invalid_ke);
+	ROW("traffic selectors unacceptable", e->ts_unacceptable);
+	ROW("peer sent an error notify", e->peer_error);
+	ROW("no configuration for the peer", e->no_conf);
+	ROW("half-open SAs evicted", e->half_open_evicted);
+	ROW("illegal state change refused", e->bad_transition);
+	sb_puts(out, "\nRouter\n");
+	ROW("datagrams in", s->rx);
+	ROW("acquires (traffic without an SA)", s->acquires);
+	ROW("acquires merged (negotiation under way)", s->acquire_dup);
+	ROW("retransmissions sent", s->rtx);
+	ROW("Child SAs installed", s->install_ok);
+	ROW("inbound SPIs released (no Child SA)", s->spi_released);
+	sb_puts(out, "  Drops:\n");
+	ROW("on UDP 4500 (no IKEv2 NAT-T)", s->on_4500);
+	ROW("no crypto map entry / profile for peer", s->no_conf);
+	ROW("could not initiate", s->initiate_fail);
+	ROW("retransmissions exhausted (SA died)", s->rtx_exhausted);
+	ROW("half-open timed out (no IKE_AUTH)", s->half_open_expired);
+	ROW("Child SA install failed", s->install_fail);
+	ROW("Child SA selectors not address/mask", s->bad_ts);
+	ROW("send failures", s->send_fail);
+#undef ROW
+}
+
+/* ---- test hooks ---- */
+
+static struct ike2_glue *glue(struct router *r) { return r->ike ? r->ike->v2 : NULL; }
+
+void ike2_set_conf(struct router *r, ike2_entry_fn entry, ike2_build_fn build)
+{
+	glue(r)->entry_for_peer = entry;
+	glue(r)->build = build;
+}
+
+void ike2_set_all_entries(struct router *r, bool on) { glue(r)->all_entries = on; }
+
+void ike2_set_timers(struct router *r, uint32_t rtx_base_ms, int rtx_tries, uint32_t half_open_ms)
+{
+	glue(r)->rtx_base_ms = rtx_base_ms;
+	glue(r)->rtx_tries = rtx_tries;
+	glue(r)->half_open_ms = half_open_ms;
+}
+
+struct ikev2_engine *ike2_engine(struct router *r) { return &glue(r)->eng; }
+const struct ike2_stats *ike2_stats(struct router *r) { return &glue(r)->st; }
