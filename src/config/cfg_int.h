@@ -125,6 +125,10 @@ const char *cfg_xf_auth_name(enum cfg_xf_auth x);
  * fit them.  0, or -1 with "FILE:LINE: ..." in err. */
 int cfg_check_cmaps(struct config *cfg, const char *name, struct strbuf *err);
 
+/* crypto ikev2 (cfg_ikev2.c). */
+void cfg_v2_keyring_clear(struct cfg_ikev2_keyring *k);
+void cfg_v2_free(struct config *cfg);
+
 /* Renders one interface / map / ... (render.c). */
 struct strbuf;
 void cfg_render_body(const struct config *cfg, struct strbuf *out);

@@ -122,6 +122,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->nopaque; i++)
 		cfg_opaque_clear(&cfg->opaque[i]);
 	free(cfg->opaque);
+	cfg_v2_free(cfg);
 	cfg_order_free(cfg);
 	free(cfg);
 }

@@ -133,6 +133,7 @@ struct cfg_cmap_entry {
 	struct cfg_session_key ah_key[2];
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 	int key_lineno;			/* file line of the last key/transform change (load errors) */
+	char ikev2_profile[CFG_NAME_MAX];	/* set ikev2-profile NAME; "" = IKEv1 */
 };
 
 /* spigot extensions under `crypto isakmp invalid-spi-recovery ...`. */
@@ -144,6 +145,78 @@ struct cfg_isr {
 	uint32_t max_pending;		/* bounded table of pending recoveries */
 	bool restore_phase2;		/* bring a peer's IPsec SAs back after recovery / INITIAL-CONTACT */
 	bool contact_on_start;		/* Main Mode + INITIAL-CONTACT to every static peer at start */
+};
+
+/*
+ * crypto ikev2 ... (IOS 15.x / IOS-XE "Configuring Internet Key Exchange
+ * Version 2").  Algorithms are kept as IKEv2 transform IDs (RFC 7296
+ * §3.3.2, IANA); their IOS keywords come from the one table in
+ * config/transform.c (xf2_*), and DH groups are the group numbers.
+ */
+#define CFG_V2_MAX_ALG 8		/* algorithms of one kind in a proposal */
+#define CFG_V2_MAX_PROP 8		/* proposals in a policy */
+#define CFG_V2_MAX_MATCH 8		/* match lines in a policy / profile */
+
+struct cfg_ikev2_alg {
+	uint16_t id;			/* IKEv2 transform ID (ENCR/INTEG/PRF) or DH group */
+	uint16_t bits;			/* ENCR key length (128/192/256); 0 otherwise */
+};
+
+struct cfg_ikev2_proposal {
+	char name[CFG_NAME_MAX];
+	struct cfg_ikev2_alg encr[CFG_V2_MAX_ALG], integ[CFG_V2_MAX_ALG];
+	struct cfg_ikev2_alg prf[CFG_V2_MAX_ALG], group[CFG_V2_MAX_ALG];
+	size_t nencr, ninteg, nprf, ngroup;	/* in the order written (preference) */
+};
+
+struct cfg_ikev2_policy {
+	char name[CFG_NAME_MAX];
+	char proposals[CFG_V2_MAX_PROP][CFG_NAME_MAX];	/* proposal NAME, in order */
+	size_t nproposal;
+	uint32_t match_local[CFG_V2_MAX_MATCH];	/* match address local A.B.C.D */
+	size_t nmatch_local;		/* 0: matches any local address */
+};
+
+struct cfg_ikev2_psk {
+	char key[CFG_KEY_MAX];		/* "" when not configured */
+	int enc_type;			/* 0 or 6 as written; -1 if absent */
+};
+
+struct cfg_ikev2_kr_peer {
+	char name[CFG_NAME_MAX];	/* peer NAME */
+	char description[241];
+	bool has_addr;
+	uint32_t addr, mask;		/* address A.B.C.D [MASK]; mask /32 when absent */
+	bool psk_both;			/* written as `pre-shared-key KEY` (no local/remote) */
+	struct cfg_ikev2_psk psk_local, psk_remote;
+};
+
+struct cfg_ikev2_keyring {
+	char name[CFG_NAME_MAX];
+	struct cfg_ikev2_kr_peer *peers;	/* in the order written */
+	size_t npeer;
+};
+
+enum cfg_ikev2_auth { CFG_V2_AUTH_NONE = 0, CFG_V2_AUTH_PSK };
+
+struct cfg_ikev2_match {
+	uint32_t addr, mask;		/* match identity remote address A.B.C.D [MASK] */
+};
+
+struct cfg_ikev2_profile {
+	char name[CFG_NAME_MAX];
+	char description[241];
+	struct cfg_ikev2_match match_remote[CFG_V2_MAX_MATCH];
+	size_t nmatch_remote;
+	bool has_id_local;
+	uint32_t id_local;		/* identity local address; else the local address */
+	enum cfg_ikev2_auth auth_local, auth_remote;
+	char keyring[CFG_NAME_MAX];	/* keyring local NAME; "" = none */
+	uint32_t dpd_interval;		/* 0: DPD off (IOS default) */
+	uint32_t dpd_retry;
+	bool dpd_periodic;		/* else on-demand */
+	uint32_t lifetime;		/* seconds, IOS default 86400 */
+	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };
 
 /* logging host A.B.C.D [transport udp port N] */
@@ -173,6 +246,15 @@ struct config {
 	bool isakmp_keepalive_periodic;	/* else on-demand */
 	uint32_t nat_keepalive;		/* crypto isakmp nat keepalive; 0 = off */
 	bool natt_enabled;		/* crypto ipsec nat-transparency udp-encapsulation */
+
+	struct cfg_ikev2_proposal *v2_proposals;	/* in the order configured */
+	size_t nv2_proposal;
+	struct cfg_ikev2_policy *v2_policies;
+	size_t nv2_policy;
+	struct cfg_ikev2_keyring *v2_keyrings;
+	size_t nv2_keyring;
+	struct cfg_ikev2_profile *v2_profiles;
+	size_t nv2_profile;
 
 	struct cfg_transform_set *tsets;
 	size_t ntset;
@@ -209,6 +291,11 @@ const struct cfg_transform_set *config_tset(const struct config *cfg, const char
 const struct cfg_isakmp_key *config_key_for(const struct config *cfg, uint32_t peer);
 /* True when addr is named by `set peer` in any crypto map entry. */
 bool config_is_static_peer(const struct config *cfg, uint32_t addr);
+/* crypto ikev2 lookups by name; NULL when absent. */
+const struct cfg_ikev2_proposal *config_v2_proposal(const struct config *cfg, const char *name);
+const struct cfg_ikev2_policy *config_v2_policy(const struct config *cfg, const char *name);
+const struct cfg_ikev2_keyring *config_v2_keyring(const struct config *cfg, const char *name);
+const struct cfg_ikev2_profile *config_v2_profile(const struct config *cfg, const char *name);
 /* "local7" for 23: the name `logging facility` takes (cmd_logging.c). */
 const char *config_facility_name(uint8_t code);
 
