@@ -605,8 +605,10 @@ static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t
 	struct ike_state *ike = r->ike;
 	if (has_ah)
 		ike_record_del_spi(ike, peer, 51, ah_spi_in, true);
-	if (has_esp)
+	if (has_esp) {
 		ike_record_del_spi(ike, peer, 50, esp_spi_in, true);
+		ike2_child_deleted(ike, peer, esp_spi_in);
+	}
 	/* The peer already knows about these, or deleted them itself. */
 	if (why == SADB_DEL_PEER_DELETE || why == SADB_DEL_INVALID_SPI || why == SADB_DEL_DPD ||
 	    why == SADB_DEL_INITIAL_CONTACT)

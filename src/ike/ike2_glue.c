@@ -16,52 +16,15 @@
 #include <openssl/crypto.h>
 
 #include "config/transform.h"
+#include "ike/ike2_int.h"
 #include "ike/ike_int.h"
+#include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
 #include "router.h"
 
-struct ike2_track {
-	struct ike2_track *next;
-	struct ikev2_sa *sa;
-	uint32_t id;			/* IOS's Tunnel-id */
-	uint64_t created_ms, ready_ms;
-	bool was_ready;
-	/* Our outstanding request, as last seen: a new one restarts the schedule. */
-	bool rtx_on;
-	const uint8_t *rtx_buf;
-	uint32_t rtx_msgid;
-	int tries;
-	uint32_t rtx_ms;
-	uint64_t rtx_at;
-	/* An SA we started for a flow the data plane holds packets for. */
-	bool has_flow;
-	char cmap[CFG_NAME_MAX];
-	int seq;
-	struct ipsec_flow flow;
-	int bundle_id;			/* the Child SA bundle installed, 0 if none */
-};
-
-struct ike2_glue {
-	struct ike_state *ike;
-	struct ikev2_host host;
-	struct ikev2_engine eng;
-	struct ike2_track *tracks;
-	uint32_t next_id;
-	struct ev_timer tick;
-	uint32_t rtx_base_ms, half_open_ms;
-	int rtx_tries;
-	ike2_entry_fn entry_for_peer;
-	ike2_build_fn build;
-	bool all_entries;
-	/* Set while ikev2_initiate runs: the conf callback is for this flow. */
-	const struct cfg_cmap_entry *init_entry;
-	const struct ipsec_flow *init_flow;
-	struct ike2_stats st;
-	struct log_rl rl;
-};
-
 static struct router *R(const struct ike2_glue *g) { return g->ike->r; }
-static uint64_t now_ms(const struct ike2_glue *g) { return ev_now(R(g)->ev); }
+uint64_t ike2_now(const struct ike2_glue *g) { return ev_now(g->ike->r->ev); }
+static uint64_t now_ms(const struct ike2_glue *g) { return ike2_now(g); }
 
 static void drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why)
 {
@@ -119,7 +82,7 @@ static void track_rtx(struct ike2_glue *g, struct ike2_track *t)
 /* An inbound SPI the engine reserved for a Child SA that never came up. */
 static void release_spi(struct ike2_glue *g, struct ike2_track *t)
 {
-	if (t->bundle_id || !t->sa->child_spi_in)
+	if (t->installed || !t->sa->child_spi_in)
 		return;
 	sadb_release_spi(R(g), 50, t->sa->child_spi_in);
 	g->st.spi_released++;
@@ -150,6 +113,19 @@ static void track_sync(struct ike2_glue *g)
 	schedule(g);
 }
 
+/*
+ * Child SAs do not outlive their IKE SA (RFC 7296 §1.4.1): whatever ended
+ * it (clear, retransmissions, the peer), its bundle leaves the SADB.
+ */
+static void children_go(struct ike2_glue *g, struct ike2_track *t)
+{
+	int id = t->bundle_id;
+	struct ike_record *rec = id ? ike_record_by_id(g->ike, id) : NULL;
+	t->bundle_id = 0;
+	if (rec && rec->has_esp)
+		sadb_delete_inbound_spi(R(g), 50, rec->esp_spi_in, SADB_DEL_CLEAR);
+}
+
 /* Before ikev2_reap frees the dead SAs: their records and reserved SPIs go. */
 static void track_reap(struct ike2_glue *g)
 {
@@ -158,6 +134,7 @@ static void track_reap(struct ike2_glue *g)
 		struct ike2_track *t = *pp;
 		if (t->sa->state == IKEV2_S_DEAD) {
 			release_spi(g, t);
+			children_go(g, t);
 			*pp = t->next;
 			free(t);
 			dead = true;
@@ -398,6 +375,7 @@ static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child 
 		return;
 	}
 	t->bundle_id = id;
+	t->installed = true;
 	g->st.install_ok++;
 	if (R(g)->debug & DBG_IPSEC) {
 		char ps[16];
@@ -435,7 +413,7 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 bool ike2_entry_wants(const struct ike_state *ike, const struct cfg_cmap_entry *e)
 {
 	const struct ike2_glue *g = ike->v2;
-	return g && !e->manual && g->all_entries;
+	return g && !e->manual && (e->ikev2_profile[0] || g->all_entries);
 }
 
 /* An SA we started that is still negotiating for flow (or with peer when flow is NULL). */
@@ -487,6 +465,23 @@ void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const s
 	track_sync(g);
 }
 
+void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in)
+{
+	struct ike2_glue *g = ike->v2;
+	for (struct ike2_track *t = g ? g->tracks : NULL; t; t = t->next) {
+		if (!t->bundle_id || t->sa->peer != peer || t->sa->child_spi_in != esp_spi_in)
+			continue;
+		t->bundle_id = 0;
+		/* Without CREATE_CHILD_SA this IKE SA can carry no other: it goes too. */
+		if (t->sa->state != IKEV2_S_DEAD) {
+			g->st.childless++;
+			kill_sa(g, t, "its Child SA was deleted");
+		}
+	}
+	if (g)
+		schedule(g);
+}
+
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer)
 {
 	const struct ike2_glue *g = ike->v2;
@@ -508,6 +503,8 @@ int ike2_init(struct ike_state *ike)
 	g->rtx_base_ms = 2000;
 	g->rtx_tries = 5;
 	g->half_open_ms = IKE2_HALF_OPEN_MS;
+	g->entry_for_peer = ikev2_conf_entry_for_peer;
+	g->build = ikev2_conf_build;
 	ev_timer_init(&g->tick, tick, g);
 	ike->v2 = g;
 	return 0;
@@ -547,173 +544,6 @@ int ike2_clear(struct router *r, uint32_t peer)
 	track_reap(g);
 	track_sync(g);
 	return n;
-}
-
-static const char *encr_name(uint16_t id)
-{
-	switch (id) {
-	case IKEV2_ENCR_AES_CBC: return "AES-CBC";
-	case IKEV2_ENCR_AES_GCM_16: return "AES-GCM";
-	}
-	return "unknown";
-}
-
-static const char *hash_name(uint16_t prf)
-{
-	switch (prf) {
-	case IKEV2_PRF_HMAC_SHA1: return "SHA1";
-	case IKEV2_PRF_HMAC_SHA2_256: return "SHA256";
-	case IKEV2_PRF_HMAC_SHA2_384: return "SHA384";
-	case IKEV2_PRF_HMAC_SHA2_512: return "SHA512";
-	}
-	return "unknown";
-}
-
-static void hex8(const uint8_t *s, char *out)
-{
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02X", s[i]);
-}
-
-static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct strbuf *out, bool detail)
-{
-	const struct ikev2_sa *sa = t->sa;
-	char ls[32], ps[32], l[16], p[16];
-	uint64_t now = now_ms(g);
-	ip_fmt(sa->local, l);
-	ip_fmt(sa->peer, p);
-	snprintf(ls, sizeof(ls), "%s/500", l);
-	snprintf(ps, sizeof(ps), "%s/500", p);
-	bool ready = sa->state == IKEV2_S_READY;
-	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", t->id, ls, ps, "none/none", ready ? "READY" : "IN-NEG");
-	const struct ikev2_suite *s = &sa->suite;
-	if (s->integ)
-		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
-			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), hash_name(s->prf), s->dh);
-	else
-		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: None, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
-			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), s->dh);
-	uint64_t life = 86400;	/* IOS's IKEv2 profile default; rekeying is not in yet */
-	uint64_t active = ready ? (now - t->ready_ms) / 1000 : 0;
-	sb_printf(out, "      Life/Active Time: %llu/%llu sec\n", (unsigned long long)life,
-		  (unsigned long long)active);
-	if (!detail)
-		return;
-	char si[17], sr[17];
-	hex8(sa->initiator ? sa->spi_i : sa->spi_r, si);
-	hex8(sa->initiator ? sa->spi_r : sa->spi_i, sr);
-	sb_printf(out, "      CE id: %u, Session-id: %u\n", t->id, t->id);
-	sb_printf(out, "      Status Description: %s\n", ready ? "Negotiation done" : "Negotiation in progress");
-	sb_printf(out, "      Local spi: %s       Remote spi: %s\n", si, sr);
-	sb_printf(out, "      Local id: %s\n", l);
-	sb_printf(out, "      Remote id: %s\n", p);
-	sb_printf(out, "      Local req msg id:  %-14u Remote req msg id:  %u\n", sa->req_out,
-		  sa->req_in ? sa->req_in - 1 : 0);
-	sb_printf(out, "      Local next msg id: %-14u Remote next msg id: %u\n", sa->req_out, sa->req_in);
-	sb_printf(out, "      Local req queued:  %-14u Remote req queued:  %u\n", sa->req_out, sa->req_in);
-	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
-	sb_printf(out, "      DPD configured for 0 seconds, retry 0\n");
-	sb_printf(out, "      Fragmentation not configured.\n");
-	sb_printf(out, "      Extended Authentication not configured.\n");
-	sb_printf(out, "      NAT-T is not detected\n");
-	sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
-	if (sa->state == IKEV2_S_READY && sa->child_spi_in) {
-		char cl[16], cr[16];
-		ip_fmt(sa->child_local.saddr, cl);
-		ip_fmt(sa->child_remote.saddr, cr);
-		sb_printf(out, "      Child sa: local selector  %s/0 - ", cl);
-		ip_fmt(sa->child_local.eaddr, cl);
-		sb_printf(out, "%s/65535\n", cl);
-		sb_printf(out, "                remote selector %s/0 - ", cr);
-		ip_fmt(sa->child_remote.eaddr, cr);
-		sb_printf(out, "%s/65535\n", cr);
-		sb_printf(out, "                ESP spi in/out: 0x%X/0x%X\n", sa->child_spi_in, sa->child_spi_out);
-	}
-	if (t->rtx_on)
-		sb_printf(out, "      Retransmitting: try %d of %d, next in %llu ms\n", t->tries, g->rtx_tries,
-			  (unsigned long long)(t->rtx_at > now ? t->rtx_at - now : 0));
-}
-
-void ike2_show_sa(struct router *r, struct strbuf *out, bool detail)
-{
-	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
-	sb_puts(out, " IPv4 Crypto IKEv2  SA \n\n");
-	sb_printf(out, "%-10s%-22s%-22s%-21s%s\n", "Tunnel-id", "Local", "Remote", "fvrf/ivrf", "Status");
-	/* Oldest first, as IOS lists tunnels by id (the list is newest first). */
-	size_t n = 0;
-	for (struct ike2_track *t = g ? g->tracks : NULL; t; t = t->next)
-		n++;
-	for (size_t k = n; k > 0; k--) {
-		struct ike2_track *t = g->tracks;
-		for (size_t i = 1; i < k; i++)
-			t = t->next;
-		if (t->sa->state != IKEV2_S_DEAD)
-			show_one(g, t, out, detail);
-	}
-	sb_puts(out, "\n IPv6 Crypto IKEv2  SA \n\n");
-}
-
-void ike2_show_stats(struct router *r, struct strbuf *out)
-{
-	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
-	if (!g)
-		return;
-	size_t in_neg = 0, ready = 0, half_open = 0;
-	for (const struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next) {
-		if (sa->state == IKEV2_S_READY)
-			ready++;
-		else if (sa->state != IKEV2_S_DEAD)
-			in_neg++;
-		half_open += sa->state == IKEV2_S_R_INIT_SENT;
-	}
-	const struct ikev2_stats *e = &g->eng.st;
-	const struct ike2_stats *s = &g->st;
-	sb_puts(out, "--------------------------------------------------------------------------------\n");
-	sb_printf(out, "                     Crypto IKEv2 SA Count %zu\n", ready + in_neg);
-	sb_puts(out, "--------------------------------------------------------------------------------\n");
-	sb_printf(out, "%-33s%-11s%-11s%-11s%s\n", "", "Total", "Ready", "In-Neg", "Half-Open");
-	sb_printf(out, "%-33s%-11zu%-11zu%-11zu%zu\n", "SAs", ready + in_neg, ready, in_neg, half_open);
-	sb_puts(out, "\nEngine\n");
-#define ROW(label, v) sb_printf(out, "    %-40s %llu\n", label, (unsigned long long)(v))
-	ROW("messages received", e->rx);
-	ROW("messages sent", e->tx);
-	ROW("IKE SAs ready", e->ready);
-	ROW("IKE SAs failed", e->failed);
-	ROW("requests answered again (retransmits)", e->retransmit_answered);
-	sb_puts(out, "  Drops:\n");
-	ROW("malformed", e->malformed);
-	ROW("unsupported critical payload", e->unsupported_critical);
-	ROW("no IKE SA (unknown SPIs)", e->no_sa);
-	ROW("not expected in this state", e->bad_state);
-	ROW("bad message ID", e->bad_msgid);
-	ROW("old request (not answered)", e->dup_request);
-	ROW("duplicate or unexpected response", e->dup_response);
-	ROW("integrity check failed", e->bad_icv);
-	ROW("authentication failed", e->auth_failed);
-	ROW("no proposal chosen", e->no_proposal);
-	ROW("invalid KE (group retry)", e->invalid_ke);
-	ROW("traffic selectors unacceptable", e->ts_unacceptable);
-	ROW("peer sent an error notify", e->peer_error);
-	ROW("no configuration for the peer", e->no_conf);
-	ROW("half-open SAs evicted", e->half_open_evicted);
-	ROW("illegal state change refused", e->bad_transition);
-	sb_puts(out, "\nRouter\n");
-	ROW("datagrams in", s->rx);
-	ROW("acquires (traffic without an SA)", s->acquires);
-	ROW("acquires merged (negotiation under way)", s->acquire_dup);
-	ROW("retransmissions sent", s->rtx);
-	ROW("Child SAs installed", s->install_ok);
-	ROW("inbound SPIs released (no Child SA)", s->spi_released);
-	sb_puts(out, "  Drops:\n");
-	ROW("on UDP 4500 (no IKEv2 NAT-T)", s->on_4500);
-	ROW("no crypto map entry / profile for peer", s->no_conf);
-	ROW("could not initiate", s->initiate_fail);
-	ROW("retransmissions exhausted (SA died)", s->rtx_exhausted);
-	ROW("half-open timed out (no IKE_AUTH)", s->half_open_expired);
-	ROW("Child SA install failed", s->install_fail);
-	ROW("Child SA selectors not address/mask", s->bad_ts);
-	ROW("send failures", s->send_fail);
-#undef ROW
 }
 
 /* ---- test hooks ---- */

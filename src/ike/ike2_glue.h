@@ -31,7 +31,7 @@ struct strbuf;
 struct ike2_stats {
 	uint64_t rx, on_4500, rtx, rtx_exhausted, half_open_expired, no_conf;
 	uint64_t acquires, acquire_dup, initiate_fail, install_ok, install_fail, bad_ts;
-	uint64_t spi_released, send_fail;
+	uint64_t spi_released, send_fail, childless;
 };
 
 int ike2_init(struct ike_state *ike);
@@ -44,6 +44,8 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 bool ike2_entry_wants(const struct ike_state *ike, const struct cfg_cmap_entry *e);
 void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
 		  uint32_t local, uint32_t peer);
+/* A bundle with inbound ESP SPI esp_spi_in toward peer left the SADB (km deleted hook). */
+void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in);
 /* A READY IKEv2 SA with peer exists. */
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer);
 

@@ -1,0 +1,57 @@
+/* The IKEv2 glue's private state, shared by ike2_glue.c and ike2_show.c. */
+#ifndef SPIGOT_IKE2_INT_H
+#define SPIGOT_IKE2_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/evloop.h"
+#include "core/log.h"
+#include "ike/ike2_glue.h"
+#include "ikev2/ikev2_sa.h"
+
+/* One record per engine SA: what the engine keeps no note of (see ike2_glue.c). */
+struct ike2_track {
+	struct ike2_track *next;
+	struct ikev2_sa *sa;
+	uint32_t id;			/* IOS's Tunnel-id */
+	uint64_t created_ms, ready_ms;
+	bool was_ready;
+	/* Our outstanding request, as last seen: a new one restarts the schedule. */
+	bool rtx_on;
+	const uint8_t *rtx_buf;
+	uint32_t rtx_msgid;
+	int tries;
+	uint32_t rtx_ms;
+	uint64_t rtx_at;
+	/* An SA we started for a flow the data plane holds packets for. */
+	bool has_flow;
+	char cmap[CFG_NAME_MAX];
+	int seq;
+	struct ipsec_flow flow;
+	int bundle_id;			/* the Child SA bundle installed, 0 if none (or gone) */
+	bool installed;			/* the inbound SPI went to the SADB */
+};
+
+struct ike2_glue {
+	struct ike_state *ike;
+	struct ikev2_host host;
+	struct ikev2_engine eng;
+	struct ike2_track *tracks;
+	uint32_t next_id;
+	struct ev_timer tick;
+	uint32_t rtx_base_ms, half_open_ms;
+	int rtx_tries;
+	ike2_entry_fn entry_for_peer;
+	ike2_build_fn build;
+	bool all_entries;
+	/* Set while ikev2_initiate runs: the conf callback is for this flow. */
+	const struct cfg_cmap_entry *init_entry;
+	const struct ipsec_flow *init_flow;
+	struct ike2_stats st;
+	struct log_rl rl;
+};
+
+uint64_t ike2_now(const struct ike2_glue *g);
+
+#endif
