@@ -67,6 +67,10 @@ enum ord_kind {
 	ORD_IFACE,		/* key: name */
 	ORD_ROUTES,
 	ORD_ACL,		/* key: number */
+	ORD_V2_PROPOSAL,	/* key: name (crypto ikev2 ...) */
+	ORD_V2_POLICY,
+	ORD_V2_KEYRING,
+	ORD_V2_PROFILE,
 };
 
 struct ord_item {
@@ -125,9 +129,22 @@ const char *cfg_xf_auth_name(enum cfg_xf_auth x);
  * fit them.  0, or -1 with "FILE:LINE: ..." in err. */
 int cfg_check_cmaps(struct config *cfg, const char *name, struct strbuf *err);
 
-/* crypto ikev2 (cfg_ikev2.c). */
+/* crypto ikev2 (cfg_ikev2.c, cmd_ikev2*.c, render_ikev2.c). */
 void cfg_v2_keyring_clear(struct cfg_ikev2_keyring *k);
 void cfg_v2_free(struct config *cfg);
+bool cfg_v2_mode(enum cli_mode m);
+/* Moves ctx to the sub-mode enclosing its own (keyring peer -> keyring); false if none. */
+bool cfg_mode_parent(struct cli_ctx *ctx);
+/* The extra sub-lines of the crypto ikev2 object ctx edits, or NULL. */
+struct cfg_opaque *cfg_v2_mode_extra(struct cli_ctx *ctx);
+struct cfg_ikev2_proposal *cfg_v2_proposal_get(struct config *cfg, const char *name);
+struct cfg_ikev2_policy *cfg_v2_policy_get(struct config *cfg, const char *name);
+struct cfg_ikev2_keyring *cfg_v2_keyring_get(struct config *cfg, const char *name);
+struct cfg_ikev2_profile *cfg_v2_profile_get(struct config *cfg, const char *name);
+/* After a load: proposals complete, policies with a proposal.  0, or -1 with "FILE:LINE: ..." */
+int cfg_v2_check(const struct config *cfg, const char *name, struct strbuf *err);
+/* One crypto ikev2 block of running-config. */
+void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kind, const char *key);
 
 /* Renders one interface / map / ... (render.c). */
 struct strbuf;

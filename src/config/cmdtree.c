@@ -922,8 +922,7 @@ static void print_error(struct cli_ctx *ctx, const char *line, const struct cmd_
 
 static bool is_submode(enum cli_mode m)
 {
-	return m == MODE_CONFIG_IF || m == MODE_CONFIG_ISAKMP || m == MODE_CONFIG_CMAP ||
-	       m == MODE_CONFIG_TSET || m == MODE_CONFIG_OPAQUE;
+	return m != MODE_EXEC && m != MODE_CONFIG && m < MODE_COUNT;
 }
 
 int cmd_execute(struct cli_ctx *ctx, const char *line)
@@ -936,6 +935,22 @@ int cmd_execute(struct cli_ctx *ctx, const char *line)
 		ctx->out = &scratch;
 		cmd_run_mode(ctx, ctx->mode, line, &r);
 		ctx->out = real;
+		/* a nested sub-mode (keyring peer) hands it to its parent first */
+		if (r.st == CMDST_UNHANDLED) {
+			enum cli_mode sub = ctx->mode;
+			char key[sizeof(ctx->mode_key)];
+			memcpy(key, ctx->mode_key, sizeof(key));
+			if (cfg_mode_parent(ctx)) {
+				sb_reset(&scratch);
+				ctx->out = &scratch;
+				cmd_run_mode(ctx, ctx->mode, line, &r);
+				ctx->out = real;
+				if (r.st == CMDST_UNHANDLED) {
+					ctx->mode = sub;
+					memcpy(ctx->mode_key, key, sizeof(key));
+				}
+			}
+		}
 		if (r.st == CMDST_UNHANDLED) {
 			struct cmd_result r2;
 			enum cli_mode sub = ctx->mode;
@@ -1180,6 +1195,11 @@ void cmd_prompt(const struct cli_ctx *ctx, struct strbuf *out)
 		[MODE_CONFIG_CMAP] = "(config-crypto-map)#",
 		[MODE_CONFIG_TSET] = "(cfg-crypto-trans)#",
 		[MODE_CONFIG_OPAQUE] = "(config-line)#",
+		[MODE_CONFIG_V2_PROPOSAL] = "(config-ikev2-proposal)#",
+		[MODE_CONFIG_V2_POLICY] = "(config-ikev2-policy)#",
+		[MODE_CONFIG_V2_KEYRING] = "(config-ikev2-keyring)#",
+		[MODE_CONFIG_V2_KR_PEER] = "(config-ikev2-keyring-peer)#",
+		[MODE_CONFIG_V2_PROFILE] = "(config-ikev2-profile)#",
 	};
 	const char *host = ctx->cfg ? ctx->cfg->hostname : "Router";
 	sb_printf(out, "%s%s", host, ctx->mode < MODE_COUNT ? suffix[ctx->mode] : "#");

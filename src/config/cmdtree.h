@@ -38,6 +38,11 @@ enum cli_mode {
 	MODE_CONFIG_CMAP,	/* (config-crypto-map)# */
 	MODE_CONFIG_TSET,	/* (cfg-crypto-trans)# */
 	MODE_CONFIG_OPAQUE,	/* sub-mode of a block we keep but do not act on */
+	MODE_CONFIG_V2_PROPOSAL,	/* (config-ikev2-proposal)# */
+	MODE_CONFIG_V2_POLICY,	/* (config-ikev2-policy)# */
+	MODE_CONFIG_V2_KEYRING,	/* (config-ikev2-keyring)# */
+	MODE_CONFIG_V2_KR_PEER,	/* (config-ikev2-keyring-peer)#, inside a keyring */
+	MODE_CONFIG_V2_PROFILE,	/* (config-ikev2-profile)# */
 	MODE_COUNT
 };
 

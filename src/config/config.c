@@ -247,6 +247,10 @@ static int kind_rank(enum ord_kind k)
 	switch (k) {
 	case ORD_HOSTNAME: return 30;
 	case ORD_LOGGING: return 40;
+	case ORD_V2_PROPOSAL: return 191;	/* IOS prints crypto ikev2 before isakmp */
+	case ORD_V2_POLICY: return 192;
+	case ORD_V2_KEYRING: return 193;
+	case ORD_V2_PROFILE: return 194;
 	case ORD_POLICY: return 200;
 	case ORD_KEYS: return 210;
 	case ORD_ISR: return 220;
@@ -341,7 +345,8 @@ bool cfg_order_has(const struct config *cfg, enum ord_kind kind, const char *key
 /* Blocks that IOS separates with "!" lines. */
 static bool is_block(enum ord_kind k)
 {
-	return k == ORD_POLICY || k == ORD_TSET || k == ORD_CMAP || k == ORD_IFACE;
+	return k == ORD_POLICY || k == ORD_TSET || k == ORD_CMAP || k == ORD_IFACE ||
+	       k == ORD_V2_PROPOSAL || k == ORD_V2_POLICY || k == ORD_V2_KEYRING || k == ORD_V2_PROFILE;
 }
 
 /* Sort order within a kind, as IOS lists them. */

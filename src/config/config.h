@@ -167,6 +167,8 @@ struct cfg_ikev2_proposal {
 	struct cfg_ikev2_alg encr[CFG_V2_MAX_ALG], integ[CFG_V2_MAX_ALG];
 	struct cfg_ikev2_alg prf[CFG_V2_MAX_ALG], group[CFG_V2_MAX_ALG];
 	size_t nencr, ninteg, nprf, ngroup;	/* in the order written (preference) */
+	int lineno;			/* where it was defined (load errors) */
+	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };
 
 struct cfg_ikev2_policy {
@@ -175,6 +177,8 @@ struct cfg_ikev2_policy {
 	size_t nproposal;
 	uint32_t match_local[CFG_V2_MAX_MATCH];	/* match address local A.B.C.D */
 	size_t nmatch_local;		/* 0: matches any local address */
+	int lineno;
+	struct cfg_opaque extra;
 };
 
 struct cfg_ikev2_psk {
@@ -189,12 +193,14 @@ struct cfg_ikev2_kr_peer {
 	uint32_t addr, mask;		/* address A.B.C.D [MASK]; mask /32 when absent */
 	bool psk_both;			/* written as `pre-shared-key KEY` (no local/remote) */
 	struct cfg_ikev2_psk psk_local, psk_remote;
+	struct cfg_opaque extra;
 };
 
 struct cfg_ikev2_keyring {
 	char name[CFG_NAME_MAX];
 	struct cfg_ikev2_kr_peer *peers;	/* in the order written */
 	size_t npeer;
+	struct cfg_opaque extra;
 };
 
 enum cfg_ikev2_auth { CFG_V2_AUTH_NONE = 0, CFG_V2_AUTH_PSK };
@@ -216,6 +222,7 @@ struct cfg_ikev2_profile {
 	uint32_t dpd_retry;
 	bool dpd_periodic;		/* else on-demand */
 	uint32_t lifetime;		/* seconds, IOS default 86400 */
+	int lineno;
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };
 
@@ -292,6 +299,14 @@ const struct cfg_isakmp_key *config_key_for(const struct config *cfg, uint32_t p
 /* True when addr is named by `set peer` in any crypto map entry. */
 bool config_is_static_peer(const struct config *cfg, uint32_t addr);
 /* crypto ikev2 lookups by name; NULL when absent. */
+/* IOS's smart defaults, used when no `crypto ikev2 policy` is configured. */
+const struct cfg_ikev2_proposal *config_v2_default_proposal(void);
+const struct cfg_ikev2_policy *config_v2_default_policy(void);
+/*
+ * A proposal IOS would use: encryption and group; CBC with integrity,
+ * AES-GCM without integrity and with prf; not both kinds.  0, or -1 with why.
+ */
+int config_v2_proposal_check(const struct cfg_ikev2_proposal *p, const char **why);
 const struct cfg_ikev2_proposal *config_v2_proposal(const struct config *cfg, const char *name);
 const struct cfg_ikev2_policy *config_v2_policy(const struct config *cfg, const char *name);
 const struct cfg_ikev2_keyring *config_v2_keyring(const struct config *cfg, const char *name);

@@ -74,7 +74,7 @@ static struct cfg_opaque *mode_extra(struct cli_ctx *ctx)
 		return x ? &x->extra : NULL;
 	}
 	default:
-		return NULL;
+		return cfg_v2_mode_extra(ctx);
 	}
 }
 
@@ -180,7 +180,8 @@ struct config *config_load_string(const char *text, const char *name, struct str
 			continue;
 		}
 		if (body[0] == '!') {
-			struct cfg_opaque *x = mode_extra(&ctx);
+			/* crypto ikev2 blocks: the renderer writes their "!" itself */
+			struct cfg_opaque *x = cfg_v2_mode(ctx.mode) ? NULL : mode_extra(&ctx);
 			if (x)
 				cfg_opaque_add_sub(x, line + 1);
 			continue;
@@ -188,6 +189,21 @@ struct config *config_load_string(const char *text, const char *name, struct str
 		sb_reset(&out);
 		enum cli_mode sub = ctx.mode;
 		cmd_run_mode(&ctx, sub, body, &r);
+		if (r.st == CMDST_UNHANDLED) {
+			/* a keyring's next `peer` line, after the previous peer's block */
+			char key[sizeof(ctx.mode_key)];
+			memcpy(key, ctx.mode_key, sizeof(key));
+			if (cfg_mode_parent(&ctx)) {
+				sb_reset(&out);
+				cmd_run_mode(&ctx, ctx.mode, body, &r);
+				if (r.st == CMDST_UNHANDLED) {
+					ctx.mode = sub;
+					memcpy(ctx.mode_key, key, sizeof(key));
+				} else if (ctx.mode != sub) {
+					sub = ctx.mode;	/* the block goes on in the parent */
+				}
+			}
+		}
 		if (r.st == CMDST_OK) {
 			if (ctx.mode != sub) {
 				/* "exit" inside a block: later sub-lines have no owner */
@@ -208,6 +224,8 @@ struct config *config_load_string(const char *text, const char *name, struct str
 	sb_free(&out);
 	sb_free(&linebuf);
 	if (ok && cfg_check_cmaps(cfg, name, err) < 0)
+		ok = false;
+	if (ok && cfg_v2_check(cfg, name, err) < 0)
 		ok = false;
 	if (!ok) {
 		config_free(cfg);

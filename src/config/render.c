@@ -150,6 +150,8 @@ static void r_cmap(struct strbuf *out, const struct cfg_cmap_entry *e)
 	}
 	if (e->pfs_group)
 		sb_printf(out, " set pfs group%d\n", e->pfs_group);
+	if (e->ikev2_profile[0])
+		sb_printf(out, " set ikev2-profile %s\n", e->ikev2_profile);
 	if (e->acl)
 		sb_printf(out, " match address %d\n", e->acl);
 	extras(out, &e->extra, 0);
@@ -394,6 +396,12 @@ void cfg_render_body(const struct config *c, struct strbuf *out)
 				r_acl(out, a);
 			break;
 		}
+		case ORD_V2_PROPOSAL:
+		case ORD_V2_POLICY:
+		case ORD_V2_KEYRING:
+		case ORD_V2_PROFILE:
+			cfg_render_v2(out, c, it->kind, it->key);
+			break;
 		}
 	}
 	sb_puts(out, "end\n");

@@ -260,3 +260,59 @@ uint16_t xf_ike_keybits(const struct cfg_transform_set *ts)
 	const struct xf_alg *a = xf_esp_enc(ts->esp_enc, ts->esp_keybits);
 	return a ? a->keybits : 0;
 }
+
+/* ---- crypto ikev2 proposal algorithms ---- */
+
+#define V2P IKEV2_XF_PRF
+#define V2D IKEV2_XF_DH
+
+static const struct xf2_alg v2table[] = {
+	/* type kw             show                              id                            bits aead */
+	{ V2E, "aes-cbc-128",  "AES-CBC-128",                    IKEV2_ENCR_AES_CBC,           128, false },
+	{ V2E, "aes-cbc-192",  "AES-CBC-192",                    IKEV2_ENCR_AES_CBC,           192, false },
+	{ V2E, "aes-cbc-256",  "AES-CBC-256",                    IKEV2_ENCR_AES_CBC,           256, false },
+	{ V2E, "aes-gcm-128",  "AES-GCM-128",                    IKEV2_ENCR_AES_GCM_16,        128, true },
+	{ V2E, "aes-gcm-256",  "AES-GCM-256",                    IKEV2_ENCR_AES_GCM_16,        256, true },
+	/* IOS shows HMAC-SHA1-96 as "SHA96" */
+	{ V2I, "sha1",         "SHA96",                          IKEV2_AUTH_HMAC_SHA1_96,      0, false },
+	{ V2I, "sha256",       "SHA256",                         IKEV2_AUTH_HMAC_SHA2_256_128, 0, false },
+	{ V2I, "sha384",       "SHA384",                         IKEV2_AUTH_HMAC_SHA2_384_192, 0, false },
+	{ V2I, "sha512",       "SHA512",                         IKEV2_AUTH_HMAC_SHA2_512_256, 0, false },
+	{ V2P, "sha1",         "SHA1",                           IKEV2_PRF_HMAC_SHA1,          0, false },
+	{ V2P, "sha256",       "SHA256",                         IKEV2_PRF_HMAC_SHA2_256,      0, false },
+	{ V2P, "sha384",       "SHA384",                         IKEV2_PRF_HMAC_SHA2_384,      0, false },
+	{ V2P, "sha512",       "SHA512",                         IKEV2_PRF_HMAC_SHA2_512,      0, false },
+	{ V2D, "5",            "DH_GROUP_1536_MODP/Group 5",     5,                            0, false },
+	{ V2D, "14",           "DH_GROUP_2048_MODP/Group 14",    14,                           0, false },
+	{ V2D, "15",           "DH_GROUP_3072_MODP/Group 15",    15,                           0, false },
+	{ V2D, "16",           "DH_GROUP_4096_MODP/Group 16",    16,                           0, false },
+	{ V2D, "19",           "DH_GROUP_256_ECP/Group 19",      19,                           0, false },
+	{ V2D, "20",           "DH_GROUP_384_ECP/Group 20",      20,                           0, false },
+	{ V2D, "21",           "DH_GROUP_521_ECP/Group 21",      21,                           0, false },
+	{ V2D, "24",           "DH_GROUP_2048_256_MODP/Group 24", 24,                          0, false },
+};
+
+#define NV2TABLE (sizeof(v2table) / sizeof(v2table[0]))
+
+const struct xf2_alg *xf2_table(size_t *n)
+{
+	*n = NV2TABLE;
+	return v2table;
+}
+
+const struct xf2_alg *xf2_by_kw(uint8_t type, const char *kw)
+{
+	for (size_t i = 0; i < NV2TABLE; i++)
+		if (v2table[i].type == type && strcmp(v2table[i].kw, kw) == 0)
+			return &v2table[i];
+	return NULL;
+}
+
+const struct xf2_alg *xf2_by_id(uint8_t type, uint16_t id, uint16_t bits)
+{
+	for (size_t i = 0; i < NV2TABLE; i++)
+		if (v2table[i].type == type && v2table[i].id == id &&
+		    (type != IKEV2_XF_ENCR || v2table[i].bits == bits))
+			return &v2table[i];
+	return NULL;
+}

@@ -124,4 +124,26 @@ uint16_t xf_ike_keybits(const struct cfg_transform_set *ts);
 void xf_esp_text(const struct cfg_transform_set *ts, char *buf, size_t n);
 void xf_ah_text(const struct cfg_transform_set *ts, char *buf, size_t n);
 
+/*
+ * The IKE SA algorithms of `crypto ikev2 proposal`: IOS keyword, what
+ * `show crypto ikev2 proposal` prints, the IKEv2 transform type and ID
+ * (DH: the group number).  An integrity and a PRF row share their keyword
+ * ("sha256"), which is how IOS takes the PRF from the integrity algorithm
+ * when `prf` is not configured.
+ */
+struct xf2_alg {
+	uint8_t type;		/* IKEV2_XF_ENCR, _INTEG, _PRF, _DH */
+	const char *kw;		/* "aes-cbc-256", "sha256", "14" */
+	const char *show;	/* "AES-CBC-256", "SHA256", "DH_GROUP_2048_MODP/Group 14" */
+	uint16_t id;		/* IKEv2 transform ID, or the DH group */
+	uint16_t bits;		/* ENCR key length; 0 otherwise */
+	bool aead;
+};
+
+const struct xf2_alg *xf2_table(size_t *n);
+/* By type and keyword; NULL when IOS (or spigot) has no such algorithm. */
+const struct xf2_alg *xf2_by_kw(uint8_t type, const char *kw);
+/* By type, ID and key length (bits, ENCR only). */
+const struct xf2_alg *xf2_by_id(uint8_t type, uint16_t id, uint16_t bits);
+
 #endif
