@@ -874,7 +874,11 @@ int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *
 	}
 	if (ike_sa_negotiating(ike, peer))
 		return 0;
-	if (mm_start(ike, ike_local_for_peer(r, peer), peer) < 0) {
+	/* Recovery and contact-on-start speak IKEv1; an IKEv2 peer gets none of it. */
+	bool v2 = ike2_peer_is_v2(ike, peer);
+	if (v2)
+		ike2_refused_v1(ike, peer);
+	if (v2 || mm_start(ike, ike_local_for_peer(r, peer), peer) < 0) {
 		w->fire = true;
 		w->ok = false;
 		ev_timer_arm(r->ev, &w->t, 0);

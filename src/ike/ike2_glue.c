@@ -482,6 +482,21 @@ void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_i
 		schedule(g);
 }
 
+bool ike2_peer_is_v2(const struct ike_state *ike, uint32_t peer)
+{
+	struct ike2_glue *g = ike->v2;
+	if (!g)
+		return false;
+	return entry_for_peer(g, peer) || (g->all_entries && config_is_static_peer(R(g)->cfg, peer));
+}
+
+void ike2_refused_v1(struct ike_state *ike, uint32_t peer)
+{
+	struct ike2_glue *g = ike->v2;
+	if (g)
+		drop(g, &g->st.v1_refused, peer, "IKEv2 peer: no IKEv1 Main Mode started for it");
+}
+
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer)
 {
 	const struct ike2_glue *g = ike->v2;

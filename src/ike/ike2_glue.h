@@ -31,7 +31,7 @@ struct strbuf;
 struct ike2_stats {
 	uint64_t rx, on_4500, rtx, rtx_exhausted, half_open_expired, no_conf;
 	uint64_t acquires, acquire_dup, initiate_fail, install_ok, install_fail, bad_ts;
-	uint64_t spi_released, send_fail, childless;
+	uint64_t spi_released, send_fail, childless, v1_refused;
 };
 
 int ike2_init(struct ike_state *ike);
@@ -46,6 +46,10 @@ void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const s
 		  uint32_t local, uint32_t peer);
 /* A bundle with inbound ESP SPI esp_spi_in toward peer left the SADB (km deleted hook). */
 void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in);
+/* The crypto map talks to peer with IKEv2: IKEv1 must not be started toward it. */
+bool ike2_peer_is_v2(const struct ike_state *ike, uint32_t peer);
+/* Counts (and logs) a Main Mode refused for an IKEv2 peer. */
+void ike2_refused_v1(struct ike_state *ike, uint32_t peer);
 /* A READY IKEv2 SA with peer exists. */
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer);
 

@@ -183,6 +183,7 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Child SA install failed", s->install_fail);
 	ROW("Child SA selectors not address/mask", s->bad_ts);
 	ROW("send failures", s->send_fail);
+	ROW("IKEv1 Main Mode refused for IKEv2 peer", s->v1_refused);
 #undef ROW
 }
 
