@@ -116,28 +116,23 @@ struct cfg_ikev2_profile *cfg_v2_profile_get(struct config *cfg, const char *nam
 	return (struct cfg_ikev2_profile *)config_v2_profile(cfg, name);
 }
 
-int cfg_v2_check(const struct config *cfg, const char *name, struct strbuf *err)
+void cfg_v2_notes(const struct config *cfg, const char *name, struct strbuf *notes)
 {
+	if (!notes)
+		return;
 	for (size_t i = 0; i < cfg->nv2_proposal; i++) {
 		const struct cfg_ikev2_proposal *p = &cfg->v2_proposals[i];
 		const char *why;
-		if (config_v2_proposal_check(p, &why) < 0) {
-			if (err)
-				sb_printf(err, "%s:%d: %% IKEv2 proposal %s is incomplete: %s\n", name,
-					  p->lineno, p->name, why);
-			return -1;
-		}
+		if (config_v2_proposal_check(p, &why) < 0)
+			sb_printf(notes, "%s:%d: %% IKEv2 proposal %s is incomplete (%s): it is not used\n",
+				  name, p->lineno, p->name, why);
 	}
 	for (size_t i = 0; i < cfg->nv2_policy; i++) {
 		const struct cfg_ikev2_policy *p = &cfg->v2_policies[i];
-		if (!p->nproposal) {
-			if (err)
-				sb_printf(err, "%s:%d: %% IKEv2 policy %s has no proposal\n", name, p->lineno,
-					  p->name);
-			return -1;
-		}
+		if (!p->nproposal)
+			sb_printf(notes, "%s:%d: %% IKEv2 policy %s has no proposal: it matches nothing\n",
+				  name, p->lineno, p->name);
 	}
-	return 0;
 }
 
 void cfg_v2_keyring_clear(struct cfg_ikev2_keyring *k)

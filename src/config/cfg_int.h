@@ -141,8 +141,13 @@ struct cfg_ikev2_proposal *cfg_v2_proposal_get(struct config *cfg, const char *n
 struct cfg_ikev2_policy *cfg_v2_policy_get(struct config *cfg, const char *name);
 struct cfg_ikev2_keyring *cfg_v2_keyring_get(struct config *cfg, const char *name);
 struct cfg_ikev2_profile *cfg_v2_profile_get(struct config *cfg, const char *name);
-/* After a load: proposals complete, policies with a proposal.  0, or -1 with "FILE:LINE: ..." */
-int cfg_v2_check(const struct config *cfg, const char *name, struct strbuf *err);
+/*
+ * After a load: "FILE:LINE: ..." notes for incomplete proposals and empty
+ * policies.  Not load errors: an interactive session can leave them so, and
+ * a saved configuration must load again (IOS, too, keeps them and does not
+ * use them).
+ */
+void cfg_v2_notes(const struct config *cfg, const char *name, struct strbuf *notes);
 /* One crypto ikev2 block of running-config. */
 void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kind, const char *key);
 

@@ -229,6 +229,11 @@ static int set_profile_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 static int exit_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
+	const struct cfg_ikev2_proposal *p = ctx->mode == MODE_CONFIG_V2_PROPOSAL
+		? config_v2_proposal(ctx->cfg, ctx->mode_key) : NULL;
+	const char *why;
+	if (p && config_v2_proposal_check(p, &why) < 0)
+		sb_printf(ctx->out, "%% IKEv2 proposal %s is incomplete (%s): it is not used\n", p->name, why);
 	if (cfg_mode_parent(ctx))
 		return 0;
 	ctx->mode = MODE_CONFIG;

@@ -225,8 +225,8 @@ struct config *config_load_string(const char *text, const char *name, struct str
 	sb_free(&linebuf);
 	if (ok && cfg_check_cmaps(cfg, name, err) < 0)
 		ok = false;
-	if (ok && cfg_v2_check(cfg, name, err) < 0)
-		ok = false;
+	if (ok)
+		cfg_v2_notes(cfg, name, notes);
 	if (!ok) {
 		config_free(cfg);
 		return NULL;
