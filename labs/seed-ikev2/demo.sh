@@ -17,7 +17,7 @@ SRC=${LAB_SRC:-$TOP/labs/seed-ikev2}
 LAB=$(mktemp -d /tmp/spigot-demo-ikev2.XXXXXX)
 cp "$SRC/router-a.cfg" "$SRC/router-b.cfg" "$LAB/"
 base=$(/usr/bin/python3 -c 'import random; print(random.randrange(30000, 40000, 8))')
-sed "s/^baseport .*/baseport $base/" "$TOP/labs/seed/lab.conf" >"$LAB/lab.conf"
+sed "s/^baseport .*/baseport $base/" "$SRC/lab.conf" >"$LAB/lab.conf"
 cleanup() { "$SPIGOT" lab down "$LAB" >/dev/null 2>&1; rm -rf "$LAB"; }
 trap cleanup EXIT
 
