@@ -268,8 +268,18 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 	struct ike2_glue *g = arg;
 	const struct cfg_cmap_entry *e = g->init_entry ? g->init_entry : entry_for_peer(g, peer);
 	memset(out, 0, sizeof(*out));
-	if (!e || !g->build || !g->build(R(g)->cfg, e, local, peer, out)) {
+	if (!e) {
 		drop(g, &g->st.no_conf, peer, "no crypto map entry with an IKEv2 profile for this peer");
+		return false;
+	}
+	const char *why = NULL;
+	bool ok = g->build == ikev2_conf_build ? ikev2_conf_build_why(R(g)->cfg, e, local, peer, out, &why)
+		  : g->build && g->build(R(g)->cfg, e, local, peer, out);
+	if (!ok) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "crypto map %s %d: %s", e->name, e->seq,
+			 why ? why : "no IKEv2 configuration for this peer");
+		drop(g, &g->st.no_conf, peer, msg);
 		return false;
 	}
 	if (g->init_flow) {
@@ -512,7 +522,8 @@ int ike2_init(struct ike_state *ike)
 	if (!g)
 		return -1;
 	g->ike = ike;
-	g->host = (struct ikev2_host){ g, h_send, h_conf, h_spi_alloc, h_child_up, h_log };
+	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
+				       .child_up = h_child_up, .log = h_log };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = 2000;

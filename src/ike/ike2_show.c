@@ -74,14 +74,17 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 	sb_printf(out, "      CE id: %u, Session-id: %u\n", t->id, t->id);
 	sb_printf(out, "      Status Description: %s\n", ready ? "Negotiation done" : "Negotiation in progress");
 	sb_printf(out, "      Local spi: %s       Remote spi: %s\n", si, sr);
-	sb_printf(out, "      Local id: %s\n", l);
+	char lid[16];
+	ip_fmt(pr && pr->has_id_local ? pr->id_local : sa->local, lid);
+	sb_printf(out, "      Local id: %s\n", lid);
 	sb_printf(out, "      Remote id: %s\n", p);
 	sb_printf(out, "      Local req msg id:  %-14u Remote req msg id:  %u\n", sa->req_out,
 		  sa->req_in ? sa->req_in - 1 : 0);
 	sb_printf(out, "      Local next msg id: %-14u Remote next msg id: %u\n", sa->req_out, sa->req_in);
 	sb_printf(out, "      Local req queued:  %-14u Remote req queued:  %u\n", sa->req_out, sa->req_in);
 	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
-	sb_printf(out, "      DPD configured for 0 seconds, retry 0\n");
+	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", pr ? pr->dpd_interval : 0,
+		  pr ? pr->dpd_retry : 0);
 	sb_printf(out, "      Fragmentation not configured.\n");
 	sb_printf(out, "      Extended Authentication not configured.\n");
 	sb_printf(out, "      NAT-T is not detected\n");

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cmdtree.h"
 #include "core/strbuf.h"
 #include "ike/ike2_glue.h"
 #include "ikev2/ikev2_sa.h"
@@ -332,5 +333,84 @@ TEST(ikev2_router_half_open_responder_times_out)
 	CHECK(sl_bundles(b.r[0]) == 0 && sl_bundles(b.r[1]) == 0);
 	sb_free(&out);
 	ev_timer_cancel(b.ev, &W.t);
+	sl_free(&b);
+}
+
+static bool configure(struct router *r, const char *const *lines)
+{
+	struct strbuf out;
+	sb_init(&out);
+	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
+	bool ok = true;
+	for (; *lines; lines++)
+		if (cmd_execute(&ctx, *lines) != 0) {
+			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
+			ok = false;
+		}
+	sb_free(&out);
+	router_config_changed(r);
+	return ok;
+}
+
+/* The seed's routers told `crypto ikev2 ...` at the CLI: the profile builder, not a hook, fills the conf. */
+static bool configure_v2(struct seedlab *b, bool with_keyring)
+{
+	static const char *const a[] = {
+		"crypto ikev2 proposal P", "encryption aes-cbc-128", "integrity sha256", "group 19", "exit",
+		"crypto ikev2 policy P", "proposal P", "exit",
+		"crypto ikev2 keyring K", "peer B", "address 10.2.2.2", "pre-shared-key s3cret", "exit", "exit",
+		"crypto ikev2 profile PR", "match identity remote address 10.2.2.2 255.255.255.255",
+		"authentication remote pre-share", "authentication local pre-share", "keyring local K", "exit",
+		"crypto ipsec transform-set v2 esp-aes esp-sha-hmac", "exit",
+		"crypto map testtag1 10 ipsec-isakmp", "set transform-set v2", "set ikev2-profile PR", "end", NULL,
+	};
+	static const char *const bb[] = {
+		"crypto ikev2 proposal P", "encryption aes-cbc-128", "integrity sha256", "group 19", "exit",
+		"crypto ikev2 policy P", "proposal P", "exit",
+		"crypto ikev2 keyring K", "peer A", "address 10.1.1.1", "pre-shared-key s3cret", "exit", "exit",
+		"crypto ikev2 profile PR", "match identity remote address 10.1.1.1 255.255.255.255",
+		"authentication remote pre-share", "authentication local pre-share", "keyring local K", "exit",
+		"crypto ipsec transform-set v2 esp-aes esp-sha-hmac", "exit",
+		"crypto map testtag1 10 ipsec-isakmp", "set transform-set v2", "set ikev2-profile PR", "end", NULL,
+	};
+	static const char *const no_keyring[] = { "crypto ikev2 profile PR", "no keyring local", "end", NULL };
+	return configure(b->r[0], a) && configure(b->r[1], bb) && (with_keyring || configure(b->r[0], no_keyring));
+}
+
+TEST(ikev2_router_from_ios_config)
+{
+	struct seedlab b;
+	CHECK(sl_new(&b));
+	CHECK(configure_v2(&b, true));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 5, &out) == 5);
+	CHECK(up_crosswise(&b));
+	CHECK(ready_sa(b.r[0])->suite.dh == 19 && ready_sa(b.r[0])->child_suite.encr == IKEV2_ENCR_AES_CBC);
+	CHECK(b.r[0]->ike->st.tx == 0);	/* no IKEv1, neither from the ping nor from recovery */
+	CHECK(sl_cmd(&b, 0, "show crypto ipsec sa", &out) == 0);
+	CHECK(strstr(sb_str(&out), "transform: esp-aes esp-sha-hmac") != NULL);
+	sb_free(&out);
+	sl_free(&b);
+}
+
+TEST(ikev2_router_incomplete_profile_is_named_and_counted)
+{
+	struct seedlab b;
+	CHECK(sl_new(&b));
+	CHECK(configure_v2(&b, false));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 2, &out) == 0);
+	CHECK(ike2_stats(b.r[0])->no_conf >= 1 && ike2_stats(b.r[0])->initiate_fail >= 1);
+	CHECK(nsas(b.r[0]) == 0 && sl_bundles(b.r[0]) == 0);
+	CHECK(b.r[0]->ike->st.tx == 0);		/* and no fallback to IKEv1 */
+	bool named = false;
+	for (unsigned k = 0; k < b.log[0].n && k < TAIL; k++)
+		named |= strstr(b.log[0].tail[k], "IKEv2 with 10.2.2.2: crypto map testtag1 10:") != NULL;
+	CHECK(named);
+	CHECK(sl_cmd(&b, 0, "show crypto ikev2 stats", &out) == 0);
+	CHECK(strstr(sb_str(&out), "no crypto map entry / profile for peer") != NULL);
+	sb_free(&out);
 	sl_free(&b);
 }
