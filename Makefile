@@ -72,6 +72,8 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 
 # The stateful target drives the two-router exchange harness (tests/exchange).
 build/fuzz/fuzz_exchange: build/fuzz/obj/tests/exchange/seedlab.o
+# ...and the IKEv2 one the two-engine fake host of the unit tests.
+build/fuzz/fuzz_ikev2_exch: build/fuzz/obj/tests/unit/ikev2_pair.o
 
 fuzz: $(FUZZ_BINS)
 

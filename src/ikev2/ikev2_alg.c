@@ -231,3 +231,56 @@ void ikev2_answer_child(const struct ikev2_child_suite *s, uint8_t propnum, uint
 	out->nprop = 1;
 	child_prop(s, propnum, spi, &out->prop[0]);
 }
+
+/* ---- CREATE_CHILD_SA: Child SA proposals with a DH transform (PFS, §1.3.1) ---- */
+
+static bool dh_ok(const struct ikev2_prop *p, uint16_t dh)
+{
+	return dh ? has(p, IKEV2_XF_DH, dh, 0) : !has_type(p, IKEV2_XF_DH) || has(p, IKEV2_XF_DH, 0, 0);
+}
+
+void ikev2_offer_child_dh(const struct ikev2_peer_conf *c, uint32_t spi, uint16_t dh, struct ikev2_props *out)
+{
+	ikev2_offer_child(c, spi, out);
+	for (size_t i = 0; dh && i < out->nprop; i++)
+		add_xf(&out->prop[i], IKEV2_XF_DH, dh, 0);
+}
+
+int ikev2_choose_child_dh(const struct ikev2_peer_conf *c, const struct ikev2_props *offer, uint16_t dh,
+			  struct ikev2_child_suite *chosen, uint8_t *propnum, uint32_t *spi)
+{
+	for (size_t i = 0; i < offer->nprop; i++)
+		for (size_t j = 0; j < c->nchild; j++)
+			if (child_match(&offer->prop[i], &c->child[j]) && dh_ok(&offer->prop[i], dh)) {
+				*chosen = c->child[j];
+				*propnum = offer->prop[i].num;
+				*spi = wbuf_be32(offer->prop[i].spi);
+				return *spi ? 0 : -1;
+			}
+	return -1;
+}
+
+int ikev2_accept_child_dh(const struct ikev2_peer_conf *c, const struct ikev2_props *answer, uint16_t dh,
+			  struct ikev2_child_suite *chosen, uint32_t *spi)
+{
+	if (answer->nprop != 1 || !dh_ok(&answer->prop[0], dh))
+		return -1;
+	const struct ikev2_prop *p = &answer->prop[0];
+	for (size_t j = 0; j < c->nchild; j++) {
+		size_t want = 1 + (c->child[j].integ != 0) + has_type(p, IKEV2_XF_ESN) + (dh != 0);
+		if (child_match(p, &c->child[j]) && exact(p, want)) {
+			*chosen = c->child[j];
+			*spi = wbuf_be32(p->spi);
+			return *spi ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
+void ikev2_answer_child_dh(const struct ikev2_child_suite *s, uint8_t propnum, uint32_t spi, uint16_t dh,
+			   struct ikev2_props *out)
+{
+	ikev2_answer_child(s, propnum, spi, out);
+	if (dh)
+		add_xf(&out->prop[0], IKEV2_XF_DH, dh, 0);
+}

@@ -66,7 +66,7 @@ static void put_id_auth(struct ikev2_wr *w, const struct ikev2_sa *sa)
 	OPENSSL_cleanse(auth, sizeof(auth));
 }
 
-static void put_range(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *r)
+void ikev2_put_range(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *r)
 {
 	struct ikev2_tsp t = { .nts = 1 };
 	t.ts[0] = (struct ikev2_ts){ IKEV2_TS_IPV4_ADDR_RANGE, r->proto, r->sport, r->eport, r->saddr, r->eaddr };
@@ -74,7 +74,7 @@ static void put_range(struct ikev2_wr *w, uint8_t type, const struct ikev2_range
 }
 
 /* The part of a traffic selector inside ours (§2.9); false when they do not meet. */
-static bool narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, struct ikev2_range *out)
+bool ikev2_narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, struct ikev2_range *out)
 {
 	if (t->proto && ours->proto && t->proto != ours->proto)
 		return false;
@@ -86,16 +86,16 @@ static bool narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, str
 	return out->sport <= out->eport && out->saddr <= out->eaddr;
 }
 
-static bool within(const struct ikev2_range *in, const struct ikev2_range *outer)
+bool ikev2_within(const struct ikev2_range *in, const struct ikev2_range *outer)
 {
 	struct ikev2_range x;
 	struct ikev2_ts t = { IKEV2_TS_IPV4_ADDR_RANGE, in->proto, in->sport, in->eport, in->saddr, in->eaddr };
-	return narrow(&t, outer, &x) && x.proto == in->proto && x.sport == in->sport && x.eport == in->eport &&
+	return ikev2_narrow(&t, outer, &x) && x.proto == in->proto && x.sport == in->sport && x.eport == in->eport &&
 	       x.saddr == in->saddr && x.eaddr == in->eaddr;
 }
 
-/* KEYMAT = prf+(SK_d, Ni | Nr): initiator-to-responder keys first (§2.17). */
-static int child_keys(struct ikev2_sa *sa, struct ikev2_child *c)
+int ikev2_child_keys(const struct ikev2_sa *sa, struct ikev2_child *c, bool exch_initiator, const uint8_t *ni,
+		     size_t nilen, const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen)
 {
 	uint8_t km[2 * IKEV2_CHILD_KEY_MAX];
 	struct ikev2_sk_alg a;
@@ -106,10 +106,10 @@ static int child_keys(struct ikev2_sa *sa, struct ikev2_child *c)
 		return -1;
 	size_t one = c->enc_key_len + c->integ_key_len;
 	if (one > IKEV2_CHILD_KEY_MAX ||
-	    ikev2_derive_child(hash, sa->keys.sk_d, NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen, km, 2 * one) < 0)
+	    ikev2_derive_child(hash, sa->keys.sk_d, gir, girlen, ni, nilen, nr, nrlen, km, 2 * one) < 0)
 		return -1;
-	memcpy(sa->initiator ? c->key_out : c->key_in, km, one);
-	memcpy(sa->initiator ? c->key_in : c->key_out, km + one, one);
+	memcpy(exch_initiator ? c->key_out : c->key_in, km, one);
+	memcpy(exch_initiator ? c->key_in : c->key_out, km + one, one);
 	OPENSSL_cleanse(km, sizeof(km));
 	return 0;
 }
@@ -123,19 +123,15 @@ static void child_done(struct ikev2_sa *sa)
 	c.suite = sa->child_suite;
 	c.local_ts = sa->child_local;
 	c.remote_ts = sa->child_remote;
-	if (child_keys(sa, &c) == 0)
-		sa->eng->host->child_up(sa->eng->host->arg, sa, &c);
+	/* KEYMAT = prf+(SK_d, Ni | Nr): initiator-to-responder keys first (§2.17). */
+	if (ikev2_child_keys(sa, &c, sa->initiator, sa->ni, sa->nilen, sa->nr, sa->nrlen, NULL, 0) == 0)
+		ikev2_child_add(sa, &c);
 	OPENSSL_cleanse(&c, sizeof(c));
 }
 
 static size_t auth_begin(struct ikev2_sa *sa, struct ikev2_wr *w, uint8_t *buf, size_t cap, uint32_t msgid)
 {
-	struct ikev2_hdr h = { .exch = IKEV2_EXCH_IKE_AUTH, .msgid = msgid,
-			       .flags = sa->initiator ? IKEV2_FLAG_INITIATOR : IKEV2_FLAG_RESPONSE };
-	memcpy(h.spi_i, sa->spi_i, 8);
-	memcpy(h.spi_r, sa->spi_r, 8);
-	ikev2_wr_init(w, buf, cap, &h);
-	return ikev2_sk_begin(w, &sa->sk);
+	return ikev2_prot_begin(sa, w, buf, cap, IKEV2_EXCH_IKE_AUTH, !sa->initiator, msgid);
 }
 
 int ikev2_send_auth_req(struct ikev2_sa *sa)
@@ -148,10 +144,11 @@ int ikev2_send_auth_req(struct ikev2_sa *sa)
 		return -1;
 	size_t at = auth_begin(sa, &w, buf, sizeof(buf), sa->req_out);
 	put_id_auth(&w, sa);
+	ikev2_qcd_put(sa, &w);
 	ikev2_offer_child(&sa->conf, sa->child_spi_in, &offer);
 	ikev2_put_sa(&w, &offer);
-	put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
-	put_range(&w, IKEV2_PL_TSR, &sa->conf.remote_ts);
+	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
+	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->conf.remote_ts);
 	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
@@ -196,8 +193,8 @@ static int choose_child(struct ikev2_sa *sa, const struct ikev2_msg *m, uint8_t 
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
 	/* TSi is the initiator's side: our remote; TSr ours. The first of each is tried (§2.9). */
-	if (!tsi.nts || !tsr.nts || !narrow(&tsi.ts[0], &sa->conf.remote_ts, &sa->child_remote) ||
-	    !narrow(&tsr.ts[0], &sa->conf.local_ts, &sa->child_local)) {
+	if (!tsi.nts || !tsr.nts || !ikev2_narrow(&tsi.ts[0], &sa->conf.remote_ts, &sa->child_remote) ||
+	    !ikev2_narrow(&tsr.ts[0], &sa->conf.local_ts, &sa->child_local)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}
@@ -218,6 +215,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		return;
 	}
 	sa->req_in++;
+	ikev2_qcd_keep(sa, m);
 	int err = choose_child(sa, m, &propnum);
 	sa->child_spi_in = err ? 0 : e->host->spi_alloc(e->host->arg);
 	if (err || !sa->child_spi_in) {
@@ -231,10 +229,11 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	struct ikev2_props answer;
 	size_t at = auth_begin(sa, &w, rsp, sizeof(rsp), m->h.msgid);
 	put_id_auth(&w, sa);
+	ikev2_qcd_put(sa, &w);
 	ikev2_answer_child(&sa->child_suite, propnum, sa->child_spi_in, &answer);
 	ikev2_put_sa(&w, &answer);
-	put_range(&w, IKEV2_PL_TSI, &sa->child_remote);
-	put_range(&w, IKEV2_PL_TSR, &sa->child_local);
+	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->child_remote);
+	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->child_local);
 	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
 	if (!n || !ikev2_set_state(sa, IKEV2_S_READY)) {
 		ikev2_set_state(sa, IKEV2_S_DEAD);
@@ -257,7 +256,7 @@ static bool accept_child(struct ikev2_sa *sa, const struct ikev2_msg *m)
 		return false;
 	struct ikev2_range l = { tsi.ts[0].proto, tsi.ts[0].sport, tsi.ts[0].eport, tsi.ts[0].saddr, tsi.ts[0].eaddr };
 	struct ikev2_range r = { tsr.ts[0].proto, tsr.ts[0].sport, tsr.ts[0].eport, tsr.ts[0].saddr, tsr.ts[0].eaddr };
-	if (!within(&l, &sa->conf.local_ts) || !within(&r, &sa->conf.remote_ts))
+	if (!ikev2_within(&l, &sa->conf.local_ts) || !ikev2_within(&r, &sa->conf.remote_ts))
 		return false;
 	sa->child_local = l;
 	sa->child_remote = r;
@@ -280,6 +279,7 @@ void ikev2_recv_auth_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	}
 	if (!ikev2_set_state(sa, IKEV2_S_READY))
 		return;
+	ikev2_qcd_keep(sa, m);
 	if (accept_child(sa, m))
 		child_done(sa);
 	else

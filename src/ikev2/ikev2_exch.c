@@ -40,7 +40,8 @@ static bool transition_ok(enum ikev2_state from, enum ikev2_state to)
 	if (to == IKEV2_S_DEAD)
 		return from != IKEV2_S_DEAD;
 	switch (from) {
-	case IKEV2_S_NONE: return to == IKEV2_S_I_INIT_SENT || to == IKEV2_S_R_INIT_SENT;
+	/* NONE -> READY only for an IKE SA a rekey made (ikev2_sa_rekeyed): keyed, authenticated by the old one. */
+	case IKEV2_S_NONE: return to == IKEV2_S_I_INIT_SENT || to == IKEV2_S_R_INIT_SENT || to == IKEV2_S_READY;
 	case IKEV2_S_I_INIT_SENT: return to == IKEV2_S_I_AUTH_SENT;
 	case IKEV2_S_R_INIT_SENT:
 	case IKEV2_S_I_AUTH_SENT: return to == IKEV2_S_READY;
@@ -76,6 +77,7 @@ void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h)
 static void sa_free(struct ikev2_sa *sa)
 {
 	dh_free(sa->dh);
+	dh_free(sa->cc.dh);
 	if (sa->sk_ready)
 		ikev2_sk_free(&sa->sk);
 	free(sa->init_i);
@@ -213,7 +215,32 @@ static const struct {
 	{ IKEV2_EXCH_IKE_SA_INIT, true, true, IKEV2_S_I_INIT_SENT, ikev2_recv_init_rsp },
 	{ IKEV2_EXCH_IKE_AUTH, false, false, IKEV2_S_R_INIT_SENT, ikev2_recv_auth_req },
 	{ IKEV2_EXCH_IKE_AUTH, true, true, IKEV2_S_I_AUTH_SENT, ikev2_recv_auth_rsp },
+	/* Once READY either side may start INFORMATIONAL and CREATE_CHILD_SA (§1.3, §1.4). */
+	{ IKEV2_EXCH_INFORMATIONAL, false, true, IKEV2_S_READY, ikev2_recv_info_req },
+	{ IKEV2_EXCH_INFORMATIONAL, false, false, IKEV2_S_READY, ikev2_recv_info_req },
+	{ IKEV2_EXCH_INFORMATIONAL, true, true, IKEV2_S_READY, ikev2_recv_info_rsp },
+	{ IKEV2_EXCH_INFORMATIONAL, true, false, IKEV2_S_READY, ikev2_recv_info_rsp },
+	{ IKEV2_EXCH_CREATE_CHILD_SA, false, true, IKEV2_S_READY, ikev2_recv_cc_req },
+	{ IKEV2_EXCH_CREATE_CHILD_SA, false, false, IKEV2_S_READY, ikev2_recv_cc_req },
+	{ IKEV2_EXCH_CREATE_CHILD_SA, true, true, IKEV2_S_READY, ikev2_recv_cc_rsp },
+	{ IKEV2_EXCH_CREATE_CHILD_SA, true, false, IKEV2_S_READY, ikev2_recv_cc_rsp },
 };
+
+/*
+ * INFORMATIONAL and CREATE_CHILD_SA are always protected (§1.4, §2.21.4):
+ * one without an SK payload is anybody's, so it is counted and dropped
+ * before an SA is even looked up (an unprotected INVALID_SPI apart).
+ */
+static bool unprotected(struct ikev2_engine *e, const struct ikev2_msg *m)
+{
+	if ((m->h.exch != IKEV2_EXCH_INFORMATIONAL && m->h.exch != IKEV2_EXCH_CREATE_CHILD_SA) || m->sk)
+		return false;
+	if (ikev2_find_notify(m, IKEV2_N_INVALID_SPI))
+		e->st.invalid_spi_unprotected++;
+	else
+		e->st.unprotected++;
+	return true;
+}
 
 /*
  * §2.3 with a window of one: a request must carry the next ID; an exact
@@ -270,9 +297,17 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 		return;
 	}
 	struct ikev2_sa *sa = find(e, peer, &m.h);
+	if (unprotected(e, &m)) {
+		/* The one unprotected answer that may end an SA: a QCD token we hold (RFC 6290). */
+		if (sa && sa->local == local && from_initiator != sa->initiator)
+			ikev2_qcd_take(sa, &m);
+		return;
+	}
 	/* The I flag says who sent it: never our own role (§3.1). */
 	if (!sa || sa->local != local || from_initiator == sa->initiator) {
 		e->st.no_sa++;
+		if (!sa)
+			ikev2_qcd_make(e, local, peer, &m);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(dispatch) / sizeof(dispatch[0]); i++) {

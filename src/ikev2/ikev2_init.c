@@ -12,7 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-static bool nonzero_rand(uint8_t *p, size_t n)
+bool ikev2_rand(uint8_t *p, size_t n)
 {
 	static const uint8_t zero[8];
 	do {
@@ -77,7 +77,7 @@ struct ikev2_sa *ikev2_initiate(struct ikev2_engine *e, uint32_t local, uint32_t
 	OPENSSL_cleanse(&conf, sizeof(conf));
 	sa->nilen = IKEV2_NONCE_LEN;
 	sa->dh = dh_new(sa->conf.ike[0].dh);
-	if (!sa->dh || !nonzero_rand(sa->spi_i, 8) || !nonzero_rand(sa->ni, sa->nilen) ||
+	if (!sa->dh || !ikev2_rand(sa->spi_i, 8) || !ikev2_rand(sa->ni, sa->nilen) ||
 	    send_init_req(sa) < 0 || !ikev2_set_state(sa, IKEV2_S_I_INIT_SENT)) {
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return NULL;
@@ -202,7 +202,7 @@ void ikev2_recv_init_req(struct ikev2_engine *e, uint32_t local, uint32_t peer, 
 	ikev2_answer_ike(&chosen, propnum, &answer);
 	uint8_t rsp[4096];
 	size_t n;
-	if (!sa->dh || !nonzero_rand(sa->spi_r, 8) || !nonzero_rand(sa->nr, sa->nrlen) ||
+	if (!sa->dh || !ikev2_rand(sa->spi_r, 8) || !ikev2_rand(sa->nr, sa->nrlen) ||
 	    ikev2_key_sa(sa, p.ke.data, p.ke.len) < 0 || !(n = build_init(sa, &answer, rsp, sizeof(rsp))) ||
 	    !keep(&sa->init_i, &sa->init_i_len, buf, len) || !keep(&sa->init_r, &sa->init_r_len, rsp, n) ||
 	    !ikev2_set_state(sa, IKEV2_S_R_INIT_SENT)) {

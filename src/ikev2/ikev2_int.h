@@ -24,5 +24,52 @@ void ikev2_recv_auth_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 int ikev2_key_sa(struct ikev2_sa *sa, const uint8_t *peer_ke, size_t kelen);
 /* Sends IKE_AUTH #1 (the initiator, after keying). */
 int ikev2_send_auth_req(struct ikev2_sa *sa);
+/* Random bytes; an 8-byte SPI is never zero. */
+bool ikev2_rand(uint8_t *p, size_t n);
+
+/* ---- protected exchanges (ikev2_info.c, ikev2_child.c) ---- */
+
+/* Starts a message of this SA (header, then an open SK payload); returns where SK starts. */
+size_t ikev2_prot_begin(struct ikev2_sa *sa, struct ikev2_wr *w, uint8_t *buf, size_t cap, uint8_t exch,
+			bool response, uint32_t msgid);
+/* Verifies and decrypts; a message with anything but SK outside is dropped and counted. */
+bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
+/* The first inner payload's index (after SK), for looking at protected payloads only. */
+#define IKEV2_INNER 1
+
+void ikev2_put_range(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *r);
+bool ikev2_narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, struct ikev2_range *out);
+bool ikev2_within(const struct ikev2_range *in, const struct ikev2_range *outer);
+/* Child keys (§2.17): KEYMAT = prf+(SK_d, [g^ir] | Ni | Nr), the exchange initiator's keys first. */
+int ikev2_child_keys(const struct ikev2_sa *sa, struct ikev2_child *c, bool exch_initiator, const uint8_t *ni,
+		     size_t nilen, const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen);
+/* Records a Child SA that is up and tells the host (child_up); NULL when the table is full. */
+struct ikev2_child_rec *ikev2_child_add(struct ikev2_sa *sa, struct ikev2_child *c);
+/* Forgets a Child SA and tells the host (child_down). */
+void ikev2_child_drop(struct ikev2_sa *sa, struct ikev2_child_rec *r);
+/* Queues a request, or sends it when the window is free. */
+int ikev2_op_start(struct ikev2_sa *sa, const struct ikev2_op *op);
+/* Our request was answered: the window is free for the next one. */
+void ikev2_op_done(struct ikev2_sa *sa);
+int ikev2_send_info_req(struct ikev2_sa *sa, const struct ikev2_op *op);
+int ikev2_send_cc_req(struct ikev2_sa *sa, const struct ikev2_op *op);
+/* An IKE SA made by a rekey, READY, its message IDs at 0 (§2.18). */
+struct ikev2_sa *ikev2_sa_rekeyed(struct ikev2_sa *old, bool initiator, const uint8_t spi_i[8],
+				  const uint8_t spi_r[8]);
+/* The old IKE SA's children (and queued requests) now belong to the new one. */
+void ikev2_move_children(struct ikev2_sa *old, struct ikev2_sa *nsa);
+/* Ends the IKE SA: children down, ike_down, DEAD. */
+void ikev2_ike_end(struct ikev2_sa *sa);
+
+/* ikev2_qcd.c: the token in our IKE_AUTH, the peer's kept, answers for unknown SAs, and the peer's taken. */
+void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);
+void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m);
+void ikev2_qcd_make(struct ikev2_engine *e, uint32_t local, uint32_t peer, const struct ikev2_msg *m);
+void ikev2_qcd_take(struct ikev2_sa *sa, const struct ikev2_msg *m);
+
+void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
+void ikev2_recv_info_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
+void ikev2_recv_cc_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
+void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 
 #endif

@@ -56,6 +56,7 @@ struct ikev2_peer_conf {
 	uint32_t id_local;		/* ID_IPV4_ADDR we send */
 	uint32_t id_remote;		/* ID_IPV4_ADDR we require of the peer */
 	struct ikev2_range local_ts, remote_ts;	/* what we protect, whom with */
+	uint16_t pfs_group;		/* CREATE_CHILD_SA KE group (crypto map `set pfs`); 0 = none */
 };
 
 /* A finished Child SA, as the host installs it. */
@@ -65,6 +66,7 @@ struct ikev2_child {
 	size_t enc_key_len, integ_key_len;
 	uint8_t key_in[IKEV2_CHILD_KEY_MAX], key_out[IKEV2_CHILD_KEY_MAX];	/* enc | integ */
 	struct ikev2_range local_ts, remote_ts;	/* after narrowing */
+	uint32_t replaces_spi_in;	/* a rekey: the old Child SA's inbound SPI (0 = a new one) */
 };
 
 struct ikev2_sa;
@@ -78,6 +80,18 @@ struct ikev2_host {
 	uint32_t (*spi_alloc)(void *arg);
 	void (*child_up)(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c);
 	void (*log)(void *arg, const char *line);
+	/*
+	 * Added for INFORMATIONAL and CREATE_CHILD_SA; each may be NULL.
+	 * child_down: remove the Child SA (deleted by either side, replaced by a
+	 * rekey, or named by the peer's protected INVALID_SPI).
+	 * ike_down: the IKE SA is gone (deleted, or given up by the host); its
+	 * children were reported down first.  Not called for an IKE SA that a
+	 * rekey replaced: ike_rekeyed(old, new) says the Child SAs now belong
+	 * to new, and old dies after its Delete exchange.
+	 */
+	void (*child_down)(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out);
+	void (*ike_down)(void *arg, struct ikev2_sa *sa);
+	void (*ike_rekeyed)(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa);
 };
 
 /* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
@@ -97,7 +111,20 @@ struct ikev2_stats {
 	uint64_t retransmit_answered, bad_icv, auth_failed, no_proposal, invalid_ke, ts_unacceptable;
 	uint64_t bad_transition, ready, failed, unsupported_critical, no_conf, half_open_evicted;
 	uint64_t peer_error;
+	/* INFORMATIONAL and CREATE_CHILD_SA (ikev2_info.c, ikev2_child.c). */
+	uint64_t unprotected;		/* an INFORMATIONAL or CREATE_CHILD_SA without SK: dropped */
+	uint64_t invalid_spi_unprotected;	/* ...carrying INVALID_SPI (§2.21.4): changes nothing */
+	uint64_t invalid_spi_tx, invalid_spi_rx, invalid_spi_unknown;
+	uint64_t delete_child_tx, delete_child_rx, delete_ike_tx, delete_ike_rx;
+	uint64_t liveness_tx, liveness_answered;
+	uint64_t child_created, child_rekeyed, ike_rekeyed, rekey_collision, redundant_deleted;
+	uint64_t child_not_found, temporary_failure, queue_full;
+	/* Quick Crash Detection (ikev2_qcd.c). */
+	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
 };
+
+#define IKEV2_QCD_SECRET 32
+#define IKEV2_QCD_TOKEN_LEN 32		/* what we make: HMAC-SHA-256 */
 
 struct ikev2_engine {
 	const struct ikev2_host *host;
@@ -106,6 +133,53 @@ struct ikev2_engine {
 	/* The datagram being processed, as it arrived (it is decrypted in a copy). */
 	const uint8_t *rx_raw;
 	size_t rx_raw_len;
+	/*
+	 * Quick Crash Detection (RFC 6290), set by ikev2_qcd_set: the secret
+	 * that survives our restarts, and how many unprotected replies we may
+	 * still send (the host refills qcd_budget on its timer, e.g. 10 a second).
+	 */
+	bool qcd;
+	uint8_t qcd_secret[IKEV2_QCD_SECRET];
+	unsigned qcd_budget;
+};
+
+#define IKEV2_MAX_CHILDREN 16		/* Child SAs under one IKE SA */
+#define IKEV2_MAX_QUEUED 8		/* requests waiting for the window (§2.3: one at a time) */
+
+/* A Child SA this IKE SA keyed, as the engine remembers it. */
+enum ikev2_child_st { IKEV2_C_FREE = 0, IKEV2_C_UP, IKEV2_C_DELETING };
+struct ikev2_child_rec {
+	uint8_t st;			/* enum ikev2_child_st */
+	uint32_t spi_in, spi_out;
+	struct ikev2_child_suite suite;
+	struct ikev2_range local, remote;
+};
+
+/* A request the host asked for (ikev2_liveness ... ikev2_rekey_ike). */
+enum ikev2_op_kind {
+	IKEV2_OP_NONE = 0, IKEV2_OP_LIVENESS, IKEV2_OP_DEL_CHILD, IKEV2_OP_DEL_IKE, IKEV2_OP_INVALID_SPI,
+	IKEV2_OP_NEW_CHILD, IKEV2_OP_REKEY_CHILD, IKEV2_OP_REKEY_IKE,
+};
+struct ikev2_op {
+	uint8_t kind;			/* enum ikev2_op_kind */
+	uint8_t proto;			/* INVALID_SPI: ESP or AH */
+	uint32_t spi;			/* DEL_CHILD/REKEY_CHILD: our inbound SPI; INVALID_SPI: the SPI */
+	bool ranges;			/* NEW_CHILD: local/remote given (else the conf's) */
+	struct ikev2_range local, remote;
+};
+
+/* Our outstanding CREATE_CHILD_SA request, and a crossing one from the peer (§2.8.1). */
+struct ikev2_cc {
+	uint8_t n[IKEV2_NONCE_LEN];	/* our Ni */
+	struct dh *dh;			/* PFS / IKE rekey */
+	uint32_t new_spi_in;		/* the Child SA it creates */
+	uint8_t new_spi[8];		/* IKE rekey: our SPIi of the new IKE SA */
+	/* The peer's rekey of the same SA, answered while ours was out. */
+	bool coll;
+	uint8_t coll_low[IKEV2_NONCE_MAX];	/* the lower nonce of that exchange */
+	size_t coll_low_len;
+	uint32_t coll_spi_in;		/* the Child SA that exchange made */
+	struct ikev2_sa *coll_sa;	/* the IKE SA that exchange made */
 };
 
 struct ikev2_sa {
@@ -139,6 +213,17 @@ struct ikev2_sa {
 	struct ikev2_child_suite child_suite;
 	uint32_t child_spi_in, child_spi_out;
 	struct ikev2_range child_local, child_remote;
+	/* Every Child SA this IKE SA keyed (the first one included). */
+	struct ikev2_child_rec children[IKEV2_MAX_CHILDREN];
+	/* What our outstanding request does, and what waits for the window. */
+	struct ikev2_op cur;
+	struct ikev2_op queue[IKEV2_MAX_QUEUED];
+	size_t nqueue;
+	struct ikev2_cc cc;
+	bool deleting;			/* our Delete of this IKE SA is out */
+	uint8_t qcd_peer[IKEV2_QCD_TOKEN_MAX];	/* the peer's QCD token from IKE_AUTH (RFC 6290) */
+	size_t qcd_peer_len;
+	struct ikev2_sa *rekeyed_to;	/* replaced by a rekey: no new requests */
 };
 
 void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h);
@@ -152,6 +237,42 @@ void ikev2_input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const ui
 void ikev2_retransmit(struct ikev2_sa *sa);
 /* Frees the SAs that died; call it outside message processing. */
 void ikev2_reap(struct ikev2_engine *e);
+
+/*
+ * Requests the host starts on a READY IKE SA (ikev2_info.c, ikev2_child.c).
+ * Each waits its turn for the window of one (§2.3); the host retransmits
+ * with ikev2_retransmit while sa->req_pending holds, and gives up with
+ * ikev2_ike_gone.  0, or -1 (SA not READY, being deleted or rekeyed away,
+ * no such Child SA, the queue full).
+ */
+/* An empty INFORMATIONAL: the liveness check (DPD); answered when req_pending clears. */
+int ikev2_liveness(struct ikev2_sa *sa);
+/* Deletes the Child SA with our inbound SPI spi_in (child_down when the peer answers). */
+int ikev2_delete_child(struct ikev2_sa *sa, uint32_t spi_in);
+/* Deletes the IKE SA: its Child SAs go down now, the SA dies when the peer answers. */
+int ikev2_delete_ike(struct ikev2_sa *sa);
+/* Tells the peer we got ESP/AH (proto) for spi, unknown here (§1.5, protected). */
+int ikev2_send_invalid_spi(struct ikev2_sa *sa, uint8_t proto, uint32_t spi);
+/* A new Child SA (CREATE_CHILD_SA); local/remote NULL: the conf's selectors. */
+int ikev2_create_child(struct ikev2_sa *sa, const struct ikev2_range *local, const struct ikev2_range *remote);
+/* Rekeys the Child SA with inbound SPI spi_in (§1.3.3): the old one is deleted once the new is up. */
+int ikev2_rekey_child(struct ikev2_sa *sa, uint32_t spi_in);
+/* Rekeys the IKE SA (§1.3.2, §2.18): its Child SAs move to the new one (ike_rekeyed). */
+int ikev2_rekey_ike(struct ikev2_sa *sa);
+/* The host gave up on the peer (DPD, retransmission): children down, SA dead, nothing sent. */
+void ikev2_ike_gone(struct ikev2_sa *sa);
+/*
+ * Quick Crash Detection (RFC 6290) as token maker and taker: from now on
+ * our IKE_AUTH messages carry a token derived from secret (16..32 bytes,
+ * kept by the host across restarts), a protected request for an IKE SA we
+ * do not have is answered with INVALID_IKE_SPI and that token (at most
+ * qcd_budget times), and the peer's token, when it comes back unprotected
+ * in answer to our request, ends the IKE SA at once.  -1 on a bad secret.
+ */
+int ikev2_qcd_set(struct ikev2_engine *e, const uint8_t *secret, size_t len);
+/* The Child SA record with our inbound / outbound SPI, or NULL. */
+struct ikev2_child_rec *ikev2_child_by_in(struct ikev2_sa *sa, uint32_t spi_in);
+struct ikev2_child_rec *ikev2_child_by_out(struct ikev2_sa *sa, uint32_t spi_out);
 
 /* ---- internals shared by the engine's files ---- */
 
@@ -174,6 +295,14 @@ int ikev2_accept_child(const struct ikev2_peer_conf *c, const struct ikev2_props
 void ikev2_answer_ike(const struct ikev2_suite *s, uint8_t propnum, struct ikev2_props *out);
 void ikev2_answer_child(const struct ikev2_child_suite *s, uint8_t propnum, uint32_t spi,
 			struct ikev2_props *out);
+/* The same for CREATE_CHILD_SA, where a Child SA may carry a DH group (PFS; 0 = none). */
+void ikev2_offer_child_dh(const struct ikev2_peer_conf *c, uint32_t spi, uint16_t dh, struct ikev2_props *out);
+int ikev2_choose_child_dh(const struct ikev2_peer_conf *c, const struct ikev2_props *offer, uint16_t dh,
+			  struct ikev2_child_suite *chosen, uint8_t *propnum, uint32_t *spi);
+int ikev2_accept_child_dh(const struct ikev2_peer_conf *c, const struct ikev2_props *answer, uint16_t dh,
+			  struct ikev2_child_suite *chosen, uint32_t *spi);
+void ikev2_answer_child_dh(const struct ikev2_child_suite *s, uint8_t propnum, uint32_t spi, uint16_t dh,
+			   struct ikev2_props *out);
 /* The SK algorithms, key lengths and prf behind an IKE suite; -1 if unknown. */
 int ikev2_suite_algs(const struct ikev2_suite *s, struct ikev2_sk_alg *a, size_t *integ_key_len,
 		     size_t *enc_key_len, int *prf_hash);
