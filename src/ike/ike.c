@@ -541,7 +541,7 @@ static void acquire_flow(struct router *r, const struct cfg_cmap_entry *e,
 	if (!ike || e->manual || e->npeers == 0)
 		return;
 	if (ike2_entry_wants(ike, e)) {
-		ike2_acquire(ike, e, flow, local, peer);
+		ike2_acquire(ike, e, flow, local, peer, rekey_of);
 		return;
 	}
 	if (pending_has(ike, flow) || qm_flow_busy(ike, 0, flow)) {
@@ -607,7 +607,7 @@ static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t
 		ike_record_del_spi(ike, peer, 51, ah_spi_in, true);
 	if (has_esp) {
 		ike_record_del_spi(ike, peer, 50, esp_spi_in, true);
-		ike2_child_deleted(ike, peer, esp_spi_in);
+		ike2_child_deleted(ike, peer, esp_spi_in, why);
 	}
 	/* The peer already knows about these, or deleted them itself. */
 	if (why == SADB_DEL_PEER_DELETE || why == SADB_DEL_INVALID_SPI || why == SADB_DEL_DPD ||
@@ -633,7 +633,7 @@ static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t
 
 static bool km_peer_up(struct router *r, uint32_t peer)
 {
-	return ike_sa_up(r, peer) || (r->ike && ike2_sa_up(r->ike, peer));
+	return ike_sa_up(r, peer);
 }
 
 static const struct sadb_km_ops km_ops = {
@@ -826,7 +826,7 @@ void ike_set_retransmit(struct router *r, uint32_t base_ms, int tries)
 
 bool ike_sa_up(struct router *r, uint32_t peer)
 {
-	return r->ike && ike_sa_find_peer(r->ike, peer) != NULL;
+	return r->ike && (ike_sa_find_peer(r->ike, peer) != NULL || ike2_sa_up(r->ike, peer));
 }
 
 uint32_t ike_local_for_peer(struct router *r, uint32_t peer)
@@ -893,6 +893,8 @@ bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8
 	struct ike_state *ike = r->ike;
 	struct ike_sa *sa = ike ? ike_sa_find_peer(ike, peer) : NULL;
 	(void)local;
+	if (!sa && ike)
+		return ike2_send_invalid_spi(ike, peer, ipproto, spi);
 	if (!sa || (ipproto != 50 && ipproto != 51))
 		return false;
 	uint8_t s[4];

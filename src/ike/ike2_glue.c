@@ -114,22 +114,36 @@ static void track_sync(struct ike2_glue *g)
 }
 
 /*
- * Child SAs do not outlive their IKE SA (RFC 7296 §1.4.1): whatever ended
- * it (clear, retransmissions, the peer), its bundle leaves the SADB.
+ * Child SAs do not outlive their IKE SA (RFC 7296 §1.4.1).  The engine
+ * reports each one down when its IKE SA ends; this is the safety net for a
+ * bundle still recorded under a dead IKE SA's Tunnel-id.
  */
 static void children_go(struct ike2_glue *g, struct ike2_track *t)
 {
-	int id = t->bundle_id;
-	struct ike_record *rec = id ? ike_record_by_id(g->ike, id) : NULL;
-	t->bundle_id = 0;
-	if (rec && rec->has_esp)
-		sadb_delete_inbound_spi(R(g), 50, rec->esp_spi_in, SADB_DEL_CLEAR);
+	for (int i = 0; i < IKE_MAX_RECORDS; i++) {
+		struct ike_record *rec = &g->ike->rec[i];
+		if (rec->used && rec->ike_conn_id == t->id && rec->peer == t->sa->peer && rec->has_esp &&
+		    !rec->has_ah && ikev2_child_by_in(t->sa, rec->esp_spi_in) == NULL)
+			sadb_delete_inbound_spi(R(g), 50, rec->esp_spi_in, SADB_DEL_CLEAR);
+	}
+}
+
+/* Child SA requests waiting on an IKE SA that is gone, or for too long, are forgotten. */
+static void waits_expire(struct ike2_glue *g)
+{
+	uint64_t now = now_ms(g);
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++) {
+		struct ike2_child_wait *w = &g->wait[i];
+		if (w->used && (w->sa->state == IKEV2_S_DEAD || now - w->since > IKE2_CHILD_WAIT_MS))
+			w->used = false;
+	}
 }
 
 /* Before ikev2_reap frees the dead SAs: their records and reserved SPIs go. */
 static void track_reap(struct ike2_glue *g)
 {
 	bool dead = false;
+	waits_expire(g);
 	for (struct ike2_track **pp = &g->tracks; *pp;) {
 		struct ike2_track *t = *pp;
 		if (t->sa->state == IKEV2_S_DEAD) {
@@ -155,7 +169,8 @@ static void kill_sa(struct ike2_glue *g, struct ike2_track *t, const char *why)
 	log_msg(&R(g)->log, "CRYPTO", SEV_INFO, "IKEV2_SA_DELETED",
 		"IKEv2 SA %u with %s deleted: %s (state %s)", t->id, ps, why,
 		ikev2_state_name(t->sa->state));
-	ikev2_set_state(t->sa, IKEV2_S_DEAD);
+	/* Its Child SAs are reported down (child_down), then the SA dies. */
+	ikev2_ike_gone(t->sa);
 	t->rtx_on = false;
 }
 
@@ -337,7 +352,24 @@ static void keys_of(struct sadb_sa_keys *k, uint32_t spi, const uint8_t *km, con
 	k->auth_key_len = c->integ_key_len;
 }
 
-/* The first Child SA is up: into the SADB, as Quick Mode's bundles go. */
+/* The map entry a Child SA for flow belongs to: the one whose packets asked for it. */
+static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const struct ike2_track *t,
+						   const struct ipsec_flow *flow)
+{
+	const struct config *cfg = R(g)->cfg;
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++) {
+		struct ike2_child_wait *w = &g->wait[i];
+		if (w->used && w->sa == t->sa && ipsec_flow_eq(&w->flow, flow)) {
+			w->used = false;
+			return ike_cmap_entry(cfg, w->cmap, w->seq);
+		}
+	}
+	if (t->has_flow)
+		return ike_cmap_entry(cfg, t->cmap, t->seq);
+	return entry_for_peer(g, t->sa->peer);
+}
+
+/* A Child SA is up (IKE_AUTH's, CREATE_CHILD_SA's, a rekey's): into the SADB, as Quick Mode's bundles go. */
 static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c)
 {
 	struct ike2_glue *g = arg;
@@ -345,18 +377,17 @@ static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child 
 	struct ike2_track *t = track_of(g, sa);
 	if (!t && !(t = track_new(g, sa)))
 		return;
-	const struct cfg_cmap_entry *e = t->has_flow ? ike_cmap_entry(cfg, t->cmap, t->seq)
-						     : entry_for_peer(g, sa->peer);
 	struct sadb_bundle_spec spec;
 	struct ike_record rec;
 	memset(&spec, 0, sizeof(spec));
 	memset(&rec, 0, sizeof(rec));
-	if (!e) {
-		drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
-		return;
-	}
 	if (!flow_of(c, &spec.flow)) {
 		drop(g, &g->st.bad_ts, sa->peer, "Child SA: traffic selectors are no address/mask pair");
+		return;
+	}
+	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow);
+	if (!e) {
+		drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
 		return;
 	}
 	if (c->enc_key_len > SADB_KEY_MAX || c->integ_key_len > SADB_KEY_MAX ||
@@ -384,7 +415,6 @@ static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child 
 		g->st.install_fail++;
 		return;
 	}
-	t->bundle_id = id;
 	t->installed = true;
 	g->st.install_ok++;
 	if (R(g)->debug & DBG_IPSEC) {
@@ -393,6 +423,51 @@ static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child 
 		log_debug(&R(g)->log, "IPSEC(create_sa): IKEv2 Child SA with %s, in spi 0x%X, out spi 0x%X",
 			  ps, c->spi_in, c->spi_out);
 	}
+}
+
+/* The engine took a Child SA down (Delete either way, rekey, protected INVALID_SPI). */
+static void h_child_down(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out)
+{
+	struct ike2_glue *g = arg;
+	(void)spi_out;
+	g->st.child_down++;
+	/* The peer knows (or told us): the deleted hook must not send a Delete again. */
+	sadb_delete_inbound_spi(R(g), 50, spi_in, SADB_DEL_PEER_DELETE);
+	(void)sa;
+}
+
+static void h_ike_down(void *arg, struct ikev2_sa *sa)
+{
+	struct ike2_glue *g = arg;
+	struct ike2_track *t = track_of(g, sa);
+	char ps[16];
+	g->st.ike_down++;
+	ip_fmt(sa->peer, ps);
+	if (R(g)->debug & DBG_IKEV2)
+		log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u):Session with %s is DOWN", t ? t->id : 0, ps);
+	schedule(g);
+}
+
+/* An IKE SA rekey: the Child SAs, their bundles and the flow now belong to the new SA. */
+static void h_ike_rekeyed(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa)
+{
+	struct ike2_glue *g = arg;
+	struct ike2_track *o = track_of(g, old_sa), *n = track_of(g, new_sa);
+	if (!n && !(n = track_new(g, new_sa)))
+		return;
+	if (!o)
+		return;
+	n->has_flow = o->has_flow;
+	snprintf(n->cmap, sizeof(n->cmap), "%s", o->cmap);
+	n->seq = o->seq;
+	n->flow = o->flow;
+	n->installed = true;
+	for (int i = 0; i < IKE_MAX_RECORDS; i++)
+		if (g->ike->rec[i].used && g->ike->rec[i].ike_conn_id == o->id && g->ike->rec[i].peer == old_sa->peer)
+			g->ike->rec[i].ike_conn_id = n->id;
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++)
+		if (g->wait[i].used && g->wait[i].sa == old_sa)
+			g->wait[i].sa = new_sa;
 }
 
 /* ---- entry points ---- */
@@ -436,21 +511,77 @@ static struct ike2_track *negotiating(struct ike2_glue *g, uint32_t peer, const 
 	return NULL;
 }
 
+/* The READY IKE SA with peer that may take new requests, newest first. */
+static struct ike2_track *ready_with(struct ike2_glue *g, uint32_t peer)
+{
+	for (struct ike2_track *t = g->tracks; t; t = t->next)
+		if (t->sa->peer == peer && t->sa->state == IKEV2_S_READY && !t->sa->deleting && !t->sa->rekeyed_to)
+			return t;
+	return NULL;
+}
+
+static struct ike2_child_wait *waiting(struct ike2_glue *g, const struct ipsec_flow *flow)
+{
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++)
+		if (g->wait[i].used && ipsec_flow_eq(&g->wait[i].flow, flow))
+			return &g->wait[i];
+	return NULL;
+}
+
+/* A rekey at soft expiry: the IKE SA that made the bundle rekeys its Child SA (§1.3.3). */
+static bool rekey_child(struct ike2_glue *g, int rekey_of)
+{
+	struct ike_record *rec = rekey_of ? ike_record_by_id(g->ike, rekey_of) : NULL;
+	if (!rec)
+		return false;
+	for (struct ike2_track *t = g->tracks; t; t = t->next)
+		if (t->id == rec->ike_conn_id && t->sa->peer == rec->peer && t->sa->state == IKEV2_S_READY &&
+		    ikev2_rekey_child(t->sa, rec->esp_spi_in) == 0) {
+			g->st.child_rekey++;
+			return true;
+		}
+	return false;
+}
+
+/* One more Child SA for flow over an IKE SA that is up (CREATE_CHILD_SA). */
+static bool create_child(struct ike2_glue *g, struct ike2_track *t, const struct cfg_cmap_entry *e,
+			 const struct ipsec_flow *flow)
+{
+	struct ike2_child_wait *w = NULL;
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT && !w; i++)
+		if (!g->wait[i].used)
+			w = &g->wait[i];
+	if (!w) {
+		g->st.wait_full++;
+		return false;
+	}
+	struct ikev2_range l = range_of(flow->local, flow->local_mask, flow->proto, flow->local_port);
+	struct ikev2_range rr = range_of(flow->remote, flow->remote_mask, flow->proto, flow->remote_port);
+	if (ikev2_create_child(t->sa, &l, &rr) < 0)
+		return false;
+	*w = (struct ike2_child_wait){ .used = true, .sa = t->sa, .seq = e->seq, .flow = *flow, .since = now_ms(g) };
+	snprintf(w->cmap, sizeof(w->cmap), "%s", e->name);
+	g->st.child_create++;
+	return true;
+}
+
 void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
-		  uint32_t local, uint32_t peer)
+		  uint32_t local, uint32_t peer, int rekey_of)
 {
 	struct ike2_glue *g = ike->v2;
 	if (!g)
 		return;
 	g->st.acquires++;
-	if (negotiating(g, peer, flow)) {
+	waits_expire(g);
+	struct ike2_track *up = ready_with(g, peer);
+	if (negotiating(g, peer, flow) || (!rekey_of && waiting(g, flow))) {
 		g->st.acquire_dup++;
 		return;
 	}
-	/*
-	 * Every flow gets its own IKE SA carrying its first Child SA: until
-	 * CREATE_CHILD_SA exists, an IKE SA can not bring up a second one.
-	 */
+	if (rekey_child(g, rekey_of) || (up && create_child(g, up, e, flow))) {
+		track_sync(g);
+		return;
+	}
 	g->init_entry = e;
 	g->init_flow = flow;
 	struct ikev2_sa *sa = ikev2_initiate(&g->eng, local, peer);
@@ -475,21 +606,35 @@ void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const s
 	track_sync(g);
 }
 
-void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in)
+void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in, enum sadb_del_reason why)
 {
 	struct ike2_glue *g = ike->v2;
-	for (struct ike2_track *t = g ? g->tracks : NULL; t; t = t->next) {
-		if (!t->bundle_id || t->sa->peer != peer || t->sa->child_spi_in != esp_spi_in)
+	/* The peer knows already, or it was lost without a word (test aid: never reaches here). */
+	if (!g || why == SADB_DEL_PEER_DELETE || why == SADB_DEL_INVALID_SPI || why == SADB_DEL_DPD ||
+	    why == SADB_DEL_INITIAL_CONTACT)
+		return;
+	for (struct ike2_track *t = g->tracks; t; t = t->next) {
+		struct ikev2_child_rec *c = t->sa->peer == peer ? ikev2_child_by_in(t->sa, esp_spi_in) : NULL;
+		if (!c || c->st != IKEV2_C_UP)
 			continue;
-		t->bundle_id = 0;
-		/* Without CREATE_CHILD_SA this IKE SA can carry no other: it goes too. */
-		if (t->sa->state != IKEV2_S_DEAD) {
-			g->st.childless++;
-			kill_sa(g, t, "its Child SA was deleted");
-		}
+		/* An INFORMATIONAL Delete (§1.4.1); child_down follows the answer. */
+		if (ikev2_delete_child(t->sa, esp_spi_in) == 0)
+			g->st.delete_tx++;
+		break;
 	}
-	if (g)
-		schedule(g);
+	track_sync(g);
+}
+
+bool ike2_send_invalid_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto, uint32_t spi)
+{
+	struct ike2_glue *g = ike->v2;
+	struct ike2_track *t = g ? ready_with(g, peer) : NULL;
+	if (!t || (ipproto != 50 && ipproto != 51) ||
+	    ikev2_send_invalid_spi(t->sa, ipproto == 50 ? IKEV2_PROTO_ESP : IKEV2_PROTO_AH, spi) < 0)
+		return false;
+	g->st.invalid_spi_tx++;
+	track_sync(g);
+	return true;
 }
 
 bool ike2_peer_is_v2(const struct ike_state *ike, uint32_t peer)
@@ -523,7 +668,8 @@ int ike2_init(struct ike_state *ike)
 		return -1;
 	g->ike = ike;
 	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
-				       .child_up = h_child_up, .log = h_log };
+				       .child_up = h_child_up, .log = h_log, .child_down = h_child_down,
+				       .ike_down = h_ike_down, .ike_rekeyed = h_ike_rekeyed };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = 2000;
@@ -563,8 +709,17 @@ int ike2_clear(struct router *r, uint32_t peer)
 	for (struct ike2_track *t = g->tracks; t; t = t->next) {
 		if (t->sa->state == IKEV2_S_DEAD || (peer && t->sa->peer != peer))
 			continue;
-		/* No INFORMATIONAL Delete yet: the peer learns on its next request. */
-		kill_sa(g, t, "clear crypto ikev2 sa");
+		char ps[16];
+		ip_fmt(t->sa->peer, ps);
+		if (t->sa->state == IKEV2_S_READY && !t->sa->deleting && !t->sa->rekeyed_to &&
+		    ikev2_delete_ike(t->sa) == 0) {
+			/* The peer is told (INFORMATIONAL Delete); the Child SAs go now. */
+			g->st.delete_tx++;
+			log_msg(&r->log, "CRYPTO", SEV_INFO, "IKEV2_SA_DELETED",
+				"IKEv2 SA %u with %s deleted: clear crypto ikev2 sa", t->id, ps);
+		} else if (t->sa->state != IKEV2_S_READY || !t->sa->deleting) {
+			kill_sa(g, t, "clear crypto ikev2 sa");
+		}
 		n++;
 	}
 	track_reap(g);

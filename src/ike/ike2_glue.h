@@ -31,7 +31,8 @@ struct strbuf;
 struct ike2_stats {
 	uint64_t rx, on_4500, rtx, rtx_exhausted, half_open_expired, no_conf;
 	uint64_t acquires, acquire_dup, initiate_fail, install_ok, install_fail, bad_ts;
-	uint64_t spi_released, send_fail, childless, v1_refused;
+	uint64_t spi_released, send_fail, v1_refused;
+	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full;
 };
 
 int ike2_init(struct ike_state *ike);
@@ -42,10 +43,17 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 		const uint8_t *data, size_t len);
 /* Whether the entry negotiates with IKEv2. */
 bool ike2_entry_wants(const struct ike_state *ike, const struct cfg_cmap_entry *e);
+/* rekey_of: the bundle whose soft lifetime ran out (0: traffic without an SA). */
 void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
-		  uint32_t local, uint32_t peer);
-/* A bundle with inbound ESP SPI esp_spi_in toward peer left the SADB (km deleted hook). */
-void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in);
+		  uint32_t local, uint32_t peer, int rekey_of);
+/*
+ * A bundle with inbound ESP SPI esp_spi_in toward peer left the SADB (km
+ * deleted hook): deleted here (clear, expiry, config), the peer is told
+ * with an INFORMATIONAL Delete.
+ */
+void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in, enum sadb_del_reason why);
+/* Sends INVALID_SPI for (ipproto 50/51, spi) over a READY IKEv2 SA with peer; false if none. */
+bool ike2_send_invalid_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto, uint32_t spi);
 /* The crypto map talks to peer with IKEv2: IKEv1 must not be started toward it. */
 bool ike2_peer_is_v2(const struct ike_state *ike, uint32_t peer);
 /* Counts (and logs) a Main Mode refused for an IKEv2 peer. */

@@ -29,8 +29,19 @@ struct ike2_track {
 	char cmap[CFG_NAME_MAX];
 	int seq;
 	struct ipsec_flow flow;
-	int bundle_id;			/* the Child SA bundle installed, 0 if none (or gone) */
-	bool installed;			/* the inbound SPI went to the SADB */
+	bool installed;			/* its first Child SA went to the SADB */
+};
+
+/* A Child SA we asked an IKE SA for (CREATE_CHILD_SA), for a flow whose packets wait. */
+#define IKE2_MAX_CHILD_WAIT 16
+#define IKE2_CHILD_WAIT_MS 60000
+struct ike2_child_wait {
+	bool used;
+	struct ikev2_sa *sa;
+	char cmap[CFG_NAME_MAX];
+	int seq;
+	struct ipsec_flow flow;
+	uint64_t since;
 };
 
 struct ike2_glue {
@@ -48,6 +59,7 @@ struct ike2_glue {
 	/* Set while ikev2_initiate runs: the conf callback is for this flow. */
 	const struct cfg_cmap_entry *init_entry;
 	const struct ipsec_flow *init_flow;
+	struct ike2_child_wait wait[IKE2_MAX_CHILD_WAIT];
 	struct ike2_stats st;
 	struct log_rl rl;
 };
