@@ -142,6 +142,8 @@ static bool setup(struct seedlab *b, bool tap)
 	return true;
 }
 
+static bool configure(struct router *r, const char *const *lines);
+
 static const struct ikev2_sa *ready_sa(struct router *r)
 {
 	for (const struct ikev2_sa *sa = ike2_engine(r)->sas; sa; sa = sa->next)
@@ -158,14 +160,27 @@ static int nsas(struct router *r)
 	return n;
 }
 
-/* Both ends READY, one bundle each, and each sends on the SPI the other receives on. */
+/* The one Child SA an IKE SA has up (NULL unless exactly one). */
+static const struct ikev2_child_rec *only_child(const struct ikev2_sa *sa)
+{
+	const struct ikev2_child_rec *c = NULL;
+	for (size_t i = 0; sa && i < IKEV2_MAX_CHILDREN; i++) {
+		if (sa->children[i].st != IKEV2_C_UP)
+			continue;
+		if (c)
+			return NULL;
+		c = &sa->children[i];
+	}
+	return c;
+}
+
+/* Both ends READY, one Child SA and one bundle each, each sending on the SPI the other receives on. */
 static bool up_crosswise(struct seedlab *b)
 {
-	const struct ikev2_sa *a = ready_sa(b->r[0]), *s = ready_sa(b->r[1]);
-	return a && s && sl_bundles(b->r[0]) == 1 && sl_bundles(b->r[1]) == 1 &&
-	       a->child_spi_out == s->child_spi_in && a->child_spi_in == s->child_spi_out &&
-	       sadb_has_outbound_spi(b->r[0], 0x0a020202, 50, a->child_spi_out) &&
-	       sadb_has_outbound_spi(b->r[1], 0x0a010101, 50, s->child_spi_out);
+	const struct ikev2_child_rec *a = only_child(ready_sa(b->r[0])), *s = only_child(ready_sa(b->r[1]));
+	return a && s && sl_bundles(b->r[0]) == 1 && sl_bundles(b->r[1]) == 1 && a->spi_out == s->spi_in &&
+	       a->spi_in == s->spi_out && sadb_has_outbound_spi(b->r[0], 0x0a020202, 50, a->spi_out) &&
+	       sadb_has_outbound_spi(b->r[1], 0x0a010101, 50, s->spi_out);
 }
 
 static uint64_t field(const char *text, const char *label)
@@ -413,6 +428,86 @@ TEST(ikev2_router_incomplete_profile_is_named_and_counted)
 	CHECK(named);
 	CHECK(sl_cmd(&b, 0, "show crypto ikev2 stats", &out) == 0);
 	CHECK(strstr(sb_str(&out), "no crypto map entry / profile for peer") != NULL);
+	sb_free(&out);
+	sl_free(&b);
+}
+
+/* B loses its Child SA without a word: INVALID_SPI over the IKE SA, A drops its side, CREATE_CHILD_SA. */
+TEST(ikev2_router_lost_child_sa_recovered_by_invalid_spi)
+{
+	struct seedlab b;
+	CHECK(setup(&b, false));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	const struct ikev2_sa *a = ready_sa(b.r[0]);
+	uint32_t old_out = a->child_spi_out;
+	CHECK(sl_cmd(&b, 1, "test crypto ipsec lose-sas peer 10.1.1.1", &out) == 0);
+	CHECK(sl_bundles(b.r[1]) == 0 && nsas(b.r[1]) == 1);
+	sl_run(&b, 1000);
+	int ok = sl_ping(&b, 10, &out);
+	if (ok < 8) {
+		fprintf(stderr, "    %s\n", sb_str(&out));
+		sl_dump(&b);
+	}
+	/* The echo that met the lost SA is gone; the next ones ride a new Child SA. */
+	CHECK(ok >= 8);
+	CHECK(ike2_stats(b.r[1])->invalid_spi_tx >= 1 && ike2_engine(b.r[0])->st.invalid_spi_rx >= 1);
+	CHECK(ike2_engine(b.r[0])->st.child_created == 1);
+	/* The same IKE SA on both sides, one bundle each, the old SPI gone. */
+	CHECK(nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1 && ready_sa(b.r[0]) == a);
+	CHECK(sl_bundles(b.r[0]) == 1 && sl_bundles(b.r[1]) == 1);
+	CHECK(!sadb_has_outbound_spi(b.r[0], 0x0a020202, 50, old_out));
+	CHECK(b.r[0]->ike->st.tx == 0 && b.r[1]->ike->st.tx == 0);	/* never IKEv1 */
+	sb_free(&out);
+	sl_free(&b);
+}
+
+/* clear crypto sa on A: the Child SA goes at both ends (Delete), the IKE SA stays, traffic brings a new one. */
+TEST(ikev2_router_clear_crypto_sa_deletes_child_at_peer)
+{
+	struct seedlab b;
+	CHECK(setup(&b, false));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	CHECK(sl_cmd(&b, 0, "clear crypto sa", &out) == 0);
+	sl_run(&b, 1000);
+	CHECK(sl_bundles(b.r[0]) == 0 && sl_bundles(b.r[1]) == 0);
+	CHECK(ike2_engine(b.r[1])->st.delete_child_rx == 1);
+	CHECK(nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1);
+	CHECK(sl_ping(&b, 5, &out) == 5);
+	CHECK(up_crosswise(&b) && ike2_engine(b.r[0])->st.child_created == 1);
+	sb_free(&out);
+	sl_free(&b);
+}
+
+/* Short Child SA lifetimes under a ping every second: CREATE_CHILD_SA rekeys, no echo lost. */
+TEST(ikev2_router_child_rekey_under_traffic)
+{
+	static const char *const short_life[] = { "crypto ipsec security-association lifetime seconds 120", "end", NULL };
+	struct seedlab b;
+	CHECK(setup(&b, false));
+	CHECK(configure(b.r[0], short_life) && configure(b.r[1], short_life));
+	struct strbuf out;
+	sb_init(&out);
+	int sent = 0, replies = 0;
+	for (int s = 0; s < 300; s++) {
+		int ok = sl_ping(&b, 1, &out);
+		sent++;
+		replies += ok == 1;
+		if (ok != 1 && sent - replies <= 2) {
+			fprintf(stderr, "    echo %d lost:\n%s", sent, sb_str(&out));
+			sl_dump(&b);
+		}
+		sl_run(&b, 1000);
+	}
+	uint64_t rk = ike2_engine(b.r[0])->st.child_rekeyed + ike2_engine(b.r[1])->st.child_rekeyed;
+	fprintf(stderr, "    %d/%d echoes, Child SA rekeys %llu\n", replies, sent, (unsigned long long)rk);
+	CHECK(replies == sent);
+	CHECK(rk >= 2);
+	CHECK(nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1);
+	CHECK(sl_bundles(b.r[0]) >= 1 && sl_bundles(b.r[0]) <= 2);
 	sb_free(&out);
 	sl_free(&b);
 }
