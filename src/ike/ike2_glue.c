@@ -90,6 +90,36 @@ static void release_spi(struct ike2_glue *g, struct ike2_track *t)
 
 static void schedule(struct ike2_glue *g);
 
+uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t)
+{
+	const struct config *cfg = g->ike->r->cfg;
+	const struct cfg_cmap_entry *e = t->has_flow ? ike_cmap_entry(cfg, t->cmap, t->seq)
+				       : g->entry_for_peer ? g->entry_for_peer(cfg, t->sa->peer) : NULL;
+	const struct cfg_ikev2_profile *pr = e && e->ikev2_profile[0] ? config_v2_profile(cfg, e->ikev2_profile) : NULL;
+	return pr && pr->lifetime ? pr->lifetime : 86400;
+}
+
+/*
+ * When the IKE SA is replaced (§2.8): the initiator at 90% of the profile's
+ * lifetime, the responder at 95% (so they seldom collide; the engine sorts
+ * out a collision, §2.8.1); at 100% one not yet replaced is deleted.
+ */
+static uint64_t rekey_at(const struct ike2_glue *g, const struct ike2_track *t)
+{
+	uint64_t life = (uint64_t)ike2_life_sec(g, t) * 1000;
+	return t->ready_ms + life * (t->sa->initiator ? 90 : 95) / 100;
+}
+
+static uint64_t expire_at(const struct ike2_glue *g, const struct ike2_track *t)
+{
+	return t->ready_ms + (uint64_t)ike2_life_sec(g, t) * 1000;
+}
+
+static bool live(const struct ike2_track *t)
+{
+	return t->sa->state == IKEV2_S_READY && t->was_ready && !t->sa->deleting && !t->sa->rekeyed_to;
+}
+
 /* Records for new SAs, READY times, schedules; records of dead SAs go. */
 static void track_sync(struct ike2_glue *g)
 {
@@ -186,6 +216,15 @@ static void tick(void *arg)
 			kill_sa(g, t, "half-open timeout (no valid IKE_AUTH)");
 			continue;
 		}
+		if (live(t) && !t->expired && now >= expire_at(g, t)) {
+			t->expired = true;
+			if (ikev2_delete_ike(sa) < 0)
+				kill_sa(g, t, "lifetime expired");
+		} else if (live(t) && !t->rekey_started && now >= rekey_at(g, t)) {
+			t->rekey_started = true;
+			if (ikev2_rekey_ike(sa) == 0)
+				g->st.ike_rekey++;
+		}
 		if (!t->rtx_on || now < t->rtx_at)
 			continue;
 		if (t->tries >= g->rtx_tries) {
@@ -216,6 +255,10 @@ static void schedule(struct ike2_glue *g)
 			next = t->created_ms + g->half_open_ms;
 		if (t->rtx_on && t->rtx_at < next)
 			next = t->rtx_at;
+		if (live(t) && !t->rekey_started && rekey_at(g, t) < next)
+			next = rekey_at(g, t);
+		if (live(t) && !t->expired && expire_at(g, t) < next)
+			next = expire_at(g, t);
 	}
 	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next)
 		if (sa->state == IKEV2_S_DEAD)

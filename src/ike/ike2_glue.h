@@ -32,7 +32,7 @@ struct ike2_stats {
 	uint64_t rx, on_4500, rtx, rtx_exhausted, half_open_expired, no_conf;
 	uint64_t acquires, acquire_dup, initiate_fail, install_ok, install_fail, bad_ts;
 	uint64_t spi_released, send_fail, v1_refused;
-	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full;
+	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full, ike_rekey;
 };
 
 int ike2_init(struct ike_state *ike);

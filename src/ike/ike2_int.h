@@ -30,6 +30,8 @@ struct ike2_track {
 	int seq;
 	struct ipsec_flow flow;
 	bool installed;			/* its first Child SA went to the SADB */
+	bool rekey_started;		/* IKE SA rekey asked for (lifetime) */
+	bool expired;			/* its hard lifetime ran out: Delete asked for */
 };
 
 /* A Child SA we asked an IKE SA for (CREATE_CHILD_SA), for a flow whose packets wait. */
@@ -65,5 +67,7 @@ struct ike2_glue {
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);
+/* The IKE SA lifetime of t's profile in seconds (IOS's default 86400). */
+uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t);
 
 #endif

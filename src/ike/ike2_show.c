@@ -49,7 +49,9 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 	snprintf(ls, sizeof(ls), "%s/500", l);
 	snprintf(ps, sizeof(ps), "%s/500", p);
 	bool ready = sa->state == IKEV2_S_READY;
-	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", t->id, ls, ps, "none/none", ready ? "READY" : "IN-NEG");
+	/* IOS: DELETE once our Delete is out, READY when up, IN-NEG before. */
+	const char *status = ready && (sa->deleting || sa->rekeyed_to) ? "DELETE" : ready ? "READY" : "IN-NEG";
+	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", t->id, ls, ps, "none/none", status);
 	const struct ikev2_suite *s = &sa->suite;
 	if (s->integ)
 		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
@@ -57,12 +59,11 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 	else
 		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: None, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
 			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), s->dh);
-	/* The profile's lifetime, IOS's default 86400 s (not enforced yet: no IKE SA rekey). */
 	const struct config *cfg = g->ike->r->cfg;
 	const struct cfg_cmap_entry *e = t->has_flow ? ike_cmap_entry(cfg, t->cmap, t->seq)
 				       : g->entry_for_peer ? g->entry_for_peer(cfg, sa->peer) : NULL;
 	const struct cfg_ikev2_profile *pr = e && e->ikev2_profile[0] ? config_v2_profile(cfg, e->ikev2_profile) : NULL;
-	uint64_t life = pr && pr->lifetime ? pr->lifetime : 86400;
+	uint64_t life = ike2_life_sec(g, t);
 	uint64_t active = ready ? (now - t->ready_ms) / 1000 : 0;
 	sb_printf(out, "      Life/Active Time: %llu/%llu sec\n", (unsigned long long)life,
 		  (unsigned long long)active);
@@ -89,17 +90,19 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 	sb_printf(out, "      Extended Authentication not configured.\n");
 	sb_printf(out, "      NAT-T is not detected\n");
 	sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
-	if (sa->state == IKEV2_S_READY && sa->child_spi_in) {
-		char cl[16], cr[16];
-		ip_fmt(sa->child_local.saddr, cl);
-		ip_fmt(sa->child_remote.saddr, cr);
-		sb_printf(out, "      Child sa: local selector  %s/0 - ", cl);
-		ip_fmt(sa->child_local.eaddr, cl);
-		sb_printf(out, "%s/65535\n", cl);
-		sb_printf(out, "                remote selector %s/0 - ", cr);
-		ip_fmt(sa->child_remote.eaddr, cr);
-		sb_printf(out, "%s/65535\n", cr);
-		sb_printf(out, "                ESP spi in/out: 0x%X/0x%X\n", sa->child_spi_in, sa->child_spi_out);
+	for (size_t i = 0; i < IKEV2_MAX_CHILDREN; i++) {
+		const struct ikev2_child_rec *c = &sa->children[i];
+		char a0[16], a1[16], b0[16], b1[16];
+		if (c->st != IKEV2_C_UP)
+			continue;
+		ip_fmt(c->local.saddr, a0);
+		ip_fmt(c->local.eaddr, a1);
+		ip_fmt(c->remote.saddr, b0);
+		ip_fmt(c->remote.eaddr, b1);
+		sb_printf(out, "      Child sa: local selector  %s/%u - %s/%u\n", a0, c->local.sport, a1, c->local.eport);
+		sb_printf(out, "                remote selector %s/%u - %s/%u\n", b0, c->remote.sport, b1,
+			  c->remote.eport);
+		sb_printf(out, "                ESP spi in/out: 0x%X/0x%X\n", c->spi_in, c->spi_out);
 	}
 	if (t->rtx_on)
 		sb_printf(out, "      Retransmitting: try %d of %d, next in %llu ms\n", t->tries, g->rtx_tries,
@@ -198,6 +201,7 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Child SAs removed (engine said down)", s->child_down);
 	ROW("CREATE_CHILD_SA started (new flow)", s->child_create);
 	ROW("Child SA rekeys started (soft lifetime)", s->child_rekey);
+	ROW("IKE SA rekeys started (profile lifetime)", s->ike_rekey);
 	ROW("Deletes started (clear, expiry)", s->delete_tx);
 	ROW("INVALID_SPI sent", s->invalid_spi_tx);
 	ROW("IKE SAs down", s->ike_down);

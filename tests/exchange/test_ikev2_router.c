@@ -511,3 +511,38 @@ TEST(ikev2_router_child_rekey_under_traffic)
 	sb_free(&out);
 	sl_free(&b);
 }
+
+/* The profile's lifetime under a ping every second: the IKE SA is rekeyed (CREATE_CHILD_SA), no echo lost. */
+TEST(ikev2_router_ike_rekey_under_traffic)
+{
+	static const char *const short_ike[] = { "crypto ikev2 profile PR", "lifetime 120", "end", NULL };
+	struct seedlab b;
+	CHECK(sl_new(&b));
+	CHECK(configure_v2(&b, true));
+	CHECK(configure(b.r[0], short_ike) && configure(b.r[1], short_ike));
+	struct strbuf out;
+	sb_init(&out);
+	int sent = 0, replies = 0;
+	for (int s = 0; s < 300; s++) {
+		int ok = sl_ping(&b, 1, &out);
+		sent++;
+		replies += ok == 1;
+		if (ok != 1 && sent - replies <= 2) {
+			fprintf(stderr, "    echo %d lost:\n%s", sent, sb_str(&out));
+			sl_dump(&b);
+		}
+		sl_run(&b, 1000);
+	}
+	fprintf(stderr, "    %d/%d echoes, IKE SA rekeys A %llu B %llu (started by A %llu, B %llu)\n", replies, sent,
+		(unsigned long long)ike2_engine(b.r[0])->st.ike_rekeyed,
+		(unsigned long long)ike2_engine(b.r[1])->st.ike_rekeyed,
+		(unsigned long long)ike2_stats(b.r[0])->ike_rekey, (unsigned long long)ike2_stats(b.r[1])->ike_rekey);
+	CHECK(replies == sent);
+	/* 300 s of 120 s IKE SAs, replaced at 108 s: at least twice, and the old ones gone. */
+	CHECK(ike2_engine(b.r[0])->st.ike_rekeyed >= 2);
+	CHECK(nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1);
+	CHECK(sl_bundles(b.r[0]) == 1 && sl_bundles(b.r[1]) == 1);
+	CHECK(sl_cmd(&b, 0, "show crypto ikev2 sa", &out) == 0 && strstr(sb_str(&out), "Life/Active Time: 120/"));
+	sb_free(&out);
+	sl_free(&b);
+}
