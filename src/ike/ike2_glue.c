@@ -76,6 +76,13 @@ static void track_rtx(struct ike2_glue *g, struct ike2_track *t)
 	t->rtx_msgid = sa->req_out;
 	t->tries = 0;
 	t->rtx_ms = g->rtx_base_ms;
+	if (t->dpd_probe && sa->cur.kind == IKEV2_OP_LIVENESS) {
+		const struct cfg_ikev2_profile *pr = ike2_profile(g, t);
+		if (pr && pr->dpd_retry)
+			t->rtx_ms = pr->dpd_retry * 1000;
+	} else {
+		t->dpd_probe = false;
+	}
 	t->rtx_at = now_ms(g) + t->rtx_ms;
 }
 
@@ -90,13 +97,34 @@ static void release_spi(struct ike2_glue *g, struct ike2_track *t)
 
 static void schedule(struct ike2_glue *g);
 
-uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t)
+const struct cfg_ikev2_profile *ike2_profile(const struct ike2_glue *g, const struct ike2_track *t)
 {
 	const struct config *cfg = g->ike->r->cfg;
 	const struct cfg_cmap_entry *e = t->has_flow ? ike_cmap_entry(cfg, t->cmap, t->seq)
 				       : g->entry_for_peer ? g->entry_for_peer(cfg, t->sa->peer) : NULL;
-	const struct cfg_ikev2_profile *pr = e && e->ikev2_profile[0] ? config_v2_profile(cfg, e->ikev2_profile) : NULL;
+	return e && e->ikev2_profile[0] ? config_v2_profile(cfg, e->ikev2_profile) : NULL;
+}
+
+uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t)
+{
+	const struct cfg_ikev2_profile *pr = ike2_profile(g, t);
 	return pr && pr->lifetime ? pr->lifetime : 86400;
+}
+
+/*
+ * DPD (`dpd INTERVAL RETRY on-demand|periodic` in the profile, off by
+ * default as on IOS): a peer not heard from (no request of its, no answer to
+ * ours) for INTERVAL seconds gets an empty INFORMATIONAL, retransmitted every
+ * RETRY seconds, 5 times, then the IKE SA and its Child SAs go.  The glue can
+ * not see data-plane counters, so on-demand is approximated as IKEv1's is
+ * (docs/ARCHITECTURE.md, DPD): silence of IKE stands in for silence of ESP.
+ */
+static uint64_t dpd_at(const struct ike2_glue *g, const struct ike2_track *t)
+{
+	const struct cfg_ikev2_profile *pr = ike2_profile(g, t);
+	if (!pr || !pr->dpd_interval || t->sa->req_pending)
+		return UINT64_MAX;
+	return t->heard_ms + (uint64_t)pr->dpd_interval * 1000;
 }
 
 /*
@@ -137,6 +165,11 @@ static void track_sync(struct ike2_glue *g)
 			if (R(g)->debug & DBG_IKEV2)
 				log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u,SA ID = %u):Session with %s is UP",
 					  t->id, t->id, ps);
+		}
+		if (sa->req_in != t->seen_req_in || sa->req_out != t->seen_req_out || !t->heard_ms) {
+			t->seen_req_in = sa->req_in;
+			t->seen_req_out = sa->req_out;
+			t->heard_ms = now_ms(g);
 		}
 		track_rtx(g, t);
 	}
@@ -225,11 +258,17 @@ static void tick(void *arg)
 			if (ikev2_rekey_ike(sa) == 0)
 				g->st.ike_rekey++;
 		}
+		if (live(t) && now >= dpd_at(g, t) && ikev2_liveness(sa) == 0) {
+			t->dpd_probe = true;
+			g->st.dpd_tx++;
+		}
 		if (!t->rtx_on || now < t->rtx_at)
 			continue;
 		if (t->tries >= g->rtx_tries) {
 			g->st.rtx_exhausted++;
-			kill_sa(g, t, "retransmissions exhausted");
+			if (t->dpd_probe)
+				g->st.dpd_dead++;
+			kill_sa(g, t, t->dpd_probe ? "peer dead (DPD)" : "retransmissions exhausted");
 			continue;
 		}
 		t->tries++;
@@ -238,7 +277,8 @@ static void tick(void *arg)
 			log_debug(&R(g)->log, "IKEv2:(SA ID = %u):Retransmitting packet (try %d of %d)", t->id,
 				  t->tries, g->rtx_tries);
 		ikev2_retransmit(sa);
-		t->rtx_ms *= 2;
+		if (!t->dpd_probe)
+			t->rtx_ms *= 2;
 		t->rtx_at = now + t->rtx_ms;
 	}
 	track_reap(g);
@@ -259,6 +299,8 @@ static void schedule(struct ike2_glue *g)
 			next = rekey_at(g, t);
 		if (live(t) && !t->expired && expire_at(g, t) < next)
 			next = expire_at(g, t);
+		if (live(t) && dpd_at(g, t) < next)
+			next = dpd_at(g, t);
 	}
 	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next)
 		if (sa->state == IKEV2_S_DEAD)

@@ -33,6 +33,7 @@ struct ike2_stats {
 	uint64_t acquires, acquire_dup, initiate_fail, install_ok, install_fail, bad_ts;
 	uint64_t spi_released, send_fail, v1_refused;
 	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full, ike_rekey;
+	uint64_t dpd_tx, dpd_dead;
 };
 
 int ike2_init(struct ike_state *ike);

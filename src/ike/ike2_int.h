@@ -31,6 +31,10 @@ struct ike2_track {
 	struct ipsec_flow flow;
 	bool installed;			/* its first Child SA went to the SADB */
 	bool rekey_started;		/* IKE SA rekey asked for (lifetime) */
+	/* DPD (profile `dpd INTERVAL RETRY`): when we last heard from the peer. */
+	uint64_t heard_ms;
+	uint32_t seen_req_in, seen_req_out;
+	bool dpd_probe;			/* the outstanding request is our liveness check */
 	bool expired;			/* its hard lifetime ran out: Delete asked for */
 };
 
@@ -69,5 +73,7 @@ struct ike2_glue {
 uint64_t ike2_now(const struct ike2_glue *g);
 /* The IKE SA lifetime of t's profile in seconds (IOS's default 86400). */
 uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t);
+/* t's profile (NULL: none, as with the test hooks). */
+const struct cfg_ikev2_profile *ike2_profile(const struct ike2_glue *g, const struct ike2_track *t);
 
 #endif

@@ -205,6 +205,8 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Deletes started (clear, expiry)", s->delete_tx);
 	ROW("INVALID_SPI sent", s->invalid_spi_tx);
 	ROW("IKE SAs down", s->ike_down);
+	ROW("DPD liveness checks started", s->dpd_tx);
+	ROW("peers declared dead (DPD)", s->dpd_dead);
 	ROW("inbound SPIs released (no Child SA)", s->spi_released);
 	sb_puts(out, "  Drops:\n");
 	ROW("on UDP 4500 (no IKEv2 NAT-T)", s->on_4500);

@@ -20,6 +20,7 @@
 #include "config/cmdtree.h"
 #include "core/strbuf.h"
 #include "ike/ike2_glue.h"
+#include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
 #include "ipsec/ipsec_int.h"
 #include "net/port_mem.h"
@@ -544,5 +545,35 @@ TEST(ikev2_router_ike_rekey_under_traffic)
 	CHECK(sl_bundles(b.r[0]) == 1 && sl_bundles(b.r[1]) == 1);
 	CHECK(sl_cmd(&b, 0, "show crypto ikev2 sa", &out) == 0 && strstr(sb_str(&out), "Life/Active Time: 120/"));
 	sb_free(&out);
+	sl_free(&b);
+}
+
+/* `dpd 10 2 periodic`: a liveness check every 10 s of silence; a peer that stops answering is dead after 5 retries. */
+TEST(ikev2_router_dpd_declares_silent_peer_dead)
+{
+	static const char *const dpd[] = { "crypto ikev2 profile PR", "dpd 10 2 periodic", "end", NULL };
+	struct seedlab b;
+	CHECK(setup(&b, true));
+	for (int i = 0; i < 2; i++) {
+		ike2_set_conf(b.r[i], ikev2_conf_entry_for_peer, ikev2_conf_build);
+		ike2_set_all_entries(b.r[i], false);
+	}
+	CHECK(configure_v2(&b, true) && configure(b.r[0], dpd));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	sl_run(&b, 25000);
+	/* Alive: two checks answered, nothing else changed. */
+	CHECK(ike2_engine(b.r[0])->st.liveness_tx == 2 && ike2_engine(b.r[1])->st.liveness_answered == 2);
+	CHECK(nsas(b.r[0]) == 1 && sl_bundles(b.r[0]) == 1);
+	CHECK(sl_cmd(&b, 0, "show crypto ikev2 sa detailed", &out) == 0 &&
+	      strstr(sb_str(&out), "DPD configured for 10 seconds, retry 2"));
+	W.cut[1] = W.n[1];	/* B's IKE answers are lost from now on */
+	sl_run(&b, 10000 + 5 * 2000 + 2000 + 500);
+	CHECK(ike2_stats(b.r[0])->dpd_dead == 1 && ike2_stats(b.r[0])->rtx == 5);
+	CHECK(nsas(b.r[0]) == 0 && sl_bundles(b.r[0]) == 0);
+	CHECK(b.r[0]->ike->st.tx == 0);
+	sb_free(&out);
+	ev_timer_cancel(b.ev, &W.t);
 	sl_free(&b);
 }
