@@ -54,6 +54,7 @@ enum ord_kind {
 	ORD_OPAQUE,		/* cfg->opaque[idx] */
 	ORD_HOSTNAME,
 	ORD_LOGGING,
+	ORD_TIMESTAMPS,		/* service timestamps debug/log */
 	ORD_POLICY,		/* key: priority */
 	ORD_KEYS,
 	ORD_ISR,
@@ -101,6 +102,7 @@ struct config *config_new_empty(void);
 
 /* cmd_logging.c: the logging lines of running-config. */
 void cfg_render_logging(struct strbuf *out, const struct config *c);
+void cfg_render_timestamps(struct strbuf *out, const struct config *c);
 bool cfg_strcpy(char *dst, size_t n, const char *src);	/* false if it does not fit */
 void cfg_opaque_add_sub(struct cfg_opaque *o, const char *line);
 void cfg_opaque_clear(struct cfg_opaque *o);
@@ -148,6 +150,12 @@ struct cfg_ikev2_profile *cfg_v2_profile_get(struct config *cfg, const char *nam
  * use them).
  */
 void cfg_v2_notes(const struct config *cfg, const char *name, struct strbuf *notes);
+/*
+ * After a load: every proposal a policy names, keyring a profile names and
+ * profile a crypto map names exists (a file may define them in any order,
+ * as its blocks keep their places).  0, or -1 with "FILE:LINE: ..." in err.
+ */
+int cfg_v2_check_refs(const struct config *cfg, const char *name, struct strbuf *err);
 /* One crypto ikev2 block of running-config. */
 void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kind, const char *key);
 

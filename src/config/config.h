@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log.h"	/* struct log_stamp */
+
 #define CFG_NAME_MAX 64
 #define CFG_MAX_PEERS 8
 #define CFG_KEY_MAX 128
@@ -134,6 +136,7 @@ struct cfg_cmap_entry {
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 	int key_lineno;			/* file line of the last key/transform change (load errors) */
 	char ikev2_profile[CFG_NAME_MAX];	/* set ikev2-profile NAME; "" = IKEv1 */
+	int ikev2_profile_line;		/* its file line (load errors) */
 };
 
 /* spigot extensions under `crypto isakmp invalid-spi-recovery ...`. */
@@ -156,6 +159,8 @@ struct cfg_isr {
 #define CFG_V2_MAX_ALG 8		/* algorithms of one kind in a proposal */
 #define CFG_V2_MAX_PROP 8		/* proposals in a policy */
 #define CFG_V2_MAX_MATCH 8		/* match lines in a policy / profile */
+#define CFG_V2_LIFETIME 86400		/* IOS's IKEv2 SA lifetime default, seconds */
+#define CFG_V2_DPD_RETRY 2		/* what a profile without dpd holds */
 
 struct cfg_ikev2_alg {
 	uint16_t id;			/* IKEv2 transform ID (ENCR/INTEG/PRF) or DH group */
@@ -174,6 +179,7 @@ struct cfg_ikev2_proposal {
 struct cfg_ikev2_policy {
 	char name[CFG_NAME_MAX];
 	char proposals[CFG_V2_MAX_PROP][CFG_NAME_MAX];	/* proposal NAME, in order */
+	int proposal_line[CFG_V2_MAX_PROP];	/* their file lines (load errors) */
 	size_t nproposal;
 	uint32_t match_local[CFG_V2_MAX_MATCH];	/* match address local A.B.C.D */
 	size_t nmatch_local;		/* 0: matches any local address */
@@ -218,10 +224,11 @@ struct cfg_ikev2_profile {
 	uint32_t id_local;		/* identity local address; else the local address */
 	enum cfg_ikev2_auth auth_local, auth_remote;
 	char keyring[CFG_NAME_MAX];	/* keyring local NAME; "" = none */
+	int keyring_line;
 	uint32_t dpd_interval;		/* 0: DPD off (IOS default) */
 	uint32_t dpd_retry;
 	bool dpd_periodic;		/* else on-demand */
-	uint32_t lifetime;		/* seconds, IOS default 86400 */
+	uint32_t lifetime;		/* seconds, CFG_V2_LIFETIME by default */
 	int lineno;
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };
@@ -275,6 +282,10 @@ struct config {
 	uint32_t logging_buffer_size;	/* default 8192 */
 	uint8_t logging_buffered_level;	/* logging buffered SIZE LEVEL; 7 debugging */
 	uint8_t logging_trap;		/* logging trap LEVEL; 6 informational */
+	bool logging_console;		/* `no logging console` clears it; default on */
+	uint8_t logging_console_level;	/* logging console LEVEL; 7 debugging */
+	struct log_stamp stamp_log;	/* service timestamps log ...; datetime msec */
+	struct log_stamp stamp_debug;	/* service timestamps debug ...; datetime msec */
 	uint8_t logging_facility;	/* logging facility; 23 (local7) */
 	char logging_source_if[CFG_NAME_MAX];	/* logging source-interface; "" */
 	struct cfg_log_host log_hosts[CFG_LOG_HOSTS];	/* logging host, in order */
