@@ -505,6 +505,29 @@ void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const s
 	track_sync(g);
 }
 
+int ike2_phase2_start(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
+		      uint32_t peer)
+{
+	struct ike2_glue *g = ike->v2;
+	if (!g)
+		return -1;
+	waits_expire(g);
+	if (waiting(g, flow))
+		return 0;
+	struct ike2_track *up = ready_with(g, peer);
+	if (!up || !create_child(g, up, e, flow))
+		return -1;
+	track_sync(g);
+	return 1;
+}
+
+bool ike2_child_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow)
+{
+	struct ike2_glue *g = ike->v2;
+	struct ike2_child_wait *w = g ? waiting(g, flow) : NULL;
+	return w && w->sa->peer == peer && w->sa->state != IKEV2_S_DEAD;
+}
+
 void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in, enum sadb_del_reason why)
 {
 	struct ike2_glue *g = ike->v2;
