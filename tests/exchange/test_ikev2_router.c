@@ -220,6 +220,9 @@ TEST(ikev2_router_ping_brings_up_child_sa_and_traffic_flows)
 	CHECK(field(sb_str(&out), "#pkts encaps: ") == 5 && field(sb_str(&out), "#pkts decaps: ") == 5);
 	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
 	CHECK(strstr(sb_str(&out), "Crypto IKEv2 SA Count 1") != NULL);
+	CHECK(sl_cmd(&b, 1, "debug crypto ikev2", &out) == 0 && strstr(sb_str(&out), "IKEv2 default debugging is on"));
+	CHECK(sl_cmd(&b, 1, "show debugging", &out) == 0 && strstr(sb_str(&out), "Crypto IKEv2 debugging is on"));
+	CHECK(sl_cmd(&b, 1, "undebug crypto ikev2", &out) == 0 && !(b.r[1]->debug & DBG_IKEV2));
 
 	/* clear crypto ikev2 sa: the IKE SA goes, and its Child SAs with it (RFC 7296 §1.4.1);
 	 * the peer is told with an INFORMATIONAL Delete and removes both too. */
