@@ -97,6 +97,9 @@ check:
 demo:
 	@bash labs/seed/demo.sh
 
+demo-ikev2:
+	@bash labs/seed-ikev2/demo.sh
+
 bench:
 	@bash bench/run-all
 
@@ -148,5 +151,5 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/examples/router.cfg $(DESTDIR)$(DOCDIR)/examples/router.ports
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-.PHONY: all asan fuzz fuzz-long check demo bench deps clean install uninstall
+.PHONY: all asan fuzz fuzz-long check demo demo-ikev2 bench deps clean install uninstall
 .SECONDARY:

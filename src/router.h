@@ -33,6 +33,7 @@ struct capture_state;
 #define DBG_IPSEC 0x2
 #define DBG_IP_PACKET 0x4
 #define DBG_ICMP 0x8
+#define DBG_IKEV2 0x10
 
 struct router {
 	struct evloop *ev;

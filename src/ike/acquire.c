@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "recovery/recovery.h"
+#include "ike/ike2_glue.h"
 #include "router.h"
 
 
@@ -80,6 +81,10 @@ static void acquire_flow(struct router *r, const struct cfg_cmap_entry *e,
 	struct ike_state *ike = r->ike;
 	if (!ike || e->manual || e->npeers == 0)
 		return;
+	if (ike2_entry_wants(ike, e)) {
+		ike2_acquire(ike, e, flow, local, peer, rekey_of);
+		return;
+	}
 	if (pending_has(ike, flow) || qm_flow_busy(ike, 0, flow)) {
 		ike->st.acquire_dup++;
 		return;
@@ -141,8 +146,10 @@ static void km_deleted(struct router *r, uint32_t local, uint32_t peer, uint16_t
 	struct ike_state *ike = r->ike;
 	if (has_ah)
 		ike_record_del_spi(ike, peer, IPPROTO_AH_, ah_spi_in, true);
-	if (has_esp)
+	if (has_esp) {
 		ike_record_del_spi(ike, peer, IPPROTO_ESP_, esp_spi_in, true);
+		ike2_child_deleted(ike, peer, esp_spi_in, why);
+	}
 	/* The peer already knows about these, or deleted them itself. */
 	if (why == SADB_DEL_PEER_DELETE || why == SADB_DEL_INVALID_SPI || why == SADB_DEL_DPD ||
 	    why == SADB_DEL_INITIAL_CONTACT)

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "ike/ike2_glue.h"
 #include "net/net.h"
 #include "recovery/recovery.h"
 #include "router.h"
@@ -487,6 +488,10 @@ void ike_input_datagram(struct router *r, uint32_t src, uint16_t sport, uint32_t
 	/* UDP 4500: IKE behind the non-ESP marker, or a NAT keepalive. */
 	if (dport == UDP_PORT_IKE_NATT && !natt_4500_ike(ike, src, &data, &len))
 		return;
+	if (ike2_is_v2(data, len)) {
+		ike2_input(ike, src, sport, dst, dport, data, len);
+		return;
+	}
 	enum isakmp_err e = isakmp_parse_hdr(data, len, &h);
 	if (e != ISAKMP_OK) {
 		ike_drop(ike, &ike->st.malformed, src, isakmp_strerror(e));
@@ -566,6 +571,11 @@ int ike_init(struct router *r)
 	ike->ho_per_src = IKE_MAX_HALF_OPEN_PER_SRC;
 	ike->ho_ms = IKE_HALF_OPEN_MS;
 	r->ike = ike;
+	if (ike2_init(ike) < 0) {
+		free(ike);
+		r->ike = NULL;
+		return -1;
+	}
 	sadb_set_km(r, ike_km_ops());
 	return 0;
 }
@@ -586,6 +596,7 @@ void ike_free(struct router *r)
 		ev_timer_cancel(r->ev, &w->t);
 		free(w);
 	}
+	ike2_free(ike);
 	ike_crypt_free(ike);
 	free(ike);
 	r->ike = NULL;
@@ -629,7 +640,7 @@ void ike_set_retransmit(struct router *r, uint32_t base_ms, int tries)
 
 bool ike_sa_up(struct router *r, uint32_t peer)
 {
-	return r->ike && ike_sa_find_peer(r->ike, peer) != NULL;
+	return r->ike && (ike_sa_find_peer(r->ike, peer) != NULL || ike2_sa_up(r->ike, peer));
 }
 
 uint32_t ike_local_for_peer(struct router *r, uint32_t peer)
@@ -677,7 +688,11 @@ int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *
 	}
 	if (ike_sa_negotiating(ike, peer))
 		return 0;
-	if (mm_start(ike, ike_local_for_peer(r, peer), peer) < 0) {
+	/* Recovery and contact-on-start speak IKEv1; an IKEv2 peer gets none of it. */
+	bool v2 = ike2_peer_is_v2(ike, peer);
+	if (v2)
+		ike2_refused_v1(ike, peer);
+	if (v2 || mm_start(ike, ike_local_for_peer(r, peer), peer) < 0) {
 		w->fire = true;
 		w->ok = false;
 		ev_timer_arm(r->ev, &w->t, 0);
@@ -692,6 +707,8 @@ bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8
 	struct ike_state *ike = r->ike;
 	struct ike_sa *sa = ike ? ike_sa_find_peer(ike, peer) : NULL;
 	(void)local;
+	if (!sa && ike)
+		return ike2_send_invalid_spi(ike, peer, ipproto, spi);
 	if (!sa || !isakmp_proto_from_ip(ipproto))
 		return false;
 	uint8_t s[4];

@@ -288,6 +288,8 @@ struct ike_state {
 
 	void *legacy;			/* OSSL_PROVIDER for single DES */
 
+	struct ike2_glue *v2;		/* the IKEv2 engine on this router (ike2_glue.c) */
+
 	/* The last authenticated INVALID-SPI notify (for tests and show). */
 	uint32_t isn_peer;
 	uint8_t isn_proto;
@@ -373,6 +375,11 @@ struct ike_record *ike_record_by_id(struct ike_state *ike, int id);
 void ike_record_del_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto, uint32_t spi,
 			bool inbound);
 const char *ike_xf_name(const struct cfg_transform_set *xf, bool ah, char *buf, size_t n);
+/* Installs a negotiated bundle and records it (Quick Mode and IKEv2 Child SAs). */
+int ike_install_bundle(struct ike_state *ike, const struct sadb_bundle_spec *spec,
+		       struct ike_record *rec);
+/* Truncated SHA-1 of key material, for ike_record.key_fp. */
+void ike_key_fingerprint(const uint8_t *k, size_t n, uint32_t *fp);
 
 /* natt.c: NAT traversal (RFC 3947 / RFC 3948) */
 void natt_scan_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);

@@ -31,7 +31,7 @@ void qm_debug_proposal(struct ike_qm *q, const char *what, int part, bool ah, ui
 		  spi, spi, ah ? (size_t)0 : xf_enc_keylen(&q->xf) * 8, flags);
 }
 
-static void fingerprint(const uint8_t *k, size_t n, uint32_t *fp)
+void ike_key_fingerprint(const uint8_t *k, size_t n, uint32_t *fp)
 {
 	uint8_t h[PRF_MAX_LEN];
 	prf_hash2(IKE_HASH_SHA1, k, n, "", 0, h);
@@ -52,8 +52,8 @@ static int derive_keys(struct ike_qm *q, struct sadb_bundle_spec *spec, uint32_t
 				 q->nr, q->nrlen, spec->ah_in.auth_key, al);
 		rc |= ike_keymat(sa, q->gxy, q->gxylen, ISAKMP_PROTO_AH, q->ah_spi_out, q->ni, q->nilen,
 				 q->nr, q->nrlen, spec->ah_out.auth_key, al);
-		fingerprint(spec->ah_in.auth_key, al, &fp[0]);
-		fingerprint(spec->ah_out.auth_key, al, &fp[1]);
+		ike_key_fingerprint(spec->ah_in.auth_key, al, &fp[0]);
+		ike_key_fingerprint(spec->ah_out.auth_key, al, &fp[1]);
 	}
 	if (q->has_esp) {
 		size_t el = xf_enc_keylen(&q->xf), al = xf_esp_auth_keylen(&q->xf);
@@ -69,52 +69,60 @@ static int derive_keys(struct ike_qm *q, struct sadb_bundle_spec *spec, uint32_t
 			ks[i]->enc_key_len = el;
 			memcpy(ks[i]->auth_key, km + el, al);
 			ks[i]->auth_key_len = al;
-			fingerprint(km, el + al, &fp[2 + i]);
+			ike_key_fingerprint(km, el + al, &fp[2 + i]);
 		}
 		OPENSSL_cleanse(km, sizeof(km));
 	}
 	return rc;
 }
 
-/* IKE's record of installed bundle id; false (and the bundle removed) when there is no room. */
-static bool record_bundle(struct ike_qm *q, int id, const uint32_t fp[4])
+/*
+ * The one way a negotiated bundle enters the SADB and our records (Quick
+ * Mode and IKEv2's Child SAs): sadb_install, then the record (rec brings
+ * key_fp and initiator; the rest comes from spec).  Returns the bundle id,
+ * or -1 (counted) with nothing left installed.
+ */
+int ike_install_bundle(struct ike_state *ike, const struct sadb_bundle_spec *spec,
+		       struct ike_record *rec)
 {
-	struct ike_sa *sa = q->sa;
-	struct ike_state *ike = sa->ike;
-	struct ike_record rec;
-	memset(&rec, 0, sizeof(rec));
-	memcpy(rec.key_fp, fp, sizeof(rec.key_fp));
-	rec.id = id;
-	snprintf(rec.cmap_name, sizeof(rec.cmap_name), "%s", q->cmap_name);
-	rec.cmap_seq = q->cmap_seq;
-	rec.flow = q->flow;
-	rec.local = sa->local;
-	rec.peer = sa->peer;
-	rec.has_ah = q->has_ah;
-	rec.has_esp = q->has_esp;
-	rec.ah_spi_in = q->ah_spi_in;
-	rec.ah_spi_out = q->ah_spi_out;
-	rec.esp_spi_in = q->esp_spi_in;
-	rec.esp_spi_out = q->esp_spi_out;
-	rec.xf = q->xf;
-	rec.life_sec = q->life_sec;
-	rec.life_kb = q->life_kb;
-	rec.ike_conn_id = sa->conn_id;
-	rec.initiator = q->initiator;
-	rec.udp_encap = natt_udp_encap(sa);
-	rec.peer_port = sa->peer_port;
-	rec.installed_ms = ev_now(ike->r->ev);
-	if (ike_record_add(ike, &rec) >= 0)
-		return true;
-	/* Checked before QM2/QM3 went out, so this is a bug, not a flood:
-	 * still, never leave a bundle in the SADB that nothing tracks. */
+	int id = sadb_install(ike->r, spec);
+	if (id < 0) {
+		ike->st.install_fail++;
+		return -1;
+	}
+	rec->id = id;
+	snprintf(rec->cmap_name, sizeof(rec->cmap_name), "%s", spec->cmap_name ? spec->cmap_name : "");
+	rec->cmap_seq = spec->cmap_seq;
+	rec->flow = spec->flow;
+	rec->local = spec->local_addr;
+	rec->peer = spec->peer_addr;
+	rec->has_ah = spec->has_ah;
+	rec->has_esp = spec->has_esp;
+	rec->ah_spi_in = spec->ah_in.spi;
+	rec->ah_spi_out = spec->ah_out.spi;
+	rec->esp_spi_in = spec->esp_in.spi;
+	rec->esp_spi_out = spec->esp_out.spi;
+	rec->xf = spec->xf;
+	rec->life_sec = spec->life_sec;
+	rec->life_kb = spec->life_kb;
+	rec->ike_conn_id = spec->ike_conn_id;
+	rec->udp_encap = spec->udp_encap;
+	rec->peer_port = spec->peer_port;
+	rec->installed_ms = ev_now(ike->r->ev);
+	if (ike_record_add(ike, rec) >= 0) {
+		ike->st.installs++;
+		return id;
+	}
+	/* Room was checked before the committing message went out, so this is
+	 * a bug, not a flood: still, never leave a bundle in the SADB that
+	 * nothing tracks. */
 	ike->st.record_full++;
 	ike->st.install_fail++;
-	if (q->has_esp)
-		sadb_delete_inbound_spi(ike->r, IPPROTO_ESP_, q->esp_spi_in, SADB_DEL_CLEAR);
-	else if (q->has_ah)
-		sadb_delete_inbound_spi(ike->r, IPPROTO_AH_, q->ah_spi_in, SADB_DEL_CLEAR);
-	return false;
+	if (spec->has_esp)
+		sadb_delete_inbound_spi(ike->r, IPPROTO_ESP_, spec->esp_in.spi, SADB_DEL_CLEAR);
+	else if (spec->has_ah)
+		sadb_delete_inbound_spi(ike->r, IPPROTO_AH_, spec->ah_in.spi, SADB_DEL_CLEAR);
+	return -1;
 }
 
 /* IOS's `debug crypto ipsec` lines for a bundle just created. */
@@ -167,19 +175,18 @@ int qm_install(struct ike_qm *q)
 	spec.life_sec = q->life_sec;
 	spec.life_kb = q->life_kb;
 	spec.ike_conn_id = sa->conn_id;
-	uint32_t fp[4] = { 0 };
-	int rc = derive_keys(q, &spec, fp);
-	int id = rc ? -1 : sadb_install(ike->r, &spec);
-	OPENSSL_cleanse(&spec, sizeof(spec));
-	if (id < 0) {
+	struct ike_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.initiator = q->initiator;
+	int rc = derive_keys(q, &spec, rec.key_fp);
+	if (rc)
 		ike->st.install_fail++;
+	int id = rc ? -1 : ike_install_bundle(ike, &spec, &rec);
+	OPENSSL_cleanse(&spec, sizeof(spec));
+	if (id < 0)
 		return -1;
-	}
 	q->spis_owned = false;
-	if (!record_bundle(q, id, fp))
-		return -1;
 	q->bundle_id = id;
-	ike->st.installs++;
 	ike->st.p2_ok++;
 	if (ike_dbg_ipsec(ike))
 		debug_installed(q, id);
