@@ -384,7 +384,8 @@ void ikev2_recv_cc_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 /* ---- the answer to our request ---- */
 
 /* Our rekey of a Child SA is answered: the old one goes, or (a lost collision) our new one. */
-static void child_rekeyed(struct ikev2_sa *sa, uint32_t old_in, const uint8_t *nr, size_t nrlen)
+static void child_rekeyed(struct ikev2_sa *sa, struct ikev2_sa *home, uint32_t old_in, const uint8_t *nr,
+			  size_t nrlen)
 {
 	struct ikev2_stats *st = &sa->eng->st;
 	uint8_t low[IKEV2_NONCE_MAX];
@@ -399,7 +400,7 @@ static void child_rekeyed(struct ikev2_sa *sa, uint32_t old_in, const uint8_t *n
 			st->redundant_deleted++;
 		}
 	}
-	ikev2_delete_child(sa, del);
+	ikev2_delete_child(home, del);
 }
 
 static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct cc_payloads *p)
@@ -417,7 +418,8 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	const struct ikev2_ts *ti = &p->tsi.ts[0], *tr = &p->tsr.ts[0];
 	c.local_ts = (struct ikev2_range){ ti->proto, ti->sport, ti->eport, ti->saddr, ti->eaddr };
 	c.remote_ts = (struct ikev2_range){ tr->proto, tr->sport, tr->eport, tr->saddr, tr->eaddr };
-	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(sa, op->spi) : NULL;
+	struct ikev2_sa *home = ikev2_home(sa);
+	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(home, op->spi) : NULL;
 	const struct ikev2_range *l = old ? &old->local : op->ranges ? &op->local : &sa->conf.local_ts;
 	const struct ikev2_range *r = old ? &old->remote : op->ranges ? &op->remote : &sa->conf.remote_ts;
 	if (!ikev2_within(&c.local_ts, l) || !ikev2_within(&c.remote_ts, r))
@@ -426,11 +428,11 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	c.replaces_spi_in = old ? old->spi_in : 0;
 	if (ikev2_child_keys(sa, &c, true, sa->cc.n, IKEV2_NONCE_LEN, p->nonce, p->nlen, pfs ? gir : NULL,
 			     girlen) < 0 ||
-	    !ikev2_child_add(sa, &c))
+	    !ikev2_child_add(home, &c))
 		goto out;
 	rc = 0;
 	if (old)
-		child_rekeyed(sa, old->spi_in, p->nonce, p->nlen);
+		child_rekeyed(sa, home, old->spi_in, p->nonce, p->nlen);
 	else
 		sa->eng->st.child_created++;
 out:

@@ -219,3 +219,20 @@ TEST(ikev2_child_forged_and_replayed_create_child)
 	CHECK(B->nlive == 1 && P->nq == 0);
 	v2p_free(P);
 }
+
+TEST(ikev2_child_rekey_crossing_ike_rekey)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	uint32_t old_in = A->live[0].spi_in;
+	/* A rekeys the Child SA while B rekeys the IKE SA: A's answer comes back on the old IKE SA. */
+	CHECK(ikev2_rekey_child(A->sa, old_in) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	v2p_pump(P);
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa == A->eng.sas && B->sa == B->eng.sas);
+	CHECK(A->nlive == 1 && B->nlive == 1 && v2p_crosswise(P) && A->live[0].replaces_spi_in == old_in);
+	CHECK(ikev2_child_by_in(A->sa, A->live[0].spi_in) && ikev2_child_by_in(B->sa, B->live[0].spi_in));
+	CHECK(!ikev2_child_by_in(A->sa, old_in));
+	v2p_free(P);
+}
