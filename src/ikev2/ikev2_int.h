@@ -71,6 +71,13 @@ void ikev2_move_children(struct ikev2_sa *old, struct ikev2_sa *nsa);
 /* Ends the IKE SA: children down, ike_down, DEAD. */
 void ikev2_ike_end(struct ikev2_sa *sa);
 
+/* ikev2_cookie.c: true when the request may go on; false when it was answered with a cookie. */
+bool ikev2_cookie_check(struct ikev2_engine *e, uint32_t local, uint32_t peer, const struct ikev2_msg *m,
+			const uint8_t *ni, size_t nilen);
+/* The initiator's side: true when m is a COOKIE answer; *resend when its cookie was kept for a retry. */
+bool ikev2_cookie_take(struct ikev2_sa *sa, const struct ikev2_msg *m, bool *resend);
+#define IKEV2_COOKIE_TRIES 4		/* cookie answers we follow per IKE SA: forged ones cost one send each */
+
 /* ikev2_qcd.c: the token in our IKE_AUTH, the peer's kept, answers for unknown SAs, and the peer's taken. */
 void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);
 void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m);
