@@ -515,6 +515,10 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 		e->st.no_proposal++;
 		ikev2_log(e, "IKEv2:(SA ID = %p):CREATE_CHILD_SA answer not acceptable", (void *)sa);
 	}
+	/* Our IKE rekey failed after we answered the peer's: the peer's new IKE SA is the one (§2.8.2). */
+	if (rc < 0 && op.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&
+	    sa->cc.coll_sa->state == IKEV2_S_READY && !sa->rekeyed_to)
+		ikev2_move_children(sa, sa->cc.coll_sa);
 	dh_free(sa->cc.dh);
 	sa->cc.dh = NULL;
 	/* Last: what the answer queued (the Delete of the old SA) goes out now. */

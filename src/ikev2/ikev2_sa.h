@@ -87,7 +87,9 @@ struct ikev2_host {
 	 * ike_down: the IKE SA is gone (deleted, or given up by the host); its
 	 * children were reported down first.  Not called for an IKE SA that a
 	 * rekey replaced: ike_rekeyed(old, new) says the Child SAs now belong
-	 * to new, and old dies after its Delete exchange.
+	 * to new, and old dies after its Delete exchange.  Such an old SA stays
+	 * in e->sas until then (or dies with new): a host retransmits for it by
+	 * walking e->sas for req_pending, as it may for every SA.
 	 */
 	void (*child_down)(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out);
 	void (*ike_down)(void *arg, struct ikev2_sa *sa);

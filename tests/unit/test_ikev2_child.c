@@ -236,3 +236,38 @@ TEST(ikev2_child_rekey_crossing_ike_rekey)
 	CHECK(!ikev2_child_by_in(A->sa, old_in));
 	v2p_free(P);
 }
+
+TEST(ikev2_ike_rekey_collision_reordered)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	CHECK(ikev2_rekey_ike(A->sa) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	CHECK(P->nq == 2 && P->q[0].to == 1 && P->q[1].to == 0);
+	v2p_deliver(P, 0);		/* A's request reaches B, B answers it (its own is out) */
+	CHECK(P->nq == 2 && P->q[0].to == 0 && P->q[1].to == 0);
+	v2p_deliver(P, 1);		/* B's answer overtakes B's request: A's rekey is done */
+	v2p_pump(P);			/* B's request now meets A's replaced SA: TEMPORARY_FAILURE */
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa == A->eng.sas && B->sa == B->eng.sas);
+	CHECK(!memcmp(A->sa->spi_i, B->sa->spi_i, 8) && !memcmp(A->sa->spi_r, B->sa->spi_r, 8));
+	CHECK(A->nlive == 1 && B->nlive == 1 && A->ndown == 0 && B->ndown == 0 && B->nike_down == 0);
+	CHECK(ikev2_child_by_in(B->sa, B->live[0].spi_in) != NULL);
+	v2p_free(P);
+}
+
+TEST(ikev2_ike_rekey_successor_gone_before_old)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	struct ikev2_sa *old = A->sa;
+	CHECK(ikev2_rekey_ike(old) == 0);
+	v2p_deliver(P, 0);
+	v2p_deliver(P, 0);		/* A has the new SA; its Delete of the old one is out */
+	CHECK(A->sa != old && old->rekeyed_to == A->sa && old->req_pending);
+	P->nq = 0;			/* ...and lost */
+	ikev2_ike_gone(A->sa);		/* the new one is given up before the old one is answered */
+	ikev2_reap(&A->eng);		/* the old one goes with it: nothing points at freed memory */
+	CHECK(v2p_ike_count(A) == 0 && A->eng.sas == NULL && A->nike_down == 1);
+	v2p_free(P);
+}
