@@ -121,12 +121,14 @@ static size_t put_child_req(struct ikev2_sa *sa, struct ikev2_wr *w, const struc
 	return 1;
 }
 
-static size_t put_ike_req(struct ikev2_sa *sa, struct ikev2_wr *w)
+static size_t put_ike_req(struct ikev2_sa *sa, struct ikev2_wr *w, uint16_t group)
 {
 	struct ikev2_props offer;
-	if (!ikev2_rand(sa->cc.new_spi, 8) || !(sa->cc.dh = dh_new(sa->suite.dh)))
+	if (!group)
+		group = sa->suite.dh;
+	if (!ikev2_rand(sa->cc.new_spi, 8) || !(sa->cc.dh = dh_new(group)))
 		return 0;
-	ikev2_offer_ike(&sa->conf, sa->suite.dh, &offer);
+	ikev2_offer_ike(&sa->conf, group, &offer);
 	for (size_t i = 0; i < offer.nprop; i++) {
 		offer.prop[i].spi_len = 8;
 		memcpy(offer.prop[i].spi, sa->cc.new_spi, 8);
@@ -146,7 +148,7 @@ int ikev2_send_cc_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 	if (!ikev2_rand(sa->cc.n, IKEV2_NONCE_LEN))
 		return -1;
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_CREATE_CHILD_SA, false, sa->req_out);
-	size_t ok = op->kind == IKEV2_OP_REKEY_IKE ? put_ike_req(sa, &w) : put_child_req(sa, &w, op);
+	size_t ok = op->kind == IKEV2_OP_REKEY_IKE ? put_ike_req(sa, &w, op->group) : put_child_req(sa, &w, op);
 	size_t n = ok ? ikev2_sk_seal(&w, &sa->sk, at) : 0;
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
@@ -487,6 +489,29 @@ out:
 	return rc;
 }
 
+/*
+ * INVALID_KE_PAYLOAD to our IKE rekey names the group the peer wants: once,
+ * if one of our suites has it, the rekey goes again first in line (§1.3.2).
+ */
+static bool retry_ike_group(struct ikev2_sa *sa, const struct ikev2_op *op, const struct ikev2_pl *err)
+{
+	struct ikev2_notify n;
+	/* Not while the peer's own rekey crossed ours: then its new SA is the one. */
+	if (op->kind != IKEV2_OP_REKEY_IKE || op->group || sa->cc.coll || ikev2_parse_notify(err, &n) != 0 ||
+	    n.type != IKEV2_N_INVALID_KE_PAYLOAD || n.len != 2 || sa->nqueue == IKEV2_MAX_QUEUED)
+		return false;
+	uint16_t g = wbuf_be16(n.data);
+	for (size_t i = 0; i < sa->conf.nike; i++) {
+		if (sa->conf.ike[i].dh != g || !sa->cc.dh || g == dh_group(sa->cc.dh))
+			continue;
+		memmove(sa->queue + 1, sa->queue, sa->nqueue++ * sizeof(sa->queue[0]));
+		sa->queue[0] = (struct ikev2_op){ .kind = IKEV2_OP_REKEY_IKE, .group = g };
+		sa->eng->st.invalid_ke++;
+		return true;
+	}
+	return false;
+}
+
 void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len)
 {
 	static struct cc_payloads p;
@@ -504,7 +529,10 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 		    wbuf_be16(m->pl[i].body + 2) <= IKEV2_N_ERROR_MAX)
 			err = &m->pl[i];
 	int rc = -1;
-	if (err) {
+	if (err && retry_ike_group(sa, &op, err)) {
+		ikev2_log(e, "IKEv2:(SA ID = %p):Peer asked for another DH group: rekeying again", (void *)sa);
+		rc = 0;
+	} else if (err) {
 		e->st.peer_error++;
 		ikev2_log(e, "IKEv2:(SA ID = %p):CREATE_CHILD_SA refused: %s", (void *)sa,
 			  ikev2_notify_name(wbuf_be16(err->body + 2)));

@@ -180,6 +180,7 @@ struct ikev2_op {
 	uint32_t spi;			/* DEL_CHILD/REKEY_CHILD: our inbound SPI; INVALID_SPI: the SPI */
 	bool ranges;			/* NEW_CHILD: local/remote given (else the conf's) */
 	struct ikev2_range local, remote;
+	uint16_t group;			/* REKEY_IKE: the KE group the peer asked for (0: the SA's) */
 };
 
 /* Our outstanding CREATE_CHILD_SA request, and a crossing one from the peer (§2.8.1). */

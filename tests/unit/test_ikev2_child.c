@@ -271,3 +271,29 @@ TEST(ikev2_ike_rekey_successor_gone_before_old)
 	CHECK(v2p_ike_count(A) == 0 && A->eng.sas == NULL && A->nike_down == 1);
 	v2p_free(P);
 }
+
+TEST(ikev2_ike_rekey_invalid_ke_retried_with_peer_group)
+{
+	static const struct ikev2_suite cbc19 = { IKEV2_ENCR_AES_CBC, 256, IKEV2_AUTH_HMAC_SHA2_256_128,
+						  IKEV2_PRF_HMAC_SHA2_256, 19 };
+	struct v2p *P = v2p_new();
+	A->conf.ike[A->conf.nike++] = cbc19;
+	CHECK(v2p_up(P));
+	CHECK(A->sa->suite.dh == 14);
+	/* B's policy now takes group 19 only (as after a reconfiguration). */
+	B->sa->conf.ike[0] = cbc19;
+	CHECK(ikev2_rekey_ike(A->sa) == 0);
+	v2p_pump(P);
+	CHECK(B->eng.st.invalid_ke == 1 && A->eng.st.invalid_ke == 1);
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa->suite.dh == 19 && B->sa->suite.dh == 19);
+	CHECK(A->nrekeyed == 1 && A->nlive == 1 && B->nlive == 1 && v2p_crosswise(P));
+	/* A group A does not allow: counted, no loop, the old SA stays. */
+	B->sa->conf.ike[0].dh = 20;
+	B->sa->conf.nike = 1;
+	CHECK(ikev2_rekey_ike(A->sa) == 0);
+	v2p_pump(P);
+	CHECK(A->eng.st.peer_error == 1 && A->nrekeyed == 1 && v2p_ike_count(A) == 1 && !A->sa->req_pending);
+	v2p_free(P);
+}
