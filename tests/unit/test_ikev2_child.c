@@ -297,3 +297,31 @@ TEST(ikev2_ike_rekey_invalid_ke_retried_with_peer_group)
 	CHECK(A->eng.st.peer_error == 1 && A->nrekeyed == 1 && v2p_ike_count(A) == 1 && !A->sa->req_pending);
 	v2p_free(P);
 }
+
+TEST(ikev2_ike_rekey_collision_children_merge)
+{
+	/*
+	 * Found by fuzz_ikev2_exch: A's rekey is lost, A answers B's (a collision
+	 * for A), B finishes and makes a Child SA on the new IKE SA, and that
+	 * request overtakes B's Delete of the old SA.  The Child SAs A moves to
+	 * the new SA must join the one already there, not overwrite it.
+	 */
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	CHECK(ikev2_rekey_ike(A->sa) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	CHECK(P->q[0].to == 1);
+	v2p_drop(P, 0);			/* A's request is lost */
+	v2p_deliver(P, 0);		/* B's request: A answers it, its own is out */
+	v2p_deliver(P, 0);		/* A's answer: B's rekey is done, B's Delete of the old SA is out */
+	CHECK(B->nrekeyed == 1 && P->nq == 1);
+	CHECK(ikev2_create_child(B->sa, NULL, NULL) == 0 && P->nq == 2);
+	v2p_deliver(P, 1);		/* the new Child SA's request overtakes the Delete */
+	v2p_pump(P);
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa == A->eng.sas && B->sa == B->eng.sas);
+	CHECK(A->nlive == 2 && B->nlive == 2 && v2p_crosswise(P));
+	for (size_t i = 0; i < A->nlive; i++)
+		CHECK(ikev2_child_by_in(A->sa, A->live[i].spi_in) != NULL);
+	v2p_free(P);
+}
