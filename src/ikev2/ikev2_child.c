@@ -421,6 +421,9 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	c.local_ts = (struct ikev2_range){ ti->proto, ti->sport, ti->eport, ti->saddr, ti->eaddr };
 	c.remote_ts = (struct ikev2_range){ tr->proto, tr->sport, tr->eport, tr->saddr, tr->eaddr };
 	struct ikev2_sa *home = ikev2_home(sa);
+	/* The IKE SA it would belong to is gone or going: no Child SA for it (the peer's dies unused). */
+	if (home->state != IKEV2_S_READY || home->deleting)
+		goto out;
 	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(home, op->spi) : NULL;
 	const struct ikev2_range *l = old ? &old->local : op->ranges ? &op->local : &sa->conf.local_ts;
 	const struct ikev2_range *r = old ? &old->remote : op->ranges ? &op->remote : &sa->conf.remote_ts;

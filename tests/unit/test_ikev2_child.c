@@ -325,3 +325,21 @@ TEST(ikev2_ike_rekey_collision_children_merge)
 		CHECK(ikev2_child_by_in(A->sa, A->live[i].spi_in) != NULL);
 	v2p_free(P);
 }
+
+TEST(ikev2_child_answer_after_successor_died)
+{
+	/* Found by fuzz_ikev2_exch: a CREATE_CHILD_SA answered on an IKE SA whose successor is gone. */
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	CHECK(ikev2_create_child(A->sa, NULL, NULL) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	CHECK(P->nq == 2 && P->q[1].to == 0);
+	v2p_deliver(P, 1);		/* B's rekey: A answers, its Child SAs move */
+	CHECK(A->nrekeyed == 1);
+	ikev2_ike_gone(A->sa);		/* and A gives the new IKE SA up */
+	CHECK(A->sa == NULL && A->nlive == 0 && A->nike_down == 1);
+	v2p_pump(P);			/* the answer to A's CREATE_CHILD_SA comes back on the old SA */
+	CHECK(A->sa == NULL && A->nlive == 0);
+	ikev2_reap(&A->eng);
+	CHECK(A->eng.sas == NULL);
+	v2p_free(P);
+}
