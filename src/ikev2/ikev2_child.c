@@ -467,7 +467,8 @@ static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
 	if (key_new_ike(n, sa, gir, girlen) < 0)
 		goto out;
 	rc = 0;
-	struct ikev2_sa *peers = sa->cc.coll ? sa->cc.coll_sa : NULL;
+	/* The peer's new SA from the crossing rekey, or what a later rekey made of it. */
+	struct ikev2_sa *peers = sa->cc.coll && sa->cc.coll_sa ? ikev2_home(sa->cc.coll_sa) : NULL;
 	lower_nonce(n->ni, n->nilen, n->nr, n->nrlen, low, &lowlen);
 	if (peers && peers->state == IKEV2_S_READY &&
 	    nonce_cmp(low, lowlen, sa->cc.coll_low, sa->cc.coll_low_len) < 0) {
@@ -478,8 +479,8 @@ static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
 		sa->eng->st.redundant_deleted++;
 		goto out;
 	}
-	if (peers)
-		peers->rekeyed_to = n;		/* the peer's redundant one: it deletes it */
+	if (sa->cc.coll && sa->cc.coll_sa && !sa->cc.coll_sa->rekeyed_to)
+		sa->cc.coll_sa->rekeyed_to = n;	/* the peer's redundant one: it deletes it */
 	ikev2_move_children(sa, n);
 	/* The old IKE SA is ours to delete (§1.3.2), on the old SA, as the last thing it does. */
 	sa->rekeyed_to = NULL;
@@ -548,8 +549,8 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 	}
 	/* Our IKE rekey failed after we answered the peer's: the peer's new IKE SA is the one (§2.8.2). */
 	if (rc < 0 && op.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&
-	    sa->cc.coll_sa->state == IKEV2_S_READY && !sa->rekeyed_to)
-		ikev2_move_children(sa, sa->cc.coll_sa);
+	    ikev2_home(sa->cc.coll_sa)->state == IKEV2_S_READY && !sa->rekeyed_to)
+		ikev2_move_children(sa, ikev2_home(sa->cc.coll_sa));
 	dh_free(sa->cc.dh);
 	sa->cc.dh = NULL;
 	/* Last: what the answer queued (the Delete of the old SA) goes out now. */

@@ -174,8 +174,8 @@ void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		ikev2_log(e, "IKEv2:(SA ID = %p):Peer deleted the IKE SA", (void *)sa);
 		/* Our rekey crossed the peer's, which we answered: the peer deleting the old SA says its won. */
 		if (sa->cur.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&
-		    sa->cc.coll_sa->state == IKEV2_S_READY && !sa->rekeyed_to)
-			ikev2_move_children(sa, sa->cc.coll_sa);
+		    ikev2_home(sa->cc.coll_sa)->state == IKEV2_S_READY && !sa->rekeyed_to)
+			ikev2_move_children(sa, ikev2_home(sa->cc.coll_sa));
 		ikev2_ike_end(sa);
 		return;
 	}
