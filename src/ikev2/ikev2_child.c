@@ -121,12 +121,14 @@ static size_t put_child_req(struct ikev2_sa *sa, struct ikev2_wr *w, const struc
 	return 1;
 }
 
-static size_t put_ike_req(struct ikev2_sa *sa, struct ikev2_wr *w)
+static size_t put_ike_req(struct ikev2_sa *sa, struct ikev2_wr *w, uint16_t group)
 {
 	struct ikev2_props offer;
-	if (!ikev2_rand(sa->cc.new_spi, 8) || !(sa->cc.dh = dh_new(sa->suite.dh)))
+	if (!group)
+		group = sa->suite.dh;
+	if (!ikev2_rand(sa->cc.new_spi, 8) || !(sa->cc.dh = dh_new(group)))
 		return 0;
-	ikev2_offer_ike(&sa->conf, sa->suite.dh, &offer);
+	ikev2_offer_ike(&sa->conf, group, &offer);
 	for (size_t i = 0; i < offer.nprop; i++) {
 		offer.prop[i].spi_len = 8;
 		memcpy(offer.prop[i].spi, sa->cc.new_spi, 8);
@@ -146,7 +148,7 @@ int ikev2_send_cc_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 	if (!ikev2_rand(sa->cc.n, IKEV2_NONCE_LEN))
 		return -1;
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_CREATE_CHILD_SA, false, sa->req_out);
-	size_t ok = op->kind == IKEV2_OP_REKEY_IKE ? put_ike_req(sa, &w) : put_child_req(sa, &w, op);
+	size_t ok = op->kind == IKEV2_OP_REKEY_IKE ? put_ike_req(sa, &w, op->group) : put_child_req(sa, &w, op);
 	size_t n = ok ? ikev2_sk_seal(&w, &sa->sk, at) : 0;
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
@@ -384,7 +386,8 @@ void ikev2_recv_cc_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 /* ---- the answer to our request ---- */
 
 /* Our rekey of a Child SA is answered: the old one goes, or (a lost collision) our new one. */
-static void child_rekeyed(struct ikev2_sa *sa, uint32_t old_in, const uint8_t *nr, size_t nrlen)
+static void child_rekeyed(struct ikev2_sa *sa, struct ikev2_sa *home, uint32_t old_in, const uint8_t *nr,
+			  size_t nrlen)
 {
 	struct ikev2_stats *st = &sa->eng->st;
 	uint8_t low[IKEV2_NONCE_MAX];
@@ -399,7 +402,7 @@ static void child_rekeyed(struct ikev2_sa *sa, uint32_t old_in, const uint8_t *n
 			st->redundant_deleted++;
 		}
 	}
-	ikev2_delete_child(sa, del);
+	ikev2_delete_child(home, del);
 }
 
 static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct cc_payloads *p)
@@ -417,7 +420,11 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	const struct ikev2_ts *ti = &p->tsi.ts[0], *tr = &p->tsr.ts[0];
 	c.local_ts = (struct ikev2_range){ ti->proto, ti->sport, ti->eport, ti->saddr, ti->eaddr };
 	c.remote_ts = (struct ikev2_range){ tr->proto, tr->sport, tr->eport, tr->saddr, tr->eaddr };
-	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(sa, op->spi) : NULL;
+	struct ikev2_sa *home = ikev2_home(sa);
+	/* The IKE SA it would belong to is gone or going: no Child SA for it (the peer's dies unused). */
+	if (home->state != IKEV2_S_READY || home->deleting)
+		goto out;
+	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(home, op->spi) : NULL;
 	const struct ikev2_range *l = old ? &old->local : op->ranges ? &op->local : &sa->conf.local_ts;
 	const struct ikev2_range *r = old ? &old->remote : op->ranges ? &op->remote : &sa->conf.remote_ts;
 	if (!ikev2_within(&c.local_ts, l) || !ikev2_within(&c.remote_ts, r))
@@ -426,11 +433,11 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	c.replaces_spi_in = old ? old->spi_in : 0;
 	if (ikev2_child_keys(sa, &c, true, sa->cc.n, IKEV2_NONCE_LEN, p->nonce, p->nlen, pfs ? gir : NULL,
 			     girlen) < 0 ||
-	    !ikev2_child_add(sa, &c))
+	    !ikev2_child_add(home, &c))
 		goto out;
 	rc = 0;
 	if (old)
-		child_rekeyed(sa, old->spi_in, p->nonce, p->nlen);
+		child_rekeyed(sa, home, old->spi_in, p->nonce, p->nlen);
 	else
 		sa->eng->st.child_created++;
 out:
@@ -460,7 +467,8 @@ static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
 	if (key_new_ike(n, sa, gir, girlen) < 0)
 		goto out;
 	rc = 0;
-	struct ikev2_sa *peers = sa->cc.coll ? sa->cc.coll_sa : NULL;
+	/* The peer's new SA from the crossing rekey, or what a later rekey made of it. */
+	struct ikev2_sa *peers = sa->cc.coll && sa->cc.coll_sa ? ikev2_home(sa->cc.coll_sa) : NULL;
 	lower_nonce(n->ni, n->nilen, n->nr, n->nrlen, low, &lowlen);
 	if (peers && peers->state == IKEV2_S_READY &&
 	    nonce_cmp(low, lowlen, sa->cc.coll_low, sa->cc.coll_low_len) < 0) {
@@ -471,8 +479,8 @@ static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
 		sa->eng->st.redundant_deleted++;
 		goto out;
 	}
-	if (peers)
-		peers->rekeyed_to = n;		/* the peer's redundant one: it deletes it */
+	if (sa->cc.coll && sa->cc.coll_sa && !sa->cc.coll_sa->rekeyed_to)
+		sa->cc.coll_sa->rekeyed_to = n;	/* the peer's redundant one: it deletes it */
 	ikev2_move_children(sa, n);
 	/* The old IKE SA is ours to delete (§1.3.2), on the old SA, as the last thing it does. */
 	sa->rekeyed_to = NULL;
@@ -483,6 +491,29 @@ out:
 		ikev2_set_state(n, IKEV2_S_DEAD);
 	OPENSSL_cleanse(gir, sizeof(gir));
 	return rc;
+}
+
+/*
+ * INVALID_KE_PAYLOAD to our IKE rekey names the group the peer wants: once,
+ * if one of our suites has it, the rekey goes again first in line (§1.3.2).
+ */
+static bool retry_ike_group(struct ikev2_sa *sa, const struct ikev2_op *op, const struct ikev2_pl *err)
+{
+	struct ikev2_notify n;
+	/* Not while the peer's own rekey crossed ours: then its new SA is the one. */
+	if (op->kind != IKEV2_OP_REKEY_IKE || op->group || sa->cc.coll || ikev2_parse_notify(err, &n) != 0 ||
+	    n.type != IKEV2_N_INVALID_KE_PAYLOAD || n.len != 2 || sa->nqueue == IKEV2_MAX_QUEUED)
+		return false;
+	uint16_t g = wbuf_be16(n.data);
+	for (size_t i = 0; i < sa->conf.nike; i++) {
+		if (sa->conf.ike[i].dh != g || !sa->cc.dh || g == dh_group(sa->cc.dh))
+			continue;
+		memmove(sa->queue + 1, sa->queue, sa->nqueue++ * sizeof(sa->queue[0]));
+		sa->queue[0] = (struct ikev2_op){ .kind = IKEV2_OP_REKEY_IKE, .group = g };
+		sa->eng->st.invalid_ke++;
+		return true;
+	}
+	return false;
 }
 
 void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len)
@@ -502,7 +533,10 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 		    wbuf_be16(m->pl[i].body + 2) <= IKEV2_N_ERROR_MAX)
 			err = &m->pl[i];
 	int rc = -1;
-	if (err) {
+	if (err && retry_ike_group(sa, &op, err)) {
+		ikev2_log(e, "IKEv2:(SA ID = %p):Peer asked for another DH group: rekeying again", (void *)sa);
+		rc = 0;
+	} else if (err) {
 		e->st.peer_error++;
 		ikev2_log(e, "IKEv2:(SA ID = %p):CREATE_CHILD_SA refused: %s", (void *)sa,
 			  ikev2_notify_name(wbuf_be16(err->body + 2)));
@@ -513,6 +547,10 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 		e->st.no_proposal++;
 		ikev2_log(e, "IKEv2:(SA ID = %p):CREATE_CHILD_SA answer not acceptable", (void *)sa);
 	}
+	/* Our IKE rekey failed after we answered the peer's: the peer's new IKE SA is the one (§2.8.2). */
+	if (rc < 0 && op.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&
+	    ikev2_home(sa->cc.coll_sa)->state == IKEV2_S_READY && !sa->rekeyed_to)
+		ikev2_move_children(sa, ikev2_home(sa->cc.coll_sa));
 	dh_free(sa->cc.dh);
 	sa->cc.dh = NULL;
 	/* Last: what the answer queued (the Delete of the old SA) goes out now. */

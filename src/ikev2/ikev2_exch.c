@@ -96,6 +96,8 @@ void ikev2_engine_free(struct ikev2_engine *e)
 		sa_free(e->sas);
 		e->sas = n;
 	}
+	OPENSSL_cleanse(e->qcd_secret, sizeof(e->qcd_secret));
+	OPENSSL_cleanse(e->cookie_secret, sizeof(e->cookie_secret));
 }
 
 struct ikev2_sa *ikev2_sa_new(struct ikev2_engine *e, bool initiator, uint32_t local, uint32_t peer)
@@ -135,9 +137,34 @@ void ikev2_half_open_limit(struct ikev2_engine *e, uint32_t peer)
 	}
 }
 
+/*
+ * No SA may point at one about to be freed: a collision's record of the
+ * peer's new SA is dropped, and an SA a rekey replaced (its children are
+ * the successor's) dies with its successor, quietly: the host never held it.
+ */
+static void unlink_dead(struct ikev2_engine *e)
+{
+	bool again = true;
+	while (again) {
+		again = false;
+		for (struct ikev2_sa *s = e->sas; s; s = s->next) {
+			if (s->cc.coll_sa && s->cc.coll_sa->state == IKEV2_S_DEAD)
+				s->cc.coll_sa = NULL;
+			if (s->rekeyed_to && s->rekeyed_to->state == IKEV2_S_DEAD) {
+				s->rekeyed_to = NULL;
+				if (s->state != IKEV2_S_DEAD) {
+					ikev2_set_state(s, IKEV2_S_DEAD);
+					again = true;
+				}
+			}
+		}
+	}
+}
+
 /* Reaps dead SAs; the host calls it outside message processing. */
 void ikev2_reap(struct ikev2_engine *e)
 {
+	unlink_dead(e);
 	for (struct ikev2_sa **pp = &e->sas; *pp;) {
 		struct ikev2_sa *s = *pp;
 		if (s->state == IKEV2_S_DEAD) {

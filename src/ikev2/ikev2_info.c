@@ -90,8 +90,9 @@ struct info_work {
 };
 
 /* The peer deletes Child SAs by the SPIs it receives on: our outbound ones (§1.4.1). */
-static void peer_deletes(struct ikev2_sa *sa, const struct ikev2_delete *d, struct info_work *w)
+static void peer_deletes(struct ikev2_sa *on, const struct ikev2_delete *d, struct info_work *w)
 {
+	struct ikev2_sa *sa = ikev2_home(on);
 	for (uint16_t i = 0; i < d->nspi; i++) {
 		struct ikev2_child_rec *r = ikev2_child_by_out(sa, wbuf_be32(d->spis + 4 * i));
 		sa->eng->st.delete_child_rx++;
@@ -107,8 +108,9 @@ static void peer_deletes(struct ikev2_sa *sa, const struct ikev2_delete *d, stru
 }
 
 /* A protected INVALID_SPI names an SPI we send on: that Child SA is dead at the peer. */
-static void peer_invalid_spi(struct ikev2_sa *sa, const struct ikev2_notify *n, struct info_work *w)
+static void peer_invalid_spi(struct ikev2_sa *on, const struct ikev2_notify *n, struct info_work *w)
 {
+	struct ikev2_sa *sa = ikev2_home(on);
 	struct ikev2_stats *st = &sa->eng->st;
 	struct ikev2_child_rec *r = n->len == 4 ? ikev2_child_by_out(sa, wbuf_be32(n->data)) : NULL;
 	if (!r || r->st != IKEV2_C_UP) {
@@ -170,11 +172,15 @@ void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		/* §1.4.1: the answer is empty, and the IKE SA with all its Child SAs is gone. */
 		e->st.delete_ike_rx++;
 		ikev2_log(e, "IKEv2:(SA ID = %p):Peer deleted the IKE SA", (void *)sa);
+		/* Our rekey crossed the peer's, which we answered: the peer deleting the old SA says its won. */
+		if (sa->cur.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&
+		    ikev2_home(sa->cc.coll_sa)->state == IKEV2_S_READY && !sa->rekeyed_to)
+			ikev2_move_children(sa, ikev2_home(sa->cc.coll_sa));
 		ikev2_ike_end(sa);
 		return;
 	}
 	for (size_t i = 0; i < w.ninvalid; i++)
-		start(sa, IKEV2_OP_DEL_CHILD, IKEV2_PROTO_ESP, w.invalid_in[i]);
+		start(ikev2_home(sa), IKEV2_OP_DEL_CHILD, IKEV2_PROTO_ESP, w.invalid_in[i]);
 }
 
 void ikev2_recv_info_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len)
@@ -188,9 +194,9 @@ void ikev2_recv_info_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	struct ikev2_op op = sa->cur;
 	ikev2_op_done(sa);
 	if (op.kind == IKEV2_OP_DEL_CHILD) {
-		struct ikev2_child_rec *r = ikev2_child_by_in(sa, op.spi);
+		struct ikev2_child_rec *r = ikev2_child_by_in(ikev2_home(sa), op.spi);
 		if (r)
-			ikev2_child_drop(sa, r);
+			ikev2_child_drop(ikev2_home(sa), r);
 	} else if (op.kind == IKEV2_OP_DEL_IKE) {
 		ikev2_ike_end(sa);
 	}

@@ -34,6 +34,8 @@ static size_t build_init(struct ikev2_sa *sa, const struct ikev2_props *props, u
 	memcpy(h.spi_i, sa->spi_i, 8);
 	memcpy(h.spi_r, sa->spi_r, 8);
 	ikev2_wr_init(&w, buf, cap, &h);
+	if (sa->initiator && sa->cookie_len)	/* §2.6: first, the rest unchanged */
+		ikev2_put_notify(&w, 0, NULL, 0, IKEV2_N_COOKIE, sa->cookie, sa->cookie_len);
 	ikev2_put_sa(&w, props);
 	ikev2_put_ke(&w, (uint16_t)dh_group(sa->dh), pub, (size_t)publen);
 	ikev2_put_nonce(&w, sa->initiator ? sa->ni : sa->nr, IKEV2_NONCE_LEN);
@@ -175,6 +177,8 @@ void ikev2_recv_init_req(struct ikev2_engine *e, uint32_t local, uint32_t peer, 
 		e->st.no_conf++;
 		return;
 	}
+	if (!ikev2_cookie_check(e, local, peer, m, p.nonce, p.nlen))
+		goto out;
 	if (ikev2_choose_ike(&conf, &p.sa, &chosen, &propnum) < 0) {
 		e->st.no_proposal++;
 		init_error(e, local, peer, &m->h, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -244,6 +248,12 @@ void ikev2_recv_init_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	static const uint8_t zero[8];
 	static struct init_payloads p;
 	struct ikev2_engine *e = sa->eng;
+	bool resend;
+	if (ikev2_cookie_take(sa, m, &resend)) {
+		if (resend)
+			send_init_req(sa);
+		return;
+	}
 	if (retry_group(sa, m))
 		return;
 	if (!init_payloads(m, &p)) {

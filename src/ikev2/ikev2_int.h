@@ -56,10 +56,27 @@ int ikev2_send_cc_req(struct ikev2_sa *sa, const struct ikev2_op *op);
 /* An IKE SA made by a rekey, READY, its message IDs at 0 (§2.18). */
 struct ikev2_sa *ikev2_sa_rekeyed(struct ikev2_sa *old, bool initiator, const uint8_t spi_i[8],
 				  const uint8_t spi_r[8]);
+/*
+ * Where this SA's Child SAs live now: itself, or the IKE SA a rekey moved
+ * them to (an exchange on the old SA that finishes late acts there, §2.18).
+ */
+static inline struct ikev2_sa *ikev2_home(struct ikev2_sa *sa)
+{
+	for (int i = 0; i < 4 && sa->rekeyed_to; i++)
+		sa = sa->rekeyed_to;
+	return sa;
+}
 /* The old IKE SA's children (and queued requests) now belong to the new one. */
 void ikev2_move_children(struct ikev2_sa *old, struct ikev2_sa *nsa);
 /* Ends the IKE SA: children down, ike_down, DEAD. */
 void ikev2_ike_end(struct ikev2_sa *sa);
+
+/* ikev2_cookie.c: true when the request may go on; false when it was answered with a cookie. */
+bool ikev2_cookie_check(struct ikev2_engine *e, uint32_t local, uint32_t peer, const struct ikev2_msg *m,
+			const uint8_t *ni, size_t nilen);
+/* The initiator's side: true when m is a COOKIE answer; *resend when its cookie was kept for a retry. */
+bool ikev2_cookie_take(struct ikev2_sa *sa, const struct ikev2_msg *m, bool *resend);
+#define IKEV2_COOKIE_TRIES 4		/* cookie answers we follow per IKE SA: forged ones cost one send each */
 
 /* ikev2_qcd.c: the token in our IKE_AUTH, the peer's kept, answers for unknown SAs, and the peer's taken. */
 void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);

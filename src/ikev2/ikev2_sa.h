@@ -87,7 +87,9 @@ struct ikev2_host {
 	 * ike_down: the IKE SA is gone (deleted, or given up by the host); its
 	 * children were reported down first.  Not called for an IKE SA that a
 	 * rekey replaced: ike_rekeyed(old, new) says the Child SAs now belong
-	 * to new, and old dies after its Delete exchange.
+	 * to new, and old dies after its Delete exchange.  Such an old SA stays
+	 * in e->sas until then (or dies with new): a host retransmits for it by
+	 * walking e->sas for req_pending, as it may for every SA.
 	 */
 	void (*child_down)(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out);
 	void (*ike_down)(void *arg, struct ikev2_sa *sa);
@@ -121,6 +123,8 @@ struct ikev2_stats {
 	uint64_t child_not_found, temporary_failure, queue_full;
 	/* Quick Crash Detection (ikev2_qcd.c). */
 	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
+	/* COOKIE (ikev2_cookie.c, §2.6). */
+	uint64_t cookie_sent, cookie_bad, cookie_rx;
 };
 
 #define IKEV2_QCD_SECRET 32
@@ -141,6 +145,16 @@ struct ikev2_engine {
 	bool qcd;
 	uint8_t qcd_secret[IKEV2_QCD_SECRET];
 	unsigned qcd_budget;
+	/*
+	 * COOKIE (§2.6), IOS's `crypto ikev2 cookie-challenge N`: with this many
+	 * half-open responder SAs or more, an IKE_SA_INIT without a valid cookie
+	 * gets one and no state.  0 = never.  The secret is drawn on first use
+	 * and replaced by ikev2_cookie_rotate (the previous one stays valid).
+	 */
+	unsigned cookie_threshold;
+	bool cookie_keyed;
+	uint8_t cookie_version;
+	uint8_t cookie_secret[2][IKEV2_QCD_SECRET];	/* [version & 1] */
 };
 
 #define IKEV2_MAX_CHILDREN 16		/* Child SAs under one IKE SA */
@@ -166,6 +180,7 @@ struct ikev2_op {
 	uint32_t spi;			/* DEL_CHILD/REKEY_CHILD: our inbound SPI; INVALID_SPI: the SPI */
 	bool ranges;			/* NEW_CHILD: local/remote given (else the conf's) */
 	struct ikev2_range local, remote;
+	uint16_t group;			/* REKEY_IKE: the KE group the peer asked for (0: the SA's) */
 };
 
 /* Our outstanding CREATE_CHILD_SA request, and a crossing one from the peer (§2.8.1). */
@@ -221,6 +236,9 @@ struct ikev2_sa {
 	size_t nqueue;
 	struct ikev2_cc cc;
 	bool deleting;			/* our Delete of this IKE SA is out */
+	uint8_t cookie[IKEV2_COOKIE_MAX];	/* the responder's cookie, sent back first (§2.6) */
+	size_t cookie_len;
+	uint8_t cookie_tries;
 	uint8_t qcd_peer[IKEV2_QCD_TOKEN_MAX];	/* the peer's QCD token from IKE_AUTH (RFC 6290) */
 	size_t qcd_peer_len;
 	struct ikev2_sa *rekeyed_to;	/* replaced by a rekey: no new requests */
@@ -270,6 +288,8 @@ void ikev2_ike_gone(struct ikev2_sa *sa);
  * in answer to our request, ends the IKE SA at once.  -1 on a bad secret.
  */
 int ikev2_qcd_set(struct ikev2_engine *e, const uint8_t *secret, size_t len);
+/* A new COOKIE secret; cookies made with the one before stay valid until the next rotation. */
+void ikev2_cookie_rotate(struct ikev2_engine *e);
 /* The Child SA record with our inbound / outbound SPI, or NULL. */
 struct ikev2_child_rec *ikev2_child_by_in(struct ikev2_sa *sa, uint32_t spi_in);
 struct ikev2_child_rec *ikev2_child_by_out(struct ikev2_sa *sa, uint32_t spi_out);

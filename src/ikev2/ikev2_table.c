@@ -158,8 +158,21 @@ struct ikev2_sa *ikev2_sa_rekeyed(struct ikev2_sa *old, bool initiator, const ui
 void ikev2_move_children(struct ikev2_sa *old, struct ikev2_sa *nsa)
 {
 	const struct ikev2_host *h = old->eng->host;
-	memcpy(nsa->children, old->children, sizeof(old->children));
-	memset(old->children, 0, sizeof(old->children));
+	/* Merged: the new SA may already carry Child SAs the peer made on it. */
+	size_t j = 0;
+	for (size_t i = 0; i < IKEV2_MAX_CHILDREN; i++) {
+		struct ikev2_child_rec *r = &old->children[i];
+		if (r->st == IKEV2_C_FREE)
+			continue;
+		while (j < IKEV2_MAX_CHILDREN && nsa->children[j].st != IKEV2_C_FREE)
+			j++;
+		if (j == IKEV2_MAX_CHILDREN) {
+			ikev2_child_drop(old, r);	/* no room: down, not lost track of */
+			continue;
+		}
+		nsa->children[j] = *r;
+		memset(r, 0, sizeof(*r));
+	}
 	/* What the host queued on the old SA (other than on the old SA itself) goes on. */
 	for (size_t i = 0; i < old->nqueue; i++)
 		if (old->queue[i].kind != IKEV2_OP_DEL_IKE && old->queue[i].kind != IKEV2_OP_REKEY_IKE &&

@@ -219,3 +219,127 @@ TEST(ikev2_child_forged_and_replayed_create_child)
 	CHECK(B->nlive == 1 && P->nq == 0);
 	v2p_free(P);
 }
+
+TEST(ikev2_child_rekey_crossing_ike_rekey)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	uint32_t old_in = A->live[0].spi_in;
+	/* A rekeys the Child SA while B rekeys the IKE SA: A's answer comes back on the old IKE SA. */
+	CHECK(ikev2_rekey_child(A->sa, old_in) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	v2p_pump(P);
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa == A->eng.sas && B->sa == B->eng.sas);
+	CHECK(A->nlive == 1 && B->nlive == 1 && v2p_crosswise(P) && A->live[0].replaces_spi_in == old_in);
+	CHECK(ikev2_child_by_in(A->sa, A->live[0].spi_in) && ikev2_child_by_in(B->sa, B->live[0].spi_in));
+	CHECK(!ikev2_child_by_in(A->sa, old_in));
+	v2p_free(P);
+}
+
+TEST(ikev2_ike_rekey_collision_reordered)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	CHECK(ikev2_rekey_ike(A->sa) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	CHECK(P->nq == 2 && P->q[0].to == 1 && P->q[1].to == 0);
+	v2p_deliver(P, 0);		/* A's request reaches B, B answers it (its own is out) */
+	CHECK(P->nq == 2 && P->q[0].to == 0 && P->q[1].to == 0);
+	v2p_deliver(P, 1);		/* B's answer overtakes B's request: A's rekey is done */
+	v2p_pump(P);			/* B's request now meets A's replaced SA: TEMPORARY_FAILURE */
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa == A->eng.sas && B->sa == B->eng.sas);
+	CHECK(!memcmp(A->sa->spi_i, B->sa->spi_i, 8) && !memcmp(A->sa->spi_r, B->sa->spi_r, 8));
+	CHECK(A->nlive == 1 && B->nlive == 1 && A->ndown == 0 && B->ndown == 0 && B->nike_down == 0);
+	CHECK(ikev2_child_by_in(B->sa, B->live[0].spi_in) != NULL);
+	v2p_free(P);
+}
+
+TEST(ikev2_ike_rekey_successor_gone_before_old)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	struct ikev2_sa *old = A->sa;
+	CHECK(ikev2_rekey_ike(old) == 0);
+	v2p_deliver(P, 0);
+	v2p_deliver(P, 0);		/* A has the new SA; its Delete of the old one is out */
+	CHECK(A->sa != old && old->rekeyed_to == A->sa && old->req_pending);
+	P->nq = 0;			/* ...and lost */
+	ikev2_ike_gone(A->sa);		/* the new one is given up before the old one is answered */
+	ikev2_reap(&A->eng);		/* the old one goes with it: nothing points at freed memory */
+	CHECK(v2p_ike_count(A) == 0 && A->eng.sas == NULL && A->nike_down == 1);
+	v2p_free(P);
+}
+
+TEST(ikev2_ike_rekey_invalid_ke_retried_with_peer_group)
+{
+	static const struct ikev2_suite cbc19 = { IKEV2_ENCR_AES_CBC, 256, IKEV2_AUTH_HMAC_SHA2_256_128,
+						  IKEV2_PRF_HMAC_SHA2_256, 19 };
+	struct v2p *P = v2p_new();
+	A->conf.ike[A->conf.nike++] = cbc19;
+	CHECK(v2p_up(P));
+	CHECK(A->sa->suite.dh == 14);
+	/* B's policy now takes group 19 only (as after a reconfiguration). */
+	B->sa->conf.ike[0] = cbc19;
+	CHECK(ikev2_rekey_ike(A->sa) == 0);
+	v2p_pump(P);
+	CHECK(B->eng.st.invalid_ke == 1 && A->eng.st.invalid_ke == 1);
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa->suite.dh == 19 && B->sa->suite.dh == 19);
+	CHECK(A->nrekeyed == 1 && A->nlive == 1 && B->nlive == 1 && v2p_crosswise(P));
+	/* A group A does not allow: counted, no loop, the old SA stays. */
+	B->sa->conf.ike[0].dh = 20;
+	B->sa->conf.nike = 1;
+	CHECK(ikev2_rekey_ike(A->sa) == 0);
+	v2p_pump(P);
+	CHECK(A->eng.st.peer_error == 1 && A->nrekeyed == 1 && v2p_ike_count(A) == 1 && !A->sa->req_pending);
+	v2p_free(P);
+}
+
+TEST(ikev2_ike_rekey_collision_children_merge)
+{
+	/*
+	 * Found by fuzz_ikev2_exch: A's rekey is lost, A answers B's (a collision
+	 * for A), B finishes and makes a Child SA on the new IKE SA, and that
+	 * request overtakes B's Delete of the old SA.  The Child SAs A moves to
+	 * the new SA must join the one already there, not overwrite it.
+	 */
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	CHECK(ikev2_rekey_ike(A->sa) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	CHECK(P->q[0].to == 1);
+	v2p_drop(P, 0);			/* A's request is lost */
+	v2p_deliver(P, 0);		/* B's request: A answers it, its own is out */
+	v2p_deliver(P, 0);		/* A's answer: B's rekey is done, B's Delete of the old SA is out */
+	CHECK(B->nrekeyed == 1 && P->nq == 1);
+	CHECK(ikev2_create_child(B->sa, NULL, NULL) == 0 && P->nq == 2);
+	v2p_deliver(P, 1);		/* the new Child SA's request overtakes the Delete */
+	v2p_pump(P);
+	ikev2_reap(&A->eng);
+	ikev2_reap(&B->eng);
+	CHECK(v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1 && A->sa == A->eng.sas && B->sa == B->eng.sas);
+	CHECK(A->nlive == 2 && B->nlive == 2 && v2p_crosswise(P));
+	for (size_t i = 0; i < A->nlive; i++)
+		CHECK(ikev2_child_by_in(A->sa, A->live[i].spi_in) != NULL);
+	v2p_free(P);
+}
+
+TEST(ikev2_child_answer_after_successor_died)
+{
+	/* Found by fuzz_ikev2_exch: a CREATE_CHILD_SA answered on an IKE SA whose successor is gone. */
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	CHECK(ikev2_create_child(A->sa, NULL, NULL) == 0 && ikev2_rekey_ike(B->sa) == 0);
+	CHECK(P->nq == 2 && P->q[1].to == 0);
+	v2p_deliver(P, 1);		/* B's rekey: A answers, its Child SAs move */
+	CHECK(A->nrekeyed == 1);
+	ikev2_ike_gone(A->sa);		/* and A gives the new IKE SA up */
+	CHECK(A->sa == NULL && A->nlive == 0 && A->nike_down == 1);
+	v2p_pump(P);			/* the answer to A's CREATE_CHILD_SA comes back on the old SA */
+	CHECK(A->sa == NULL && A->nlive == 0);
+	ikev2_reap(&A->eng);
+	CHECK(A->eng.sas == NULL);
+	v2p_free(P);
+}

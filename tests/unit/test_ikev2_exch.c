@@ -2,8 +2,8 @@
  * The IKEv2 engine between two hosts in one process: IKE_SA_INIT and
  * IKE_AUTH with pre-shared keys and the first Child SA, under loss-free
  * delivery, duplication of every message, a wrong key, a group the
- * responder will not take, disjoint proposals, narrowing, and a flood of
- * half-open SAs from one source.
+ * responder will not take, disjoint proposals, narrowing, a flood of
+ * half-open SAs from one source, and the COOKIE challenge (§2.6).
  */
 #include "t.h"
 
@@ -295,5 +295,55 @@ TEST(ikev2_exch_half_open_bounded_per_peer)
 	for (struct ikev2_sa *s = P->s[1].eng.sas; s; s = s->next)
 		left++;
 	CHECK(left == IKEV2_HALF_OPEN_PER_PEER);
+	teardown();
+}
+
+TEST(ikev2_exch_cookie_challenge_under_load)
+{
+	setup();
+	P->s[1].eng.cookie_threshold = 1;	/* `crypto ikev2 cookie-challenge 1` */
+	/* One half-open SA (a request whose answer was lost): the next request needs a cookie. */
+	ikev2_initiate(&P->s[0].eng, A_ADDR, B_ADDR);
+	struct dgram d = P->q[0];
+	P->nq = 0;
+	ikev2_input(&P->s[1].eng, B_ADDR, A_ADDR, d.d, d.len);
+	P->nq = 0;
+	CHECK(P->s[1].eng.st.cookie_sent == 0);
+	struct ikev2_sa *sa = ikev2_initiate(&P->s[0].eng, A_ADDR, B_ADDR);
+	pump();
+	CHECK(P->s[1].eng.st.cookie_sent == 1 && P->s[0].eng.st.cookie_rx == 1);
+	CHECK(sa->state == IKEV2_S_READY && P->s[1].nchild == 1 && crosswise());
+	/* The cookie answer kept no state: B holds the half-open SA and the finished one, nothing else. */
+	int n = 0;
+	for (struct ikev2_sa *s = P->s[1].eng.sas; s; s = s->next)
+		n++;
+	CHECK(n == 2);
+	/* A forged COOKIE answer makes A send a made-up cookie: B counts it and answers a fresh one. */
+	struct ikev2_sa *x = ikev2_initiate(&P->s[0].eng, A_ADDR, B_ADDR);
+	P->nq = 0;		/* its first request is lost */
+	uint8_t fake[33];
+	memset(fake, 0x5a, sizeof(fake));
+	struct ikev2_hdr h = { .exch = IKEV2_EXCH_IKE_SA_INIT, .flags = IKEV2_FLAG_RESPONSE };
+	uint8_t buf[128];
+	struct ikev2_wr w;
+	memcpy(h.spi_i, x->spi_i, 8);
+	ikev2_wr_init(&w, buf, sizeof(buf), &h);
+	ikev2_put_notify(&w, 0, NULL, 0, IKEV2_N_COOKIE, fake, sizeof(fake));
+	size_t len = ikev2_wr_finish(&w);
+	ikev2_input(&P->s[0].eng, A_ADDR, B_ADDR, buf, len);	/* A resends with the forged cookie */
+	CHECK(P->nq == 1);
+	uint64_t bad = P->s[1].eng.st.cookie_bad;
+	pump();
+	CHECK(P->s[1].eng.st.cookie_bad == bad + 1 && P->s[1].eng.st.cookie_sent == 2);
+	/* ...and A, given a real cookie, got in. */
+	CHECK(x->state == IKEV2_S_READY);
+	/* Forged cookie answers are followed a few times only, each with one datagram. */
+	P->nq = 0;
+	struct ikev2_sa *y = ikev2_initiate(&P->s[0].eng, A_ADDR, B_ADDR);
+	memcpy(buf + 0, y->spi_i, 8);
+	for (int i = 0; i < 10; i++)
+		ikev2_input(&P->s[0].eng, A_ADDR, B_ADDR, buf, len);
+	CHECK(P->nq == 1 + IKEV2_COOKIE_TRIES && y->state == IKEV2_S_I_INIT_SENT);
+	CHECK(P->s[0].eng.st.cookie_rx == 3 + IKEV2_COOKIE_TRIES);	/* 3 for sa and x above */
 	teardown();
 }
