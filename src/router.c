@@ -67,6 +67,29 @@ static void sync_ifaces(struct router *r)
 	}
 }
 
+/* The logger as the config says: levels, console, timestamps, hostname. */
+static void log_apply_config(struct router *r)
+{
+	const struct config *c = r->cfg;
+	snprintf(r->log.tag, sizeof(r->log.tag), "%s", c->hostname);
+	r->log.buffered = c->logging_buffered;
+	r->log.buffer_level = (enum log_sev)c->logging_buffered_level;
+	r->log.trap_level = (enum log_sev)c->logging_trap;
+	r->log.console = c->logging_console;
+	r->log.console_level = (enum log_sev)c->logging_console_level;
+	r->log.stamp_log = c->stamp_log;
+	r->log.stamp_debug = c->stamp_debug;
+	if (c->logging_buffer_size != r->log.size)
+		log_set_size(&r->log, c->logging_buffer_size);
+}
+
+/* `service timestamps log uptime`: time since router_start (0 before). */
+static uint64_t router_uptime_ms(const void *arg)
+{
+	const struct router *r = arg;
+	return r->boot_ms ? ev_now(r->ev) - r->boot_ms : 0;
+}
+
 struct router *router_new(struct evloop *ev, struct config *cfg)
 {
 	struct router *r = calloc(1, sizeof(*r));
@@ -75,10 +98,9 @@ struct router *router_new(struct evloop *ev, struct config *cfg)
 	r->ev = ev;
 	r->cfg = cfg;
 	log_init(&r->log, cfg->logging_buffer_size);
-	r->log.buffered = cfg->logging_buffered;
-	r->log.buffer_level = (enum log_sev)cfg->logging_buffered_level;
-	r->log.trap_level = (enum log_sev)cfg->logging_trap;
-	snprintf(r->log.tag, sizeof(r->log.tag), "%s", cfg->hostname);
+	r->log.uptime_ms = router_uptime_ms;
+	r->log.uptime_arg = r;
+	log_apply_config(r);
 	sync_ifaces(r);
 	if (net_init(r) < 0 || ipsec_init(r) < 0 || ike_init(r) < 0 || recovery_init(r) < 0 ||
 	    syslog_init(r) < 0 || capture_init(r) < 0) {
@@ -129,12 +151,7 @@ int router_start(struct router *r)
 
 void router_config_changed(struct router *r)
 {
-	snprintf(r->log.tag, sizeof(r->log.tag), "%s", r->cfg->hostname);
-	r->log.buffered = r->cfg->logging_buffered;
-	r->log.buffer_level = (enum log_sev)r->cfg->logging_buffered_level;
-	r->log.trap_level = (enum log_sev)r->cfg->logging_trap;
-	if (r->cfg->logging_buffer_size != r->log.size)
-		log_set_size(&r->log, r->cfg->logging_buffer_size);
+	log_apply_config(r);
 	syslog_config_changed(r);
 	sync_ifaces(r);
 	capture_sync(r);	/* an interface's crypto map may have changed */

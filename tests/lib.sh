@@ -42,11 +42,12 @@ PY
 }
 
 # router_start NAME CONFIG [--port IF=SPEC ...]   -> control socket at $T/NAME.sock
-# The router's stderr goes to $T/NAME.log.
+# The router's stderr goes to $T/NAME.log: with --debug-log it carries every
+# line, whatever the config's `logging console` says (the seeds say no).
 router_start() {
 	local name=$1 cfg=$2
 	shift 2
-	"$SPIGOTD" --config "$cfg" --control "$T/$name.sock" "$@" >"$T/$name.log" 2>&1 &
+	"$SPIGOTD" --debug-log --config "$cfg" --control "$T/$name.sock" "$@" >"$T/$name.log" 2>&1 &
 	local pid=$!
 	_pids+=("$pid")
 	eval "PID_${name//[^A-Za-z0-9_]/_}=$pid"

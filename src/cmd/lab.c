@@ -236,6 +236,9 @@ static int start_router(struct lab *lab, struct lab_router *rt)
 	char portargs[LAB_MAX_PORTS][256];
 	int ac = 0;
 	argv[ac++] = daemon;
+	/* The lab's NAME.log is its record of every line (demo.sh and the lab
+	 * tests read it), whatever the config's `logging console` says. */
+	argv[ac++] = "--debug-log";
 	argv[ac++] = "--config";
 	argv[ac++] = rt->config;
 	argv[ac++] = "--control";

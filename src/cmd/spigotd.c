@@ -1,7 +1,10 @@
 /*
  * spigotd: one process is one router.
  *   spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]
- *           [--control SOCKET] [--quiet] [--journal]
+ *           [--control SOCKET] [--quiet] [--journal] [--debug-log]
+ * stderr is the router's console: `logging console LEVEL` filters it and
+ * `no logging console` silences it; --debug-log makes it carry every line
+ * whatever the config says (the lab's and the tests' record).
  * Signals: SIGHUP re-reads FILE (all or nothing), SIGTERM/SIGINT stop.
  * Under systemd (Type=notify) it reports READY/RELOADING/STOPPING and logs
  * to the journal with the IOS severity as priority (core/sdnotify.h).
@@ -31,7 +34,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]\n"
-		   "               [--control SOCKET] [--quiet] [--journal]\n"
+		   "               [--control SOCKET] [--quiet] [--journal] [--debug-log]\n"
 		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n");
 }
 
@@ -75,7 +78,7 @@ struct opts {
 	const char *config, *control;
 	char *ports[ROUTER_MAX_IFACES];	/* "IFNAME=SPEC", owned */
 	int nports;
-	bool quiet, journal;
+	bool quiet, journal, debug_log;
 };
 
 static int add_port(struct opts *o, const char *spec)
@@ -130,11 +133,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
 		{ "control", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "journal", no_argument, NULL, 'j' },
+		{ "debug-log", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:p:P:s:qjh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:P:s:qjdh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'p': if (add_port(o, optarg) < 0) return 2; break;
@@ -142,6 +146,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
 		case 's': o->control = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'j': o->journal = true; break;
+		case 'd': o->debug_log = true; break;
 		case 'h': usage(stdout); *done = true; return 0;
 		default: usage(stderr); return 2;
 		}
@@ -191,6 +196,7 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 {
 	r->log.to_stderr = !o->quiet;
 	r->log.journal = o->journal;
+	r->log.debug_log = o->debug_log;
 	snprintf(r->config_path, sizeof(r->config_path), "%s", o->config);
 	if (bind_ports(r, o) < 0)
 		return 2;
@@ -217,7 +223,15 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 		r->ike->qm_keep_ms = tk;
 	}
 	if (router_start(r) < 0) {
-		fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
+		/* The reason is in the log; a console that did not show every
+		 * line (`no logging console`) must not hide why we exit. */
+		if (r->log.to_stderr && !r->log.debug_log &&
+		    (!r->log.console || r->log.console_level < SEV_DEBUG)) {
+			fprintf(stderr, "spigotd: cannot start the router; its log:\n");
+			log_write_buffer(&r->log, stderr);
+		} else {
+			fprintf(stderr, "spigotd: cannot start the router (see log above)\n");
+		}
 		return 1;
 	}
 	if (o->control && ctl_start(r, o->control) < 0) {

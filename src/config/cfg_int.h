@@ -54,6 +54,7 @@ enum ord_kind {
 	ORD_OPAQUE,		/* cfg->opaque[idx] */
 	ORD_HOSTNAME,
 	ORD_LOGGING,
+	ORD_TIMESTAMPS,		/* service timestamps debug/log */
 	ORD_POLICY,		/* key: priority */
 	ORD_KEYS,
 	ORD_ISR,
@@ -101,6 +102,7 @@ struct config *config_new_empty(void);
 
 /* cmd_logging.c: the logging lines of running-config. */
 void cfg_render_logging(struct strbuf *out, const struct config *c);
+void cfg_render_timestamps(struct strbuf *out, const struct config *c);
 bool cfg_strcpy(char *dst, size_t n, const char *src);	/* false if it does not fit */
 void cfg_opaque_add_sub(struct cfg_opaque *o, const char *line);
 void cfg_opaque_clear(struct cfg_opaque *o);

@@ -1,8 +1,9 @@
 /*
- * logging buffered [SIZE] [LEVEL], logging trap LEVEL, logging host
- * A.B.C.D [transport udp port N], logging
- * source-interface IF, logging facility F; and their running-config lines.
- * What they do: core/log.c (buffer, trap level) and net/syslog.c (hosts).
+ * logging buffered [SIZE] [LEVEL], logging trap LEVEL, logging console
+ * [LEVEL], logging host A.B.C.D [transport udp port N], logging
+ * source-interface IF, logging facility F, service timestamps; and their
+ * running-config lines.  What they do: core/log.c (buffer, console, trap
+ * level, timestamps) and net/syslog.c (hosts).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 	"notifications:Normal but significant conditions (severity=5);"                      \
 	"informational:Informational messages            (severity=6);"                     \
 	"debugging:Debugging messages                (severity=7)"
+
+#define STAMP_OPT "msec | localtime | show-timezone | year"
 
 /* Syslog facilities by name (RFC 5424 codes); IOS's default is local7. */
 static const struct {
@@ -86,6 +89,101 @@ static int no_logging_trap_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	(void)a;
 	ctx->cfg->logging_trap = SEV_INFO;
 	return 0;
+}
+
+static int logging_console_fn(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	int level = a->argc > 2 ? log_level_parse(a->argv[2]) : SEV_DEBUG;
+	if (level < 0)
+		return cmd_bad(ctx, a, 2);
+	ctx->cfg->logging_console = true;
+	ctx->cfg->logging_console_level = (uint8_t)level;
+	cfg_order_touch(ctx->cfg, ctx->loading, ORD_LOGGING, "");
+	return 0;
+}
+
+/* `no logging console [LEVEL]`: nothing on the console, as IOS. */
+static int no_logging_console_fn(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	ctx->cfg->logging_console = false;
+	ctx->cfg->logging_console_level = SEV_DEBUG;
+	cfg_order_touch(ctx->cfg, ctx->loading, ORD_LOGGING, "");
+	return 0;
+}
+
+/*
+ * service timestamps [debug | log] [uptime | datetime [msec] [localtime]
+ * [show-timezone] [year]], the options in any order as IOS takes them.
+ * Without a type IOS means debug; without a format, uptime.
+ */
+static struct log_stamp *stamp_of(struct config *c, const struct cmd_args *a, int *i)
+{
+	if (*i < a->argc && strcmp(a->argv[*i], "log") == 0) {
+		++*i;
+		return &c->stamp_log;
+	}
+	if (*i < a->argc && strcmp(a->argv[*i], "debug") == 0)
+		++*i;
+	return &c->stamp_debug;
+}
+
+static int timestamps_fn(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	int i = 2;
+	struct log_stamp *dst = stamp_of(ctx->cfg, a, &i);
+	struct log_stamp st = { .kind = LOG_STAMP_UPTIME };
+	if (i < a->argc && strcmp(a->argv[i], "datetime") == 0) {
+		st.kind = LOG_STAMP_DATETIME;
+		for (i++; i < a->argc; i++) {
+			const char *w = a->argv[i];
+			if (strcmp(w, "msec") == 0)
+				st.msec = true;
+			else if (strcmp(w, "localtime") == 0)
+				st.localtime = true;
+			else if (strcmp(w, "show-timezone") == 0)
+				st.show_tz = true;
+			else if (strcmp(w, "year") == 0)
+				st.year = true;
+			else
+				return cmd_bad(ctx, a, i);
+		}
+	}
+	*dst = st;
+	cfg_order_touch(ctx->cfg, ctx->loading, ORD_TIMESTAMPS, "");
+	return 0;
+}
+
+static int no_timestamps_fn(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	struct config *c = ctx->cfg;
+	const struct log_stamp none = { .kind = LOG_STAMP_NONE };
+	if (a->argc <= 2) {
+		c->stamp_log = c->stamp_debug = none;
+	} else {
+		int i = 2;
+		*stamp_of(c, a, &i) = none;
+	}
+	cfg_order_touch(c, ctx->loading, ORD_TIMESTAMPS, "");
+	return 0;
+}
+
+static void render_stamp(struct strbuf *out, const char *type, const struct log_stamp *st)
+{
+	if (st->kind == LOG_STAMP_NONE) {
+		sb_printf(out, "no service timestamps %s\n", type);
+		return;
+	}
+	sb_printf(out, "service timestamps %s ", type);
+	log_stamp_render(st, out);
+	sb_puts(out, "\n");
+}
+
+/* Both lines once either was configured, as IOS always lists both. */
+void cfg_render_timestamps(struct strbuf *out, const struct config *c)
+{
+	render_stamp(out, "debug", &c->stamp_debug);
+	render_stamp(out, "log", &c->stamp_log);
 }
 
 /*
@@ -181,6 +279,10 @@ void cfg_render_logging(struct strbuf *out, const struct config *c)
 			  log_level_name(c->logging_buffered_level));
 	else if (c->logging_buffer_size != LOG_BUFFER_DEFAULT)
 		sb_printf(out, "logging buffered %u\n", c->logging_buffer_size);
+	if (!c->logging_console)
+		sb_puts(out, "no logging console\n");
+	else if (c->logging_console_level != SEV_DEBUG)
+		sb_printf(out, "logging console %s\n", log_level_name(c->logging_console_level));
 	if (c->logging_trap != SEV_INFO)
 		sb_printf(out, "logging trap %s\n", log_level_name(c->logging_trap));
 	if (c->logging_facility != 23)
@@ -203,6 +305,18 @@ static const struct cmd_def logging_cmds[] = {
 	  no_logging_buffered_fn },
 	{ MODE_CONFIG, "logging trap [ " LEVELS " ]",
 	  "trap:Set syslog server logging level;" LEVEL_HELP, logging_trap_fn, no_logging_trap_fn },
+	{ MODE_CONFIG, "logging console [ " LEVELS " ]",
+	  "console:Set console logging parameters;" LEVEL_HELP, logging_console_fn,
+	  no_logging_console_fn },
+	{ MODE_CONFIG,
+	  "service timestamps [ debug | log ] [ uptime | datetime [ " STAMP_OPT " ] [ " STAMP_OPT
+	  " ] [ " STAMP_OPT " ] [ " STAMP_OPT " ] ]",
+	  "timestamps:Timestamp debug/log messages;debug:Timestamp debug messages;"
+	  "log:Timestamp log messages;uptime:Timestamp with system uptime;"
+	  "datetime:Timestamp with date and time;msec:Include milliseconds in timestamp;"
+	  "localtime:Use local time zone for timestamps;"
+	  "show-timezone:Add time zone information to timestamp;year:Include year in timestamp",
+	  timestamps_fn, no_timestamps_fn },
 	{ MODE_CONFIG, "logging host A.B.C.D [ transport udp port <1-65535> ]",
 	  "host:Set syslog server IP address and parameters;A.B.C.D:IP address of the syslog server;"
 	  "transport:Specify the transport protocol (default=UDP);udp:UDP;"

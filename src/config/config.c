@@ -62,6 +62,10 @@ struct config *config_new_empty(void)
 	c->logging_buffer_size = 8192;
 	c->logging_buffered_level = 7;
 	c->logging_trap = 6;
+	c->logging_console = true;
+	c->logging_console_level = 7;
+	c->stamp_log = log_stamp_default;
+	c->stamp_debug = log_stamp_default;
 	c->logging_facility = 23;
 	c->order = xcalloc(1, sizeof(struct cfg_order));
 	return c;
@@ -247,6 +251,7 @@ static int kind_rank(enum ord_kind k)
 	switch (k) {
 	case ORD_HOSTNAME: return 30;
 	case ORD_LOGGING: return 40;
+	case ORD_TIMESTAMPS: return 20;
 	case ORD_V2_PROPOSAL: return 191;	/* IOS prints crypto ikev2 before isakmp */
 	case ORD_V2_POLICY: return 192;
 	case ORD_V2_KEYRING: return 193;

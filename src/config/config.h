@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log.h"	/* struct log_stamp */
+
 #define CFG_NAME_MAX 64
 #define CFG_MAX_PEERS 8
 #define CFG_KEY_MAX 128
@@ -275,6 +277,10 @@ struct config {
 	uint32_t logging_buffer_size;	/* default 8192 */
 	uint8_t logging_buffered_level;	/* logging buffered SIZE LEVEL; 7 debugging */
 	uint8_t logging_trap;		/* logging trap LEVEL; 6 informational */
+	bool logging_console;		/* `no logging console` clears it; default on */
+	uint8_t logging_console_level;	/* logging console LEVEL; 7 debugging */
+	struct log_stamp stamp_log;	/* service timestamps log ...; datetime msec */
+	struct log_stamp stamp_debug;	/* service timestamps debug ...; datetime msec */
 	uint8_t logging_facility;	/* logging facility; 23 (local7) */
 	char logging_source_if[CFG_NAME_MAX];	/* logging source-interface; "" */
 	struct cfg_log_host log_hosts[CFG_LOG_HOSTS];	/* logging host, in order */

@@ -322,6 +322,9 @@ void cfg_render_body(const struct config *c, struct strbuf *out)
 		case ORD_LOGGING:
 			cfg_render_logging(out, c);
 			break;
+		case ORD_TIMESTAMPS:
+			cfg_render_timestamps(out, c);
+			break;
 		case ORD_POLICY: {
 			const struct cfg_isakmp_policy *p = cfg_policy_get((struct config *)c, atoi(it->key));
 			if (p)

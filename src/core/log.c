@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <time.h>
 
 struct log_line {
@@ -22,7 +23,13 @@ void log_init(struct logger *lg, size_t size)
 	lg->buffered = true;
 	lg->buffer_level = SEV_DEBUG;
 	lg->trap_level = SEV_INFO;
+	lg->console = true;
+	lg->console_level = SEV_DEBUG;
+	lg->stamp_log = log_stamp_default;
+	lg->stamp_debug = log_stamp_default;
 }
+
+const struct log_stamp log_stamp_default = { .kind = LOG_STAMP_DATETIME, .msec = true };
 
 int log_add_sink(struct logger *lg, const struct log_sink *sink)
 {
@@ -93,16 +100,87 @@ void log_set_size(struct logger *lg, size_t size)
 	trim(lg);
 }
 
-void log_timestamp(char *buf, size_t n)
+bool log_clock_authoritative(void)
 {
-	struct timeval tv;
+	/* A read-only query; -1 (the unit's seccomp filter has no @clock)
+	 * means we cannot tell, and IOS marks a clock it cannot vouch for. */
+	struct timex tx = { .modes = 0 };
+	int st = adjtimex(&tx);
+	return st >= 0 && st != TIME_ERROR;
+}
+
+/* IOS's uptime stamp: hh:mm:ss for the first day, then 1d02h, then 2w3d. */
+static void uptime_stamp(uint64_t ms, char *buf, size_t n)
+{
+	uint64_t s = ms / 1000;
+	if (s < 86400)
+		snprintf(buf, n, "%02u:%02u:%02u", (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+			 (unsigned)(s % 60));
+	else if (s < 7 * 86400)
+		snprintf(buf, n, "%ud%02uh", (unsigned)(s / 86400), (unsigned)(s / 3600 % 24));
+	else
+		snprintf(buf, n, "%lluw%ud", (unsigned long long)(s / (7 * 86400)),
+			 (unsigned)(s / 86400 % 7));
+}
+
+void log_format_stamp(const struct log_stamp *st, const struct timeval *now, uint64_t uptime_ms,
+		      bool authoritative, char *buf, size_t n)
+{
+	if (st->kind == LOG_STAMP_UPTIME) {
+		uptime_stamp(uptime_ms, buf, n);
+		return;
+	}
+	if (st->kind != LOG_STAMP_DATETIME) {
+		if (n)
+			buf[0] = '\0';
+		return;
+	}
+	/* Without `localtime` IOS stamps UTC; with it, the local zone (here the
+	 * host's: TZ or /etc/localtime, not `clock timezone`). */
 	struct tm tm;
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	char d[32];
-	strftime(d, sizeof(d), "%b %e %H:%M:%S", &tm);
-	/* IOS pads the day with a space; "*" marks a clock not set by NTP. */
-	snprintf(buf, n, "*%s.%03d", d, (int)(tv.tv_usec / 1000));
+	time_t t = now->tv_sec;
+	if (st->localtime)
+		localtime_r(&t, &tm);
+	else
+		gmtime_r(&t, &tm);
+	char d[32], ms[8] = "", tz[16] = "";
+	/* IOS pads the day with a space: "Mar  1". */
+	strftime(d, sizeof(d), st->year ? "%b %e %Y %H:%M:%S" : "%b %e %H:%M:%S", &tm);
+	if (st->msec)
+		snprintf(ms, sizeof(ms), ".%03d", (int)(now->tv_usec / 1000));
+	if (st->show_tz)
+		snprintf(tz, sizeof(tz), " %s", st->localtime && tm.tm_zone ? tm.tm_zone : "UTC");
+	snprintf(buf, n, "%s%s%s%s", authoritative ? "" : "*", d, ms, tz);
+}
+
+void log_stamp_render(const struct log_stamp *st, struct strbuf *out)
+{
+	if (st->kind == LOG_STAMP_UPTIME) {
+		sb_puts(out, "uptime");
+		return;
+	}
+	sb_puts(out, "datetime");
+	if (st->msec)
+		sb_puts(out, " msec");
+	if (st->localtime)
+		sb_puts(out, " localtime");
+	if (st->show_tz)
+		sb_puts(out, " show-timezone");
+	if (st->year)
+		sb_puts(out, " year");
+}
+
+static void stamp_now(const struct logger *lg, bool debug, char *buf, size_t n)
+{
+	const struct log_stamp *st = debug ? &lg->stamp_debug : &lg->stamp_log;
+	struct timeval tv = { 0, 0 };
+	bool auth = false;
+	if (st->kind == LOG_STAMP_DATETIME) {
+		gettimeofday(&tv, NULL);
+		auth = log_clock_authoritative();
+	}
+	uint64_t up = st->kind == LOG_STAMP_UPTIME && lg->uptime_ms ? lg->uptime_ms(lg->uptime_arg) : 0;
+	log_format_stamp(st, &tv, up, auth, buf, n);
 }
 
 static void to_sinks(struct logger *lg, enum log_sev sev, bool debug, const char *ts,
@@ -122,26 +200,32 @@ static void to_sinks(struct logger *lg, enum log_sev sev, bool debug, const char
  * and reads an sd-daemon "<N>" prefix as the priority; IOS severities 0-7
  * are syslog's 0-7, so N is the IOS severity (debug lines are 7).
  */
-static void to_stderr_line(const struct logger *lg, enum log_sev sev, const char *ts,
-			   const char *body)
+static void to_console(struct logger *lg, enum log_sev sev, const char *line, const char *body)
 {
+	bool at_level = lg->console && sev <= lg->console_level;
+	if (!lg->to_stderr || (!at_level && !lg->debug_log))
+		return;
+	if (at_level)
+		lg->console_logged++;
+	FILE *f = lg->console_fp ? lg->console_fp : stderr;
 	if (lg->journal)
-		fprintf(stderr, "<%d>%s\n", (int)sev, body);
+		fprintf(f, "<%d>%s\n", (int)sev, body);
 	else
-		fprintf(stderr, "%s%s%s: %s\n", lg->tag, lg->tag[0] ? " " : "", ts, body);
+		fprintf(f, "%s%s%s\n", lg->tag, lg->tag[0] ? " " : "", line);
 }
 
 static void emit(struct logger *lg, enum log_sev sev, bool debug, const char *body)
 {
-	char ts[48];
-	log_timestamp(ts, sizeof(ts));
-	size_t blen = strlen(body);
-	size_t len = strlen(ts) + 2 + blen;
+	char ts[64];
+	stamp_now(lg, debug, ts, sizeof(ts));
+	/* "STAMP: BODY", or BODY alone under `no service timestamps`. */
+	char line[1200];
+	snprintf(line, sizeof(line), "%s%s%s", ts, ts[0] ? ": " : "", body);
+	size_t len = strlen(line);
 	lg->lines_total++;
 	if (sev <= lg->trap_level)
 		lg->trap_lines++;
-	if (lg->to_stderr)
-		to_stderr_line(lg, sev, ts, body);
+	to_console(lg, sev, line, body);
 	to_sinks(lg, sev, debug, ts, body);
 	if (lg->buffered && sev <= lg->buffer_level) {
 		if (len + 1 > lg->size) {
@@ -151,7 +235,7 @@ static void emit(struct logger *lg, enum log_sev sev, bool debug, const char *bo
 			if (!l) {
 				lg->dropped++;
 			} else {
-				snprintf(l->text, len + 1, "%s: %s", ts, body);
+				memcpy(l->text, line, len + 1);
 				l->len = len + 1;
 				l->next = NULL;
 				if (lg->tail)
@@ -165,11 +249,8 @@ static void emit(struct logger *lg, enum log_sev sev, bool debug, const char *bo
 			}
 		}
 	}
-	if (lg->tap) {
-		char line[1200];
-		snprintf(line, sizeof(line), "%s: %s", ts, body);
+	if (lg->tap)
 		lg->tap(lg->tap_arg, line);
-	}
 }
 
 static void vmsg(struct logger *lg, const char *fac, enum log_sev sev, const char *mnem,
@@ -238,13 +319,23 @@ void log_msg_rl(struct logger *lg, struct log_rl *rl, uint64_t now_ms, uint32_t 
 	va_end(ap);
 }
 
+void log_write_buffer(const struct logger *lg, FILE *f)
+{
+	for (const struct log_line *l = lg->head; l; l = l->next)
+		fprintf(f, "%s\n", l->text);
+}
+
 void log_show(const struct logger *lg, struct strbuf *out)
 {
 	sb_printf(out,
 		  "Syslog logging: enabled (%llu messages dropped, %llu messages rate-limited, "
 		  "0 flushes, 0 overruns, xml disabled)\n",
 		  (unsigned long long)lg->dropped, (unsigned long long)lg->rate_limited);
-	sb_printf(out, "    Console logging: disabled\n");
+	if (lg->console)
+		sb_printf(out, "    Console logging: level %s, %llu messages logged, xml disabled\n",
+			  log_level_name(lg->console_level), (unsigned long long)lg->console_logged);
+	else
+		sb_printf(out, "    Console logging: disabled\n");
 	sb_printf(out, "    Monitor logging: level debugging, 0 messages logged, xml disabled\n");
 	if (lg->buffered)
 		sb_printf(out, "    Buffer logging: level %s, %llu messages logged, xml disabled\n",
@@ -268,6 +359,11 @@ void log_show_json(const struct logger *lg, struct json *j)
 	json_u64(j, "messages_dropped", lg->dropped);
 	json_u64(j, "messages_rate_limited", lg->rate_limited);
 	json_u64(j, "message_lines_total", lg->lines_total);
+	json_obj_begin(j, "console");
+	json_bool(j, "enabled", lg->console);
+	json_str(j, "level", log_level_name(lg->console_level));
+	json_u64(j, "messages_logged", lg->console_logged);
+	json_obj_end(j);
 	json_obj_begin(j, "buffer");
 	json_bool(j, "enabled", lg->buffered);
 	json_str(j, "level", log_level_name(lg->buffer_level));

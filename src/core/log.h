@@ -2,7 +2,9 @@
  * Router logging in the IOS format:
  *   *Mar 24 20:55:45.739: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ...
  * Each router has its own logger: a ring buffer for `show logging`
- * (`logging buffered [SIZE]`) and, optionally, a copy on stderr.
+ * (`logging buffered [SIZE]`), the console (spigotd's stderr or the
+ * journal, `logging console LEVEL`) and sinks (syslog hosts); every line is
+ * stamped once, as `service timestamps` says, and all of them get that stamp.
  * Debug output (`debug crypto isakmp`) has no %FAC-SEV-MNEMONIC, as on IOS.
  */
 #ifndef SPIGOT_LOG_H
@@ -11,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/time.h>
 
 #include "core/strbuf.h"
 
@@ -30,6 +34,19 @@ enum log_sev {
 #define LOG_BUFFER_MAX 2147483647
 
 struct log_line;
+
+/*
+ * `service timestamps {log|debug} uptime | datetime [msec] [localtime]
+ * [show-timezone] [year]`, `no service timestamps {log|debug}`: how a line
+ * is stamped, in the buffer, on the console and in syslog alike.
+ */
+enum log_stamp_kind { LOG_STAMP_NONE, LOG_STAMP_UPTIME, LOG_STAMP_DATETIME };
+struct log_stamp {
+	uint8_t kind;		/* enum log_stamp_kind */
+	bool msec, localtime, show_tz, year;
+};
+/* The default, `datetime msec` in UTC: what IOS 12.3 and later ship with. */
+extern const struct log_stamp log_stamp_default;
 
 /*
  * One message as the sinks see it.  Sinks are where a line goes besides
@@ -60,7 +77,17 @@ struct logger {
 	size_t used;			/* bytes of text held */
 	size_t size;			/* buffer budget (logging buffered) */
 	bool buffered;			/* `no logging buffered` turns it off */
-	bool to_stderr;
+	bool to_stderr;			/* the console exists (spigotd without --quiet) */
+	bool console;			/* `logging console` (on); `no logging console` */
+	enum log_sev console_level;	/* logging console LEVEL (debugging) */
+	uint64_t console_logged;	/* messages the console took at its level */
+	bool debug_log;			/* spigotd --debug-log: every line on stderr */
+	FILE *console_fp;		/* the console: NULL = stderr (tests set a file) */
+	struct log_stamp stamp_log;	/* service timestamps log ... */
+	struct log_stamp stamp_debug;	/* service timestamps debug ... */
+	/* Milliseconds since the router started, for `uptime` stamps. */
+	uint64_t (*uptime_ms)(const void *arg);
+	const void *uptime_arg;
 	bool journal;			/* stderr is the journal: "<N>" + message, see to_stderr_line() */
 	char tag[64];			/* prefix on stderr lines (hostname) */
 	uint64_t logged;		/* messages into the buffer */
@@ -96,6 +123,9 @@ void log_msg(struct logger *lg, const char *fac, enum log_sev sev, const char *m
 /* A debug line: "*Mar 24 ...: text" with no %FAC-SEV-MNEMONIC. */
 void log_debug(struct logger *lg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The buffer's lines, oldest first, one a line. */
+void log_write_buffer(const struct logger *lg, FILE *f);
+
 /* `show logging` in the IOS layout, and as JSON (docs/JSON.md). */
 void log_show(const struct logger *lg, struct strbuf *out);
 void log_show_json(const struct logger *lg, struct json *j);
@@ -118,7 +148,19 @@ void log_msg_rl(struct logger *lg, struct log_rl *rl, uint64_t now_ms, uint32_t 
 		const char *fac, enum log_sev sev, const char *mnem, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
-/* "*Mar 24 20:55:45.739" for the current wall clock. */
-void log_timestamp(char *buf, size_t n);
+/*
+ * A timestamp as IOS prints it ("" for LOG_STAMP_NONE):
+ *   uptime:    "00:01:23", "1d02h", "2w3d"
+ *   datetime:  "*Nov 30 23:45:01.123", with year "*Nov 30 2026 23:45:01.123",
+ *              with show-timezone "... UTC"
+ * The leading "*" says the clock is not authoritative (not NTP-synced).
+ */
+void log_format_stamp(const struct log_stamp *st, const struct timeval *now, uint64_t uptime_ms,
+		      bool authoritative, char *buf, size_t n);
+/* Whether the host clock is NTP-synchronized (adjtimex: no TIME_ERROR; an
+ * error, e.g. under a seccomp filter, counts as not synchronized). */
+bool log_clock_authoritative(void);
+/* The running-config form: "datetime msec localtime", "uptime". */
+void log_stamp_render(const struct log_stamp *st, struct strbuf *out);
 
 #endif

@@ -56,7 +56,11 @@ static void sa_block(struct router *r, struct strbuf *out, const struct ipsec_sa
 	}
 	if (sa->proto == IPPROTO_ESP_)
 		sb_printf(out, "        IV size: %zu bytes\n", sa->enc ? sa->enc->iv_len : 0);
-	sb_printf(out, "        replay detection support: %s\n", sa->no_replay ? "N" : "Y");
+	/* IOS names the window only when it is not the default 64 (the seed's layout). */
+	sb_printf(out, "        replay detection support: %s", sa->no_replay ? "N" : "Y");
+	if (!sa->no_replay && sa->rw.size != REPLAY_WINDOW_DEFAULT)
+		sb_printf(out, "  replay window size: %u", sa->rw.size);
+	sb_puts(out, "\n");
 }
 
 static void sa_section(struct router *r, struct strbuf *out, const struct ipsec_flowrec *fr,
@@ -427,6 +431,10 @@ static void json_sas(struct json *j, struct router *r, const struct ipsec_flowre
 		if (sa->proto == IPPROTO_ESP_)
 			json_u64(j, "iv_size", sa->enc ? sa->enc->iv_len : 0);
 		json_bool(j, "replay_detection", !sa->no_replay);
+		if (sa->no_replay)
+			json_null(j, "replay_window");
+		else
+			json_u64(j, "replay_window", sa->rw.size);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

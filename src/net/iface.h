@@ -25,6 +25,8 @@ struct iface_counters {
 	uint64_t in_frag_drops;
 	uint64_t arp_in, arp_out;
 	struct gso_stats gso;	/* offloads the kernel side of the port asked of us */
+	uint64_t ring_drops;	/* packet: frames the kernel dropped, our ring full */
+	uint64_t ring_fallbacks;	/* packet: port opened without its ring */
 };
 
 struct iface {

@@ -60,6 +60,8 @@ struct port {
 	 */
 	size_t vnet;
 	uint8_t mac[6];
+	/* packet: ports reading with recvmmsg: why not from a ring (show interfaces). */
+	char noring[96];
 	/* Transmit batch (udp/packet). */
 	struct pkt *txq[PORT_BATCH];
 	int ntx;
@@ -99,6 +101,22 @@ void port_recv_dgrams(struct port *pt, size_t lead, bool (*take)(const struct ms
 void port_netdev_up(int sock, const char *ifname);
 
 extern const struct port_ops port_udp_ops, port_packet_ops, port_tun_ops, port_mem_ops;
+
+/*
+ * packet: ports' TPACKET_V3 receive ring (port_ring.c).  setup maps it on
+ * pt->fd (before bind) and hangs it on pt->priv; on failure the socket is
+ * as it was and why says what failed.
+ */
+int packet_ring_setup(struct port *pt, char *why, size_t whylen);
+void packet_ring_close(struct port *pt);
+bool packet_ring_on(const struct port *pt);
+/* Hands every block the kernel has closed to port_input, as one batch. */
+void packet_ring_read(struct port *pt);
+/* Adds the kernel's count of frames dropped for a full ring to ifp->c.ring_drops. */
+void packet_ring_stats(struct port *pt);
+void packet_ring_describe(const struct port *pt, char *buf, size_t len);
+/* Frames that are input to this router (not our own output, not another host's). */
+bool packet_from_wire(unsigned char pkttype);
 
 /* ---- routes ---- */
 

@@ -143,6 +143,19 @@ static void show_one(struct router *r, struct iface *ifp, struct strbuf *out)
 		sb_printf(out, "     Offload: %llu bad offload headers, %llu segments lost (no buffer)\n",
 			  (unsigned long long)c->gso.bad, (unsigned long long)c->gso.nomem);
 	}
+	if (ifp->port && ifp->port->ops == &port_packet_ops) {
+		/* Not IOS: how a packet: port reads, and what the kernel dropped for us. */
+		char how[64];
+		packet_ring_stats(ifp->port);
+		if (packet_ring_on(ifp->port)) {
+			packet_ring_describe(ifp->port, how, sizeof(how));
+			sb_printf(out, "     Rx ring: %s, %llu frames dropped by the kernel (ring full)\n",
+				  how, (unsigned long long)c->ring_drops);
+		} else {
+			sb_printf(out, "     Rx ring: none, recvmmsg (%s), %llu fallbacks\n",
+				  ifp->port->noring, (unsigned long long)c->ring_fallbacks);
+		}
+	}
 	sb_puts(out, "     0 babbles, 0 late collision, 0 deferred\n");
 	sb_puts(out, "     0 lost carrier, 0 no carrier\n");
 	sb_puts(out, "     0 output buffer failures, 0 output buffers swapped out\n");

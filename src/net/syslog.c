@@ -87,8 +87,10 @@ static void sl_write(void *arg, const struct log_event *ev)
 	}
 	unsigned slot = (s->qhead + s->qlen) % SYSLOG_QUEUE;
 	unsigned pri = (unsigned)r->cfg->logging_facility * 8 + (unsigned)ev->sev;
-	int n = snprintf(s->q[slot].text, SYSLOG_MSG_MAX, "<%u>%llu: %s: %s", pri,
-			 (unsigned long long)++s->seq, ev->timestamp, ev->body);
+	/* `no service timestamps log`: "<PRI>SEQ: BODY", as IOS sends it. */
+	int n = snprintf(s->q[slot].text, SYSLOG_MSG_MAX, "<%u>%llu: %s%s%s", pri,
+			 (unsigned long long)++s->seq, ev->timestamp, ev->timestamp[0] ? ": " : "",
+			 ev->body);
 	if (n < 0)
 		return;
 	s->q[slot].len = (uint16_t)((size_t)n < SYSLOG_MSG_MAX ? (size_t)n : SYSLOG_MSG_MAX - 1);

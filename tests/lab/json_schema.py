@@ -37,7 +37,8 @@ IDENT = obj({"addr": IP, "mask": IP, "prot": U, "port": U})
 SA = obj({"spi": U, "spi_hex": {"type": "string", "pattern": "^0x[0-9A-F]+$"},
           "transform": S, "mode": {"enum": ["Tunnel", "Tunnel UDP-Encaps"]},
           "conn_id": U, "flow_id": U, "crypto_map": S, "remaining_kb": NU,
-          "remaining_sec": NU, "iv_size": U, "replay_detection": {"type": "boolean"}},
+          "remaining_sec": NU, "iv_size": U, "replay_detection": {"type": "boolean"},
+          "replay_window": {"enum": [None, 64, 128, 256, 512, 1024]}},
          optional=("iv_size",))
 IPSEC_CTRS = ["encaps", "encrypt", "digest", "decaps", "decrypt", "verify", "send_errors",
               "recv_errors", "no_sa_send", "invalid_sa_rcv", "encaps_failed", "decaps_failed",
@@ -89,6 +90,7 @@ SCHEMAS = {
         "rate_5min": obj({k: U for k in ["input_bps", "input_pps", "output_bps", "output_pps"]})})}}),
     "logging": doc("show logging", {
         "messages_dropped": U, "messages_rate_limited": U, "message_lines_total": U,
+        "console": obj({"enabled": {"type": "boolean"}, "level": LEVEL, "messages_logged": U}),
         "buffer": obj({"enabled": {"type": "boolean"}, "level": LEVEL, "size": U, "messages_logged": U}),
         "trap": obj({"level": LEVEL, "message_lines_logged": U}),
         "facility": S, "source_interface": NS,
@@ -182,6 +184,10 @@ def agree(name, j, text):
     elif name == "logging":
         m = re.search(r"Trap logging: level (\w+), (\d+) message lines logged", text)
         need(m and m.group(1) == j["trap"]["level"], "trap level")
+        m = re.search(r"Console logging: (?:level (\w+), (\d+) messages logged|(disabled))", text)
+        need(m and (m.group(3) is not None) == (not j["console"]["enabled"]), "console enabled")
+        need(not m.group(1) or (m.group(1) == j["console"]["level"] and
+                                int(m.group(2)) <= j["console"]["messages_logged"]), "console level and count")
         hosts = re.findall(r"Logging to ([\d.]+)  \(udp port (\d+),", text)
         need([(h, int(p)) for h, p in hosts] == [(x["address"], x["port"]) for x in j["hosts"]], "hosts")
         sent = [int(x) for x in re.findall(r"^ +(\d+) message lines logged, $", text, re.M)]

@@ -36,6 +36,9 @@ run_bad 2 "spigotd: --port FastEthernet0/0: expected IFNAME=SPEC" \
 # was built, and is freed again.
 run_bad 1 "spigotd: cannot start the router" \
 	--config "$T/a.cfg" --control "$T/a.sock" --port FastEthernet0/0=udp:notaport:127.0.0.1:1
+# packet:IFNAME takes one option, :noring; anything else is refused before a socket opens.
+run_bad 1 "port packet:lo:ring: expected packet:IFNAME[:noring]" \
+	--config "$T/a.cfg" --control "$T/a.sock" --port FastEthernet0/0=packet:lo:ring
 run_bad 1 "spigotd: cannot open control socket $T/nodir/a.sock" \
 	--config "$T/a.cfg" --control "$T/nodir/a.sock"
 [ ! -e "$T/a.sock" ] || fail "a refused start left a control socket"

@@ -153,7 +153,7 @@ spigot_try() {
 }
 
 spigot_router() {
-	spigot_try "$@" && return 0
+	spigot_try "$@" && { topo_check_rx "$1"; return 0; }
 	cat "$T/$1.log" >&2 2>/dev/null
 	fail "$TOPO_ERR"
 }

@@ -10,6 +10,8 @@
 #   topo_router_plain R      same plus a cleartext route to the far LAN
 #   topo_router_bare R       R's veths up without addresses, for a spigotd
 #   topo_spigotd_start R CFG start spigotd in R, ports Gi0/0=LAN, Gi0/1=WAN
+#                            (read from TPACKET_V2 rings; SPIGOT_TEST_RING=off:
+#                            recvmmsg, the fallback; checked by topo_check_rx)
 #   topo_spigot_router R CFG  both of the above
 #   topo_ping / topo_wait_ping   bounded pings between nodes
 #   topo_down                delete everything (also registered with on_cleanup)
@@ -189,7 +191,8 @@ topo_no_offload() {
 
 # topo_spigotd_try R CONFIG [NAME]: run $SPIGOTD in router R's namespace,
 # GigabitEthernet0/0 = LAN veth, GigabitEthernet0/1 = WAN veth; control
-# socket $T/NAME.sock (default NAME = R), log $T/NAME.log, pid in PID_NAME,
+# socket $T/NAME.sock (default NAME = R), log $T/NAME.log (--debug-log:
+# every line, whatever `logging console` says), pid in PID_NAME,
 # so lib.sh's router_stop NAME and cli NAME work as for any router.  Returns
 # 1 with the reason in $TOPO_ERR when spigotd is missing or dies at start
 # (for benchmarks that must carry on); topo_spigotd_start fails the test.
@@ -199,8 +202,10 @@ topo_spigotd_try() {
 	TOPO_ERR=
 	[ -x "$SPIGOTD" ] || { TOPO_ERR="no spigotd at $SPIGOTD"; return 1; }
 	rm -f "$T/$name.sock"
-	ip netns exec "$ns" "$SPIGOTD" --config "$cfg" --control "$T/$name.sock" \
-		--port "GigabitEthernet0/0=packet:$lan" --port "GigabitEthernet0/1=packet:$wan" \
+	local rx=
+	[ "${SPIGOT_TEST_RING:-on}" = on ] || rx=:noring
+	ip netns exec "$ns" "$SPIGOTD" --debug-log --config "$cfg" --control "$T/$name.sock" \
+		--port "GigabitEthernet0/0=packet:$lan$rx" --port "GigabitEthernet0/1=packet:$wan$rx" \
 		>"$T/$name.log" 2>&1 </dev/null &
 	local pid=$! i
 	_pids+=("$pid")
@@ -217,6 +222,15 @@ topo_spigotd_try() {
 	return 1
 }
 
+# topo_check_rx R: router R's packet: ports read the way SPIGOT_TEST_RING
+# says (on, the default: from a TPACKET_V2 ring; off: recvmmsg, the fallback).
+topo_check_rx() {
+	local out want=' Rx ring: TPACKET_V2, '
+	[ "${SPIGOT_TEST_RING:-on}" = on ] || want=' Rx ring: none, recvmmsg \(turned off by :noring\), 1 fallbacks'
+	out=$(cli "$1" show interfaces)
+	[ "$(grep -cE "$want" <<<"$out")" = 2 ] || { printf '%s\n' "$out" >&2; fail "$1: packet: ports do not read as SPIGOT_TEST_RING=${SPIGOT_TEST_RING:-on} says"; }
+}
+
 # The line that says what went wrong: an IOS "%" message with the config line
 # it refers to, else the last line.
 _topo_first_error() {
@@ -227,7 +241,7 @@ _topo_first_error() {
 }
 
 topo_spigotd_start() {
-	topo_spigotd_try "$@" && return 0
+	topo_spigotd_try "$@" && { topo_check_rx "${3:-$1}"; return 0; }
 	cat "$T/${3:-$1}.log" >&2 2>/dev/null
 	fail "$TOPO_ERR"
 }

@@ -361,7 +361,7 @@ TEST(config_cross_references_checked_after_the_load)
 
 TEST(config_opaque_lines_kept_in_place)
 {
-	const char *text = "version 12.3\nservice timestamps log uptime\n!\nhostname r7\n!\n"
+	const char *text = "version 12.3\nservice tcp-small-servers\n!\nhostname r7\n!\n"
 			   "interface FastEthernet0/0\n ip address 10.1.1.1 255.0.0.0\n duplex full\n"
 			   " no ip route-cache cef\n!\ncrypto map m 10 ipsec-isakmp\n set peer 10.2.2.2\n"
 			   " set security-association level per-host\n!\n"
@@ -374,13 +374,13 @@ TEST(config_opaque_lines_kept_in_place)
 	if (!c)
 		return;
 	CHECK_STR(sb_str(&notes),
-		  "o.cfg:2: % Not supported, kept in running-config: service timestamps log uptime\n"
+		  "o.cfg:2: % Not supported, kept in running-config: service tcp-small-servers\n"
 		  "o.cfg:8: % Not supported, kept in running-config: duplex full\n"
 		  "o.cfg:9: % Not supported, kept in running-config: no ip route-cache cef\n"
 		  "o.cfg:13: % Not supported, kept in running-config: set security-association level per-host\n"
 		  "o.cfg:15: % Not supported, kept in running-config: line con 0\n");
 	char *r = render(c);
-	CHECK_STR(body_of(r), "version 12.3\nservice timestamps log uptime\n!\nhostname r7\n!\n"
+	CHECK_STR(body_of(r), "version 12.3\nservice tcp-small-servers\n!\nhostname r7\n!\n"
 			      "interface FastEthernet0/0\n ip address 10.1.1.1 255.0.0.0\n"
 			      " no ip route-cache cef\n duplex full\n!\n"
 			      "crypto map m 10 ipsec-isakmp\n set peer 10.2.2.2\n"

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/wbuf.h"
 #include "ipsec/ipsec.h"
 #include "t.h"
@@ -329,4 +330,57 @@ TEST(esp_unauthenticated_cipher_round_trip)
 	CHECK(one_way(&f.a, &f.b, A_IN, B_IN, 300, 1));
 	CHECK(flow0(&f.b)->c.verify == 0 && flow0(&f.b)->c.decrypt == 1);
 	fx_free(&f);
+}
+
+/*
+ * `crypto ipsec security-association replay window-size N` is what the
+ * receiver's window really is: B gets 250 packets of one SA with the newest
+ * first; every older one that fits the configured window is accepted, the
+ * rest are replay drops, and `show crypto ipsec sa` says the size as IOS does.
+ */
+static uint64_t late_arrivals(uint32_t window, struct strbuf *show)
+{
+	struct cfg_transform_set xf = fx_xf("w", XF_AH_NONE, XF_ENC_AES, 128, XF_AUTH_SHA256);
+	struct fx f;
+	fx_seed(&f, &xf, false);
+	f.b.r->cfg->replay_window = window;
+	install_both(&f, &xf, 0x70000);
+	enum { N = 250 };	/* the fixture's queues hold 256 */
+	struct pkt *o[N];
+	for (int i = 0; i < N; i++) {
+		CHECK(ipsec_egress(f.a.r, wan(&f.a), fx_icmp(A_IN, B_IN, 100, (uint16_t)i), 0) ==
+		      IPSEC_CONSUMED);
+		o[i] = pktq_pop(&f.a.out);
+	}
+	ipsec_input(f.b.r, o[N - 1]);
+	for (int i = N - 2; i >= 0; i--)
+		ipsec_input(f.b.r, o[i]);
+	uint64_t delivered = (uint64_t)fx_count(&f.b.in);
+	CHECK(flow0(&f.b)->c.replay_failed == N - delivered);
+	ipsec_show_sa(f.b.r, show, SHOW_ALL, NULL, 0, false);
+	fx_free(&f);
+	return delivered;
+}
+
+TEST(esp_replay_window_size_from_config)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	/* Seq 250 first: the window holds it and the size-1 numbers below it. */
+	CHECK(late_arrivals(64, &sb) == 64);
+	CHECK(strstr(sb_str(&sb), "        replay detection support: Y\n"));
+	CHECK(!strstr(sb_str(&sb), "replay window size"));
+	static const uint32_t sizes[] = { 128, 512, 1024 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		sb_reset(&sb);
+		uint64_t got = late_arrivals(sizes[i], &sb);
+		CHECK(got == (sizes[i] < 250 ? sizes[i] : 250));
+		if (got != (sizes[i] < 250 ? sizes[i] : 250))
+			fprintf(stderr, "    window %u: %llu delivered\n", sizes[i], (unsigned long long)got);
+		char want[96];
+		snprintf(want, sizeof(want),
+			 "        replay detection support: Y  replay window size: %u\n", sizes[i]);
+		CHECK(strstr(sb_str(&sb), want));
+	}
+	sb_free(&sb);
 }
