@@ -47,6 +47,7 @@ ROLES=${ROLES:-"initiator responder"}
 CASES=${CASES:-"aes128-sha1-modp2048/aes128-sha1 aes256-sha256-modp2048/aes256-sha256 aes128gcm16-prfsha256-ecp256/aes128gcm16 aes256gcm16-prfsha384-ecp384/aes256gcm16"}
 PART2=${PART2:-yes}
 GAP=0 # cases whose Child SA failed for want of UDP encapsulation
+GAPS=() # other known spigot gaps met (each makes the result SKIP, named)
 SPIGOT_ROW='^[0-9]+ +192\.0\.2\.1/500 +192\.0\.2\.2/500 +none/none +READY$'
 
 replies() {
@@ -55,6 +56,7 @@ replies() {
 
 spigot_ready() { cli r1 show crypto ikev2 sa | grep -qE "$SPIGOT_ROW"; }
 swan_no_ike() { ! swan_ike_established r2; }
+spigot_no_child() { ! cli r1 show crypto ipsec sa | grep -qE 'spi: 0x[0-9A-F]+\('; }
 spigot_no_ike() { ! cli r1 show crypto ikev2 sa | grep -qE '192\.0\.2\.2/500'; }
 
 # spigot_ike_spis: "SPIi SPIr" (lower case) of spigot's READY IKE SA, from
@@ -154,6 +156,9 @@ run_case() {
 		pings="pings $a/5 $b/5"
 	else
 		pings="no Child SA (libipsec needs UDP encapsulation)"
+		# As initiator strongSwan Deletes the CHILD_SA spigot installed;
+		# spigot must not keep a half of it.
+		wait_for 5 spigot_no_child || { cli r1 show crypto ipsec sa >&2; fail "$what: spigot keeps a Child SA strongSwan could not install"; }
 	fi
 	local n
 	n=$(check_capture "$pcap" "$what")
@@ -211,11 +216,10 @@ part2() {
 	forge_esp 0badc0de
 	inv_seen() { [ "$(grep -c 'INVAL_SPI' "$T/r2-charon.log")" -gt "$before" ]; }
 	wait_for 5 inv_seen || { cli r1 show crypto isakmp invalid-spi-recovery >&2 2>&1; tail -10 "$T/r2-charon.log" >&2; fail "$what: strongSwan received no INVALID_SPI after a forged unknown SPI"; }
-	grep -E 'INVAL_SPI' "$T/r2-charon.log" | tail -1 >"$T/r2-invalid-spi.log"
-	grep -qE 'parsed INFORMATIONAL request [0-9]+ \[ N\(INVAL_SPI\) \]' "$T/r2-invalid-spi.log" ||
-		fail "$what: INVALID_SPI did not come as a protected INFORMATIONAL request: $(cat "$T/r2-invalid-spi.log")"
+	grep -E 'INVAL_SPI' "$T/r2-charon.log" | tail -1 | grep -qE 'parsed INFORMATIONAL request [0-9]+ \[ N\(INVAL_SPI\) \]' ||
+		fail "$what: INVALID_SPI did not come as a protected INFORMATIONAL request: $(grep INVAL_SPI "$T/r2-charon.log")"
 	sleep 1
-	grep -A3 'INVAL_SPI' "$T/r2-charon.log" | tail -4 >>"$T/r2-invalid-spi.log"
+	grep -A3 'INVAL_SPI' "$T/r2-charon.log" | tail -4 >"$T/r2-invalid-spi.log"
 	swan_ike_established r2 || fail "$what: strongSwan dropped its IKE SA on INVALID_SPI"
 	note "strongSwan on INVALID_SPI: $(tr '\n' '|' <"$T/r2-invalid-spi.log" | cut -c1-300)"
 
@@ -236,6 +240,27 @@ part2() {
 	swanctl_in r2 --initiate --child tun --timeout 15 >>"$T/r2-swanctl.out" 2>&1 || true
 	wait_for 15 spigot_ready || fail "$what: no new IKE SA after strongSwan initiated again"
 	note "swanctl --terminate: spigot deleted its IKE SA; strongSwan's initiate brought $(swan_ike_spis r2)"
+
+	# strongSwan restarts (SAs lost, no Delete) and initiates again with
+	# INITIAL_CONTACT: RFC 7296 2.4 says spigot should drop the IKE SA it
+	# still has with that peer.
+	local old
+	old=$(swan_ike_spis r2)
+	local logl
+	logl=$(wc -l <"$T/r2-charon.log")
+	swan_kill9 r2
+	swan_start r2
+	wait_for 15 swan_ike_established r2 || fail "$what: strongSwan did not come back after a restart"
+	tail -n +"$((logl + 1))" "$T/r2-charon.log" | grep -qE 'IKE_AUTH request 1 \[.*N\(INIT_CONTACT\)' ||
+		fail "$what: strongSwan sent no INITIAL_CONTACT after its restart"
+	one_ike() { [ "$(cli r1 show crypto ikev2 sa | grep -cE '192\.0\.2\.2/500')" = 1 ] && spigot_ready; }
+	if wait_for 5 one_ike; then
+		note "strongSwan restarted: spigot dropped the stale IKE SA $old on INITIAL_CONTACT"
+	else
+		cli r1 show crypto ikev2 sa >>"$T/shows.log"
+		GAPS+=("spigot keeps the stale IKE SA after strongSwan's INITIAL_CONTACT ($(cli r1 show crypto ikev2 sa | grep -cE '192\.0\.2\.2/500') IKE SAs with the peer after its restart)")
+		note "strongSwan restarted: spigot still shows the stale IKE SA $old next to the new one (INITIAL_CONTACT ignored)"
+	fi
 	local n
 	n=$(check_capture "$pcap" "$what")
 	note "ok: $n IKEv2 messages, none malformed"
@@ -250,7 +275,10 @@ for role in $ROLES; do
 	done
 done
 [ "$PART2" != yes ] || part2
-if [ "$GAP" -gt 0 ]; then
-	skip "interop_ikev2: IKE SAs interoperate ($cases cases, both roles; rekey, deletes, INVALID_SPI checked) but $GAP Child SA negotiations failed: spigot's IKEv2 has no NAT-T and strongSwan's libipsec installs only UDP-encapsulated ESP ('IPsec SA: only UDP encapsulation is supported')"
+[ "$GAP" -eq 0 ] || GAPS+=("$GAP Child SA negotiations failed: spigot's IKEv2 has no NAT-T and strongSwan's libipsec installs only UDP-encapsulated ESP ('IPsec SA: only UDP encapsulation is supported')")
+if [ ${#GAPS[@]} -gt 0 ]; then
+	what="$cases cases in roles: $ROLES"
+	[ "$PART2" != yes ] || what="$what; IKE rekey, deletes both ways, INVALID_SPI"
+	skip "interop_ikev2: the IKE-level checks passed ($what), but known spigot gaps: $(printf '%s; ' "${GAPS[@]}")"
 fi
 echo "interop_ikev2: ok ($cases cases)"
