@@ -222,10 +222,12 @@ static int show_debug_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	if (!need_router(ctx))
 		return -1;
 	uint32_t d = ctx->r->debug;
-	if (d & (DBG_ISAKMP | DBG_IPSEC)) {
+	if (d & (DBG_ISAKMP | DBG_IPSEC | DBG_IKEV2)) {
 		sb_puts(ctx->out, "Cryptographic Subsystem:\n");
 		if (d & DBG_ISAKMP)
 			sb_puts(ctx->out, "  Crypto ISAKMP debugging is on\n");
+		if (d & DBG_IKEV2)
+			sb_puts(ctx->out, "  Crypto IKEv2 debugging is on\n");
 		if (d & DBG_IPSEC)
 			sb_puts(ctx->out, "  Crypto IPSEC debugging is on\n");
 	}

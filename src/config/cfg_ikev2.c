@@ -116,6 +116,34 @@ struct cfg_ikev2_profile *cfg_v2_profile_get(struct config *cfg, const char *nam
 	return (struct cfg_ikev2_profile *)config_v2_profile(cfg, name);
 }
 
+static int missing(struct strbuf *err, const char *file, int line, const char *what, const char *name)
+{
+	if (err)
+		sb_printf(err, "%s:%d: %% IKEv2 %s %s does not exist\n", file, line, what, name);
+	return -1;
+}
+
+int cfg_v2_check_refs(const struct config *cfg, const char *name, struct strbuf *err)
+{
+	for (size_t i = 0; i < cfg->nv2_policy; i++) {
+		const struct cfg_ikev2_policy *p = &cfg->v2_policies[i];
+		for (size_t j = 0; j < p->nproposal; j++)
+			if (!config_v2_proposal(cfg, p->proposals[j]))
+				return missing(err, name, p->proposal_line[j], "proposal", p->proposals[j]);
+	}
+	for (size_t i = 0; i < cfg->nv2_profile; i++) {
+		const struct cfg_ikev2_profile *p = &cfg->v2_profiles[i];
+		if (p->keyring[0] && !config_v2_keyring(cfg, p->keyring))
+			return missing(err, name, p->keyring_line, "keyring", p->keyring);
+	}
+	for (size_t i = 0; i < cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
+		if (e->ikev2_profile[0] && !config_v2_profile(cfg, e->ikev2_profile))
+			return missing(err, name, e->ikev2_profile_line, "profile", e->ikev2_profile);
+	}
+	return 0;
+}
+
 void cfg_v2_notes(const struct config *cfg, const char *name, struct strbuf *notes)
 {
 	if (!notes)

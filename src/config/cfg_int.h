@@ -150,6 +150,12 @@ struct cfg_ikev2_profile *cfg_v2_profile_get(struct config *cfg, const char *nam
  * use them).
  */
 void cfg_v2_notes(const struct config *cfg, const char *name, struct strbuf *notes);
+/*
+ * After a load: every proposal a policy names, keyring a profile names and
+ * profile a crypto map names exists (a file may define them in any order,
+ * as its blocks keep their places).  0, or -1 with "FILE:LINE: ..." in err.
+ */
+int cfg_v2_check_refs(const struct config *cfg, const char *name, struct strbuf *err);
 /* One crypto ikev2 block of running-config. */
 void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kind, const char *key);
 

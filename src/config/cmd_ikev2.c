@@ -219,11 +219,14 @@ static int pol_proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	if (a->negated) {
 		if (k < p->nproposal) {
 			memmove(p->proposals[k], p->proposals[k + 1], sizeof(p->proposals[0]) * (p->nproposal - k - 1));
+			memmove(&p->proposal_line[k], &p->proposal_line[k + 1],
+				sizeof(p->proposal_line[0]) * (p->nproposal - k - 1));
 			p->nproposal--;
 		}
 		return 0;
 	}
-	if (!config_v2_proposal(ctx->cfg, name)) {
+	/* a file is checked as a whole once loaded (cfg_v2_check_refs) */
+	if (!ctx->loading && !config_v2_proposal(ctx->cfg, name)) {
 		sb_printf(ctx->out, "%% IKEv2 proposal %s does not exist\n", name);
 		return -1;
 	}
@@ -233,6 +236,7 @@ static int pol_proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		sb_printf(ctx->out, "%% An IKEv2 policy takes at most %d proposals\n", CFG_V2_MAX_PROP);
 		return -1;
 	}
+	p->proposal_line[p->nproposal] = ctx->lineno;
 	snprintf(p->proposals[p->nproposal++], CFG_NAME_MAX, "%s", name);
 	return 0;
 }
@@ -503,23 +507,26 @@ struct cfg_opaque *cfg_v2_mode_extra(struct cli_ctx *ctx)
 #define DH_HELP                                                                                   \
 	"5:DH 1536 MODP;14:DH 2048 MODP;15:DH 3072 MODP;16:DH 4096 MODP;"                         \
 	"19:DH 256 ECP;20:DH 384 ECP;21:DH 521 ECP;24:DH 2048 (256 subgroup) MODP"
-#define REP4(x) "{ " x " } [ " x " ] [ " x " ] [ " x " ] [ " x " ]"
+/* As many words as a proposal holds of a kind (CFG_V2_MAX_ALG), so that
+ * running-config's one line per kind always reads back. */
+#define OPT(x) " [ " x " ]"
+#define REP8(x) "{ " x " }" OPT(x) OPT(x) OPT(x) OPT(x) OPT(x) OPT(x) OPT(x)
 
 static const struct cmd_def ikev2_cmds[] = {
 	{ MODE_CONFIG, "crypto ikev2 proposal WORD",
 	  "ikev2:Configure IKEv2 Options;proposal:Define IKEv2 proposals;WORD:Name of IKEv2 proposal",
 	  proposal_fn, no_proposal_fn },
-	{ MODE_CONFIG_V2_PROPOSAL, "encryption " REP4(ENC), "encryption:Set encryption algorithm(s);" ENC_HELP,
+	{ MODE_CONFIG_V2_PROPOSAL, "encryption " REP8(ENC), "encryption:Set encryption algorithm(s);" ENC_HELP,
 	  alg_fn, alg_fn },
-	{ MODE_CONFIG_V2_PROPOSAL, "integrity " REP4(HASH),
+	{ MODE_CONFIG_V2_PROPOSAL, "integrity " REP8(HASH),
 	  "integrity:Set integrity hash algorithm(s);sha1:SHA1 (HMAC variant);sha256:SHA256 (HMAC variant);"
 	  "sha384:SHA384 (HMAC variant);sha512:SHA512 (HMAC variant)",
 	  alg_fn, alg_fn },
-	{ MODE_CONFIG_V2_PROPOSAL, "prf " REP4(HASH),
+	{ MODE_CONFIG_V2_PROPOSAL, "prf " REP8(HASH),
 	  "prf:Set pseudo random function(s);sha1:SHA1 (HMAC variant);sha256:SHA256 (HMAC variant);"
 	  "sha384:SHA384 (HMAC variant);sha512:SHA512 (HMAC variant)",
 	  alg_fn, alg_fn },
-	{ MODE_CONFIG_V2_PROPOSAL, "group " REP4(DH), "group:Set the Diffie-Hellman group(s);" DH_HELP,
+	{ MODE_CONFIG_V2_PROPOSAL, "group " REP8(DH), "group:Set the Diffie-Hellman group(s);" DH_HELP,
 	  alg_fn, alg_fn },
 	{ MODE_CONFIG, "crypto ikev2 policy WORD",
 	  "ikev2:Configure IKEv2 Options;policy:Define IKEv2 policies;WORD:Name of IKEv2 policy",

@@ -23,8 +23,8 @@ static int profile_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		struct cfg_ikev2_profile *p = &c->v2_profiles[c->nv2_profile++];
 		memset(p, 0, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", a->argv[3]);
-		p->lifetime = 86400;
-		p->dpd_retry = 2;
+		p->lifetime = CFG_V2_LIFETIME;
+		p->dpd_retry = CFG_V2_DPD_RETRY;
 		p->lineno = ctx->lineno;
 	}
 	cfg_order_touch(c, ctx->loading, ORD_V2_PROFILE, a->argv[3]);
@@ -158,11 +158,12 @@ static int keyring_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		p->keyring[0] = '\0';
 		return 0;
 	}
-	if (!config_v2_keyring(ctx->cfg, a->argv[2])) {
+	if (!ctx->loading && !config_v2_keyring(ctx->cfg, a->argv[2])) {
 		sb_printf(ctx->out, "%% IKEv2 keyring %s does not exist\n", a->argv[2]);
 		return -1;
 	}
 	snprintf(p->keyring, sizeof(p->keyring), "%s", a->argv[2]);
+	p->keyring_line = ctx->lineno;
 	return 0;
 }
 
@@ -174,7 +175,7 @@ static int dpd_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		return -1;
 	if (a->negated) {
 		p->dpd_interval = 0;
-		p->dpd_retry = 2;
+		p->dpd_retry = CFG_V2_DPD_RETRY;
 		p->dpd_periodic = false;
 		return 0;
 	}
@@ -194,7 +195,7 @@ static int lifetime_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	struct cfg_ikev2_profile *p = cur(ctx);
 	if (!p)
 		return -1;
-	uint32_t v = 86400;
+	uint32_t v = CFG_V2_LIFETIME;
 	if (!a->negated && !cmd_parse_u32(a->argv[1], &v))
 		return cmd_bad(ctx, a, 1);
 	p->lifetime = v;
@@ -217,11 +218,12 @@ static int set_profile_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		sb_puts(ctx->out, "% set ikev2-profile needs an ipsec-isakmp crypto map entry\n");
 		return -1;
 	}
-	if (!config_v2_profile(ctx->cfg, a->argv[2])) {
+	if (!ctx->loading && !config_v2_profile(ctx->cfg, a->argv[2])) {
 		sb_printf(ctx->out, "%% IKEv2 profile %s does not exist\n", a->argv[2]);
 		return -1;
 	}
 	snprintf(e->ikev2_profile, sizeof(e->ikev2_profile), "%s", a->argv[2]);
+	e->ikev2_profile_line = ctx->lineno;
 	return 0;
 }
 

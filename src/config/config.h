@@ -136,6 +136,7 @@ struct cfg_cmap_entry {
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 	int key_lineno;			/* file line of the last key/transform change (load errors) */
 	char ikev2_profile[CFG_NAME_MAX];	/* set ikev2-profile NAME; "" = IKEv1 */
+	int ikev2_profile_line;		/* its file line (load errors) */
 };
 
 /* spigot extensions under `crypto isakmp invalid-spi-recovery ...`. */
@@ -158,6 +159,8 @@ struct cfg_isr {
 #define CFG_V2_MAX_ALG 8		/* algorithms of one kind in a proposal */
 #define CFG_V2_MAX_PROP 8		/* proposals in a policy */
 #define CFG_V2_MAX_MATCH 8		/* match lines in a policy / profile */
+#define CFG_V2_LIFETIME 86400		/* IOS's IKEv2 SA lifetime default, seconds */
+#define CFG_V2_DPD_RETRY 2		/* what a profile without dpd holds */
 
 struct cfg_ikev2_alg {
 	uint16_t id;			/* IKEv2 transform ID (ENCR/INTEG/PRF) or DH group */
@@ -176,6 +179,7 @@ struct cfg_ikev2_proposal {
 struct cfg_ikev2_policy {
 	char name[CFG_NAME_MAX];
 	char proposals[CFG_V2_MAX_PROP][CFG_NAME_MAX];	/* proposal NAME, in order */
+	int proposal_line[CFG_V2_MAX_PROP];	/* their file lines (load errors) */
 	size_t nproposal;
 	uint32_t match_local[CFG_V2_MAX_MATCH];	/* match address local A.B.C.D */
 	size_t nmatch_local;		/* 0: matches any local address */
@@ -220,10 +224,11 @@ struct cfg_ikev2_profile {
 	uint32_t id_local;		/* identity local address; else the local address */
 	enum cfg_ikev2_auth auth_local, auth_remote;
 	char keyring[CFG_NAME_MAX];	/* keyring local NAME; "" = none */
+	int keyring_line;
 	uint32_t dpd_interval;		/* 0: DPD off (IOS default) */
 	uint32_t dpd_retry;
 	bool dpd_periodic;		/* else on-demand */
-	uint32_t lifetime;		/* seconds, IOS default 86400 */
+	uint32_t lifetime;		/* seconds, CFG_V2_LIFETIME by default */
 	int lineno;
 	struct cfg_opaque extra;	/* sub-lines we keep but do not act on */
 };

@@ -225,6 +225,8 @@ struct config *config_load_string(const char *text, const char *name, struct str
 	sb_free(&linebuf);
 	if (ok && cfg_check_cmaps(cfg, name, err) < 0)
 		ok = false;
+	if (ok && cfg_v2_check_refs(cfg, name, err) < 0)
+		ok = false;
 	if (ok)
 		cfg_v2_notes(cfg, name, notes);
 	if (!ok) {

@@ -72,6 +72,8 @@ static void r_psk(struct strbuf *out, const char *dir, const struct cfg_ikev2_ps
 static void r_keyring(struct strbuf *out, const struct cfg_ikev2_keyring *k)
 {
 	sb_printf(out, "crypto ikev2 keyring %s\n", k->name);
+	/* before the peers: after them a reload would give them to the last peer */
+	extras(out, &k->extra, " ");
 	for (size_t i = 0; i < k->npeer; i++) {
 		const struct cfg_ikev2_kr_peer *p = &k->peers[i];
 		sb_printf(out, " peer %s\n", p->name);
@@ -95,7 +97,6 @@ static void r_keyring(struct strbuf *out, const struct cfg_ikev2_keyring *k)
 		extras(out, &p->extra, " ");
 		sb_puts(out, " !\n");
 	}
-	extras(out, &k->extra, " ");
 }
 
 static void r_profile(struct strbuf *out, const struct cfg_ikev2_profile *p)
@@ -121,7 +122,7 @@ static void r_profile(struct strbuf *out, const struct cfg_ikev2_profile *p)
 		sb_puts(out, " authentication local pre-share\n");
 	if (p->keyring[0])
 		sb_printf(out, " keyring local %s\n", p->keyring);
-	if (p->lifetime != 86400)
+	if (p->lifetime != CFG_V2_LIFETIME)
 		sb_printf(out, " lifetime %u\n", p->lifetime);
 	if (p->dpd_interval)
 		sb_printf(out, " dpd %u %u %s\n", p->dpd_interval, p->dpd_retry,

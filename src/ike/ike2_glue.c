@@ -26,7 +26,7 @@ static struct router *R(const struct ike2_glue *g) { return g->ike->r; }
 uint64_t ike2_now(const struct ike2_glue *g) { return ev_now(g->ike->r->ev); }
 static uint64_t now_ms(const struct ike2_glue *g) { return ike2_now(g); }
 
-static void drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why)
+void ike2_drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why)
 {
 	char ps[16];
 	(*counter)++;
@@ -37,7 +37,7 @@ static void drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const ch
 
 /* ---- records of the engine's SAs ---- */
 
-static struct ike2_track *track_of(struct ike2_glue *g, const struct ikev2_sa *sa)
+struct ike2_track *ike2_track_of(struct ike2_glue *g, const struct ikev2_sa *sa)
 {
 	for (struct ike2_track *t = g->tracks; t; t = t->next)
 		if (t->sa == sa)
@@ -45,7 +45,7 @@ static struct ike2_track *track_of(struct ike2_glue *g, const struct ikev2_sa *s
 	return NULL;
 }
 
-static struct ike2_track *track_new(struct ike2_glue *g, struct ikev2_sa *sa)
+struct ike2_track *ike2_track_new(struct ike2_glue *g, struct ikev2_sa *sa)
 {
 	struct ike2_track *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -95,7 +95,6 @@ static void release_spi(struct ike2_glue *g, struct ike2_track *t)
 	g->st.spi_released++;
 }
 
-static void schedule(struct ike2_glue *g);
 
 const struct cfg_ikev2_profile *ike2_profile(const struct ike2_glue *g, const struct ike2_track *t)
 {
@@ -152,8 +151,8 @@ static bool live(const struct ike2_track *t)
 static void track_sync(struct ike2_glue *g)
 {
 	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next) {
-		struct ike2_track *t = track_of(g, sa);
-		if (!t && sa->state != IKEV2_S_DEAD && !(t = track_new(g, sa)))
+		struct ike2_track *t = ike2_track_of(g, sa);
+		if (!t && sa->state != IKEV2_S_DEAD && !(t = ike2_track_new(g, sa)))
 			continue;
 		if (!t)
 			continue;
@@ -173,7 +172,7 @@ static void track_sync(struct ike2_glue *g)
 		}
 		track_rtx(g, t);
 	}
-	schedule(g);
+	ike2_schedule(g);
 }
 
 /*
@@ -285,7 +284,7 @@ static void tick(void *arg)
 	track_sync(g);
 }
 
-static void schedule(struct ike2_glue *g)
+void ike2_schedule(struct ike2_glue *g)
 {
 	uint64_t now = now_ms(g), next = UINT64_MAX;
 	for (struct ike2_track *t = g->tracks; t; t = t->next) {
@@ -312,53 +311,19 @@ static void schedule(struct ike2_glue *g)
 	ev_timer_arm(R(g)->ev, &g->tick, next > now ? next - now : 0);
 }
 
-/* ---- traffic selectors <-> crypto-map flows ---- */
-
-static struct ikev2_range range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port)
-{
-	struct ikev2_range r = { proto, port, port ? port : 65535, addr & mask, addr | ~mask };
-	return r;
-}
-
-/* A range as address/mask and port; false when it is no prefix (we install prefixes only). */
-static bool range_net(const struct ikev2_range *r, uint32_t *addr, uint32_t *mask, uint16_t *port)
-{
-	uint32_t span = r->saddr ^ r->eaddr;
-	if ((span & (span + 1)) || (r->saddr & span) || (r->eaddr & span) != span)
-		return false;
-	*addr = r->saddr;
-	*mask = ~span;
-	if (r->sport == 0 && r->eport == 65535)
-		*port = 0;
-	else if (r->sport == r->eport)
-		*port = r->sport;
-	else
-		return false;
-	return true;
-}
-
-static bool flow_of(const struct ikev2_child *c, struct ipsec_flow *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->proto = c->local_ts.proto;
-	return c->local_ts.proto == c->remote_ts.proto &&
-	       range_net(&c->local_ts, &f->local, &f->local_mask, &f->local_port) &&
-	       range_net(&c->remote_ts, &f->remote, &f->remote_mask, &f->remote_port);
-}
-
 /* ---- host operations ---- */
 
 static int h_send(void *arg, uint32_t local, uint32_t peer, const uint8_t *msg, size_t len)
 {
 	struct ike2_glue *g = arg;
 	if (g->ike->xmit(R(g), local, 500, peer, 500, msg, len) < 0) {
-		drop(g, &g->st.send_fail, peer, "send failed");
+		ike2_drop(g, &g->st.send_fail, peer, "send failed");
 		return -1;
 	}
 	return 0;
 }
 
-static const struct cfg_cmap_entry *entry_for_peer(struct ike2_glue *g, uint32_t peer)
+const struct cfg_cmap_entry *ike2_entry_for_peer(struct ike2_glue *g, uint32_t peer)
 {
 	return g->entry_for_peer ? g->entry_for_peer(R(g)->cfg, peer) : NULL;
 }
@@ -366,10 +331,10 @@ static const struct cfg_cmap_entry *entry_for_peer(struct ike2_glue *g, uint32_t
 static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_conf *out)
 {
 	struct ike2_glue *g = arg;
-	const struct cfg_cmap_entry *e = g->init_entry ? g->init_entry : entry_for_peer(g, peer);
+	const struct cfg_cmap_entry *e = g->init_entry ? g->init_entry : ike2_entry_for_peer(g, peer);
 	memset(out, 0, sizeof(*out));
 	if (!e) {
-		drop(g, &g->st.no_conf, peer, "no crypto map entry with an IKEv2 profile for this peer");
+		ike2_drop(g, &g->st.no_conf, peer, "no crypto map entry with an IKEv2 profile for this peer");
 		return false;
 	}
 	const char *why = NULL;
@@ -379,14 +344,14 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 		char msg[160];
 		snprintf(msg, sizeof(msg), "crypto map %s %d: %s", e->name, e->seq,
 			 why ? why : "no IKEv2 configuration for this peer");
-		drop(g, &g->st.no_conf, peer, msg);
+		ike2_drop(g, &g->st.no_conf, peer, msg);
 		return false;
 	}
 	if (g->init_flow) {
 		/* We propose exactly the flow whose packets wait (RFC 7296 §2.9). */
 		const struct ipsec_flow *f = g->init_flow;
-		out->local_ts = range_of(f->local, f->local_mask, f->proto, f->local_port);
-		out->remote_ts = range_of(f->remote, f->remote_mask, f->proto, f->remote_port);
+		out->local_ts = ike2_range_of(f->local, f->local_mask, f->proto, f->local_port);
+		out->remote_ts = ike2_range_of(f->remote, f->remote_mask, f->proto, f->remote_port);
 	}
 	return true;
 }
@@ -402,157 +367,6 @@ static void h_log(void *arg, const char *line)
 	struct ike2_glue *g = arg;
 	if (R(g)->debug & DBG_IKEV2)
 		log_debug(&R(g)->log, "%s", line);
-}
-
-/* The transform set a Child SA suite amounts to (named after the entry's, when one matches). */
-static bool child_xf(const struct config *cfg, const struct cfg_cmap_entry *e,
-		     const struct ikev2_child_suite *s, struct cfg_transform_set *xf)
-{
-	const struct xf_alg *enc = xf_by_ikev2(IKEV2_XF_ENCR, s->encr, s->encr_bits);
-	const struct xf_alg *auth = s->integ ? xf_by_ikev2(IKEV2_XF_INTEG, s->integ, 0) : NULL;
-	if (!enc || enc->kind != XF_KIND_ESP_ENC || (s->integ && (!auth || auth->kind != XF_KIND_ESP_AUTH)))
-		return false;
-	memset(xf, 0, sizeof(*xf));
-	xf->esp_enc = (enum cfg_xf_enc)enc->id;
-	xf->esp_keybits = enc->keybits;
-	xf->esp_auth = auth ? (enum cfg_xf_auth)auth->id : XF_AUTH_NONE;
-	for (size_t i = 0; i < e->ntsets; i++) {
-		const struct cfg_transform_set *ts = config_tset(cfg, e->tsets[i]);
-		if (ts && ts->ah == XF_AH_NONE && ts->esp_enc == xf->esp_enc && ts->esp_auth == xf->esp_auth &&
-		    (ts->esp_keybits ? ts->esp_keybits : 128) == (xf->esp_keybits ? xf->esp_keybits : 128)) {
-			snprintf(xf->name, sizeof(xf->name), "%s", ts->name);
-			xf->transport = ts->transport;
-			break;
-		}
-	}
-	return true;
-}
-
-static void keys_of(struct sadb_sa_keys *k, uint32_t spi, const uint8_t *km, const struct ikev2_child *c)
-{
-	k->spi = spi;
-	memcpy(k->enc_key, km, c->enc_key_len);
-	k->enc_key_len = c->enc_key_len;
-	memcpy(k->auth_key, km + c->enc_key_len, c->integ_key_len);
-	k->auth_key_len = c->integ_key_len;
-}
-
-/* The map entry a Child SA for flow belongs to: the one whose packets asked for it. */
-static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const struct ike2_track *t,
-						   const struct ipsec_flow *flow)
-{
-	const struct config *cfg = R(g)->cfg;
-	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++) {
-		struct ike2_child_wait *w = &g->wait[i];
-		if (w->used && w->sa == t->sa && ipsec_flow_eq(&w->flow, flow)) {
-			w->used = false;
-			return ike_cmap_entry(cfg, w->cmap, w->seq);
-		}
-	}
-	if (t->has_flow)
-		return ike_cmap_entry(cfg, t->cmap, t->seq);
-	return entry_for_peer(g, t->sa->peer);
-}
-
-/* A Child SA is up (IKE_AUTH's, CREATE_CHILD_SA's, a rekey's): into the SADB, as Quick Mode's bundles go. */
-static void h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c)
-{
-	struct ike2_glue *g = arg;
-	const struct config *cfg = R(g)->cfg;
-	struct ike2_track *t = track_of(g, sa);
-	if (!t && !(t = track_new(g, sa)))
-		return;
-	struct sadb_bundle_spec spec;
-	struct ike_record rec;
-	memset(&spec, 0, sizeof(spec));
-	memset(&rec, 0, sizeof(rec));
-	if (!flow_of(c, &spec.flow)) {
-		drop(g, &g->st.bad_ts, sa->peer, "Child SA: traffic selectors are no address/mask pair");
-		return;
-	}
-	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow);
-	if (!e) {
-		drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
-		return;
-	}
-	if (c->enc_key_len > SADB_KEY_MAX || c->integ_key_len > SADB_KEY_MAX ||
-	    !child_xf(cfg, e, &c->suite, &spec.xf)) {
-		drop(g, &g->st.install_fail, sa->peer, "Child SA: transform unknown to the data plane");
-		return;
-	}
-	spec.cmap_name = e->name;
-	spec.cmap_seq = e->seq;
-	spec.local_addr = sa->local;
-	spec.peer_addr = sa->peer;
-	spec.peer_port = 500;
-	spec.has_esp = true;
-	keys_of(&spec.esp_in, c->spi_in, c->key_in, c);
-	keys_of(&spec.esp_out, c->spi_out, c->key_out, c);
-	spec.life_sec = ike_life_sec_of(cfg, e);
-	spec.life_kb = ike_life_kb_of(cfg, e);
-	spec.ike_conn_id = t->id;
-	rec.initiator = sa->initiator;
-	ike_key_fingerprint(c->key_in, c->enc_key_len + c->integ_key_len, &rec.key_fp[2]);
-	ike_key_fingerprint(c->key_out, c->enc_key_len + c->integ_key_len, &rec.key_fp[3]);
-	int id = ike_install_bundle(g->ike, &spec, &rec);
-	OPENSSL_cleanse(&spec, sizeof(spec));
-	if (id < 0) {
-		g->st.install_fail++;
-		return;
-	}
-	t->installed = true;
-	g->st.install_ok++;
-	if (R(g)->debug & DBG_IPSEC) {
-		char ps[16];
-		ip_fmt(sa->peer, ps);
-		log_debug(&R(g)->log, "IPSEC(create_sa): IKEv2 Child SA with %s, in spi 0x%X, out spi 0x%X",
-			  ps, c->spi_in, c->spi_out);
-	}
-}
-
-/* The engine took a Child SA down (Delete either way, rekey, protected INVALID_SPI). */
-static void h_child_down(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out)
-{
-	struct ike2_glue *g = arg;
-	(void)spi_out;
-	g->st.child_down++;
-	/* The peer knows (or told us): the deleted hook must not send a Delete again. */
-	sadb_delete_inbound_spi(R(g), 50, spi_in, SADB_DEL_PEER_DELETE);
-	(void)sa;
-}
-
-static void h_ike_down(void *arg, struct ikev2_sa *sa)
-{
-	struct ike2_glue *g = arg;
-	struct ike2_track *t = track_of(g, sa);
-	char ps[16];
-	g->st.ike_down++;
-	ip_fmt(sa->peer, ps);
-	if (R(g)->debug & DBG_IKEV2)
-		log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u):Session with %s is DOWN", t ? t->id : 0, ps);
-	schedule(g);
-}
-
-/* An IKE SA rekey: the Child SAs, their bundles and the flow now belong to the new SA. */
-static void h_ike_rekeyed(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa)
-{
-	struct ike2_glue *g = arg;
-	struct ike2_track *o = track_of(g, old_sa), *n = track_of(g, new_sa);
-	if (!n && !(n = track_new(g, new_sa)))
-		return;
-	if (!o)
-		return;
-	n->has_flow = o->has_flow;
-	snprintf(n->cmap, sizeof(n->cmap), "%s", o->cmap);
-	n->seq = o->seq;
-	n->flow = o->flow;
-	n->installed = true;
-	for (int i = 0; i < IKE_MAX_RECORDS; i++)
-		if (g->ike->rec[i].used && g->ike->rec[i].ike_conn_id == o->id && g->ike->rec[i].peer == old_sa->peer)
-			g->ike->rec[i].ike_conn_id = n->id;
-	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++)
-		if (g->wait[i].used && g->wait[i].sa == old_sa)
-			g->wait[i].sa = new_sa;
 }
 
 /* ---- entry points ---- */
@@ -572,7 +386,7 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 	g->st.rx++;
 	if (dport != 500) {
 		/* No NAT traversal for IKEv2 yet: we would answer on the wrong port. */
-		drop(g, &g->st.on_4500, src, "IKEv2 on UDP 4500 (NAT traversal not supported)");
+		ike2_drop(g, &g->st.on_4500, src, "IKEv2 on UDP 4500 (NAT traversal not supported)");
 		return;
 	}
 	(void)sport;
@@ -640,8 +454,8 @@ static bool create_child(struct ike2_glue *g, struct ike2_track *t, const struct
 		g->st.wait_full++;
 		return false;
 	}
-	struct ikev2_range l = range_of(flow->local, flow->local_mask, flow->proto, flow->local_port);
-	struct ikev2_range rr = range_of(flow->remote, flow->remote_mask, flow->proto, flow->remote_port);
+	struct ikev2_range l = ike2_range_of(flow->local, flow->local_mask, flow->proto, flow->local_port);
+	struct ikev2_range rr = ike2_range_of(flow->remote, flow->remote_mask, flow->proto, flow->remote_port);
 	if (ikev2_create_child(t->sa, &l, &rr) < 0)
 		return false;
 	*w = (struct ike2_child_wait){ .used = true, .sa = t->sa, .seq = e->seq, .flow = *flow, .since = now_ms(g) };
@@ -672,7 +486,7 @@ void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const s
 	struct ikev2_sa *sa = ikev2_initiate(&g->eng, local, peer);
 	g->init_entry = NULL;
 	g->init_flow = NULL;
-	struct ike2_track *t = sa ? track_new(g, sa) : NULL;
+	struct ike2_track *t = sa ? ike2_track_new(g, sa) : NULL;
 	if (!t) {
 		g->st.initiate_fail++;
 		track_sync(g);
@@ -689,6 +503,29 @@ void ike2_acquire(struct ike_state *ike, const struct cfg_cmap_entry *e, const s
 			  ps, e->name, e->seq);
 	}
 	track_sync(g);
+}
+
+int ike2_phase2_start(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
+		      uint32_t peer)
+{
+	struct ike2_glue *g = ike->v2;
+	if (!g)
+		return -1;
+	waits_expire(g);
+	if (waiting(g, flow))
+		return 0;
+	struct ike2_track *up = ready_with(g, peer);
+	if (!up || !create_child(g, up, e, flow))
+		return -1;
+	track_sync(g);
+	return 1;
+}
+
+bool ike2_child_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow)
+{
+	struct ike2_glue *g = ike->v2;
+	struct ike2_child_wait *w = g ? waiting(g, flow) : NULL;
+	return w && w->sa->peer == peer && w->sa->state != IKEV2_S_DEAD;
 }
 
 void ike2_child_deleted(struct ike_state *ike, uint32_t peer, uint32_t esp_spi_in, enum sadb_del_reason why)
@@ -727,14 +564,14 @@ bool ike2_peer_is_v2(const struct ike_state *ike, uint32_t peer)
 	struct ike2_glue *g = ike->v2;
 	if (!g)
 		return false;
-	return entry_for_peer(g, peer) || (g->all_entries && config_is_static_peer(R(g)->cfg, peer));
+	return ike2_entry_for_peer(g, peer) || (g->all_entries && config_is_static_peer(R(g)->cfg, peer));
 }
 
 void ike2_refused_v1(struct ike_state *ike, uint32_t peer)
 {
 	struct ike2_glue *g = ike->v2;
 	if (g)
-		drop(g, &g->st.v1_refused, peer, "IKEv2 peer: no IKEv1 Main Mode started for it");
+		ike2_drop(g, &g->st.v1_refused, peer, "IKEv2 peer: no IKEv1 Main Mode started for it");
 }
 
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer)
@@ -753,8 +590,8 @@ int ike2_init(struct ike_state *ike)
 		return -1;
 	g->ike = ike;
 	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
-				       .child_up = h_child_up, .log = h_log, .child_down = h_child_down,
-				       .ike_down = h_ike_down, .ike_rekeyed = h_ike_rekeyed };
+				       .child_up = ike2_h_child_up, .log = h_log, .child_down = ike2_h_child_down,
+				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = 2000;

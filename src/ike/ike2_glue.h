@@ -59,6 +59,14 @@ bool ike2_send_invalid_spi(struct ike_state *ike, uint32_t peer, uint8_t ipproto
 bool ike2_peer_is_v2(const struct ike_state *ike, uint32_t peer);
 /* Counts (and logs) a Main Mode refused for an IKEv2 peer. */
 void ike2_refused_v1(struct ike_state *ike, uint32_t peer);
+/*
+ * The phase-2 restore (src/recovery) over IKEv2: CREATE_CHILD_SA for flow on
+ * the READY IKE SA with peer.  1 started, 0 one is under way, -1 no IKE SA.
+ */
+int ike2_phase2_start(struct ike_state *ike, const struct cfg_cmap_entry *e, const struct ipsec_flow *flow,
+		      uint32_t peer);
+/* A CREATE_CHILD_SA we started for flow toward peer is waiting for its answer. */
+bool ike2_child_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow);
 /* A READY IKEv2 SA with peer exists. */
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer);
 

@@ -71,6 +71,19 @@ struct ike2_glue {
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);
+/* ike2_glue.c helpers ike2_child.c uses. */
+struct ike2_track *ike2_track_of(struct ike2_glue *g, const struct ikev2_sa *sa);
+struct ike2_track *ike2_track_new(struct ike2_glue *g, struct ikev2_sa *sa);
+void ike2_drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why);
+const struct cfg_cmap_entry *ike2_entry_for_peer(struct ike2_glue *g, uint32_t peer);
+void ike2_schedule(struct ike2_glue *g);
+/* ike2_child.c: selectors, and the engine's Child SA / IKE SA callbacks. */
+struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port);
+bool ike2_flow_of(const struct ikev2_child *c, struct ipsec_flow *f);
+void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c);
+void ike2_h_child_down(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out);
+void ike2_h_ike_down(void *arg, struct ikev2_sa *sa);
+void ike2_h_ike_rekeyed(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa);
 /* The IKE SA lifetime of t's profile in seconds (IOS's default 86400). */
 uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t);
 /* t's profile (NULL: none, as with the test hooks). */

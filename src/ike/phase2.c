@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "ike/ike2_glue.h"
 #include "ike/ike_int.h"
 #include "router.h"
 
@@ -36,6 +37,9 @@ int ike_phase2_start(struct router *r, uint32_t peer, const char *cmap, int seq,
 		return -1;
 	struct ike_sa *sa = ike_sa_find_peer(ike, peer);
 	const struct cfg_cmap_entry *e = ike_cmap_entry(r->cfg, cmap, seq);
+	/* An IKEv2 peer: a Child SA over its IKE SA (CREATE_CHILD_SA). */
+	if (!sa && e && !e->manual && ike2_entry_wants(ike, e))
+		return ike2_phase2_start(ike, e, flow, peer);
 	if (!sa || !e || e->manual)
 		return -1;
 	if (busy(ike, peer, flow))
@@ -45,7 +49,7 @@ int ike_phase2_start(struct router *r, uint32_t peer, const char *cmap, int seq,
 
 bool ike_phase2_busy(struct router *r, uint32_t peer, const struct ipsec_flow *flow)
 {
-	return r->ike && busy(r->ike, peer, flow);
+	return r->ike && (busy(r->ike, peer, flow) || ike2_child_busy(r->ike, peer, flow));
 }
 
 bool ike_sa_negotiating_with(struct router *r, uint32_t peer)

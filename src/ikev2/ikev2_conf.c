@@ -253,29 +253,43 @@ static bool selectors(const struct config *cfg, const struct cfg_cmap_entry *e, 
 	return true;
 }
 
-static const struct cfg_ikev2_match *match_for(const struct cfg_ikev2_profile *p, uint32_t peer)
+/*
+ * The ID_IPV4_ADDR the peer must prove: its address when a `match identity
+ * remote address` covers it (the usual case, and IOS's default identity);
+ * else the first host match, for a peer that sends `identity local address`
+ * other than the address it talks from.
+ */
+static bool remote_id(const struct cfg_ikev2_profile *p, uint32_t peer, uint32_t *id)
 {
 	for (size_t i = 0; i < p->nmatch_remote; i++)
-		if ((peer & p->match_remote[i].mask) == p->match_remote[i].addr)
-			return &p->match_remote[i];
-	return NULL;
+		if ((peer & p->match_remote[i].mask) == p->match_remote[i].addr) {
+			*id = peer;
+			return true;
+		}
+	for (size_t i = 0; i < p->nmatch_remote; i++)
+		if (p->match_remote[i].mask == 0xffffffff) {
+			*id = p->match_remote[i].addr;
+			return true;
+		}
+	return false;
 }
 
 bool ikev2_conf_build_why(const struct config *cfg, const struct cfg_cmap_entry *e, uint32_t local,
 			  uint32_t peer, struct ikev2_peer_conf *out, const char **why)
 {
 	const char *w = NULL;
+	uint32_t id_remote = 0;
 	memset(out, 0, sizeof(*out));
 	const struct cfg_ikev2_profile *prof = e && !e->manual && e->ikev2_profile[0]
 		? config_v2_profile(cfg, e->ikev2_profile) : NULL;
 	if (!prof)
 		w = "the crypto map entry has no ikev2-profile";
-	else if (!match_for(prof, peer))
-		w = "the IKEv2 profile's match identity remote does not cover the peer";
+	else if (!remote_id(prof, peer, &id_remote))
+		w = "the IKEv2 profile's match identity remote names neither the peer nor one host";
 	if (!w && ike_suites(cfg, local, out, &w) && child_suites(cfg, e, out, &w) &&
 	    psks(cfg, prof, peer, out, &w) && selectors(cfg, e, out, &w)) {
 		out->id_local = prof->has_id_local ? prof->id_local : local;
-		out->id_remote = peer;
+		out->id_remote = id_remote;
 	}
 	if (why)
 		*why = w;

@@ -20,6 +20,7 @@
 #include "config/cmdtree.h"
 #include "core/strbuf.h"
 #include "ike/ike2_glue.h"
+#include "ike/ike.h"
 #include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
 #include "ipsec/ipsec_int.h"
@@ -219,6 +220,9 @@ TEST(ikev2_router_ping_brings_up_child_sa_and_traffic_flows)
 	CHECK(field(sb_str(&out), "#pkts encaps: ") == 5 && field(sb_str(&out), "#pkts decaps: ") == 5);
 	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
 	CHECK(strstr(sb_str(&out), "Crypto IKEv2 SA Count 1") != NULL);
+	CHECK(sl_cmd(&b, 1, "debug crypto ikev2", &out) == 0 && strstr(sb_str(&out), "IKEv2 default debugging is on"));
+	CHECK(sl_cmd(&b, 1, "show debugging", &out) == 0 && strstr(sb_str(&out), "Crypto IKEv2 debugging is on"));
+	CHECK(sl_cmd(&b, 1, "undebug crypto ikev2", &out) == 0 && !(b.r[1]->debug & DBG_IKEV2));
 
 	/* clear crypto ikev2 sa: the IKE SA goes, and its Child SAs with it (RFC 7296 §1.4.1);
 	 * the peer is told with an INFORMATIONAL Delete and removes both too. */
@@ -575,5 +579,32 @@ TEST(ikev2_router_dpd_declares_silent_peer_dead)
 	CHECK(b.r[0]->ike->st.tx == 0);
 	sb_free(&out);
 	ev_timer_cancel(b.ev, &W.t);
+	sl_free(&b);
+}
+
+/* The phase-2 restore's entry point (src/recovery) over IKEv2: a Child SA without traffic, by CREATE_CHILD_SA. */
+TEST(ikev2_router_phase2_start_creates_child_without_traffic)
+{
+	struct seedlab b;
+	CHECK(setup(&b, false));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	CHECK(sl_cmd(&b, 0, "clear crypto sa", &out) == 0);
+	sl_run(&b, 1000);
+	CHECK(sl_bundles(b.r[0]) == 0 && sl_bundles(b.r[1]) == 0 && nsas(b.r[1]) == 1);
+	/* B's flow: its inside host to A's. */
+	struct ipsec_flow f = { 0x0a000202, 0xffffffffu, 0x0a000001, 0xffffffffu, 0, 0, 0 };
+	CHECK(ike_phase2_start(b.r[1], 0x0a010101, "testtag1", 10, &f) == 1);
+	CHECK(ike_phase2_busy(b.r[1], 0x0a010101, &f));
+	CHECK(ike_phase2_start(b.r[1], 0x0a010101, "testtag1", 10, &f) == 0);
+	sl_run(&b, 1000);
+	CHECK(!ike_phase2_busy(b.r[1], 0x0a010101, &f));
+	CHECK(up_crosswise(&b) && ike2_engine(b.r[1])->st.child_created == 1);
+	uint64_t acq = ike2_stats(b.r[0])->acquires;
+	CHECK(sl_ping(&b, 3, &out) == 3 && ike2_stats(b.r[0])->acquires == acq);
+	/* No IKE SA with the peer: nothing to ask. */
+	CHECK(ike_phase2_start(b.r[1], 0x0a030303, "testtag1", 10, &f) == -1);
+	sb_free(&out);
 	sl_free(&b);
 }

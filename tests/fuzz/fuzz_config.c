@@ -5,6 +5,7 @@
 
 #include "config/cmdtree.h"
 #include "config/load.h"
+#include "ikev2/ikev2_conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,6 +31,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		config_render(c2, &r2);
 		if (strcmp(sb_str(&r1), sb_str(&r2)) != 0)
 			abort();
+		/* the IKEv2 builder on whatever the text configured, both ways */
+		for (size_t i = 0; i < c->ncmap; i++)
+			for (size_t j = 0; j < c->cmaps[i].npeers; j++) {
+				struct ikev2_peer_conf pc;
+				uint32_t peer = c->cmaps[i].peers[j];
+				const struct cfg_cmap_entry *e = ikev2_conf_entry_for_peer(c, peer);
+				if (ikev2_conf_build(c, &c->cmaps[i], 0x0a010101u, peer, &pc) &&
+				    (pc.nike == 0 || pc.nchild == 0 || !pc.psk_local_len || !pc.psk_remote_len))
+					abort();
+				if (e && !e->ikev2_profile[0])
+					abort();
+			}
 		/* the same text through the interactive paths */
 		struct strbuf out;
 		sb_init(&out);

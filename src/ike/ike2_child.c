@@ -1,0 +1,203 @@
+/*
+ * Child SAs between the IKEv2 engine and the SADB: traffic selectors to
+ * crypto-map flows, the install through ike_install_bundle (Quick Mode's
+ * own), and the engine's callbacks for Child SAs going down and IKE SAs
+ * rekeyed or gone.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "config/transform.h"
+#include "ike/ike2_int.h"
+#include "ike/ike_int.h"
+#include "router.h"
+
+static struct router *R(const struct ike2_glue *g) { return g->ike->r; }
+
+/* ---- traffic selectors <-> crypto-map flows ---- */
+
+struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port)
+{
+	struct ikev2_range r = { proto, port, port ? port : 65535, addr & mask, addr | ~mask };
+	return r;
+}
+
+/* A range as address/mask and port; false when it is no prefix (we install prefixes only). */
+static bool range_net(const struct ikev2_range *r, uint32_t *addr, uint32_t *mask, uint16_t *port)
+{
+	uint32_t span = r->saddr ^ r->eaddr;
+	if ((span & (span + 1)) || (r->saddr & span) || (r->eaddr & span) != span)
+		return false;
+	*addr = r->saddr;
+	*mask = ~span;
+	if (r->sport == 0 && r->eport == 65535)
+		*port = 0;
+	else if (r->sport == r->eport)
+		*port = r->sport;
+	else
+		return false;
+	return true;
+}
+
+bool ike2_flow_of(const struct ikev2_child *c, struct ipsec_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->proto = c->local_ts.proto;
+	return c->local_ts.proto == c->remote_ts.proto &&
+	       range_net(&c->local_ts, &f->local, &f->local_mask, &f->local_port) &&
+	       range_net(&c->remote_ts, &f->remote, &f->remote_mask, &f->remote_port);
+}
+
+/* The transform set a Child SA suite amounts to (named after the entry's, when one matches). */
+static bool child_xf(const struct config *cfg, const struct cfg_cmap_entry *e,
+		     const struct ikev2_child_suite *s, struct cfg_transform_set *xf)
+{
+	const struct xf_alg *enc = xf_by_ikev2(IKEV2_XF_ENCR, s->encr, s->encr_bits);
+	const struct xf_alg *auth = s->integ ? xf_by_ikev2(IKEV2_XF_INTEG, s->integ, 0) : NULL;
+	if (!enc || enc->kind != XF_KIND_ESP_ENC || (s->integ && (!auth || auth->kind != XF_KIND_ESP_AUTH)))
+		return false;
+	memset(xf, 0, sizeof(*xf));
+	xf->esp_enc = (enum cfg_xf_enc)enc->id;
+	xf->esp_keybits = enc->keybits;
+	xf->esp_auth = auth ? (enum cfg_xf_auth)auth->id : XF_AUTH_NONE;
+	for (size_t i = 0; i < e->ntsets; i++) {
+		const struct cfg_transform_set *ts = config_tset(cfg, e->tsets[i]);
+		if (ts && ts->ah == XF_AH_NONE && ts->esp_enc == xf->esp_enc && ts->esp_auth == xf->esp_auth &&
+		    (ts->esp_keybits ? ts->esp_keybits : 128) == (xf->esp_keybits ? xf->esp_keybits : 128)) {
+			snprintf(xf->name, sizeof(xf->name), "%s", ts->name);
+			xf->transport = ts->transport;
+			break;
+		}
+	}
+	return true;
+}
+
+static void keys_of(struct sadb_sa_keys *k, uint32_t spi, const uint8_t *km, const struct ikev2_child *c)
+{
+	k->spi = spi;
+	memcpy(k->enc_key, km, c->enc_key_len);
+	k->enc_key_len = c->enc_key_len;
+	memcpy(k->auth_key, km + c->enc_key_len, c->integ_key_len);
+	k->auth_key_len = c->integ_key_len;
+}
+
+/* The map entry a Child SA for flow belongs to: the one whose packets asked for it. */
+static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const struct ike2_track *t,
+						   const struct ipsec_flow *flow)
+{
+	const struct config *cfg = R(g)->cfg;
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++) {
+		struct ike2_child_wait *w = &g->wait[i];
+		if (w->used && w->sa == t->sa && ipsec_flow_eq(&w->flow, flow)) {
+			w->used = false;
+			return ike_cmap_entry(cfg, w->cmap, w->seq);
+		}
+	}
+	if (t->has_flow)
+		return ike_cmap_entry(cfg, t->cmap, t->seq);
+	return ike2_entry_for_peer(g, t->sa->peer);
+}
+
+/* A Child SA is up (IKE_AUTH's, CREATE_CHILD_SA's, a rekey's): into the SADB, as Quick Mode's bundles go. */
+void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c)
+{
+	struct ike2_glue *g = arg;
+	const struct config *cfg = R(g)->cfg;
+	struct ike2_track *t = ike2_track_of(g, sa);
+	if (!t && !(t = ike2_track_new(g, sa)))
+		return;
+	struct sadb_bundle_spec spec;
+	struct ike_record rec;
+	memset(&spec, 0, sizeof(spec));
+	memset(&rec, 0, sizeof(rec));
+	if (!ike2_flow_of(c, &spec.flow)) {
+		ike2_drop(g, &g->st.bad_ts, sa->peer, "Child SA: traffic selectors are no address/mask pair");
+		return;
+	}
+	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow);
+	if (!e) {
+		ike2_drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
+		return;
+	}
+	if (c->enc_key_len > SADB_KEY_MAX || c->integ_key_len > SADB_KEY_MAX ||
+	    !child_xf(cfg, e, &c->suite, &spec.xf)) {
+		ike2_drop(g, &g->st.install_fail, sa->peer, "Child SA: transform unknown to the data plane");
+		return;
+	}
+	spec.cmap_name = e->name;
+	spec.cmap_seq = e->seq;
+	spec.local_addr = sa->local;
+	spec.peer_addr = sa->peer;
+	spec.peer_port = 500;
+	spec.has_esp = true;
+	keys_of(&spec.esp_in, c->spi_in, c->key_in, c);
+	keys_of(&spec.esp_out, c->spi_out, c->key_out, c);
+	spec.life_sec = ike_life_sec_of(cfg, e);
+	spec.life_kb = ike_life_kb_of(cfg, e);
+	spec.ike_conn_id = t->id;
+	rec.initiator = sa->initiator;
+	ike_key_fingerprint(c->key_in, c->enc_key_len + c->integ_key_len, &rec.key_fp[2]);
+	ike_key_fingerprint(c->key_out, c->enc_key_len + c->integ_key_len, &rec.key_fp[3]);
+	int id = ike_install_bundle(g->ike, &spec, &rec);
+	OPENSSL_cleanse(&spec, sizeof(spec));
+	if (id < 0) {
+		g->st.install_fail++;
+		return;
+	}
+	t->installed = true;
+	g->st.install_ok++;
+	if (R(g)->debug & DBG_IPSEC) {
+		char ps[16];
+		ip_fmt(sa->peer, ps);
+		log_debug(&R(g)->log, "IPSEC(create_sa): IKEv2 Child SA with %s, in spi 0x%X, out spi 0x%X",
+			  ps, c->spi_in, c->spi_out);
+	}
+}
+
+/* The engine took a Child SA down (Delete either way, rekey, protected INVALID_SPI). */
+void ike2_h_child_down(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out)
+{
+	struct ike2_glue *g = arg;
+	(void)spi_out;
+	g->st.child_down++;
+	/* The peer knows (or told us): the deleted hook must not send a Delete again. */
+	sadb_delete_inbound_spi(R(g), 50, spi_in, SADB_DEL_PEER_DELETE);
+	(void)sa;
+}
+
+void ike2_h_ike_down(void *arg, struct ikev2_sa *sa)
+{
+	struct ike2_glue *g = arg;
+	struct ike2_track *t = ike2_track_of(g, sa);
+	char ps[16];
+	g->st.ike_down++;
+	ip_fmt(sa->peer, ps);
+	if (R(g)->debug & DBG_IKEV2)
+		log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u):Session with %s is DOWN", t ? t->id : 0, ps);
+	ike2_schedule(g);
+}
+
+/* An IKE SA rekey: the Child SAs, their bundles and the flow now belong to the new SA. */
+void ike2_h_ike_rekeyed(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa)
+{
+	struct ike2_glue *g = arg;
+	struct ike2_track *o = ike2_track_of(g, old_sa), *n = ike2_track_of(g, new_sa);
+	if (!n && !(n = ike2_track_new(g, new_sa)))
+		return;
+	if (!o)
+		return;
+	n->has_flow = o->has_flow;
+	snprintf(n->cmap, sizeof(n->cmap), "%s", o->cmap);
+	n->seq = o->seq;
+	n->flow = o->flow;
+	n->installed = true;
+	for (int i = 0; i < IKE_MAX_RECORDS; i++)
+		if (g->ike->rec[i].used && g->ike->rec[i].ike_conn_id == o->id && g->ike->rec[i].peer == old_sa->peer)
+			g->ike->rec[i].ike_conn_id = n->id;
+	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++)
+		if (g->wait[i].used && g->wait[i].sa == old_sa)
+			g->wait[i].sa = new_sa;
+}
+
