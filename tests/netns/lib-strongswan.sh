@@ -11,6 +11,8 @@
 #   swan_kill9 R / swan_restart R  SIGKILL charon (SAs lost) / start it again
 #   swan_stop R                    SIGTERM, bounded wait, then SIGKILL
 #   swanctl_in R ARGS...           swanctl against R's charon
+#   swan_ike_established R         R has an ESTABLISHED IKEv2 SA (version=2)
+#   swan_ike_spis R                "SPIi SPIr" of R's IKEv2 SAs
 #
 # Everything an instance owns is under $T/swan-R/; its log is $T/R-charon.log.
 #
@@ -318,4 +320,17 @@ swan_router() {
 	topo_router_linux "$r"
 	swan_conf "$r" "$@"
 	swan_start "$r"
+}
+
+# IKEv2 (swan_conf version=2): the IKE SA, for peers whose CHILD_SAs may
+# not come up.
+# swan_ike_established R: true when R has an ESTABLISHED IKEv2 SA.
+swan_ike_established() {
+	swanctl_in "$1" --list-sas 2>/dev/null | grep -qE "^$(_swan_name "$1"): #[0-9]+, ESTABLISHED, IKEv2"
+}
+
+# swan_ike_spis R: "SPIi SPIr" (16 hex digits each) of R's IKE SAs, one a line.
+swan_ike_spis() {
+	swanctl_in "$1" --list-sas 2>/dev/null |
+		sed -nE "s/^$(_swan_name "$1"): #[0-9]+, [A-Z_]+, IKEv2, ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r\*?$/\1 \2/p"
 }
