@@ -353,6 +353,8 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 		out->local_ts = ike2_range_of(f->local, f->local_mask, f->proto, f->local_port);
 		out->remote_ts = ike2_range_of(f->remote, f->remote_mask, f->proto, f->remote_port);
 	}
+	/* RFC 7296 §2.4: INITIAL_CONTACT when no other IKE SA with the peer is up (only an initiator sends it). */
+	out->initial_contact = !ike2_sa_up(g->ike, peer);
 	return true;
 }
 
@@ -367,6 +369,25 @@ static void h_log(void *arg, const char *line)
 	struct ike2_glue *g = arg;
 	if (R(g)->debug & DBG_IKEV2)
 		log_debug(&R(g)->log, "%s", line);
+}
+
+/*
+ * The peer's authenticated INITIAL_CONTACT (§2.4): it has no other IKE SA
+ * with us, so ours are stale (it restarted).  They go with their Child SAs,
+ * silently: nothing is sent over keys the peer no longer has.  Only READY
+ * ones: an exchange still in flight may be the other half of a crossing
+ * initiation, and times out on its own if the peer forgot it.
+ */
+static void h_initial_contact(void *arg, struct ikev2_sa *sa)
+{
+	struct ike2_glue *g = arg;
+	for (struct ike2_track *t = g->tracks; t; t = t->next) {
+		if (t->sa == sa || t->sa->peer != sa->peer || t->sa->state != IKEV2_S_READY ||
+		    t->sa->rekeyed_to == sa)
+			continue;
+		g->st.initial_contact_deleted++;
+		kill_sa(g, t, "peer sent INITIAL_CONTACT (it restarted)");
+	}
 }
 
 /* ---- entry points ---- */
@@ -591,7 +612,8 @@ int ike2_init(struct ike_state *ike)
 	g->ike = ike;
 	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
 				       .child_up = ike2_h_child_up, .log = h_log, .child_down = ike2_h_child_down,
-				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed };
+				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed,
+				       .initial_contact = h_initial_contact };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = 2000;

@@ -192,6 +192,8 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("IKE SAs rekeyed", e->ike_rekeyed);
 	ROW("rekey collisions", e->rekey_collision);
 	ROW("redundant SAs deleted", e->redundant_deleted);
+	ROW("INITIAL_CONTACT sent", e->initial_contact_tx);
+	ROW("INITIAL_CONTACT received (authenticated)", e->initial_contact_rx);
 	sb_puts(out, "\nRouter\n");
 	ROW("datagrams in", s->rx);
 	ROW("acquires (traffic without an SA)", s->acquires);
@@ -205,6 +207,7 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Deletes started (clear, expiry)", s->delete_tx);
 	ROW("INVALID_SPI sent", s->invalid_spi_tx);
 	ROW("IKE SAs down", s->ike_down);
+	ROW("IKE SAs replaced (peer's INITIAL_CONTACT)", s->initial_contact_deleted);
 	ROW("DPD liveness checks started", s->dpd_tx);
 	ROW("peers declared dead (DPD)", s->dpd_dead);
 	ROW("inbound SPIs released (no Child SA)", s->spi_released);

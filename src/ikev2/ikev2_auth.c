@@ -145,6 +145,10 @@ int ikev2_send_auth_req(struct ikev2_sa *sa)
 	size_t at = auth_begin(sa, &w, buf, sizeof(buf), sa->req_out);
 	put_id_auth(&w, sa);
 	ikev2_qcd_put(sa, &w);
+	if (sa->conf.initial_contact) {
+		ikev2_put_notify(&w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0);
+		sa->eng->st.initial_contact_tx++;
+	}
 	ikev2_offer_child(&sa->conf, sa->child_spi_in, &offer);
 	ikev2_put_sa(&w, &offer);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
@@ -162,6 +166,21 @@ static bool open_sk(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size
 	else if (r != IKEV2_SK_OK)
 		sa->eng->st.malformed++;
 	return r == IKEV2_SK_OK;
+}
+
+/*
+ * The peer's N(INITIAL_CONTACT), acted on only here: sa is READY, so the
+ * message's ICV and AUTH have verified (a forged one never gets this far).
+ */
+static void initial_contact(struct ikev2_sa *sa, const struct ikev2_msg *m)
+{
+	struct ikev2_engine *e = sa->eng;
+	if (!ikev2_find_notify(m, IKEV2_N_INITIAL_CONTACT) || sa->state != IKEV2_S_READY)
+		return;
+	e->st.initial_contact_rx++;
+	ikev2_log(e, "IKEv2:(SA ID = %p):Received INITIAL_CONTACT", (void *)sa);
+	if (e->host->initial_contact)
+		e->host->initial_contact(e->host->arg, sa);
 }
 
 /* The responder's answer when something after authentication fails: one notify. */
@@ -222,6 +241,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		/* The IKE SA stands even when its first Child SA can not (§1.2). */
 		auth_error(sa, m->h.msgid, err ? (uint16_t)err : IKEV2_N_TEMPORARY_FAILURE, true);
 		ikev2_set_state(sa, IKEV2_S_READY);
+		initial_contact(sa, m);
 		return;
 	}
 	uint8_t rsp[4096];
@@ -240,6 +260,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		return;
 	}
 	ikev2_send_response(sa, rsp, n);
+	initial_contact(sa, m);
 	child_done(sa);
 }
 
@@ -280,6 +301,7 @@ void ikev2_recv_auth_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	if (!ikev2_set_state(sa, IKEV2_S_READY))
 		return;
 	ikev2_qcd_keep(sa, m);
+	initial_contact(sa, m);
 	if (accept_child(sa, m))
 		child_done(sa);
 	else

@@ -57,6 +57,11 @@ struct ikev2_peer_conf {
 	uint32_t id_remote;		/* ID_IPV4_ADDR we require of the peer */
 	struct ikev2_range local_ts, remote_ts;	/* what we protect, whom with */
 	uint16_t pfs_group;		/* CREATE_CHILD_SA KE group (crypto map `set pfs`); 0 = none */
+	/*
+	 * Send N(INITIAL_CONTACT) in our IKE_AUTH request (§2.4): the host sets
+	 * it when it has no other IKE SA with the peer (first contact, restart).
+	 */
+	bool initial_contact;
 };
 
 /* A finished Child SA, as the host installs it. */
@@ -94,6 +99,13 @@ struct ikev2_host {
 	void (*child_down)(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out);
 	void (*ike_down)(void *arg, struct ikev2_sa *sa);
 	void (*ike_rekeyed)(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa);
+	/*
+	 * May be NULL.  The peer's IKE_AUTH (request or response) carried
+	 * N(INITIAL_CONTACT) and its AUTH verified; sa is READY.  The host
+	 * ends every other IKE SA with that peer and their Child SAs, sending
+	 * nothing over them (§2.4).  Called before sa's first Child SA comes up.
+	 */
+	void (*initial_contact)(void *arg, struct ikev2_sa *sa);
 };
 
 /* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
@@ -125,6 +137,8 @@ struct ikev2_stats {
 	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
 	/* COOKIE (ikev2_cookie.c, §2.6). */
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
+	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */
+	uint64_t initial_contact_tx, initial_contact_rx;
 };
 
 #define IKEV2_QCD_SECRET 32

@@ -608,3 +608,46 @@ TEST(ikev2_router_phase2_start_creates_child_without_traffic)
 	sb_free(&out);
 	sl_free(&b);
 }
+
+/*
+ * RFC 7296 §2.4: B restarts and comes back with INITIAL_CONTACT; A drops
+ * its stale IKE SAs with B (and their Child SAs) without a word over them,
+ * and ends with exactly one IKE SA with B, over which traffic flows.
+ */
+TEST(ikev2_router_peer_restart_initial_contact_replaces_stale_sa)
+{
+	struct seedlab b;
+	CHECK(setup(&b, false));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(&b, 3, &out) == 3 && up_crosswise(&b));
+	/* First contact: A says so, B has nothing to drop. */
+	CHECK(ike2_engine(b.r[0])->st.initial_contact_tx == 1 && ike2_engine(b.r[1])->st.initial_contact_rx == 1);
+	CHECK(ike2_stats(b.r[1])->initial_contact_deleted == 0);
+	/* A second IKE SA while one is up: no INITIAL_CONTACT, B keeps both. */
+	CHECK(ikev2_initiate(ike2_engine(b.r[0]), 0x0a010101, 0x0a020202) != NULL);
+	sl_run(&b, 1000);
+	CHECK(ike2_engine(b.r[0])->st.initial_contact_tx == 1 && ike2_engine(b.r[1])->st.initial_contact_rx == 1);
+	CHECK(nsas(b.r[0]) == 2 && nsas(b.r[1]) == 2);
+
+	CHECK(sl_reboot_b(&b));
+	ike2_set_conf(b.r[1], t_entry, t_build);
+	ike2_set_all_entries(b.r[1], true);
+	/* B's traffic brings it back (strongSwan's auto=start after a restart). */
+	CHECK(sl_cmd(&b, 1, "ping 10.0.0.1 source 10.0.2.2 repeat 5 timeout 1", &out) == 0);
+	CHECK(strstr(sb_str(&out), "Success rate is") != NULL);
+	int again = sl_ping(&b, 5, &out);
+	if (again != 5) {
+		fprintf(stderr, "    after restart: %s\n", sb_str(&out));
+		sl_dump(&b);
+	}
+	CHECK(again == 5);
+	CHECK(ike2_engine(b.r[1])->st.initial_contact_tx == 1 && ike2_engine(b.r[0])->st.initial_contact_rx == 1);
+	CHECK(ike2_stats(b.r[0])->initial_contact_deleted == 2);
+	CHECK(nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1 && up_crosswise(&b));
+	CHECK(sl_cmd(&b, 0, "show crypto ikev2 stats", &out) == 0);
+	CHECK(field(sb_str(&out), "IKE SAs replaced (peer's INITIAL_CONTACT)") == 2);
+	sb_free(&out);
+	ev_timer_cancel(b.ev, &W.t);
+	sl_free(&b);
+}

@@ -222,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 2; i++) {
 		p->s[i].conf.ike[0].dh = 19;
 		p->s[i].conf.pfs_group = size && (data[0] & 1) ? 19 : 0;
+		p->s[i].conf.initial_contact = size && (data[0] & 2);
 		ikev2_qcd_set(&p->s[i].eng, secret, sizeof(secret));
 	}
 	nhist = 0;
