@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ike/ike_hdr.h"
+
 static bool known_payload(uint8_t t)
 {
 	return t >= IKEV2_PL_SA && t <= IKEV2_PL_EAP;
@@ -11,14 +13,7 @@ bool ikev2_peek_hdr(const uint8_t *p, size_t len, struct ikev2_hdr *h)
 {
 	struct wbuf_rd rd;
 	wbuf_rd_init(&rd, p, len);
-	wbuf_get_bytes(&rd, h->spi_i, 8);
-	wbuf_get_bytes(&rd, h->spi_r, 8);
-	wbuf_get_u8(&rd, &h->np);
-	wbuf_get_u8(&rd, &h->version);
-	wbuf_get_u8(&rd, &h->exch);
-	wbuf_get_u8(&rd, &h->flags);
-	wbuf_get_u32(&rd, &h->msgid);
-	wbuf_get_u32(&rd, &h->len);
+	IKE_HDR_GET(&rd, h, spi_i, spi_r);
 	return !rd.err;
 }
 
@@ -42,8 +37,7 @@ static int walk(struct ikev2_msg *m, struct wbuf_rd *rd, uint8_t np, bool outer)
 		uint8_t next, flags;
 		uint16_t plen;
 		struct wbuf_rd body;
-		if (!wbuf_get_u8(rd, &next) || !wbuf_get_u8(rd, &flags) || !wbuf_get_u16(rd, &plen) ||
-		    plen < IKEV2_GEN_LEN || !wbuf_get_sub(rd, &body, plen - IKEV2_GEN_LEN))
+		if (!ike_gen_get(rd, &next, &flags, &plen) || !ike_gen_body(rd, plen, IKEV2_GEN_LEN, &body))
 			return IKEV2_N_INVALID_SYNTAX;
 		bool enc = np == IKEV2_PL_SK || np == IKEV2_PL_SKF;
 		if (!enc && !known_payload(np)) {
