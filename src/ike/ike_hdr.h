@@ -36,6 +36,24 @@
 		wbuf_get_u32((rd), &(h)->len);           \
 	} while (0)
 
+/*
+ * Writes the fixed header from h (as IKE_HDR_GET) with the given version,
+ * no first payload yet (0 in both versions) and length 0, both filled in
+ * later; np_at gets the offset of the next-payload octet.
+ */
+#define IKE_HDR_PUT(w, h, spi_i, spi_r, ver, np_at)      \
+	do {                                             \
+		wbuf_put_bytes((w), (h)->spi_i, 8);      \
+		wbuf_put_bytes((w), (h)->spi_r, 8);      \
+		(np_at) = (w)->len;                      \
+		wbuf_put_u8((w), 0);                     \
+		wbuf_put_u8((w), (ver));                 \
+		wbuf_put_u8((w), (h)->exch);             \
+		wbuf_put_u8((w), (h)->flags);            \
+		wbuf_put_u32((w), (h)->msgid);           \
+		wbuf_put_u32((w), 0);                    \
+	} while (0)
+
 /* Next payload type, the second octet (reserved / flags) and the length. */
 static inline bool ike_gen_get(struct wbuf_rd *rd, uint8_t *next, uint8_t *octet2, uint16_t *len)
 {

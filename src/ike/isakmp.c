@@ -374,15 +374,7 @@ const struct isakmp_attr *isakmp_attr_find(const struct isakmp_transform *t, uin
 void isakmp_wr_init(struct isakmp_wr *e, uint8_t *buf, size_t cap, const struct isakmp_hdr *h)
 {
 	wbuf_wr_init(&e->w, buf, cap);
-	wbuf_put_bytes(&e->w, h->icookie, 8);
-	wbuf_put_bytes(&e->w, h->rcookie, 8);
-	e->np_off = e->w.len;
-	wbuf_put_u8(&e->w, ISAKMP_NP_NONE);
-	wbuf_put_u8(&e->w, h->version ? h->version : ISAKMP_VERSION);
-	wbuf_put_u8(&e->w, h->exch);
-	wbuf_put_u8(&e->w, h->flags);
-	wbuf_put_u32(&e->w, h->msgid);
-	wbuf_put_u32(&e->w, 0);
+	IKE_HDR_PUT(&e->w, h, icookie, rcookie, h->version ? h->version : ISAKMP_VERSION, e->np_off);
 }
 
 size_t isakmp_wr_begin(struct isakmp_wr *e, uint8_t type)

@@ -316,15 +316,7 @@ int ikev2_parse_ts(const struct ikev2_pl *pl, struct ikev2_tsp *tsp)
 void ikev2_wr_init(struct ikev2_wr *w, uint8_t *buf, size_t cap, const struct ikev2_hdr *h)
 {
 	wbuf_wr_init(&w->w, buf, cap);
-	wbuf_put_bytes(&w->w, h->spi_i, 8);
-	wbuf_put_bytes(&w->w, h->spi_r, 8);
-	w->np_at = w->w.len;
-	wbuf_put_u8(&w->w, IKEV2_PL_NONE);
-	wbuf_put_u8(&w->w, IKEV2_VERSION);
-	wbuf_put_u8(&w->w, h->exch);
-	wbuf_put_u8(&w->w, h->flags);
-	wbuf_put_u32(&w->w, h->msgid);
-	wbuf_put_u32(&w->w, 0);		/* length: ikev2_wr_finish */
+	IKE_HDR_PUT(&w->w, h, spi_i, spi_r, IKEV2_VERSION, w->np_at);	/* length: ikev2_wr_finish */
 }
 
 size_t ikev2_pl_begin(struct ikev2_wr *w, uint8_t type)
