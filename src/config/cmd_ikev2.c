@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "config/cfg_int.h"
+#include "config/cmd_v2.h"
 #include "config/transform.h"
 
 bool cfg_v2_mode(enum cli_mode m)
@@ -32,8 +33,7 @@ bool cfg_mode_parent(struct cli_ctx *ctx)
 	return true;
 }
 
-/* Appends a zeroed element; secrets never stay behind in freed memory. */
-static void *append(void **arr, size_t *n, size_t sz)
+void *cfg_v2_append(void **arr, size_t *n, size_t sz)
 {
 	unsigned char *m = malloc(sz * (*n + 1));
 	if (!m)
@@ -48,8 +48,7 @@ static void *append(void **arr, size_t *n, size_t sz)
 	return m + sz * (*n)++;
 }
 
-/* Removes element i (its owned memory already released). */
-static void remove_at(void *arr, size_t *n, size_t sz, size_t i)
+void cfg_v2_remove_at(void *arr, size_t *n, size_t sz, size_t i)
 {
 	unsigned char *m = arr;
 	memmove(m + sz * i, m + sz * (i + 1), sz * (*n - i - 1));
@@ -57,15 +56,14 @@ static void remove_at(void *arr, size_t *n, size_t sz, size_t i)
 	OPENSSL_cleanse(m + sz * *n, sz);
 }
 
-static bool enter(struct cli_ctx *ctx, enum cli_mode mode, const char *key)
+void cfg_v2_enter(struct cli_ctx *ctx, enum cli_mode mode, const char *key)
 {
 	ctx->mode = mode;
 	snprintf(ctx->mode_key, sizeof(ctx->mode_key), "%s", key);
 	ctx->mode_obj = NULL;
-	return true;
 }
 
-static bool name_ok(struct cli_ctx *ctx, const struct cmd_args *a, int i)
+bool cfg_v2_name_ok(struct cli_ctx *ctx, const struct cmd_args *a, int i)
 {
 	if (strlen(a->argv[i]) < CFG_NAME_MAX)
 		return true;
@@ -73,29 +71,70 @@ static bool name_ok(struct cli_ctx *ctx, const struct cmd_args *a, int i)
 	return false;
 }
 
+bool cfg_v2_complete(struct cli_ctx *ctx, const struct cmd_args *a, int need)
+{
+	if (a->argc >= need)
+		return true;
+	sb_puts(ctx->out, "% Incomplete command.\n\n");
+	return false;
+}
+
+bool cfg_v2_mask_ok(uint32_t m)
+{
+	return (m | (m - 1)) == 0xffffffff || m == 0;
+}
+
+int cfg_v2_description(struct cli_ctx *ctx, const struct cmd_args *a, char *dst, size_t n)
+{
+	if (a->negated) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (!cfg_strcpy(dst, n, a->argv[1]))
+		return cmd_bad(ctx, a, 1);
+	return 0;
+}
+
+int cfg_v2_set_edit(void *list, size_t *n, size_t sz, size_t max, const void *item, bool negated)
+{
+	unsigned char *m = list;
+	size_t k = 0;
+	while (k < *n && memcmp(m + sz * k, item, sz) != 0)
+		k++;
+	if (negated) {
+		if (k < *n) {
+			memmove(m + sz * k, m + sz * (k + 1), sz * (*n - k - 1));
+			(*n)--;
+		}
+	} else if (k == *n) {
+		if (*n == max)
+			return -1;
+		memcpy(m + sz * (*n)++, item, sz);
+	}
+	return 0;
+}
+
 /* ---- proposal ---- */
 
 static int proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (!name_ok(ctx, a, 3))
+	if (!cfg_v2_name_ok(ctx, a, 3))
 		return -1;
 	struct config *c = ctx->cfg;
 	if (!cfg_v2_proposal_get(c, a->argv[3])) {
-		struct cfg_ikev2_proposal *p = append((void **)&c->v2_proposals, &c->nv2_proposal, sizeof(*p));
+		struct cfg_ikev2_proposal *p = cfg_v2_append((void **)&c->v2_proposals, &c->nv2_proposal, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", a->argv[3]);
 		p->lineno = ctx->lineno;
 	}
 	cfg_order_touch(c, ctx->loading, ORD_V2_PROPOSAL, a->argv[3]);
-	enter(ctx, MODE_CONFIG_V2_PROPOSAL, a->argv[3]);
+	cfg_v2_enter(ctx, MODE_CONFIG_V2_PROPOSAL, a->argv[3]);
 	return 0;
 }
 
 static int no_proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (a->argc < 4) {
-		sb_puts(ctx->out, "% Incomplete command.\n\n");
+	if (!cfg_v2_complete(ctx, a, 4))
 		return -1;
-	}
 	struct config *c = ctx->cfg;
 	struct cfg_ikev2_proposal *p = cfg_v2_proposal_get(c, a->argv[3]);
 	if (!p)
@@ -109,7 +148,7 @@ static int no_proposal_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 			}
 	cfg_opaque_clear(&p->extra);
 	cfg_order_remove(c, ORD_V2_PROPOSAL, a->argv[3]);
-	remove_at(c->v2_proposals, &c->nv2_proposal, sizeof(*p), (size_t)(p - c->v2_proposals));
+	cfg_v2_remove_at(c->v2_proposals, &c->nv2_proposal, sizeof(*p), (size_t)(p - c->v2_proposals));
 	return 0;
 }
 
@@ -143,21 +182,9 @@ static int alg_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	}
 	for (int i = 1; i < a->argc; i++) {
 		const struct xf2_alg *x = xf2_by_kw(type, a->argv[i]);
-		if (!x)
+		struct cfg_ikev2_alg v = { x ? x->id : 0, x ? x->bits : 0 };
+		if (!x || cfg_v2_set_edit(list, n, sizeof(v), CFG_V2_MAX_ALG, &v, a->negated) < 0)
 			return cmd_bad(ctx, a, i);
-		size_t k = 0;
-		while (k < *n && !(list[k].id == x->id && list[k].bits == x->bits))
-			k++;
-		if (a->negated) {
-			if (k < *n) {
-				memmove(&list[k], &list[k + 1], sizeof(*list) * (*n - k - 1));
-				(*n)--;
-			}
-		} else if (k == *n) {
-			if (*n == CFG_V2_MAX_ALG)
-				return cmd_bad(ctx, a, i);
-			list[(*n)++] = (struct cfg_ikev2_alg){ x->id, x->bits };
-		}
 	}
 	return 0;
 }
@@ -166,32 +193,30 @@ static int alg_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 
 static int policy_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (!name_ok(ctx, a, 3))
+	if (!cfg_v2_name_ok(ctx, a, 3))
 		return -1;
 	struct config *c = ctx->cfg;
 	if (!cfg_v2_policy_get(c, a->argv[3])) {
-		struct cfg_ikev2_policy *p = append((void **)&c->v2_policies, &c->nv2_policy, sizeof(*p));
+		struct cfg_ikev2_policy *p = cfg_v2_append((void **)&c->v2_policies, &c->nv2_policy, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", a->argv[3]);
 		p->lineno = ctx->lineno;
 	}
 	cfg_order_touch(c, ctx->loading, ORD_V2_POLICY, a->argv[3]);
-	enter(ctx, MODE_CONFIG_V2_POLICY, a->argv[3]);
+	cfg_v2_enter(ctx, MODE_CONFIG_V2_POLICY, a->argv[3]);
 	return 0;
 }
 
 static int no_policy_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (a->argc < 4) {
-		sb_puts(ctx->out, "% Incomplete command.\n\n");
+	if (!cfg_v2_complete(ctx, a, 4))
 		return -1;
-	}
 	struct config *c = ctx->cfg;
 	struct cfg_ikev2_policy *p = cfg_v2_policy_get(c, a->argv[3]);
 	if (!p)
 		return 0;
 	cfg_opaque_clear(&p->extra);
 	cfg_order_remove(c, ORD_V2_POLICY, a->argv[3]);
-	remove_at(c->v2_policies, &c->nv2_policy, sizeof(*p), (size_t)(p - c->v2_policies));
+	cfg_v2_remove_at(c->v2_policies, &c->nv2_policy, sizeof(*p), (size_t)(p - c->v2_policies));
 	return 0;
 }
 
@@ -253,20 +278,8 @@ static int match_local_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	uint32_t ip;
 	if (!cmd_parse_ip(a->argv[3], &ip))
 		return cmd_bad(ctx, a, 3);
-	size_t k = 0;
-	while (k < p->nmatch_local && p->match_local[k] != ip)
-		k++;
-	if (a->negated) {
-		if (k < p->nmatch_local) {
-			memmove(&p->match_local[k], &p->match_local[k + 1],
-				sizeof(p->match_local[0]) * (p->nmatch_local - k - 1));
-			p->nmatch_local--;
-		}
-	} else if (k == p->nmatch_local) {
-		if (k == CFG_V2_MAX_MATCH)
-			return cmd_bad(ctx, a, 3);
-		p->match_local[p->nmatch_local++] = ip;
-	}
+	if (cfg_v2_set_edit(p->match_local, &p->nmatch_local, sizeof(ip), CFG_V2_MAX_MATCH, &ip, a->negated) < 0)
+		return cmd_bad(ctx, a, 3);
 	return 0;
 }
 
@@ -274,24 +287,22 @@ static int match_local_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 
 static int keyring_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (!name_ok(ctx, a, 3))
+	if (!cfg_v2_name_ok(ctx, a, 3))
 		return -1;
 	struct config *c = ctx->cfg;
 	if (!cfg_v2_keyring_get(c, a->argv[3])) {
-		struct cfg_ikev2_keyring *k = append((void **)&c->v2_keyrings, &c->nv2_keyring, sizeof(*k));
+		struct cfg_ikev2_keyring *k = cfg_v2_append((void **)&c->v2_keyrings, &c->nv2_keyring, sizeof(*k));
 		snprintf(k->name, sizeof(k->name), "%s", a->argv[3]);
 	}
 	cfg_order_touch(c, ctx->loading, ORD_V2_KEYRING, a->argv[3]);
-	enter(ctx, MODE_CONFIG_V2_KEYRING, a->argv[3]);
+	cfg_v2_enter(ctx, MODE_CONFIG_V2_KEYRING, a->argv[3]);
 	return 0;
 }
 
 static int no_keyring_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (a->argc < 4) {
-		sb_puts(ctx->out, "% Incomplete command.\n\n");
+	if (!cfg_v2_complete(ctx, a, 4))
 		return -1;
-	}
 	struct config *c = ctx->cfg;
 	struct cfg_ikev2_keyring *k = cfg_v2_keyring_get(c, a->argv[3]);
 	if (!k)
@@ -304,7 +315,7 @@ static int no_keyring_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		}
 	cfg_v2_keyring_clear(k);
 	cfg_order_remove(c, ORD_V2_KEYRING, a->argv[3]);
-	remove_at(c->v2_keyrings, &c->nv2_keyring, sizeof(*k), (size_t)(k - c->v2_keyrings));
+	cfg_v2_remove_at(c->v2_keyrings, &c->nv2_keyring, sizeof(*k), (size_t)(k - c->v2_keyrings));
 	return 0;
 }
 
@@ -327,17 +338,17 @@ static struct cfg_ikev2_kr_peer *kr_peer(struct cfg_ikev2_keyring *k, const char
 static int peer_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	struct cfg_ikev2_keyring *k = cur_keyring(ctx, ctx->mode_key);
-	if (!k || !name_ok(ctx, a, 1))
+	if (!k || !cfg_v2_name_ok(ctx, a, 1))
 		return -1;
 	if (!kr_peer(k, a->argv[1])) {
-		struct cfg_ikev2_kr_peer *p = append((void **)&k->peers, &k->npeer, sizeof(*p));
+		struct cfg_ikev2_kr_peer *p = cfg_v2_append((void **)&k->peers, &k->npeer, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", a->argv[1]);
 		p->mask = 0xffffffff;
 		p->psk_local.enc_type = p->psk_remote.enc_type = -1;
 	}
 	char key[sizeof(ctx->mode_key)];
 	snprintf(key, sizeof(key), "%s\t%s", k->name, a->argv[1]);
-	enter(ctx, MODE_CONFIG_V2_KR_PEER, key);
+	cfg_v2_enter(ctx, MODE_CONFIG_V2_KR_PEER, key);
 	return 0;
 }
 
@@ -346,14 +357,12 @@ static int no_peer_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	struct cfg_ikev2_keyring *k = cur_keyring(ctx, ctx->mode_key);
 	if (!k)
 		return -1;
-	if (a->argc < 2) {
-		sb_puts(ctx->out, "% Incomplete command.\n\n");
+	if (!cfg_v2_complete(ctx, a, 2))
 		return -1;
-	}
 	struct cfg_ikev2_kr_peer *p = kr_peer(k, a->argv[1]);
 	if (p) {
 		cfg_opaque_clear(&p->extra);
-		remove_at(k->peers, &k->npeer, sizeof(*p), (size_t)(p - k->peers));
+		cfg_v2_remove_at(k->peers, &k->npeer, sizeof(*p), (size_t)(p - k->peers));
 	}
 	return 0;
 }
@@ -376,19 +385,7 @@ static int peer_desc_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	struct cfg_ikev2_kr_peer *p = cur_peer(ctx);
 	if (!p)
 		return -1;
-	if (a->negated) {
-		p->description[0] = '\0';
-		return 0;
-	}
-	if (!cfg_strcpy(p->description, sizeof(p->description), a->argv[1]))
-		return cmd_bad(ctx, a, 1);
-	return 0;
-}
-
-/* A mask IOS takes: contiguous ones. */
-static bool mask_ok(uint32_t m)
-{
-	return (m | (m - 1)) == 0xffffffff || m == 0;
+	return cfg_v2_description(ctx, a, p->description, sizeof(p->description));
 }
 
 static int peer_addr_fn(struct cli_ctx *ctx, const struct cmd_args *a)
@@ -405,7 +402,7 @@ static int peer_addr_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	uint32_t ip, mask = 0xffffffff;
 	if (!cmd_parse_ip(a->argv[1], &ip))
 		return cmd_bad(ctx, a, 1);
-	if (a->argc > 2 && (!cmd_parse_ip(a->argv[2], &mask) || !mask_ok(mask)))
+	if (a->argc > 2 && (!cmd_parse_ip(a->argv[2], &mask) || !cfg_v2_mask_ok(mask)))
 		return cmd_bad(ctx, a, 2);
 	p->has_addr = true;
 	p->addr = ip & mask;

@@ -3,43 +3,32 @@
  * map entry, and `exit` from the crypto ikev2 sub-modes.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "config/cfg_int.h"
+#include "config/cmd_v2.h"
 
 static int profile_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (strlen(a->argv[3]) >= CFG_NAME_MAX)
-		return cmd_bad(ctx, a, 3);
+	if (!cfg_v2_name_ok(ctx, a, 3))
+		return -1;
 	struct config *c = ctx->cfg;
 	if (!cfg_v2_profile_get(c, a->argv[3])) {
-		struct cfg_ikev2_profile *n = realloc(c->v2_profiles, sizeof(*n) * (c->nv2_profile + 1));
-		if (!n)
-			abort();
-		c->v2_profiles = n;
-		struct cfg_ikev2_profile *p = &c->v2_profiles[c->nv2_profile++];
-		memset(p, 0, sizeof(*p));
+		struct cfg_ikev2_profile *p = cfg_v2_append((void **)&c->v2_profiles, &c->nv2_profile, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%s", a->argv[3]);
 		p->lifetime = CFG_V2_LIFETIME;
 		p->dpd_retry = CFG_V2_DPD_RETRY;
 		p->lineno = ctx->lineno;
 	}
 	cfg_order_touch(c, ctx->loading, ORD_V2_PROFILE, a->argv[3]);
-	ctx->mode = MODE_CONFIG_V2_PROFILE;
-	snprintf(ctx->mode_key, sizeof(ctx->mode_key), "%s", a->argv[3]);
-	ctx->mode_obj = NULL;
+	cfg_v2_enter(ctx, MODE_CONFIG_V2_PROFILE, a->argv[3]);
 	return 0;
 }
 
 static int no_profile_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	if (a->argc < 4) {
-		sb_puts(ctx->out, "% Incomplete command.\n\n");
+	if (!cfg_v2_complete(ctx, a, 4))
 		return -1;
-	}
 	struct config *c = ctx->cfg;
 	struct cfg_ikev2_profile *p = cfg_v2_profile_get(c, a->argv[3]);
 	if (!p)
@@ -52,9 +41,7 @@ static int no_profile_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 		}
 	cfg_opaque_clear(&p->extra);
 	cfg_order_remove(c, ORD_V2_PROFILE, a->argv[3]);
-	size_t i = (size_t)(p - c->v2_profiles);
-	memmove(p, p + 1, sizeof(*p) * (c->nv2_profile - i - 1));
-	c->nv2_profile--;
+	cfg_v2_remove_at(c->v2_profiles, &c->nv2_profile, sizeof(*p), (size_t)(p - c->v2_profiles));
 	return 0;
 }
 
@@ -71,13 +58,7 @@ static int desc_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	struct cfg_ikev2_profile *p = cur(ctx);
 	if (!p)
 		return -1;
-	if (a->negated) {
-		p->description[0] = '\0';
-		return 0;
-	}
-	if (!cfg_strcpy(p->description, sizeof(p->description), a->argv[1]))
-		return cmd_bad(ctx, a, 1);
-	return 0;
+	return cfg_v2_description(ctx, a, p->description, sizeof(p->description));
 }
 
 /* match identity remote address A.B.C.D [MASK] */
@@ -93,23 +74,11 @@ static int match_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	uint32_t ip, mask = 0xffffffff;
 	if (!cmd_parse_ip(a->argv[4], &ip))
 		return cmd_bad(ctx, a, 4);
-	if (a->argc > 5 && (!cmd_parse_ip(a->argv[5], &mask) || (mask && (mask | (mask - 1)) != 0xffffffff)))
+	if (a->argc > 5 && (!cmd_parse_ip(a->argv[5], &mask) || !cfg_v2_mask_ok(mask)))
 		return cmd_bad(ctx, a, 5);
-	ip &= mask;
-	size_t k = 0;
-	while (k < p->nmatch_remote && !(p->match_remote[k].addr == ip && p->match_remote[k].mask == mask))
-		k++;
-	if (a->negated) {
-		if (k < p->nmatch_remote) {
-			memmove(&p->match_remote[k], &p->match_remote[k + 1],
-				sizeof(p->match_remote[0]) * (p->nmatch_remote - k - 1));
-			p->nmatch_remote--;
-		}
-	} else if (k == p->nmatch_remote) {
-		if (k == CFG_V2_MAX_MATCH)
-			return cmd_bad(ctx, a, 4);
-		p->match_remote[p->nmatch_remote++] = (struct cfg_ikev2_match){ ip, mask };
-	}
+	struct cfg_ikev2_match m = { ip & mask, mask };
+	if (cfg_v2_set_edit(p->match_remote, &p->nmatch_remote, sizeof(m), CFG_V2_MAX_MATCH, &m, a->negated) < 0)
+		return cmd_bad(ctx, a, 4);
 	return 0;
 }
 
@@ -236,11 +205,8 @@ static int exit_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	const char *why;
 	if (p && config_v2_proposal_check(p, &why) < 0)
 		sb_printf(ctx->out, "%% IKEv2 proposal %s is incomplete (%s): it is not used\n", p->name, why);
-	if (cfg_mode_parent(ctx))
-		return 0;
-	ctx->mode = MODE_CONFIG;
-	ctx->mode_key[0] = '\0';
-	ctx->mode_obj = NULL;
+	if (!cfg_mode_parent(ctx))
+		cfg_v2_enter(ctx, MODE_CONFIG, "");
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/wire.h"
+#include "ike/ike_hdr.h"
 
 const uint8_t isakmp_vid_dpd[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
 				     0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
@@ -37,14 +38,7 @@ enum isakmp_err isakmp_parse_hdr(const uint8_t *buf, size_t len, struct isakmp_h
 	wbuf_rd_init(&rd, buf, len);
 	if (len < ISAKMP_HDR_LEN)
 		return ISAKMP_E_SHORT;
-	wbuf_get_bytes(&rd, h->icookie, 8);
-	wbuf_get_bytes(&rd, h->rcookie, 8);
-	wbuf_get_u8(&rd, &h->np);
-	wbuf_get_u8(&rd, &h->version);
-	wbuf_get_u8(&rd, &h->exch);
-	wbuf_get_u8(&rd, &h->flags);
-	wbuf_get_u32(&rd, &h->msgid);
-	wbuf_get_u32(&rd, &h->len);
+	IKE_HDR_GET(&rd, h, icookie, rcookie);
 	if (rd.err)
 		return ISAKMP_E_SHORT;
 	/* Minor versions are to be ignored (RFC 2408 §3.1); the major must be 1. */
@@ -107,17 +101,14 @@ static enum isakmp_err check_payload(uint8_t type, const uint8_t *b, size_t len)
 static enum isakmp_err gen_hdr(struct wbuf_rd *rd, uint8_t *next, uint16_t *len)
 {
 	uint8_t res;
-	if (!wbuf_get_u8(rd, next) || !wbuf_get_u8(rd, &res) || !wbuf_get_u16(rd, len))
+	if (!ike_gen_get(rd, next, &res, len))
 		return ISAKMP_E_SHORT;
 	return res != 0 ? ISAKMP_E_RESERVED : ISAKMP_OK;
 }
 
 static enum isakmp_err gen_body(struct wbuf_rd *rd, uint16_t len, size_t min, struct wbuf_rd *body)
 {
-	if (len < min || (size_t)len - ISAKMP_GEN_LEN > wbuf_left(rd))
-		return ISAKMP_E_LENGTH;
-	wbuf_get_sub(rd, body, len - ISAKMP_GEN_LEN);
-	return ISAKMP_OK;
+	return ike_gen_body(rd, len, min, body) ? ISAKMP_OK : ISAKMP_E_LENGTH;
 }
 
 enum isakmp_err isakmp_parse_payloads(uint8_t first_np, const uint8_t *body, size_t len,
@@ -383,15 +374,7 @@ const struct isakmp_attr *isakmp_attr_find(const struct isakmp_transform *t, uin
 void isakmp_wr_init(struct isakmp_wr *e, uint8_t *buf, size_t cap, const struct isakmp_hdr *h)
 {
 	wbuf_wr_init(&e->w, buf, cap);
-	wbuf_put_bytes(&e->w, h->icookie, 8);
-	wbuf_put_bytes(&e->w, h->rcookie, 8);
-	e->np_off = e->w.len;
-	wbuf_put_u8(&e->w, ISAKMP_NP_NONE);
-	wbuf_put_u8(&e->w, h->version ? h->version : ISAKMP_VERSION);
-	wbuf_put_u8(&e->w, h->exch);
-	wbuf_put_u8(&e->w, h->flags);
-	wbuf_put_u32(&e->w, h->msgid);
-	wbuf_put_u32(&e->w, 0);
+	IKE_HDR_PUT(&e->w, h, icookie, rcookie, h->version ? h->version : ISAKMP_VERSION, e->np_off);
 }
 
 size_t isakmp_wr_begin(struct isakmp_wr *e, uint8_t type)

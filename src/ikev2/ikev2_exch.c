@@ -176,7 +176,7 @@ void ikev2_reap(struct ikev2_engine *e)
 	}
 }
 
-static bool dup_into(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+bool ikev2_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
 {
 	uint8_t *p = malloc(len);
 	if (!p)
@@ -190,7 +190,7 @@ static bool dup_into(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len
 
 int ikev2_send_request(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 {
-	if (!len || !dup_into(&sa->req_buf, &sa->req_len, msg, len))
+	if (!len || !ikev2_keep_copy(&sa->req_buf, &sa->req_len, msg, len))
 		return -1;
 	sa->req_pending = true;
 	sa->eng->st.tx++;
@@ -200,8 +200,8 @@ int ikev2_send_request(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 int ikev2_send_response(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 {
 	struct ikev2_engine *e = sa->eng;
-	if (!len || !e->rx_raw || !dup_into(&sa->rsp_buf, &sa->rsp_len, msg, len) ||
-	    !dup_into(&sa->rsp_for, &sa->rsp_for_len, e->rx_raw, e->rx_raw_len))
+	if (!len || !e->rx_raw || !ikev2_keep_copy(&sa->rsp_buf, &sa->rsp_len, msg, len) ||
+	    !ikev2_keep_copy(&sa->rsp_for, &sa->rsp_for_len, e->rx_raw, e->rx_raw_len))
 		return -1;
 	sa->eng->st.tx++;
 	return sa->eng->host->send(sa->eng->host->arg, sa->local, sa->peer, msg, len);

@@ -42,25 +42,13 @@ static size_t build_init(struct ikev2_sa *sa, const struct ikev2_props *props, u
 	return ikev2_wr_finish(&w);
 }
 
-static bool keep(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
-{
-	uint8_t *p = malloc(len);
-	if (!p)
-		return false;
-	memcpy(p, src, len);
-	free(*dst);
-	*dst = p;
-	*dlen = len;
-	return true;
-}
-
 static int send_init_req(struct ikev2_sa *sa)
 {
 	uint8_t buf[4096];
 	struct ikev2_props offer;
 	ikev2_offer_ike(&sa->conf, (uint16_t)dh_group(sa->dh), &offer);
 	size_t n = build_init(sa, &offer, buf, sizeof(buf));
-	if (!n || !keep(&sa->init_i, &sa->init_i_len, buf, n))
+	if (!n || !ikev2_keep_copy(&sa->init_i, &sa->init_i_len, buf, n))
 		return -1;
 	return ikev2_send_request(sa, buf, n);
 }
@@ -208,7 +196,7 @@ void ikev2_recv_init_req(struct ikev2_engine *e, uint32_t local, uint32_t peer, 
 	size_t n;
 	if (!sa->dh || !ikev2_rand(sa->spi_r, 8) || !ikev2_rand(sa->nr, sa->nrlen) ||
 	    ikev2_key_sa(sa, p.ke.data, p.ke.len) < 0 || !(n = build_init(sa, &answer, rsp, sizeof(rsp))) ||
-	    !keep(&sa->init_i, &sa->init_i_len, buf, len) || !keep(&sa->init_r, &sa->init_r_len, rsp, n) ||
+	    !ikev2_keep_copy(&sa->init_i, &sa->init_i_len, buf, len) || !ikev2_keep_copy(&sa->init_r, &sa->init_r_len, rsp, n) ||
 	    !ikev2_set_state(sa, IKEV2_S_R_INIT_SENT)) {
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		goto out;
@@ -277,7 +265,7 @@ void ikev2_recv_init_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	memcpy(sa->spi_r, m->h.spi_r, 8);
 	memcpy(sa->nr, p.nonce, p.nlen);
 	sa->nrlen = p.nlen;
-	if (!keep(&sa->init_r, &sa->init_r_len, buf, len) || ikev2_key_sa(sa, p.ke.data, p.ke.len) < 0) {
+	if (!ikev2_keep_copy(&sa->init_r, &sa->init_r_len, buf, len) || ikev2_key_sa(sa, p.ke.data, p.ke.len) < 0) {
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return;
 	}

@@ -10,6 +10,8 @@
 
 struct ikev2_sa *ikev2_sa_new(struct ikev2_engine *e, bool initiator, uint32_t local, uint32_t peer);
 void ikev2_half_open_limit(struct ikev2_engine *e, uint32_t peer);
+/* Replaces *dst (freed) with a copy of src[len]; false (nothing changed) without memory. */
+bool ikev2_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len);
 int ikev2_send_request(struct ikev2_sa *sa, const uint8_t *msg, size_t len);
 /* Answers the request being processed, and keeps both for its retransmissions. */
 int ikev2_send_response(struct ikev2_sa *sa, const uint8_t *msg, size_t len);

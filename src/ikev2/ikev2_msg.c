@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ike/ike_hdr.h"
+
 static bool known_payload(uint8_t t)
 {
 	return t >= IKEV2_PL_SA && t <= IKEV2_PL_EAP;
@@ -11,14 +13,7 @@ bool ikev2_peek_hdr(const uint8_t *p, size_t len, struct ikev2_hdr *h)
 {
 	struct wbuf_rd rd;
 	wbuf_rd_init(&rd, p, len);
-	wbuf_get_bytes(&rd, h->spi_i, 8);
-	wbuf_get_bytes(&rd, h->spi_r, 8);
-	wbuf_get_u8(&rd, &h->np);
-	wbuf_get_u8(&rd, &h->version);
-	wbuf_get_u8(&rd, &h->exch);
-	wbuf_get_u8(&rd, &h->flags);
-	wbuf_get_u32(&rd, &h->msgid);
-	wbuf_get_u32(&rd, &h->len);
+	IKE_HDR_GET(&rd, h, spi_i, spi_r);
 	return !rd.err;
 }
 
@@ -42,8 +37,7 @@ static int walk(struct ikev2_msg *m, struct wbuf_rd *rd, uint8_t np, bool outer)
 		uint8_t next, flags;
 		uint16_t plen;
 		struct wbuf_rd body;
-		if (!wbuf_get_u8(rd, &next) || !wbuf_get_u8(rd, &flags) || !wbuf_get_u16(rd, &plen) ||
-		    plen < IKEV2_GEN_LEN || !wbuf_get_sub(rd, &body, plen - IKEV2_GEN_LEN))
+		if (!ike_gen_get(rd, &next, &flags, &plen) || !ike_gen_body(rd, plen, IKEV2_GEN_LEN, &body))
 			return IKEV2_N_INVALID_SYNTAX;
 		bool enc = np == IKEV2_PL_SK || np == IKEV2_PL_SKF;
 		if (!enc && !known_payload(np)) {
@@ -322,15 +316,7 @@ int ikev2_parse_ts(const struct ikev2_pl *pl, struct ikev2_tsp *tsp)
 void ikev2_wr_init(struct ikev2_wr *w, uint8_t *buf, size_t cap, const struct ikev2_hdr *h)
 {
 	wbuf_wr_init(&w->w, buf, cap);
-	wbuf_put_bytes(&w->w, h->spi_i, 8);
-	wbuf_put_bytes(&w->w, h->spi_r, 8);
-	w->np_at = w->w.len;
-	wbuf_put_u8(&w->w, IKEV2_PL_NONE);
-	wbuf_put_u8(&w->w, IKEV2_VERSION);
-	wbuf_put_u8(&w->w, h->exch);
-	wbuf_put_u8(&w->w, h->flags);
-	wbuf_put_u32(&w->w, h->msgid);
-	wbuf_put_u32(&w->w, 0);		/* length: ikev2_wr_finish */
+	IKE_HDR_PUT(&w->w, h, spi_i, spi_r, IKEV2_VERSION, w->np_at);	/* length: ikev2_wr_finish */
 }
 
 size_t ikev2_pl_begin(struct ikev2_wr *w, uint8_t type)

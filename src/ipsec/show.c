@@ -155,27 +155,43 @@ static void flow_block(struct router *r, struct strbuf *out, const struct iface 
 	sb_puts(out, "     outbound pcp sas:\n");
 }
 
+/*
+ * Which interfaces and flows `show crypto ipsec sa [interface|map|peer]`
+ * lists: one answer for the text and the JSON rendering.
+ */
+static bool iface_shown(const struct iface *ifp, enum ipsec_show_filter f, const char *name)
+{
+	if (!ifp->crypto_map[0])
+		return false;
+	if (f == SHOW_IFACE && strcasecmp(ifp->name, name))
+		return false;
+	return f != SHOW_MAP || !strcmp(ifp->crypto_map, name);
+}
+
+static bool flow_shown(const struct iface *ifp, const struct ipsec_flowrec *fr,
+		       enum ipsec_show_filter f, uint32_t peer)
+{
+	if (strcmp(fr->cmap, ifp->crypto_map))
+		return false;
+	if (f != SHOW_PEER)
+		return true;
+	struct flow_view v;
+	flow_view(ifp, fr, &v);
+	return v.peer == peer;
+}
+
 void ipsec_show_sa(struct router *r, struct strbuf *out, enum ipsec_show_filter f,
 		   const char *name, uint32_t peer, bool detail)
 {
 	struct ipsec_state *st = r->ipsec;
 	for (int i = 0; i < r->niface; i++) {
 		const struct iface *ifp = &r->ifaces[i];
-		if (!ifp->crypto_map[0])
-			continue;
-		if (f == SHOW_IFACE && strcasecmp(ifp->name, name))
-			continue;
-		if (f == SHOW_MAP && strcmp(ifp->crypto_map, name))
+		if (!iface_shown(ifp, f, name))
 			continue;
 		bool header = false;
 		for (const struct ipsec_flowrec *fr = st->flows; fr; fr = fr->next) {
-			if (strcmp(fr->cmap, ifp->crypto_map))
+			if (!flow_shown(ifp, fr, f, peer))
 				continue;
-			if (f == SHOW_PEER) {
-				struct ipsec_bundle *b = ipsec_flow_out_bundle((struct ipsec_flowrec *)fr);
-				if ((b ? b->spec.peer_addr : fr->peer) != peer)
-					continue;
-			}
 			if (!header) {
 				sb_printf(out, "\ninterface: %s\n    Crypto map tag: %s, local addr. "
 					  "%s\n", ifp->name, ifp->crypto_map, ip_str(ifp->addr).s);
@@ -500,11 +516,7 @@ static void ipsec_show_sa_json(struct router *r, struct json *j, enum ipsec_show
 	json_arr_begin(j, "interfaces");
 	for (int i = 0; i < r->niface; i++) {
 		const struct iface *ifp = &r->ifaces[i];
-		if (!ifp->crypto_map[0])
-			continue;
-		if (f == SHOW_IFACE && strcasecmp(ifp->name, name))
-			continue;
-		if (f == SHOW_MAP && strcmp(ifp->crypto_map, name))
+		if (!iface_shown(ifp, f, name))
 			continue;
 		json_obj_begin(j, NULL);
 		json_str(j, "interface", ifp->name);
@@ -512,13 +524,8 @@ static void ipsec_show_sa_json(struct router *r, struct json *j, enum ipsec_show
 		json_ip(j, "local_addr", ifp->addr);
 		json_arr_begin(j, "flows");
 		for (const struct ipsec_flowrec *fr = st->flows; fr; fr = fr->next) {
-			if (strcmp(fr->cmap, ifp->crypto_map))
-				continue;
-			struct flow_view v;
-			flow_view(ifp, fr, &v);
-			if (f == SHOW_PEER && v.peer != peer)
-				continue;
-			json_flow(j, r, ifp, fr);
+			if (flow_shown(ifp, fr, f, peer))
+				json_flow(j, r, ifp, fr);
 		}
 		json_arr_end(j);
 		json_obj_end(j);

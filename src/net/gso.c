@@ -157,6 +157,72 @@ static void l4_sum(uint8_t *l4, size_t sum_at, size_t len, const struct ip4 *h, 
 		proto == IPPROTO_UDP_);
 }
 
+/*
+ * The one split loop for TCP and UDP: each segment gets the frame's
+ * headers (the L4 one l4hl bytes) and up to mss bytes of payload, its IP
+ * length and ID, then the protocol's own fix-up and the L4 checksum.  One
+ * segment is no split: only the checksum is left to finish.
+ */
+struct seg_l4 {
+	uint8_t proto;
+	size_t hl, sum_at;
+	/* fixes segment i of nseg (payload n bytes at offset off) in its L4 header */
+	void (*fix)(uint8_t *l4, const struct seg_l4 *l, size_t i, size_t nseg, size_t off, size_t n);
+	uint32_t seq;
+	uint8_t flags;
+};
+
+static enum gso_rc split(struct pkt *p, const struct ip4 *h, size_t mss, const struct seg_l4 *l,
+			 gso_emit_fn emit, void *arg, struct gso_stats *st)
+{
+	size_t l4len = h->tot - h->ihl, hdrs = h->l2len + h->ihl + l->hl;
+	size_t pay = l4len - l->hl, nseg = (pay + mss - 1) / mss;
+	if (nseg <= 1) {
+		l4_sum(p->data + h->l2len + h->ihl, l->sum_at, l4len, h, l->proto);
+		st->csum++;
+		return GSO_DELIVER;
+	}
+	st->frames++;
+	for (size_t i = 0, off = 0; i < nseg; i++, off += mss) {
+		size_t n = pay - off < mss ? pay - off : mss;
+		struct pkt *s = seg_new(p, h->l2len, hdrs, p->data + hdrs + off, n);
+		if (!s) {
+			st->nomem++;
+			continue;
+		}
+		uint8_t *ip = s->data + h->l2len, *l4 = ip + h->ihl;
+		ip_fix(ip, h->ihl + l->hl + n, (uint16_t)(h->id + i));
+		l->fix(l4, l, i, nseg, off, n);
+		l4_sum(l4, l->sum_at, l->hl + n, h, l->proto);
+		st->segs++;
+		emit(arg, s);
+	}
+	pkt_free(p);
+	return GSO_SEGMENTED;
+}
+
+/* Sequence numbers advance; FIN and PSH only on the last, CWR only on the first. */
+static void tcp_fix(uint8_t *t, const struct seg_l4 *l, size_t i, size_t nseg, size_t off, size_t n)
+{
+	(void)n;
+	wbuf_st32(t + TCPH_SEQ, l->seq + (uint32_t)off);
+	uint8_t f = l->flags;
+	if (i + 1 < nseg)
+		f &= (uint8_t)~(TCP_FIN | TCP_PSH);
+	if (i > 0)
+		f &= (uint8_t)~TCP_CWR;
+	t[TCPH_FLAGS] = f;
+}
+
+static void udp_fix(uint8_t *u, const struct seg_l4 *l, size_t i, size_t nseg, size_t off, size_t n)
+{
+	(void)l;
+	(void)i;
+	(void)nseg;
+	(void)off;
+	wbuf_st16(u + UDPH_LEN, (uint16_t)(UDP_HLEN + n));
+}
+
 static enum gso_rc seg_tcp(struct pkt *p, const struct ip4 *h, size_t mss, gso_emit_fn emit,
 			   void *arg, struct gso_stats *st, const char **why)
 {
@@ -167,72 +233,20 @@ static enum gso_rc seg_tcp(struct pkt *p, const struct ip4 *h, size_t mss, gso_e
 		*why = "TCP header does not fit the frame";
 		return GSO_BAD;
 	}
-	size_t thl = (size_t)(tcp[TCPH_OFF] >> 4) * 4, hdrs = h->l2len + h->ihl + thl;
-	size_t pay = l4len - thl, nseg = (pay + mss - 1) / mss;
-	uint32_t seq = wbuf_be32(tcp + TCPH_SEQ);
-	uint8_t flags = tcp[TCPH_FLAGS];
-	if (nseg <= 1) {
-		/* Nothing to split: only the checksum is left to finish. */
-		l4_sum(p->data + h->l2len + h->ihl, TCPH_SUM, l4len, h, IPPROTO_TCP_);
-		st->csum++;
-		return GSO_DELIVER;
-	}
-	st->frames++;
-	for (size_t i = 0, off = 0; i < nseg; i++, off += mss) {
-		size_t n = pay - off < mss ? pay - off : mss;
-		struct pkt *s = seg_new(p, h->l2len, hdrs, p->data + hdrs + off, n);
-		if (!s) {
-			st->nomem++;
-			continue;
-		}
-		uint8_t *ip = s->data + h->l2len, *t = ip + h->ihl;
-		ip_fix(ip, h->ihl + thl + n, (uint16_t)(h->id + i));
-		wbuf_st32(t + TCPH_SEQ, seq + (uint32_t)off);
-		uint8_t f = flags;
-		if (i + 1 < nseg)
-			f &= (uint8_t)~(TCP_FIN | TCP_PSH);
-		if (i > 0)
-			f &= (uint8_t)~TCP_CWR;
-		t[TCPH_FLAGS] = f;
-		l4_sum(t, TCPH_SUM, thl + n, h, IPPROTO_TCP_);
-		st->segs++;
-		emit(arg, s);
-	}
-	pkt_free(p);
-	return GSO_SEGMENTED;
+	struct seg_l4 l = { IPPROTO_TCP_, (size_t)(tcp[TCPH_OFF] >> 4) * 4, TCPH_SUM, tcp_fix,
+			    wbuf_be32(tcp + TCPH_SEQ), tcp[TCPH_FLAGS] };
+	return split(p, h, mss, &l, emit, arg, st);
 }
 
 static enum gso_rc seg_udp(struct pkt *p, const struct ip4 *h, size_t mss, gso_emit_fn emit,
 			   void *arg, struct gso_stats *st, const char **why)
 {
-	size_t l4len = h->tot - h->ihl, hdrs = h->l2len + h->ihl + UDP_HLEN;
-	if (l4len < UDP_HLEN) {
+	if (h->tot - h->ihl < UDP_HLEN) {
 		*why = "UDP header does not fit the frame";
 		return GSO_BAD;
 	}
-	size_t pay = l4len - UDP_HLEN, nseg = (pay + mss - 1) / mss;
-	if (nseg <= 1) {
-		l4_sum(p->data + h->l2len + h->ihl, UDPH_SUM, l4len, h, IPPROTO_UDP_);
-		st->csum++;
-		return GSO_DELIVER;
-	}
-	st->frames++;
-	for (size_t i = 0, off = 0; i < nseg; i++, off += mss) {
-		size_t n = pay - off < mss ? pay - off : mss;
-		struct pkt *s = seg_new(p, h->l2len, hdrs, p->data + hdrs + off, n);
-		if (!s) {
-			st->nomem++;
-			continue;
-		}
-		uint8_t *ip = s->data + h->l2len, *u = ip + h->ihl;
-		ip_fix(ip, h->ihl + UDP_HLEN + n, (uint16_t)(h->id + i));
-		wbuf_st16(u + UDPH_LEN, (uint16_t)(UDP_HLEN + n));
-		l4_sum(u, UDPH_SUM, UDP_HLEN + n, h, IPPROTO_UDP_);
-		st->segs++;
-		emit(arg, s);
-	}
-	pkt_free(p);
-	return GSO_SEGMENTED;
+	static const struct seg_l4 l = { IPPROTO_UDP_, UDP_HLEN, UDPH_SUM, udp_fix, 0, 0 };
+	return split(p, h, mss, &l, emit, arg, st);
 }
 
 /* A super-frame: checks that the kind and the packet agree, then segments. */
