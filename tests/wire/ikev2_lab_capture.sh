@@ -68,5 +68,14 @@ esp=$(tsh -Y esp -T fields -e esp.spi | sort | uniq -c)
 note "$esp"
 n_out=$(printf '%s\n' "$esp" | awk -v s="$(printf '0x%08x' "$spi_out")" '$2 == s {print $1}')
 n_in=$(printf '%s\n' "$esp" | awk -v s="$(printf '0x%08x' "$spi_in")" '$2 == s {print $1}')
-[ "${n_out:-0}" = 10 ] && [ "${n_in:-0}" = 10 ] || fail "ESP on the link: out spi $spi_out x${n_out:-0}, in spi $spi_in x${n_in:-0} (want 10 each)"
+# A loaded loopback capture can miss a datagram (the kernel drops it for
+# tcpdump, not for the routers, whose ping got all 10 answers): one per
+# direction is allowed and said; more, or any on an SPI show does not name,
+# fails.
+[ "${n_out:-0}" -le 10 ] && [ "${n_in:-0}" -le 10 ] && [ "${n_out:-0}" -ge 9 ] && [ "${n_in:-0}" -ge 9 ] ||
+	fail "ESP on the link: out spi $spi_out x${n_out:-0}, in spi $spi_in x${n_in:-0} (want 10 each)"
+[ "$(printf '%s\n' "$esp" | awk '{n += $1} END {print n + 0}')" = $((n_out + n_in)) ] ||
+	fail "ESP on SPIs show crypto ipsec sa does not name: $esp"
+[ "$n_out" = 10 ] && [ "$n_in" = 10 ] ||
+	note "capture missed $((20 - n_out - n_in)) of 20 ESP datagrams ($(grep -o '[0-9]* packets dropped by kernel' "$T/tcpdump.out"))"
 exit 0
