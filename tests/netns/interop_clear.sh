@@ -17,6 +17,10 @@ swan_router r2 initiator=no ike_rekey=72000 ike_life=80000
 topo_wait_ping h1 "$H2_IP" 20 || fail "no tunnel"
 old=$(swan_spis r2 | awk '$1 == "in" {print $2}')
 [ -n "$old" ] || fail "strongSwan has no CHILD_SA"
+# spigot sent INITIAL-CONTACT, so its phase-2 restore runs 300 ms after Main
+# Mode and would bring back SAs cleared before it ran: let it finish.
+restore_idle() { cli r1 show crypto isakmp invalid-spi-recovery | grep -q '(active: 0)'; }
+wait_for 10 restore_idle || fail "spigot's phase-2 restore did not finish"
 cli r1 clear crypto sa >/dev/null
 no_child() { ! swanctl_in r2 --list-sas 2>/dev/null | grep -q INSTALLED; }
 wait_for 5 no_child ||
