@@ -561,8 +561,8 @@ int ike_init(struct router *r)
 	ike->xmit = default_xmit;
 	ike->next_conn_id = 1;
 	ike->next_record_id = 1;
-	ike->rtx_base_ms = 2000;
-	ike->rtx_tries = 5;
+	ike->rtx_base_ms = IKE_RTX_BASE_MS;
+	ike->rtx_tries = IKE_RTX_TRIES;
 	ike->deleted_keep_ms = 60000;
 	ike->qm_keep_ms = 60000;
 	ike->dpd_max_tries = 5;

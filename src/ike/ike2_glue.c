@@ -616,8 +616,8 @@ int ike2_init(struct ike_state *ike)
 				       .initial_contact = h_initial_contact };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
-	g->rtx_base_ms = 2000;
-	g->rtx_tries = 5;
+	g->rtx_base_ms = IKE_RTX_BASE_MS;
+	g->rtx_tries = IKE_RTX_TRIES;
 	g->half_open_ms = IKE2_HALF_OPEN_MS;
 	g->entry_for_peer = ikev2_conf_entry_for_peer;
 	g->build = ikev2_conf_build;

@@ -61,6 +61,9 @@ bool ike_sa_stateok(enum ike_sa_state from, enum ike_sa_state to);
 #define IKE_MAX_HALF_OPEN 64		/* responder SAs still negotiating, in all */
 #define IKE_MAX_HALF_OPEN_PER_SRC 4	/* ... from one source address */
 #define IKE_HALF_OPEN_MS 8000		/* without a valid MM3 */
+/* IOS's retransmission pace, IKEv1 and IKEv2 alike: 2 s, doubling, 5 tries. */
+#define IKE_RTX_BASE_MS 2000
+#define IKE_RTX_TRIES 5
 /* Unprotected notifies (NO-PROPOSAL-CHOSEN) answer unauthenticated MM1s:
  * at most this many per window, the rest counted, so we are no reflector. */
 #define IKE_UNAUTH_NOTIFY_BURST 10
