@@ -70,7 +70,7 @@ static int no_logging_buffered_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 	(void)a;
 	ctx->cfg->logging_buffered = false;
 	ctx->cfg->logging_buffer_size = LOG_BUFFER_DEFAULT;
-	ctx->cfg->logging_buffered_level = SEV_DEBUG;
+	ctx->cfg->logging_buffered_level = LOG_BUFFERED_LEVEL_DEFAULT;
 	cfg_order_touch(ctx->cfg, ctx->loading, ORD_LOGGING, "");
 	return 0;
 }
@@ -88,7 +88,7 @@ static int logging_trap_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 static int no_logging_trap_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
-	ctx->cfg->logging_trap = SEV_INFO;
+	ctx->cfg->logging_trap = LOG_TRAP_LEVEL_DEFAULT;
 	return 0;
 }
 
@@ -108,7 +108,7 @@ static int no_logging_console_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
 	ctx->cfg->logging_console = false;
-	ctx->cfg->logging_console_level = SEV_DEBUG;
+	ctx->cfg->logging_console_level = LOG_CONSOLE_LEVEL_DEFAULT;
 	cfg_order_touch(ctx->cfg, ctx->loading, ORD_LOGGING, "");
 	return 0;
 }
@@ -266,7 +266,7 @@ static int logging_facility_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 static int no_logging_facility_fn(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
-	ctx->cfg->logging_facility = 23;
+	ctx->cfg->logging_facility = LOG_FACILITY_DEFAULT;
 	return 0;
 }
 
@@ -275,18 +275,18 @@ void cfg_render_logging(struct strbuf *out, const struct config *c)
 {
 	if (!c->logging_buffered)
 		sb_puts(out, "no logging buffered\n");
-	else if (c->logging_buffered_level != SEV_DEBUG)
+	else if (c->logging_buffered_level != LOG_BUFFERED_LEVEL_DEFAULT)
 		sb_printf(out, "logging buffered %u %s\n", c->logging_buffer_size,
 			  log_level_name(c->logging_buffered_level));
 	else if (c->logging_buffer_size != LOG_BUFFER_DEFAULT)
 		sb_printf(out, "logging buffered %u\n", c->logging_buffer_size);
 	if (!c->logging_console)
 		sb_puts(out, "no logging console\n");
-	else if (c->logging_console_level != SEV_DEBUG)
+	else if (c->logging_console_level != LOG_CONSOLE_LEVEL_DEFAULT)
 		sb_printf(out, "logging console %s\n", log_level_name(c->logging_console_level));
-	if (c->logging_trap != SEV_INFO)
+	if (c->logging_trap != LOG_TRAP_LEVEL_DEFAULT)
 		sb_printf(out, "logging trap %s\n", log_level_name(c->logging_trap));
-	if (c->logging_facility != 23)
+	if (c->logging_facility != LOG_FACILITY_DEFAULT)
 		sb_printf(out, "logging facility %s\n", config_facility_name(c->logging_facility));
 	if (c->logging_source_if[0])
 		sb_printf(out, "logging source-interface %s\n", c->logging_source_if);

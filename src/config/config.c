@@ -59,14 +59,14 @@ struct config *config_new_empty(void)
 	c->ipsec_life_kb = CFG_IPSEC_LIFE_KB_DEFAULT;
 	c->replay_window = 64;
 	c->logging_buffered = true;
-	c->logging_buffer_size = 8192;
-	c->logging_buffered_level = 7;
-	c->logging_trap = 6;
+	c->logging_buffer_size = LOG_BUFFER_DEFAULT;
+	c->logging_buffered_level = LOG_BUFFERED_LEVEL_DEFAULT;
+	c->logging_trap = LOG_TRAP_LEVEL_DEFAULT;
 	c->logging_console = true;
-	c->logging_console_level = 7;
+	c->logging_console_level = LOG_CONSOLE_LEVEL_DEFAULT;
 	c->stamp_log = log_stamp_default;
 	c->stamp_debug = log_stamp_default;
-	c->logging_facility = 23;
+	c->logging_facility = LOG_FACILITY_DEFAULT;
 	c->order = xcalloc(1, sizeof(struct cfg_order));
 	return c;
 }

@@ -21,10 +21,10 @@ void log_init(struct logger *lg, size_t size)
 	memset(lg, 0, sizeof(*lg));
 	lg->size = size ? size : LOG_BUFFER_DEFAULT;
 	lg->buffered = true;
-	lg->buffer_level = SEV_DEBUG;
-	lg->trap_level = SEV_INFO;
+	lg->buffer_level = LOG_BUFFERED_LEVEL_DEFAULT;
+	lg->trap_level = LOG_TRAP_LEVEL_DEFAULT;
 	lg->console = true;
-	lg->console_level = SEV_DEBUG;
+	lg->console_level = LOG_CONSOLE_LEVEL_DEFAULT;
 	lg->stamp_log = log_stamp_default;
 	lg->stamp_debug = log_stamp_default;
 }

@@ -29,7 +29,12 @@ enum log_sev {
 	SEV_DEBUG,
 };
 
-#define LOG_BUFFER_DEFAULT 8192	/* IOS default for `logging buffered` */
+/* IOS's logging defaults: the one place both the logger and the config read. */
+#define LOG_BUFFER_DEFAULT 8192			/* `logging buffered` size */
+#define LOG_BUFFERED_LEVEL_DEFAULT SEV_DEBUG	/* `logging buffered` level */
+#define LOG_CONSOLE_LEVEL_DEFAULT SEV_DEBUG	/* `logging console` level */
+#define LOG_TRAP_LEVEL_DEFAULT SEV_INFO		/* `logging trap` level */
+#define LOG_FACILITY_DEFAULT 23			/* `logging facility local7` */
 #define LOG_BUFFER_MIN 4096
 #define LOG_BUFFER_MAX 2147483647
 
