@@ -10,6 +10,7 @@
 #include "core/strbuf.h"
 #include "core/ipfmt.h"
 #include "ike/ike2_int.h"
+#include "ike/ike2_qcd.h"
 #include "ike/ike_int.h"
 #include "router.h"
 
@@ -223,6 +224,7 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Child SA requests: wait table full", s->wait_full);
 	ROW("IKEv1 Main Mode refused for IKEv2 peer", s->v1_refused);
 #undef ROW
+	ike2_qcd_show(g, out);
 }
 
 
