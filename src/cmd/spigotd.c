@@ -35,7 +35,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]\n"
 		   "               [--control SOCKET] [--state-dir DIR] [--quiet] [--journal] [--debug-log]\n"
-		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n");
+		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n"
+		   "  DIR: the state directory (default $STATE_DIRECTORY), e.g. for the IKEv2 QCD secret\n");
 }
 
 struct sigctx {
