@@ -186,7 +186,9 @@ static struct ike2_qcd *state(struct ike2_glue *g)
 static void set_off(struct ike2_glue *g, struct ike2_qcd *q, const char *status, enum log_sev sev)
 {
 	struct router *r = g->ike->r;
-	bool was = q->on || strcmp(q->status, status) != 0;
+	char st[sizeof(q->status)];
+	snprintf(st, sizeof(st), "off: %s", status);
+	bool was = q->on || strcmp(q->status, st) != 0;
 	q->on = false;
 	q->path[0] = '\0';
 	g->eng.qcd = false;
@@ -194,7 +196,7 @@ static void set_off(struct ike2_glue *g, struct ike2_qcd *q, const char *status,
 	if (was)
 		log_msg(&r->log, "CRYPTO", sev, sev <= SEV_ERR ? "IKEV2_QCD_SECRET" : "IKEV2_QCD",
 			"Quick Crash Detection off: %s", status);
-	snprintf(q->status, sizeof(q->status), "%s", status);
+	snprintf(q->status, sizeof(q->status), "%s", st);
 }
 
 void ike2_qcd_apply(struct ike_state *ike)
@@ -314,23 +316,18 @@ void ike2_qcd_after_input(struct ike2_glue *g)
 	}
 }
 
-void ike2_qcd_show(const struct ike2_glue *g, struct strbuf *out)
+void ike2_qcd_info(const struct ike2_glue *g, struct ike2_qcd_info *out)
 {
 	const struct ike2_qcd *q = g->qcd;
-	const struct ikev2_stats *e = &g->eng.st;
-	sb_printf(out, "\nQuick Crash Detection (RFC 6290): %s\n", q && q->status[0] ? q->status : "off");
-#define ROW(label, v) sb_printf(out, "    %-40s %llu\n", label, (unsigned long long)(v))
-	ROW("tokens received in IKE_AUTH", e->qcd_token_rx);
-	ROW("tokens sent (INVALID_IKE_SPI)", e->qcd_sent);
-	ROW("tokens accepted (peer lost the SA)", e->qcd_accepted);
-	ROW("tokens rejected", e->qcd_rejected);
-	ROW("reconnects after an accepted token", q ? q->reconnects : 0);
-	sb_puts(out, "  Drops:\n");
-	ROW("answers over the limit", e->qcd_limited);
-	ROW("  of which per source", q ? q->src_limited : 0);
-	ROW("asked for the token of a live SA", e->qcd_live);
-	ROW("secret file refused", q ? q->file_refused : 0);
-#undef ROW
+	memset(out, 0, sizeof(*out));
+	out->status = q && q->status[0] ? q->status : "off";
+	if (!q)
+		return;
+	out->on = q->on;
+	out->path = q->on ? q->path : NULL;
+	out->reconnects = q->reconnects;
+	out->src_limited = q->src_limited;
+	out->file_refused = q->file_refused;
 }
 
 void ike2_qcd_free(struct ike2_glue *g)

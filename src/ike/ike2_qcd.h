@@ -17,7 +17,6 @@
 
 struct ike_state;
 struct ike2_glue;
-struct strbuf;
 
 /* Unprotected INVALID_IKE_SPI answers: at most this many a second in all, ... */
 #define IKE2_QCD_PER_SEC 10
@@ -46,8 +45,14 @@ bool ike2_qcd_allow(void *arg, uint32_t peer);
 void ike2_qcd_lost(void *arg, struct ikev2_sa *sa);
 /* After each engine input: start again what a matching token ended. */
 void ike2_qcd_after_input(struct ike2_glue *g);
-/* `show crypto ikev2 stats`: the QCD lines. */
-void ike2_qcd_show(const struct ike2_glue *g, struct strbuf *out);
+/* What `show crypto ikev2 stats` says of QCD beside the engine's counters. */
+struct ike2_qcd_info {
+	bool on;
+	const char *status;		/* "on, secret in PATH" or "off" and why */
+	const char *path;		/* NULL when off */
+	uint64_t reconnects, src_limited, file_refused;
+};
+void ike2_qcd_info(const struct ike2_glue *g, struct ike2_qcd_info *out);
 void ike2_qcd_free(struct ike2_glue *g);
 
 #endif
