@@ -363,6 +363,8 @@ static void stats_qcd(struct emit *o, const struct ike2_glue *g)
 		json_str(o->j, "status", q.status);
 	}
 	ROW("tokens received in IKE_AUTH", e, qcd_token_rx);
+	ROW("tokens received in IKE SA rekeys", e, qcd_rekey_rx);
+	ROW("tokens sent in IKE SA rekeys", e, qcd_rekey_tx);
 	ROW("tokens sent (INVALID_IKE_SPI)", e, qcd_sent);
 	ROW("tokens accepted (peer lost the SA)", e, qcd_accepted);
 	ROW("tokens rejected", e, qcd_rejected);

@@ -251,11 +251,13 @@ static int ike_rekey_resp(struct ikev2_sa *sa, const struct ikev2_msg *m, struct
 	ikev2_put_sa(&w, &answer);
 	ikev2_put_nonce(&w, n->nr, n->nrlen);
 	put_ke(&w, dh);
+	ikev2_qcd_put(n, &w);		/* RFC 6290 §2.4: the new SA's token, for its SPIs */
 	size_t len = ikev2_sk_seal(&w, &sa->sk, at);
 	if (!len)
 		goto out;
 	ikev2_send_response(sa, rsp, len);
 	err = 0;
+	sa->eng->st.qcd_rekey_tx += sa->eng->qcd;
 	if (sa->cur.kind == IKEV2_OP_REKEY_IKE) {
 		/* Both rekey at once (§2.8.2): who keeps the children waits for our answer. */
 		sa->eng->st.rekey_collision++;
@@ -447,7 +449,7 @@ out:
 }
 
 /* Our rekey of the IKE SA is answered (§2.18), perhaps beside the peer's own (§2.8.2). */
-static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
+static int finish_ike(struct ikev2_sa *sa, const struct ikev2_msg *m, struct cc_payloads *p)
 {
 	static uint8_t spis[IKEV2_MAX_PROPOSALS][8];
 	uint8_t gir[DH_MAX_PUB], low[IKEV2_NONCE_MAX];
@@ -466,6 +468,7 @@ static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
 	n->nrlen = p->nlen;
 	if (key_new_ike(n, sa, gir, girlen) < 0)
 		goto out;
+	ikev2_qcd_keep(n, m);		/* the responder's token for the new SPIs (RFC 6290 §2.4) */
 	rc = 0;
 	/* The peer's new SA from the crossing rekey, or what a later rekey made of it. */
 	struct ikev2_sa *peers = sa->cc.coll && sa->cc.coll_sa ? ikev2_home(sa->cc.coll_sa) : NULL;
@@ -486,6 +489,8 @@ static int finish_ike(struct ikev2_sa *sa, struct cc_payloads *p)
 	sa->rekeyed_to = NULL;
 	ikev2_delete_ike(sa);
 	sa->rekeyed_to = n;
+	/* Our request could not carry our token (the peer's new SPI was unknown): it goes now, on the new SA. */
+	ikev2_qcd_send(n);
 out:
 	if (rc && n)
 		ikev2_set_state(n, IKEV2_S_DEAD);
@@ -541,7 +546,7 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 		ikev2_log(e, "IKEv2:(SA %s):CREATE_CHILD_SA refused (message ID %u): %s", ikev2_sa_name(sa).s,
 			  (unsigned)m->h.msgid, ikev2_notify_name(wbuf_be16(err->body + 2)));
 	} else if (cc_parse(m, &p) == 0) {
-		rc = op.kind == IKEV2_OP_REKEY_IKE ? finish_ike(sa, &p) : finish_child(sa, &op, &p);
+		rc = op.kind == IKEV2_OP_REKEY_IKE ? finish_ike(sa, m, &p) : finish_child(sa, &op, &p);
 	}
 	if (rc < 0 && !err) {
 		e->st.no_proposal++;

@@ -34,6 +34,10 @@ int ikev2_send_info_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 		ikev2_put_notify(&w, 0, NULL, 0, IKEV2_N_INVALID_SPI, spi, 4);
 		st->invalid_spi_tx++;
 		break;
+	case IKEV2_OP_QCD_TOKEN:
+		ikev2_qcd_put(sa, &w);
+		st->qcd_rekey_tx++;
+		break;
 	default:
 		return -1;
 	}
@@ -157,6 +161,7 @@ void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		return;
 	sa->req_in++;
 	memset(&w, 0, sizeof(w));
+	ikev2_qcd_keep(sa, m);		/* the token of the peer that rekeyed this IKE SA (RFC 6290 §2.4) */
 	if (m->npl == IKEV2_INNER)
 		e->st.liveness_answered++;
 	info_collect(sa, m, &w);

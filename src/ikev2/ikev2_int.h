@@ -85,6 +85,8 @@ void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);
 void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m);
 void ikev2_qcd_make(struct ikev2_engine *e, uint32_t local, uint32_t peer, const struct ikev2_msg *m);
 void ikev2_qcd_take(struct ikev2_sa *sa, const struct ikev2_msg *m);
+/* After our IKE rekey: an INFORMATIONAL carrying our token for the new SA (RFC 6290 §2.4). */
+void ikev2_qcd_send(struct ikev2_sa *sa);
 
 void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 void ikev2_recv_info_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);

@@ -48,6 +48,13 @@ void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w)
 	OPENSSL_cleanse(t, sizeof(t));
 }
 
+void ikev2_qcd_send(struct ikev2_sa *sa)
+{
+	struct ikev2_op op = { .kind = IKEV2_OP_QCD_TOKEN };
+	if (sa->eng->qcd)
+		ikev2_op_start(sa, &op);
+}
+
 /* Only from the decrypted payloads, those after SK. */
 void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m)
 {
@@ -62,7 +69,10 @@ void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m)
 		}
 		memcpy(sa->qcd_peer, n.data, n.len);
 		sa->qcd_peer_len = n.len;
-		sa->eng->st.qcd_token_rx++;
+		if (m->h.exch == IKEV2_EXCH_IKE_AUTH)
+			sa->eng->st.qcd_token_rx++;
+		else
+			sa->eng->st.qcd_rekey_rx++;
 		return;
 	}
 }

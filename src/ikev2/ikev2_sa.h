@@ -149,6 +149,7 @@ struct ikev2_stats {
 	uint64_t child_not_found, temporary_failure, queue_full;
 	/* Quick Crash Detection (ikev2_qcd.c). */
 	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
+	uint64_t qcd_rekey_tx, qcd_rekey_rx;	/* tokens for an IKE SA a rekey made (RFC 6290 §2.4) */
 	uint64_t qcd_live;		/* a request naming the SPIs of an SA we have, from elsewhere: no token */
 	/* COOKIE (ikev2_cookie.c, §2.6). */
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
@@ -201,6 +202,7 @@ struct ikev2_child_rec {
 /* A request the host asked for (ikev2_liveness ... ikev2_rekey_ike). */
 enum ikev2_op_kind {
 	IKEV2_OP_NONE = 0, IKEV2_OP_LIVENESS, IKEV2_OP_DEL_CHILD, IKEV2_OP_DEL_IKE, IKEV2_OP_INVALID_SPI,
+	IKEV2_OP_QCD_TOKEN,		/* INFORMATIONAL with our token, after our IKE rekey (RFC 6290 §2.4) */
 	IKEV2_OP_NEW_CHILD, IKEV2_OP_REKEY_CHILD, IKEV2_OP_REKEY_IKE,
 };
 struct ikev2_op {

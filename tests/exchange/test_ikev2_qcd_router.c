@@ -307,3 +307,45 @@ TEST(ikev2_router_qcd_answers_limited_per_source_and_in_all)
 	sb_free(&out);
 	ql_free(&q);
 }
+
+/*
+ * RFC 6290 §2.4: the token names the IKE SA's SPIs, so a rekey (new SPIs)
+ * needs a new one.  The profile's lifetime makes A rekey the IKE SA; B then
+ * restarts with the same secret and A must still learn in one round trip.
+ */
+TEST(ikev2_router_qcd_survives_ike_rekey)
+{
+	static const char *const short_ike[] = { "crypto ikev2 profile PR", "lifetime 120", "end", NULL };
+	struct qlab q;
+	CHECK(ql_new(&q));
+	struct seedlab *b = &q.b;
+	CHECK(configure(b->r[0], short_ike) && configure(b->r[1], short_ike));
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_ping(b, 3, &out) == 3);
+	const struct ikev2_sa *first = ready_sa(b->r[0]);
+	CHECK(first != NULL);
+	uint8_t spi_i[8];
+	memcpy(spi_i, first->spi_i, 8);
+	/* Replaced at 90% of 120 s. */
+	sl_run(b, 112000);
+	CHECK(ike2_engine(b->r[0])->st.ike_rekeyed == 1 && nready(b->r[0]) == 1 && nready(b->r[1]) == 1);
+	const struct ikev2_sa *cur = ready_sa(b->r[0]);
+	CHECK(cur != NULL && memcmp(cur->spi_i, spi_i, 8) != 0);
+	CHECK(cur->qcd_peer_len == IKEV2_QCD_TOKEN_LEN && ready_sa(b->r[1])->qcd_peer_len == IKEV2_QCD_TOKEN_LEN);
+	CHECK(sl_ping(b, 2, &out) == 2);
+	uint64_t rtx = ike2_stats(b->r[0])->rtx, ike_before = ike2_engine(b->r[0])->st.ready;
+
+	CHECK(restart_b(&q, true));
+	sl_run(b, 10000 + 200);
+	CHECK(ike2_engine(b->r[1])->st.qcd_sent == 1);
+	CHECK(ike2_engine(b->r[0])->st.qcd_accepted == 1 && ike2_engine(b->r[0])->st.qcd_rejected == 0);
+	CHECK(ike2_stats(b->r[0])->rtx == rtx && ike2_stats(b->r[0])->dpd_dead == 0);
+	CHECK(ike2_engine(b->r[0])->st.ready == ike_before + 1 && nready(b->r[0]) == 1 && nready(b->r[1]) == 1);
+	CHECK(sl_ping(b, 3, &out) == 3);
+	CHECK(sl_cmd(b, 0, "show crypto ikev2 stats", &out) == 0);
+	CHECK(field(sb_str(&out), "tokens accepted (peer lost the SA)") == 1);
+	CHECK(field(sb_str(&out), "tokens received in IKE SA rekeys") == 1);
+	sb_free(&out);
+	ql_free(&q);
+}

@@ -86,7 +86,7 @@ IKEV2_ROUTER_CTRS = [
     "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "no_conf",
     "initiate_fail", "rtx_exhausted", "half_open_expired", "install_fail", "bad_ts", "send_fail",
     "wait_full", "v1_refused"]
-IKEV2_QCD_CTRS = ["qcd_token_rx", "qcd_sent", "qcd_accepted", "qcd_rejected", "reconnects",
+IKEV2_QCD_CTRS = ["qcd_token_rx", "qcd_rekey_rx", "qcd_rekey_tx", "qcd_sent", "qcd_accepted", "qcd_rejected", "reconnects",
                   "qcd_limited", "src_limited", "qcd_live", "file_refused"]
 
 SCHEMAS = {

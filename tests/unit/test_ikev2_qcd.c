@@ -130,3 +130,52 @@ TEST(ikev2_qcd_no_token_for_a_live_sa_from_another_address)
 	CHECK(A->sa->state == IKEV2_S_READY && !A->sa->req_pending && A->nlive == 1);
 	v2p_free(P);
 }
+
+/* Restarts side `who` with its secret; the other side's liveness check must end its SA at once. */
+static bool detected_after_restart(struct v2p *P, int who)
+{
+	struct v2p_side *lost = &P->s[who], *taker = &P->s[!who];
+	ikev2_engine_free(&lost->eng);
+	ikev2_engine_init(&lost->eng, &lost->host);
+	lost->sa = NULL;
+	lost->nlive = 0;
+	ikev2_qcd_set(&lost->eng, who ? secret_b : secret_a, 32);
+	struct ikev2_sa *t = taker->sa;
+	if (ikev2_liveness(t) != 0)
+		return false;
+	v2p_pump(P);
+	return lost->eng.st.qcd_sent == 1 && taker->eng.st.qcd_accepted == 1 && taker->eng.st.qcd_rejected == 0 &&
+	       t->state == IKEV2_S_DEAD;
+}
+
+/* RFC 6290 §2.4: an IKE SA rekey gives the new SA tokens both ways, whoever rekeys. */
+TEST(ikev2_qcd_token_renewed_on_ike_rekey)
+{
+	for (int rekeyer = 0; rekeyer < 2; rekeyer++)
+		for (int who = 0; who < 2; who++) {
+			struct v2p *P = up_with_qcd();
+			CHECK(P != NULL);
+			struct ikev2_sa *old = A->sa;
+			CHECK(ikev2_rekey_ike(P->s[rekeyer].sa) == 0);
+			v2p_pump(P);
+			CHECK(A->sa != old && A->sa->state == IKEV2_S_READY && B->sa->state == IKEV2_S_READY);
+			CHECK(A->sa->qcd_peer_len == IKEV2_QCD_TOKEN_LEN && B->sa->qcd_peer_len == IKEV2_QCD_TOKEN_LEN);
+			CHECK(detected_after_restart(P, who));
+			v2p_free(P);
+		}
+}
+
+/* Both ends rekey the IKE SA at once (RFC 7296 §2.8.2): the survivor has both tokens. */
+TEST(ikev2_qcd_token_renewed_on_ike_rekey_collision)
+{
+	for (int run = 0; run < 8; run++) {
+		struct v2p *P = up_with_qcd();
+		CHECK(P != NULL);
+		CHECK(ikev2_rekey_ike(A->sa) == 0 && ikev2_rekey_ike(B->sa) == 0);
+		v2p_pump(P);
+		CHECK(A->eng.st.rekey_collision == 1 && v2p_ike_count(A) == 1 && v2p_ike_count(B) == 1);
+		CHECK(A->sa->qcd_peer_len == IKEV2_QCD_TOKEN_LEN && B->sa->qcd_peer_len == IKEV2_QCD_TOKEN_LEN);
+		CHECK(detected_after_restart(P, run & 1));
+		v2p_free(P);
+	}
+}
