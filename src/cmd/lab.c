@@ -13,7 +13,8 @@
  *   link NAME:IFNAME NAME:IFNAME           (an emulated point-to-point cable)
  *   stub NAME:IFNAME                       (a LAN with nobody else on it)
  *   baseport N                             (first UDP port; default 47000)
- * Runtime state goes to DIR/run/: NAME.sock, NAME.pid, NAME.log, NAME.ports.
+ * Runtime state goes to DIR/run/: NAME.sock, NAME.pid, NAME.log, NAME.ports,
+ * and NAME.state/ (the router's --state-dir, e.g. its IKEv2 QCD secret).
  */
 #include "cmd/lab.h"
 
@@ -225,14 +226,21 @@ static int start_router(struct lab *lab, struct lab_router *rt)
 		printf("%s: already running\n", rt->name);
 		return 0;
 	}
-	char sock[PATH_MAX + 64], pidf[PATH_MAX + 64], logf[PATH_MAX + 64], daemon[PATH_MAX];
+	char sock[PATH_MAX + 64], pidf[PATH_MAX + 64], logf[PATH_MAX + 64], state[PATH_MAX + 64], daemon[PATH_MAX];
 	run_path(lab, rt->name, "sock", sock, sizeof(sock));
 	run_path(lab, rt->name, "pid", pidf, sizeof(pidf));
 	run_path(lab, rt->name, "log", logf, sizeof(logf));
+	run_path(lab, rt->name, "state", state, sizeof(state));
 	spigotd_path(daemon, sizeof(daemon));
 	unlink(sock);
+	/* Each router's own state directory (its IKEv2 QCD secret), kept across
+	 * `lab stop/start/kill`, so a restarted router still has the secret. */
+	if (mkdir(state, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "spigot lab: %s: %s\n", state, strerror(errno));
+		return -1;
+	}
 
-	char *argv[8 + 2 * LAB_MAX_PORTS];
+	char *argv[10 + 2 * LAB_MAX_PORTS];
 	char portargs[LAB_MAX_PORTS][256];
 	int ac = 0;
 	argv[ac++] = daemon;
@@ -243,6 +251,8 @@ static int start_router(struct lab *lab, struct lab_router *rt)
 	argv[ac++] = rt->config;
 	argv[ac++] = "--control";
 	argv[ac++] = sock;
+	argv[ac++] = "--state-dir";
+	argv[ac++] = state;
 	for (int i = 0; i < rt->nports; i++) {
 		snprintf(portargs[i], sizeof(portargs[i]), "%s=%s", rt->ports[i].ifname, rt->ports[i].spec);
 		argv[ac++] = "--port";
