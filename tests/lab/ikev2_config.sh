@@ -38,6 +38,28 @@ expect_in "$out" '^  pre-shared-key remote two$' "remote key lost over a restart
 expect_in "$out" '^ dpd 10 3 periodic$' "dpd lost over a restart"
 expect_not_in "$out" '^ lifetime ' "no lifetime did not stick"
 expect_in "$out" '^crypto ikev2 proposal seed-v2$' "the refused removal removed the proposal"
+# spigot --json: the same shows as documents (tests/lab/json_schema.py, docs/JSON.md) that say what the text says.
+PY=${PY:-python3}
+SCHEMA=$TOP/tests/lab/json_schema.py
+for s in proposal policy profile; do
+	cli a --json show crypto ikev2 $s >"$T/$s.json" || { cat "$T/$s.json" >&2; fail "--json show crypto ikev2 $s failed"; }
+	cli a show crypto ikev2 $s >"$T/$s.txt" || fail "show crypto ikev2 $s failed"
+	$PY "$SCHEMA" validate ikev2_$s "$T/$s.json" || { cat "$T/$s.json" >&2; fail "--json show crypto ikev2 $s: schema"; }
+	$PY "$SCHEMA" agree ikev2_$s "$T/$s.json" "$T/$s.txt" || { cat "$T/$s.txt" "$T/$s.json" >&2; fail "--json show crypto ikev2 $s: differs from the text"; }
+done
+$PY - "$T/proposal.json" "$T/policy.json" "$T/profile.json" <<'PY' || fail "the IKEv2 config documents do not say what the config says"
+import json, sys
+pr, po, pf = (json.load(open(f)) for f in sys.argv[1:])
+assert [(p["name"], p["encryption"], p["dh_group"], p["default"]) for p in pr["proposals"]] == \
+    [("seed-v2", ["AES-CBC-256"], ["DH_GROUP_2048_MODP/Group 14"], False)], pr
+assert [(p["name"], p["proposals"], p["match_address_local"]) for p in po["policies"]] == [("seed-v2", ["seed-v2"], [])], po
+p = pf["profiles"][0]
+assert (p["name"], p["ref_count"], p["keyring"], p["dpd"]) == \
+    ("seed-v2", 1, "seed-v2", {"interval_sec": 10, "retry_sec": 3, "mode": "periodic"}), p
+assert p["match_identity_remote"] == [{"address": "10.2.2.2", "mask": "255.255.255.255"}], p
+PY
+out=$(cli a --json show crypto ikev2 profile nope 2>&1) && fail "--json show of a missing profile succeeded"
+[ "$out" = "% IKEv2 profile nope does not exist" ] || fail "--json show of a missing profile printed: $out"
 router_stop a
 
 printf 'hostname r1\n!\ncrypto ikev2 policy P\n proposal NOPE\n' >"$T/bad.cfg"

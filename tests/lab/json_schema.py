@@ -17,6 +17,7 @@ S = {"type": "string"}
 IP = {"type": "string", "pattern": r"^\d+\.\d+\.\d+\.\d+$"}
 NS = {"type": ["string", "null"]}
 NU = {"type": ["integer", "null"], "minimum": 0}
+SL = {"type": "array", "items": S}
 LEVEL = {"enum": ["emergencies", "alerts", "critical", "errors", "warnings",
                   "notifications", "informational", "debugging"]}
 
@@ -137,6 +138,21 @@ SCHEMAS = {
         "buffer_lines": {"type": "array", "items": S}}),
     "ikev2_sa": IKEV2_SA_DOC("show crypto ikev2 sa detailed"),
     "ikev2_sa_brief": IKEV2_SA_DOC("show crypto ikev2 sa"),
+    "ikev2_proposal": doc("show crypto ikev2 proposal", {"proposals": {"type": "array", "items": obj({
+        "name": S, "default": {"type": "boolean"}, "encryption": SL, "integrity": SL, "prf": SL,
+        "dh_group": SL, "incomplete": NS})}}),
+    "ikev2_policy": doc("show crypto ikev2 policy", {"policies": {"type": "array", "items": obj({
+        "name": S, "default": {"type": "boolean"}, "match_fvrf": S,
+        "match_address_local": {"type": "array", "items": IP}, "proposals": SL})}}),
+    "ikev2_profile": doc("show crypto ikev2 profile", {"profiles": {"type": "array", "items": obj({
+        "name": S, "ref_count": U,
+        "match_identity_remote": {"type": "array", "items": obj({"address": IP, "mask": IP})},
+        "local_identity": {"type": ["string", "null"], "pattern": r"^\d+\.\d+\.\d+\.\d+$"},
+        "local_auth": {"enum": ["pre-share", "none"]}, "remote_auth": {"enum": ["pre-share", "none"]},
+        "keyring": NS, "lifetime_sec": U,
+        "dpd": {"type": ["object", "null"], "properties": {
+            "interval_sec": U, "retry_sec": U, "mode": {"enum": ["periodic", "on-demand"]}},
+            "required": ["interval_sec", "retry_sec", "mode"], "additionalProperties": False}})}}),
     "ikev2_stats": doc("show crypto ikev2 stats", {
         "sa_count": obj({k: U for k in ["total", "ready", "in_neg", "half_open"]}),
         "engine": obj({k: U for k in IKEV2_ENGINE_CTRS}),
@@ -240,6 +256,40 @@ def agree(name, j, text):
             need(child == [(c["esp_spi_in"], c["esp_spi_out"]) for s in j["sas"] for c in s["child_sas"]], "Child SPIs")
             ini = re.findall(r"Initiator of SA : (Yes|No)", text)
             need(ini == ["Yes" if s["initiator"] else "No" for s in j["sas"]], "initiator")
+    elif name == "ikev2_proposal":
+        names = re.findall(r"^ IKEv2 proposal: (\S+)$", text, re.M)
+        need(names == [p["name"] for p in j["proposals"]], f"proposals {names}")
+        for label, key in [("Encryption", "encryption"), ("Integrity ", "integrity"), ("PRF       ", "prf"),
+                           ("DH Group  ", "dh_group")]:
+            rows = [r.split(" ", 1)[1] if " " in r else "" for r in re.findall(r"^     " + label + r" :(.*)$", text, re.M)]
+            need(rows == [" ".join(p[key]) for p in j["proposals"] if p[key]], key)
+        need(len(re.findall(r"\(incomplete: ", text)) == len([p for p in j["proposals"] if p["incomplete"]]),
+             "incomplete")
+    elif name == "ikev2_policy":
+        names = re.findall(r"^ IKEv2 policy : (\S+)$", text, re.M)
+        need(names == [p["name"] for p in j["policies"]], f"policies {names}")
+        props = re.findall(r"^      Proposal    : (\S+)$", text, re.M)
+        need(props == [x for p in j["policies"] for x in p["proposals"]], "proposals")
+        local = re.findall(r"^      Match address local : (\S+)$", text, re.M)
+        need(local == [x for p in j["policies"] for x in (p["match_address_local"] or ["any"])], "match local")
+    elif name == "ikev2_profile":
+        names = re.findall(r"^IKEv2 profile: (\S+)$", text, re.M)
+        need(names == [p["name"] for p in j["profiles"]], f"profiles {names}")
+        refs = [int(x) for x in re.findall(r"^ Ref Count: (\d+)$", text, re.M)]
+        need(refs == [p["ref_count"] for p in j["profiles"]], "ref counts")
+        ids = re.findall(r"^   address (\S+) (\S+)$", text, re.M)
+        need(ids == [(m["address"], m["mask"]) for p in j["profiles"] for m in p["match_identity_remote"]],
+             "match identities")
+        kr = re.findall(r"^ Keyring: (\S+)$", text, re.M)
+        need(kr == [p["keyring"] or "none" for p in j["profiles"]], "keyrings")
+        life = [int(x) for x in re.findall(r"^ Lifetime: (\d+) seconds$", text, re.M)]
+        need(life == [p["lifetime_sec"] for p in j["profiles"]], "lifetimes")
+        dpd = re.findall(r"^ DPD: (.*)$", text, re.M)
+        need(dpd == ["disabled" if not p["dpd"] else
+                     f"interval {p['dpd']['interval_sec']}, retry {p['dpd']['retry_sec']}, {p['dpd']['mode']}"
+                     for p in j["profiles"]], "DPD")
+        auth = re.findall(r"^ Local authentication method: (\S+)$", text, re.M)
+        need(auth == [p["local_auth"] for p in j["profiles"]], "local auth")
     elif name == "ikev2_stats":
         m = re.search(r"Crypto IKEv2 SA Count (\d+)", text)
         need(m and int(m.group(1)) == j["sa_count"]["total"], "SA count")

@@ -37,6 +37,9 @@ for rt in A B; do
 	# IKEv1 lab: the IKEv2 documents are empty but whole (tests/lab/ikev2_qcd.sh has them with SAs).
 	check $rt ikev2_sa show crypto ikev2 sa detailed
 	check $rt ikev2_stats show crypto ikev2 stats
+	check $rt ikev2_proposal show crypto ikev2 proposal	# IOS's default proposal and policy, no profile
+	check $rt ikev2_policy show crypto ikev2 policy
+	check $rt ikev2_profile show crypto ikev2 profile
 done
 # The scenario is in the documents: B counted the invalid SPI and sent the notify,
 # A acted on it; B sends its log to the collector address.
