@@ -30,10 +30,10 @@ adv_up() {
 				"$TOP/labs/seed/router-$r.cfg" >"$T/$r.cfg"
 		done
 	fi
-	# (IKEv2: the subnet ACE first, so that it carries all of it: spigot's IKEv2 responder
-	# narrows every Child SA to the ACL's first ACE; see ikev2_second_ace.sh.)
+	# (IKEv2: the subnet ACE instead of the host one, one flow: spigot's IKEv2 responder
+	# narrows every Child SA to the ACL's first ACE, see ikev2_second_ace.sh.)
 	local ai=a
-	[ "${ADV_LAB:-seed}" = seed-ikev2 ] && ai=i
+	[ "${ADV_LAB:-seed}" = seed-ikev2 ] && ai=c
 	sed -i "/^access-list 150 permit ip host 10.0.0.1 host 10.0.2.2/$ai access-list 150 permit ip 10.0.0.0 0.0.0.255 10.0.2.0 0.0.0.255" "$T/a.cfg"
 	sed -i "/^access-list 150 permit ip host 10.0.2.2 host 10.0.0.1/$ai access-list 150 permit ip 10.0.2.0 0.0.0.255 10.0.0.0 0.0.0.255" "$T/b.cfg"
 	[ -n "$extra" ] && for r in a b; do printf '%s\n' "$extra" >>"$T/$r.cfg"; done
