@@ -636,8 +636,8 @@ def sc_v2_halfopen(lab):
     s0 = v2_stats("B")
     for p in forged_inits(init, 100):
         lab.relay.inject(AB, p)
-    for i, p in enumerate(forged_inits(init, 100)):
-        lab.relay.inject(AB, set_src(p, "198.51.100.%d" % (1 + i)))
+    for i in range(100):
+        lab.relay.inject(AB, forged_inits(init, 1, src="198.51.100.%d" % (1 + i))[0])
     time.sleep(1.0)
     s1 = v2_stats("B")
     half = int(re.search(r"^SAs\s+\d+\s+\d+\s+\d+\s+(\d+)", s1, re.M).group(1))
