@@ -774,3 +774,32 @@ def sc_v2_cleartext(lab):
     if leaks:
         raise Fail("cleartext of a protected flow:\n    " + "\n    ".join(leaks))
     negotiate_v2(lab, "after the cleartext")
+
+
+# ------------------------------------------------------------ a second ACE (known bug)
+
+def sc_v2_second_ace(lab):
+    """access-list 150 with the seed's host ACE and then a subnet ACE: traffic of the second ACE
+    (10.0.0.5 -> 10.0.2.9) gets a Child SA with that ACE's selectors and reaches Host 2's side,
+    and no two Child SAs share selectors."""
+    lab.up()
+    m = lab.relay.mark()
+    for _ in range(6):
+        inside_flow(lab, 3, size=64)
+        time.sleep(1.1)
+    time.sleep(1.0)
+    _, inside = lab.relay.since(m)
+    got = [p for t, who, p in inside if who == "B" and ip_fields(p)["src"] == "10.0.0.5"]
+    sel = {r: [x for x in v2_sas(r) if x.startswith("Child sa:")] for r in "AB"}
+    note("Child SAs: A %r B %r; %d of 18 datagrams of the second ACE reached B's inside" % (
+        sel["A"], sel["B"], len(got)))
+    bad = []
+    for r in "AB":
+        if len(sel[r]) != len(set(sel[r])):
+            bad.append("%s holds two Child SAs with the same selectors" % r)
+    if not any("10.0.0.0/0 - 10.0.0.255/65535" in x for x in sel["A"]):
+        bad.append("A has no Child SA for 10.0.0.0/24 (the second ACE)")
+    if len(got) < 9:
+        bad.append("only %d of 18 datagrams of the second ACE crossed the tunnel" % len(got))
+    if bad:
+        raise Fail("; ".join(bad))

@@ -6,7 +6,8 @@
 # see cleartext that crossed a router.
 #   adv_up [EXTRA-CONFIG-LINES]   writes configs, starts A and B
 #     ADV_LAB=seed-ikev2 takes labs/seed-ikev2's configs instead (IKEv2);
-#     ADV_V2_PROFILE='LINE;LINE' adds lines to its `crypto ikev2 profile`
+#     ADV_V2_PROFILE='LINE;LINE' adds lines to its `crypto ikev2 profile`;
+#     ADV_V2_TWO_ACES=1 keeps the host ACE before the subnet one (as the IKEv1 lab)
 #   adv_py SCENARIO               runs tests/adversary/advlib.py SCENARIO
 #   adv_down                      stops both routers (sanitizer reports fail)
 adv_up() {
@@ -33,7 +34,7 @@ adv_up() {
 	# (IKEv2: the subnet ACE instead of the host one, one flow: spigot's IKEv2 responder
 	# narrows every Child SA to the ACL's first ACE, see ikev2_second_ace.sh.)
 	local ai=a
-	[ "${ADV_LAB:-seed}" = seed-ikev2 ] && ai=c
+	[ "${ADV_LAB:-seed}" = seed-ikev2 ] && [ -z "${ADV_V2_TWO_ACES:-}" ] && ai=c
 	sed -i "/^access-list 150 permit ip host 10.0.0.1 host 10.0.2.2/$ai access-list 150 permit ip 10.0.0.0 0.0.0.255 10.0.2.0 0.0.0.255" "$T/a.cfg"
 	sed -i "/^access-list 150 permit ip host 10.0.2.2 host 10.0.0.1/$ai access-list 150 permit ip 10.0.2.0 0.0.0.255 10.0.0.0 0.0.0.255" "$T/b.cfg"
 	[ -n "$extra" ] && for r in a b; do printf '%s\n' "$extra" >>"$T/$r.cfg"; done
