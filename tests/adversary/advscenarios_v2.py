@@ -28,27 +28,34 @@ def names(lab):
 
 
 def life_v2(lab):
-    """IKE_SA_INIT, IKE_AUTH; CREATE_CHILD_SA: the Child SA's rekey (kilobytes
-    lifetime); a Child SA Delete (clear crypto sa); liveness (dpd 10 periodic); an IKE SA
-    Delete (clear crypto ikev2 sa) and a new IKE SA.  Returns the distinct messages."""
+    """An IKE SA with a liveness exchange, deleted (clear crypto ikev2 sa); then on the new one,
+    which stays: a Child SA rekey (CREATE_CHILD_SA from the kilobytes lifetime, then the old
+    Child SA's Delete), Child SA Deletes (clear crypto sa) and a new Child SA, liveness
+    (dpd 10 2 periodic).  So the live SA has a run of old requests both ways, and the deleted
+    one a whole life.  Returns the distinct messages."""
     lab.up()
-    for _ in range(20):                             # its kilobytes lifetime runs out: a rekey
+    wait_for(lambda: sum(1 for n in names(lab) if n.startswith("INFO-rsp")) >= 1, 25,
+             "a liveness check on the first IKE SA")
+    cli("A", "clear", "crypto", "ikev2", "sa")       # IKE SA Delete
+    time.sleep(1.2)
+    lab.up()
+    r0 = count_stat("A", "Child SAs rekeyed")
+    for _ in range(20):                             # the kilobytes lifetime runs out: a rekey
         inside_flow(lab, 100)
         time.sleep(0.1)
         if count_stat("A", "Child SA rekeys started (soft lifetime)") >= 1:
             break
-    wait_for(lambda: count_stat("A", "Child SAs rekeyed") >= 1 and count_stat("A", "Child SA Deletes sent") >= 1,
+    wait_for(lambda: count_stat("A", "Child SAs rekeyed") > r0 and count_stat("A", "Child SA Deletes sent") >= 1,
              15, "the Child SA rekey and the old one's Delete")
     cli("A", "clear", "crypto", "sa")               # Child SA Deletes
     time.sleep(1.2)
     if ping("A", 5) < 3:
         raise Fail("no traffic after clear crypto sa")
-    wait_for(lambda: sum(1 for n in names(lab) if n.startswith("INFO-req")) >= 4 and
-             count_stat("A", "liveness checks sent") + count_stat("B", "liveness checks sent") >= 1,
-             25, "a liveness check (dpd 10 2 periodic)")
-    cli("A", "clear", "crypto", "ikev2", "sa")       # IKE SA Delete
-    time.sleep(1.2)
-    lab.up()
+    live = current_spis()
+    on_live = lambda d: sum(1 for n, dd, p, b in msgs_of(lab.relay.rec)
+                            if dd == d and hdr(b)["ic"] in live and n.startswith("INFO-req"))
+    wait_for(lambda: on_live(AB) >= 2 and on_live(BA) >= 1, 30,
+             "liveness checks both ways on the live IKE SA (dpd 10 2 periodic)")
     msgs = msgs_of(lab.relay.rec)
     have = sorted(set(re.sub(r"#\d+", "", n) for n, d, p, b in msgs))
     note("recorded %d distinct IKEv2 messages: %s" % (len(msgs), " ".join(have)))
