@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # IKEv2 (labs/seed-ikev2): every message of a tunnel's life (IKE_SA_INIT, IKE_AUTH,
-# CREATE_CHILD_SA new and rekey, INFORMATIONAL liveness and Deletes) replayed on the same SA,
-# after the Child rekey and after the IKE SA's Delete, then duplicated: only the last request's
+# CREATE_CHILD_SA rekey and new, INFORMATIONAL liveness and Deletes) replayed on the live SA
+# and on one deleted by clear crypto ikev2 sa, then duplicated: only the newest request's
 # exact retransmission gets its stored reply; SAs, SPIs, peers and state counters stay.
 . "${TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$TOP/tests/adversary/lib-adv.sh"
