@@ -50,7 +50,9 @@ ISR_CTRS = ["invalid_esp", "invalid_ah", "invalid_udp", "notifies_sent", "notify
             "suppressed_notify_holddown", "suppressed_notify_rate", "suppressed_budget",
             "suppressed_pending_full", "ignored_not_static", "ignored_disabled",
             "notifies_received", "notifies_acted", "ignored_unauthenticated",
-            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto"]
+            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto", "initiations_v2",
+            "v2_notifies_sent", "v2_notifies_received", "v2_notifies_acted",
+            "v2_ignored_unauthenticated", "v2_ignored_unknown_spi"]
 
 SCHEMAS = {
     "isakmp_sa": doc("show crypto isakmp sa", {"sas": {"type": "array", "items": obj({

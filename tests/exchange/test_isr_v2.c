@@ -1,0 +1,173 @@
+/*
+ * Invalid SPI Recovery toward an IKEv2 peer with no IKE SA (issue 11 item 3),
+ * on the seed's two routers speaking IKEv2 (labs/seed-ikev2, where B has
+ * `crypto isakmp invalid-spi-recovery`).  B restarts and loses everything;
+ * A keeps sending ESP on its old Child SA.  With the feature on, B brings up
+ * an IKEv2 SA (IKE_SA_INIT + IKE_AUTH carrying the map entry's Child SA and
+ * INITIAL_CONTACT) and says INVALID_SPI over it; A drops the old Child SA
+ * and the traffic rides the new one.  With the feature off, B stays silent
+ * and A's traffic goes into the black hole.  Contact-on-start reaches IKEv2
+ * peers the same way.
+ */
+#include "../unit/t.h"
+#include "seedlab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cmdtree.h"
+#include "core/strbuf.h"
+#include "ike/ike2_glue.h"
+#include "ike/ike.h"
+#include "ikev2/ikev2_sa.h"
+#include "ipsec/ipsec_int.h"
+#include "recovery/recovery_state.h"
+
+#define A_OUT 0x0a010101u
+#define B_OUT 0x0a020202u
+
+static bool configure(struct router *r, const char *const *lines)
+{
+	struct strbuf out;
+	sb_init(&out);
+	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
+	bool ok = true;
+	for (; *lines; lines++)
+		if (cmd_execute(&ctx, *lines) != 0) {
+			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
+			ok = false;
+		}
+	sb_free(&out);
+	router_config_changed(r);
+	return ok;
+}
+
+static int nsas(struct router *r)
+{
+	int n = 0;
+	for (const struct ikev2_sa *sa = ike2_engine(r)->sas; sa; sa = sa->next)
+		n += sa->state != IKEV2_S_DEAD;
+	return n;
+}
+
+/* A's outbound ESP SPI toward B (its one Child SA). */
+static uint32_t a_spi_out(struct router *a)
+{
+	for (const struct ikev2_sa *sa = ike2_engine(a)->sas; sa; sa = sa->next)
+		for (size_t i = 0; sa->state == IKEV2_S_READY && i < IKEV2_MAX_CHILDREN; i++)
+			if (sa->children[i].st == IKEV2_C_UP)
+				return sa->children[i].spi_out;
+	return 0;
+}
+
+static uint64_t field(const char *text, const char *label)
+{
+	const char *p = strstr(text, label);
+	return p ? strtoull(p + strlen(label), NULL, 10) : (uint64_t)-1;
+}
+
+/* Up over IKEv2, then B restarts (new router, same config): A still holds its old Child SA. */
+static uint32_t up_then_restart_b(struct seedlab *b, struct strbuf *out)
+{
+	if (!sl_new_lab(b, "seed-ikev2") || sl_ping(b, 3, out) != 3)
+		return 0;
+	uint32_t old = a_spi_out(b->r[0]);
+	if (!old || !sl_reboot_b(b) || sl_bundles(b->r[1]) != 0 || nsas(b->r[1]) != 0)
+		return 0;
+	return old;
+}
+
+TEST(isr_v2_restart_recovered_by_ikev2_sa_and_invalid_spi)
+{
+	struct seedlab b;
+	struct strbuf out;
+	sb_init(&out);
+	uint32_t old = up_then_restart_b(&b, &out);
+	CHECK(old != 0);
+	CHECK(sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	int ok = sl_ping(&b, 10, &out);
+	if (ok < 9) {
+		fprintf(stderr, "    %s\n", sb_str(&out));
+		sl_dump(&b);
+	}
+	/* The echo that met the dead SPI is lost; the next ones ride new SAs. */
+	CHECK(ok >= 9);
+	const struct isr_counters *c = &b.r[1]->rec->c;
+	CHECK(c->invalid_esp >= 1);
+	CHECK(c->initiations == 1 && c->initiations_v2 == 1 && c->initiations_failed == 0);
+	CHECK(c->notifies_sent >= 1);
+	/* Over IKEv2, with INITIAL_CONTACT, and never IKEv1. */
+	CHECK(ike2_engine(b.r[1])->st.invalid_spi_tx >= 1);
+	CHECK(ike2_engine(b.r[1])->st.initial_contact_tx == 1);
+	CHECK(b.r[1]->ike->st.tx == 0 && b.r[0]->ike->st.tx == 0);
+	/* A: the old Child SA is gone, exactly one new one, crosswise with B's. */
+	CHECK(!sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	uint32_t now_out = a_spi_out(b.r[0]);
+	CHECK(now_out != 0 && now_out != old);
+	CHECK(sl_bundles(b.r[0]) == 1 && sl_bundles(b.r[1]) == 1);
+	CHECK(nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1);
+	/* What B's operator reads. */
+	CHECK(sl_cmd(&b, 1, "show crypto isakmp invalid-spi-recovery", &out) == 0);
+	CHECK(field(sb_str(&out), "IKE SAs initiated for recovery: ") == 1);
+	CHECK(field(sb_str(&out), "IKEv2 peers: IKE SAs initiated ") == 1);
+	CHECK(strstr(sb_str(&out), "IKEv2 peers:") != NULL);
+	/*
+	 * A's old IKE SA and Child SA went on B's INITIAL_CONTACT (authenticated,
+	 * in IKE_AUTH); the INVALID_SPI that follows over the new SA then names
+	 * an SPI A no longer has: counted, nothing else changes.
+	 */
+	CHECK(ike2_stats(b.r[0])->initial_contact_deleted == 1);
+	CHECK(ike2_engine(b.r[0])->st.invalid_spi_unknown == 1 && ike2_engine(b.r[0])->st.invalid_spi_rx == 0);
+	CHECK(sl_cmd(&b, 0, "show crypto isakmp invalid-spi-recovery", &out) == 0);
+	CHECK(strstr(sb_str(&out), "Over IKEv2: 1 (acted on: 0, ignored, unprotected: 0, unknown SPI: 1)") != NULL);
+	CHECK(b.log[1].initiate == 1);
+	sb_free(&out);
+	sl_free(&b);
+}
+
+TEST(isr_v2_restart_feature_off_stays_black)
+{
+	static const char *const off[] = { "no crypto isakmp invalid-spi-recovery", "end", NULL };
+	struct seedlab b;
+	struct strbuf out;
+	sb_init(&out);
+	uint32_t old = up_then_restart_b(&b, &out);
+	CHECK(old != 0);
+	CHECK(configure(b.r[1], off));
+	CHECK(sl_ping(&b, 10, &out) == 0);
+	sl_run(&b, 60000);
+	CHECK(sl_ping(&b, 5, &out) == 0);
+	const struct isr_counters *c = &b.r[1]->rec->c;
+	CHECK(c->ignored_disabled >= 15 && c->initiations == 0 && c->notifies_sent == 0);
+	/* B started nothing; A still sends on the dead SPI. */
+	CHECK(nsas(b.r[1]) == 0 && ike2_engine(b.r[1])->st.invalid_spi_tx == 0);
+	CHECK(sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	sb_free(&out);
+	sl_free(&b);
+}
+
+/* `contact-peers-on-start` entered on the restarted B: IKEv2 with INITIAL_CONTACT, no echo lost after. */
+TEST(isr_v2_contact_on_start_reaches_ikev2_peer)
+{
+	static const char *const hello[] = { "crypto isakmp invalid-spi-recovery contact-peers-on-start", "end",
+					     NULL };
+	struct seedlab b;
+	struct strbuf out;
+	sb_init(&out);
+	uint32_t old = up_then_restart_b(&b, &out);
+	CHECK(old != 0);
+	CHECK(configure(b.r[1], hello));
+	sl_run(&b, 2000);
+	CHECK(b.r[1]->rec->p2c.hello_contacted == 1 && b.r[1]->rec->p2c.hello_failed == 0);
+	CHECK(ike2_engine(b.r[1])->st.initial_contact_tx == 1 && ike2_engine(b.r[0])->st.initial_contact_rx == 1);
+	CHECK(!sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	CHECK(sl_bundles(b.r[0]) == 1 && sl_bundles(b.r[1]) == 1);
+	int ok = sl_ping(&b, 5, &out);
+	if (ok != 5)
+		sl_dump(&b);
+	CHECK(ok == 5);
+	CHECK(b.r[1]->ike->st.tx == 0);
+	sb_free(&out);
+	sl_free(&b);
+}
