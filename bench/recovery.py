@@ -29,10 +29,10 @@ def cli(lab, router, *cmd, stdin=None):
     return subprocess.run([SPIGOT, "--control", os.path.join(lab, "run", router + ".sock")],
                           input=stdin, env=ENV, capture_output=True, text=True, timeout=30).stdout
 
-def make_lab():
+def make_lab(seed="seed"):
     lab = tempfile.mkdtemp(prefix="spigot-bench-recovery.")
     for name in ("router-a.cfg", "router-b.cfg"):
-        text = open(os.path.join(TOP, "labs", "seed", name)).read()
+        text = open(os.path.join(TOP, "labs", seed, name)).read()
         # Protect the inside networks (the seed protects only the routers' own
         # inside addresses) so that a host-to-host stream is carried by IPsec.
         text = text.replace("access-list 150 permit ip host 10.0.0.1 host 10.0.2.2",
@@ -41,15 +41,25 @@ def make_lab():
                             "access-list 150 permit ip 10.0.2.0 0.0.0.255 10.0.0.0 0.0.0.255")
         open(os.path.join(lab, name), "w").write(text)
     base = random.randrange(30000, 40000, 8)
-    conf = open(os.path.join(TOP, "labs", "seed", "lab.conf")).read()
+    conf = open(os.path.join(TOP, "labs", seed, "lab.conf")).read()
     conf = "\n".join(l for l in conf.splitlines() if not l.startswith("baseport"))
     open(os.path.join(lab, "lab.conf"), "w").write("baseport %d\n%s\n" % (base, conf))
     # lab.conf order: link A-B (base, base+1), stub A (base+2 -> far base+3),
     # stub B (base+4 -> far base+5)
     return lab, base
 
-def run(rate, feature):
-    lab, base = make_lab()
+def restart_b(lab, feature):
+    """IKEv2: B's spigotd dies (SIGKILL, nothing said) and starts again from
+    its config, with or without the feature; clear would send Deletes."""
+    cfg = os.path.join(lab, "router-b.cfg")
+    if not feature:
+        text = open(cfg).read().replace("\ncrypto isakmp invalid-spi-recovery\n", "\n")
+        open(cfg, "w").write(text)
+    subprocess.run([SPIGOT, "lab", "kill", lab, "B"], env=ENV, check=True, capture_output=True, timeout=30)
+    subprocess.run([SPIGOT, "lab", "start", lab, "B"], env=ENV, check=True, capture_output=True, timeout=30)
+
+def run(rate, feature, v2=False):
+    lab, base = make_lab("seed-ikev2" if v2 else "seed")
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     tx.bind(("127.0.0.1", base + 3))
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -57,7 +67,7 @@ def run(rate, feature):
     rx.settimeout(0.2)
     try:
         subprocess.run([SPIGOT, "lab", "up", lab], env=ENV, check=True, capture_output=True, timeout=30)
-        if not feature:
+        if not feature and not v2:
             cli(lab, "B", stdin="configure terminal\nno crypto isakmp invalid-spi-recovery\nend\n")
         received = {}
         stop = threading.Event()
@@ -88,8 +98,13 @@ def run(rate, feature):
                 seq += 1
                 nxt += interval
             if t_clear is None and len(received) >= rate // 2 and now - t_start > 1.0:
-                cli(lab, "B", "clear", "crypto", "isakmp")
-                cli(lab, "B", "clear", "crypto", "sa")
+                if v2:
+                    # Counted from B's return: what was sent while it was
+                    # down met no router, not an unknown SPI.
+                    restart_b(lab, feature)
+                else:
+                    cli(lab, "B", "clear", "crypto", "isakmp")
+                    cli(lab, "B", "clear", "crypto", "sa")
                 t_clear = time.monotonic()
                 seq_clear = seq
                 nxt = t_clear  # no catch-up burst for the time the CLI took
@@ -126,6 +141,13 @@ for rate in (100, 1000):
         results[(rate, feature)] = (t, lost, ok)
         state = "recovered in %8.1f ms" % t if ok else "not recovered in %.0f s  " % WINDOW
         print("%5d pps  %-8s %s, %d packets lost" %
+              (rate, "ISR on" if feature else "ISR off", state, lost), flush=True)
+# IKEv2 (labs/seed-ikev2): B restarts instead of clearing (clear sends Deletes).
+for rate in (100, 1000):
+    for feature in (True, False):
+        t, lost, ok = run(rate, feature, v2=True)
+        state = "recovered in %8.1f ms" % t if ok else "not recovered in %.0f s  " % WINDOW
+        print("%5d pps  %-8s %s, %d packets lost (IKEv2, B restarted)" %
               (rate, "ISR on" if feature else "ISR off", state, lost), flush=True)
 t_on = results[(100, True)][0]
 t_off = results[(100, False)][0]
