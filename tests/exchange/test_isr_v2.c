@@ -171,3 +171,25 @@ TEST(isr_v2_contact_on_start_reaches_ikev2_peer)
 	sb_free(&out);
 	sl_free(&b);
 }
+
+/* B's profile cannot build a proposal (no keyring): the recovery fails, is counted, and never falls back to IKEv1. */
+TEST(isr_v2_recovery_with_broken_profile_fails_counted)
+{
+	static const char *const broken[] = { "crypto ikev2 profile seed-v2", "no keyring local", "end", NULL };
+	struct seedlab b;
+	struct strbuf out;
+	sb_init(&out);
+	uint32_t old = up_then_restart_b(&b, &out);
+	CHECK(old != 0);
+	CHECK(configure(b.r[1], broken));
+	CHECK(sl_ping(&b, 3, &out) == 0);
+	const struct isr_counters *c = &b.r[1]->rec->c;
+	/* One initiation (then the 10 s hold-down), failed at once: nothing to send. */
+	CHECK(c->initiations == 1 && c->initiations_v2 == 1 && c->initiations_failed == 1);
+	CHECK(c->suppressed_holddown >= 1 && c->notifies_sent == 0);
+	CHECK(ike2_stats(b.r[1])->no_conf >= 1 && nsas(b.r[1]) == 0);
+	CHECK(b.r[1]->ike->st.tx == 0);
+	CHECK(sl_bundles(b.r[1]) == 0 && sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	sb_free(&out);
+	sl_free(&b);
+}
