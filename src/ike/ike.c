@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "ike/ike2_glue.h"
+#include "ike/ike2_int.h"
 #include "net/net.h"
 #include "recovery/recovery.h"
 #include "router.h"
@@ -628,6 +629,9 @@ void ike_config_changed(struct router *r)
 			dpd_arm(sa);
 			natt_keepalive_arm(sa);
 		}
+	/* IKEv2: a profile's dpd or lifetime may have changed; its one timer follows. */
+	if (ike->v2)
+		ike2_schedule(ike->v2);
 }
 
 void ike_set_xmit(struct router *r,

@@ -193,3 +193,25 @@ TEST(isr_v2_recovery_with_broken_profile_fails_counted)
 	sb_free(&out);
 	sl_free(&b);
 }
+
+/*
+ * Without the feature, only DPD ends the black hole; `dpd` entered on a
+ * running router must take effect on the IKE SA already up (found by
+ * tests/lab/isr_v2_restart.sh: the glue's timer stayed armed for the rekey).
+ */
+TEST(isr_v2_dpd_entered_at_runtime_ends_black_hole)
+{
+	static const char *const dpd[] = { "crypto ikev2 profile seed-v2", "dpd 10 2 periodic", "end", NULL };
+	struct seedlab b;
+	struct strbuf out;
+	sb_init(&out);
+	uint32_t old = up_then_restart_b(&b, &out);
+	CHECK(old != 0);
+	CHECK(configure(b.r[0], dpd));
+	/* 10 s of silence, then 5 retransmissions 2 s apart. */
+	sl_run(&b, 10000 + 6 * 2000 + 1000);
+	CHECK(ike2_stats(b.r[0])->dpd_tx >= 1 && ike2_stats(b.r[0])->dpd_dead == 1);
+	CHECK(nsas(b.r[0]) == 0 && !sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	sb_free(&out);
+	sl_free(&b);
+}

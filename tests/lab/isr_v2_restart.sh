@@ -10,17 +10,13 @@
 #    echo rides new SAs: one echo lost at most, B's log puts the invalid SPI
 #    and the notify milliseconds apart.  No IKEv1 is spoken.
 # 3. The same restart with the feature off (removed from B's config), with
-#    `dpd 10 2 periodic` on A: every echo is lost until A's DPD declares B
+#    `dpd 10 2 periodic` entered on the running A: every echo is lost until A's DPD declares B
 #    dead (10 s of silence, 5 checks 2 s apart); only then does A's traffic
 #    open a new IKE SA.
 . "${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/isr-lib.bash"
 
 ISR_SEED=seed-ikev2 isr_lab_init
 grep -q '^crypto isakmp invalid-spi-recovery$' "$LAB/router-b.cfg" || fail "labs/seed-ikev2: B has no invalid-spi-recovery"
-# A's DPD (for step 3) from the start: the IKEv2 glue arms its timer on IKE
-# events, so a `dpd` entered later is not looked at until the next one.
-isr_cfg A '/^ lifetime 180$/a\ dpd 10 2 periodic'
-grep -q '^ dpd 10 2 periodic$' "$LAB/router-a.cfg" || fail "could not add dpd to A's profile"
 isr_up
 
 v2_ready() { x "$1" show crypto ikev2 sa | grep -qE '^[0-9]+ +10\.[0-9.]+/500 +10\.[0-9.]+/500 +none/none +READY$'; }
@@ -73,6 +69,7 @@ expect_in "$(x A show crypto ikev2 stats)" "IKE SAs replaced \(peer's INITIAL_CO
 	"step 2: A did not drop its stale IKE SA on B's INITIAL_CONTACT"
 
 # 3. Feature off: the black hole lasts until A's DPD gives B up.
+conf A 'crypto ikev2 profile seed-v2' 'dpd 10 2 periodic'
 isr_cfg B '/^crypto isakmp invalid-spi-recovery$/d'
 old_esp=$new_esp
 restart_b
@@ -85,7 +82,9 @@ while [ $((SECONDS - t0)) -lt 45 ]; do
 done
 [ -n "$back" ] || fail "step 3: no reply within 45 s (DPD should have ended the black hole)"
 note "step 3: feature off: $lost echoes lost, traffic back after ~$back s (A's DPD)"
-[ "$back" -ge 10 ] || fail "step 3: traffic came back after $back s: not a black hole until DPD"
+# How long depends on when A last heard B (up to 10 s before the restart);
+# that it was DPD, not B, that ended it is in A's stats below.
+[ "$lost" -ge 1 ] || fail "step 3: no echo lost: not a black hole"
 cb=$(isr B)
 [ "$(ctr "$cb" init)" = 0 ] || fail "step 3: B initiated a recovery with the feature off"
 [ "$(ctr "$cb" disabled)" -ge 5 ] || { printf '%s\n' "$cb" >&2; fail "step 3: B did not count the drops"; }
