@@ -40,6 +40,7 @@ struct router {
 	struct logger log;
 	struct config *cfg;
 	char config_path[512];		/* for `write memory`; "" when none */
+	char state_dir[512];		/* spigotd --state-dir / $STATE_DIRECTORY; "" when none */
 	uint64_t boot_ms;
 
 	struct iface ifaces[ROUTER_MAX_IFACES];

@@ -34,8 +34,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]\n"
-		   "               [--control SOCKET] [--quiet] [--journal] [--debug-log]\n"
-		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n");
+		   "               [--control SOCKET] [--state-dir DIR] [--quiet] [--journal] [--debug-log]\n"
+		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n"
+		   "  DIR: the state directory (default $STATE_DIRECTORY), e.g. for the IKEv2 QCD secret\n");
 }
 
 struct sigctx {
@@ -75,7 +76,7 @@ static void on_sigfd(void *arg, uint32_t events)
 }
 
 struct opts {
-	const char *config, *control;
+	const char *config, *control, *state_dir;
 	char *ports[ROUTER_MAX_IFACES];	/* "IFNAME=SPEC", owned */
 	int nports;
 	bool quiet, journal, debug_log;
@@ -131,6 +132,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
 		{ "port", required_argument, NULL, 'p' },
 		{ "ports-file", required_argument, NULL, 'P' },
 		{ "control", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "journal", no_argument, NULL, 'j' },
 		{ "debug-log", no_argument, NULL, 'd' },
@@ -138,12 +140,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:p:P:s:qjdh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:P:s:S:qjdh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'p': if (add_port(o, optarg) < 0) return 2; break;
 		case 'P': if (read_ports_file(o, optarg) < 0) return 2; break;
 		case 's': o->control = optarg; break;
+		case 'S': o->state_dir = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'j': o->journal = true; break;
 		case 'd': o->debug_log = true; break;
@@ -198,6 +201,10 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 	r->log.journal = o->journal;
 	r->log.debug_log = o->debug_log;
 	snprintf(r->config_path, sizeof(r->config_path), "%s", o->config);
+	/* systemd's StateDirectory= says where unless --state-dir does (the first of a list). */
+	const char *sd = o->state_dir ? o->state_dir : getenv("STATE_DIRECTORY");
+	if (sd)
+		snprintf(r->state_dir, sizeof(r->state_dir), "%.*s", (int)strcspn(sd, ":"), sd);
 	if (bind_ports(r, o) < 0)
 		return 2;
 	sigset_t mask;

@@ -159,6 +159,8 @@ struct cfg_isr {
 #define CFG_V2_MAX_ALG 8		/* algorithms of one kind in a proposal */
 #define CFG_V2_MAX_PROP 8		/* proposals in a policy */
 #define CFG_V2_MAX_MATCH 8		/* match lines in a policy / profile */
+#define CFG_PATH_MAX 256		/* a file named in the configuration */
+#define CFG_V2_QCD_FILE_DEFAULT "ikev2-qcd.key"	/* in the state directory (spigotd --state-dir) */
 #define CFG_V2_LIFETIME 86400		/* IOS's IKEv2 SA lifetime default, seconds */
 #define CFG_V2_DPD_RETRY 2		/* what a profile without dpd holds */
 
@@ -269,6 +271,13 @@ struct config {
 	size_t nv2_keyring;
 	struct cfg_ikev2_profile *v2_profiles;
 	size_t nv2_profile;
+	/*
+	 * Quick Crash Detection (RFC 6290), a spigot extension: on unless
+	 * `no crypto ikev2 quick-crash-detection`; the secret's file, "" for
+	 * CFG_V2_QCD_FILE_DEFAULT in the state directory (a relative path is too).
+	 */
+	bool v2_qcd_off;
+	char v2_qcd_file[CFG_PATH_MAX];
 
 	struct cfg_transform_set *tsets;
 	size_t ntset;

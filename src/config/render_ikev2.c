@@ -157,6 +157,12 @@ void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kin
 			r_profile(out, p);
 		break;
 	}
+	case ORD_V2_QCD:
+		if (c->v2_qcd_off)
+			sb_puts(out, "no crypto ikev2 quick-crash-detection\n");
+		else if (c->v2_qcd_file[0])
+			sb_printf(out, "crypto ikev2 quick-crash-detection secret-file %s\n", c->v2_qcd_file);
+		break;
 	default:
 		break;
 	}

@@ -15,6 +15,7 @@
 
 #include "ike/ike2_glue.h"
 #include "ike/ike2_int.h"
+#include "ike/ike2_qcd.h"
 #include "net/net.h"
 #include "recovery/recovery.h"
 #include "router.h"
@@ -615,6 +616,7 @@ int ike_start(struct router *r)
 	/* UDP 4500 carries ESP too: natt.c takes the packets and sorts them. */
 	if (natt_start(r) < 0)
 		return -1;
+	ike2_qcd_apply(r->ike);
 	return 0;
 }
 
@@ -623,6 +625,7 @@ void ike_config_changed(struct router *r)
 	struct ike_state *ike = r->ike;
 	if (!ike)
 		return;
+	ike2_qcd_apply(ike);
 	/* Keepalive settings may have changed: re-arm DPD on established SAs. */
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
 		if (!ike_sa_deleted(sa) && sa->state == QM_IDLE) {

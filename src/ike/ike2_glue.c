@@ -17,6 +17,7 @@
 
 #include "config/transform.h"
 #include "ike/ike2_int.h"
+#include "ike/ike2_qcd.h"
 #include "ike/ike_int.h"
 #include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
@@ -421,6 +422,7 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 	}
 	(void)sport;
 	ikev2_input(&g->eng, dst, src, data, len);
+	ike2_qcd_after_input(g);
 	track_sync(g);
 }
 
@@ -622,7 +624,8 @@ int ike2_init(struct ike_state *ike)
 	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
 				       .child_up = ike2_h_child_up, .log = h_log, .child_down = ike2_h_child_down,
 				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed,
-				       .initial_contact = h_initial_contact };
+				       .initial_contact = h_initial_contact, .qcd_allow = ike2_qcd_allow,
+				       .qcd_lost = ike2_qcd_lost };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = IKE_RTX_BASE_MS;
@@ -647,6 +650,7 @@ void ike2_free(struct ike_state *ike)
 		free(t);
 	}
 	ikev2_engine_free(&g->eng);
+	ike2_qcd_free(g);
 	free(g);
 	ike->v2 = NULL;
 }

@@ -68,6 +68,7 @@ struct ike2_glue {
 	struct ike2_child_wait wait[IKE2_MAX_CHILD_WAIT];
 	struct ike2_stats st;
 	struct log_rl rl;
+	struct ike2_qcd *qcd;		/* Quick Crash Detection (ike2_qcd.c) */
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);

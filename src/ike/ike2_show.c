@@ -9,7 +9,9 @@
 #include "config/cmdtree.h"
 #include "core/strbuf.h"
 #include "core/ipfmt.h"
+#include "core/json.h"
 #include "ike/ike2_int.h"
+#include "ike/ike2_qcd.h"
 #include "ike/ike_int.h"
 #include "router.h"
 
@@ -39,53 +41,70 @@ static void hex8(const uint8_t *s, char *out)
 		snprintf(out + 2 * i, 3, "%02X", s[i]);
 }
 
-static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct strbuf *out, bool detail)
+/* One IKE SA's facts, computed once for the text and the JSON (docs/JSON.md). */
+struct sa_view {
+	const struct ikev2_sa *sa;
+	uint32_t id, local_id;
+	const char *status, *encr, *prf, *hash;	/* hash NULL: AEAD */
+	uint64_t life, active;
+	char spi_local[17], spi_remote[17];
+	unsigned dpd_interval, dpd_retry;
+	bool ready, rtx;
+	int tries, of;
+	uint64_t rtx_next_ms;
+};
+
+static void view_of(struct ike2_glue *g, const struct ike2_track *t, struct sa_view *v)
 {
 	const struct ikev2_sa *sa = t->sa;
-	char ls[32], ps[32], l[16], p[16];
 	uint64_t now = ike2_now(g);
-	ip_fmt(sa->local, l);
-	ip_fmt(sa->peer, p);
-	snprintf(ls, sizeof(ls), "%s/500", l);
-	snprintf(ps, sizeof(ps), "%s/500", p);
-	bool ready = sa->state == IKEV2_S_READY;
+	memset(v, 0, sizeof(*v));
+	v->sa = sa;
+	v->id = t->id;
+	v->ready = sa->state == IKEV2_S_READY;
 	/* IOS: DELETE once our Delete is out, READY when up, IN-NEG before. */
-	const char *status = ready && (sa->deleting || sa->rekeyed_to) ? "DELETE" : ready ? "READY" : "IN-NEG";
-	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", t->id, ls, ps, "none/none", status);
-	const struct ikev2_suite *s = &sa->suite;
-	if (s->integ)
-		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
-			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), hash_name(s->prf), s->dh);
-	else
-		sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: None, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
-			  encr_name(s->encr), s->encr_bits, hash_name(s->prf), s->dh);
-	const struct config *cfg = g->ike->r->cfg;
-	const struct cfg_cmap_entry *e = t->has_flow ? config_cmap_entry(cfg, t->cmap, t->seq)
-				       : g->entry_for_peer ? g->entry_for_peer(cfg, sa->peer) : NULL;
-	const struct cfg_ikev2_profile *pr = e && e->ikev2_profile[0] ? config_v2_profile(cfg, e->ikev2_profile) : NULL;
-	uint64_t life = ike2_life_sec(g, t);
-	uint64_t active = ready ? (now - t->ready_ms) / 1000 : 0;
-	sb_printf(out, "      Life/Active Time: %llu/%llu sec\n", (unsigned long long)life,
-		  (unsigned long long)active);
+	v->status = v->ready && (sa->deleting || sa->rekeyed_to) ? "DELETE" : v->ready ? "READY" : "IN-NEG";
+	v->encr = encr_name(sa->suite.encr);
+	v->prf = hash_name(sa->suite.prf);
+	v->hash = sa->suite.integ ? v->prf : NULL;
+	const struct cfg_ikev2_profile *pr = ike2_profile(g, t);
+	v->life = ike2_life_sec(g, t);
+	v->active = v->ready ? (now - t->ready_ms) / 1000 : 0;
+	hex8(sa->initiator ? sa->spi_i : sa->spi_r, v->spi_local);
+	hex8(sa->initiator ? sa->spi_r : sa->spi_i, v->spi_remote);
+	v->local_id = pr && pr->has_id_local ? pr->id_local : sa->local;
+	v->dpd_interval = pr ? pr->dpd_interval : 0;
+	v->dpd_retry = pr ? pr->dpd_retry : 0;
+	v->rtx = t->rtx_on;
+	v->tries = t->tries;
+	v->of = g->rtx_tries;
+	v->rtx_next_ms = t->rtx_at > now ? t->rtx_at - now : 0;
+}
+
+static void text_one(const struct sa_view *v, struct strbuf *out, bool detail)
+{
+	const struct ikev2_sa *sa = v->sa;
+	char ls[32], ps[32], p[16];
+	snprintf(ls, sizeof(ls), "%s/500", ip_str(sa->local).s);
+	snprintf(ps, sizeof(ps), "%s/500", ip_fmt(sa->peer, p));
+	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", v->id, ls, ps, "none/none", v->status);
+	sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
+		  v->encr, sa->suite.encr_bits, v->prf, v->hash ? v->hash : "None", sa->suite.dh);
+	sb_printf(out, "      Life/Active Time: %llu/%llu sec\n", (unsigned long long)v->life,
+		  (unsigned long long)v->active);
 	if (!detail)
 		return;
-	char si[17], sr[17];
-	hex8(sa->initiator ? sa->spi_i : sa->spi_r, si);
-	hex8(sa->initiator ? sa->spi_r : sa->spi_i, sr);
-	sb_printf(out, "      CE id: %u, Session-id: %u\n", t->id, t->id);
-	sb_printf(out, "      Status Description: %s\n", ready ? "Negotiation done" : "Negotiation in progress");
-	sb_printf(out, "      Local spi: %s       Remote spi: %s\n", si, sr);
-	char lid[16];
-	ip_fmt(pr && pr->has_id_local ? pr->id_local : sa->local, lid);
-	sb_printf(out, "      Local id: %s\n", lid);
+	sb_printf(out, "      CE id: %u, Session-id: %u\n", v->id, v->id);
+	sb_printf(out, "      Status Description: %s\n", v->ready ? "Negotiation done" : "Negotiation in progress");
+	sb_printf(out, "      Local spi: %s       Remote spi: %s\n", v->spi_local, v->spi_remote);
+	sb_printf(out, "      Local id: %s\n", ip_str(v->local_id).s);
 	sb_printf(out, "      Remote id: %s\n", p);
 	sb_printf(out, "      Local req msg id:  %-14u Remote req msg id:  %u\n", sa->req_out,
 		  sa->req_in ? sa->req_in - 1 : 0);
 	sb_printf(out, "      Local next msg id: %-14u Remote next msg id: %u\n", sa->req_out, sa->req_in);
 	sb_printf(out, "      Local req queued:  %-14u Remote req queued:  %u\n", sa->req_out, sa->req_in);
 	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
-	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", pr ? pr->dpd_interval : 0,
-		  pr ? pr->dpd_retry : 0);
+	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", v->dpd_interval, v->dpd_retry);
 	sb_printf(out, "      Fragmentation not configured.\n");
 	sb_printf(out, "      Extended Authentication not configured.\n");
 	sb_printf(out, "      NAT-T is not detected\n");
@@ -104,17 +123,86 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 			  c->remote.eport);
 		sb_printf(out, "                ESP spi in/out: 0x%X/0x%X\n", c->spi_in, c->spi_out);
 	}
-	if (t->rtx_on)
-		sb_printf(out, "      Retransmitting: try %d of %d, next in %llu ms\n", t->tries, g->rtx_tries,
-			  (unsigned long long)(t->rtx_at > now ? t->rtx_at - now : 0));
+	if (v->rtx)
+		sb_printf(out, "      Retransmitting: try %d of %d, next in %llu ms\n", v->tries, v->of,
+			  (unsigned long long)v->rtx_next_ms);
 }
 
-void ike2_show_sa(struct router *r, struct strbuf *out, bool detail)
+static void json_range(struct json *j, const char *key, const struct ikev2_range *r)
+{
+	json_obj_begin(j, key);
+	json_ip(j, "start", r->saddr);
+	json_ip(j, "end", r->eaddr);
+	json_u64(j, "protocol", r->proto);
+	json_u64(j, "start_port", r->sport);
+	json_u64(j, "end_port", r->eport);
+	json_obj_end(j);
+}
+
+static void json_one(const struct sa_view *v, struct json *j)
+{
+	const struct ikev2_sa *sa = v->sa;
+	json_obj_begin(j, NULL);
+	json_u64(j, "tunnel_id", v->id);
+	json_ip(j, "local", sa->local);
+	json_u64(j, "local_port", 500);
+	json_ip(j, "remote", sa->peer);
+	json_u64(j, "remote_port", 500);
+	json_str(j, "status", v->status);
+	json_str(j, "encryption", v->encr);
+	json_u64(j, "keysize", sa->suite.encr_bits);
+	json_str(j, "prf", v->prf);
+	json_str(j, "hash", v->hash);
+	json_u64(j, "dh_group", sa->suite.dh);
+	json_str(j, "auth_sign", "PSK");
+	json_str(j, "auth_verify", "PSK");
+	json_u64(j, "lifetime_sec", v->life);
+	json_u64(j, "active_sec", v->active);
+	json_str(j, "local_spi", v->spi_local);
+	json_str(j, "remote_spi", v->spi_remote);
+	json_ip(j, "local_id", v->local_id);
+	json_ip(j, "remote_id", sa->peer);
+	json_u64(j, "local_next_msg_id", sa->req_out);
+	json_u64(j, "remote_next_msg_id", sa->req_in);
+	json_u64(j, "dpd_interval_sec", v->dpd_interval);
+	json_u64(j, "dpd_retry_sec", v->dpd_retry);
+	json_bool(j, "initiator", sa->initiator);
+	json_bool(j, "qcd_token_held", sa->qcd_peer_len != 0);
+	json_arr_begin(j, "child_sas");
+	for (size_t i = 0; i < IKEV2_MAX_CHILDREN; i++) {
+		const struct ikev2_child_rec *c = &sa->children[i];
+		if (c->st != IKEV2_C_UP)
+			continue;
+		json_obj_begin(j, NULL);
+		json_range(j, "local_selector", &c->local);
+		json_range(j, "remote_selector", &c->remote);
+		json_u64(j, "esp_spi_in", c->spi_in);
+		json_u64(j, "esp_spi_out", c->spi_out);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	if (v->rtx) {
+		json_obj_begin(j, "retransmitting");
+		json_u64(j, "try", (uint64_t)v->tries);
+		json_u64(j, "of", (uint64_t)v->of);
+		json_u64(j, "next_ms", v->rtx_next_ms);
+		json_obj_end(j);
+	} else {
+		json_null(j, "retransmitting");
+	}
+	json_obj_end(j);
+}
+
+/* Text (j NULL) or JSON (`sas`), oldest first as IOS lists tunnels by id (the list is newest first). */
+static void show_sa(struct router *r, struct strbuf *out, struct json *j, bool detail)
 {
 	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
-	sb_puts(out, " IPv4 Crypto IKEv2  SA \n\n");
-	sb_printf(out, "%-10s%-22s%-22s%-21s%s\n", "Tunnel-id", "Local", "Remote", "fvrf/ivrf", "Status");
-	/* Oldest first, as IOS lists tunnels by id (the list is newest first). */
+	if (j) {
+		json_arr_begin(j, "sas");
+	} else {
+		sb_puts(out, " IPv4 Crypto IKEv2  SA \n\n");
+		sb_printf(out, "%-10s%-22s%-22s%-21s%s\n", "Tunnel-id", "Local", "Remote", "fvrf/ivrf", "Status");
+	}
 	size_t n = 0;
 	for (struct ike2_track *t = g ? g->tracks : NULL; t; t = t->next)
 		n++;
@@ -122,13 +210,173 @@ void ike2_show_sa(struct router *r, struct strbuf *out, bool detail)
 		struct ike2_track *t = g->tracks;
 		for (size_t i = 1; i < k; i++)
 			t = t->next;
-		if (t->sa->state != IKEV2_S_DEAD)
-			show_one(g, t, out, detail);
+		if (t->sa->state == IKEV2_S_DEAD)
+			continue;
+		struct sa_view v;
+		view_of(g, t, &v);
+		if (j)
+			json_one(&v, j);
+		else
+			text_one(&v, out, detail);
 	}
-	sb_puts(out, "\n IPv6 Crypto IKEv2  SA \n\n");
+	if (j)
+		json_arr_end(j);
+	else
+		sb_puts(out, "\n IPv6 Crypto IKEv2  SA \n\n");
 }
 
-void ike2_show_stats(struct router *r, struct strbuf *out)
+void ike2_show_sa(struct router *r, struct strbuf *out, bool detail)
+{
+	show_sa(r, out, NULL, detail);
+}
+
+/*
+ * show crypto ikev2 stats: each counter is one row with its IOS-style label
+ * (text) and its JSON member (the counter's own name), so the two cannot
+ * disagree.  Groups are text headings; in JSON the members of one source
+ * (engine, router, qcd) form one object.
+ */
+struct emit {
+	struct strbuf *out;
+	struct json *j;
+};
+
+static void heading(struct emit *o, const char *text)
+{
+	if (!o->j)
+		sb_puts(o->out, text);
+}
+
+static void group(struct emit *o, const char *text, const char *key)
+{
+	if (o->j) {
+		if (o->j->depth > 1)
+			json_obj_end(o->j);
+		json_obj_begin(o->j, key);
+	} else {
+		sb_puts(o->out, text);
+	}
+}
+
+static void row(struct emit *o, const char *label, const char *key, uint64_t v)
+{
+	if (o->j)
+		json_u64(o->j, key, v);
+	else
+		sb_printf(o->out, "    %-40s %llu\n", label, (unsigned long long)v);
+}
+
+#define ROW(label, s, m) row(o, label, #m, (s)->m)
+
+static void stats_engine(struct emit *o, const struct ikev2_stats *e)
+{
+	group(o, "\nEngine\n", "engine");
+	ROW("messages received", e, rx);
+	ROW("messages sent", e, tx);
+	ROW("IKE SAs ready", e, ready);
+	ROW("IKE SAs failed", e, failed);
+	ROW("requests answered again (retransmits)", e, retransmit_answered);
+	heading(o, "  Drops:\n");
+	ROW("malformed", e, malformed);
+	ROW("unsupported critical payload", e, unsupported_critical);
+	ROW("no IKE SA (unknown SPIs)", e, no_sa);
+	ROW("not expected in this state", e, bad_state);
+	ROW("bad message ID", e, bad_msgid);
+	ROW("old request (not answered)", e, dup_request);
+	ROW("duplicate or unexpected response", e, dup_response);
+	ROW("integrity check failed", e, bad_icv);
+	ROW("authentication failed", e, auth_failed);
+	ROW("no proposal chosen", e, no_proposal);
+	ROW("invalid KE (group retry)", e, invalid_ke);
+	ROW("traffic selectors unacceptable", e, ts_unacceptable);
+	ROW("peer sent an error notify", e, peer_error);
+	ROW("no configuration for the peer", e, no_conf);
+	ROW("half-open SAs evicted", e, half_open_evicted);
+	ROW("illegal state change refused", e, bad_transition);
+	ROW("unprotected INFORMATIONAL/CREATE_CHILD_SA", e, unprotected);
+	ROW("unprotected INVALID_SPI (ignored)", e, invalid_spi_unprotected);
+	ROW("INVALID_SPI for an unknown SPI", e, invalid_spi_unknown);
+	ROW("Child SA not found", e, child_not_found);
+	ROW("TEMPORARY_FAILURE", e, temporary_failure);
+	ROW("request queue full", e, queue_full);
+	heading(o, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
+	ROW("INVALID_SPI sent", e, invalid_spi_tx);
+	ROW("INVALID_SPI received", e, invalid_spi_rx);
+	ROW("Child SA Deletes sent", e, delete_child_tx);
+	ROW("Child SA Deletes received", e, delete_child_rx);
+	ROW("IKE SA Deletes sent", e, delete_ike_tx);
+	ROW("IKE SA Deletes received", e, delete_ike_rx);
+	ROW("liveness checks sent", e, liveness_tx);
+	ROW("liveness checks answered", e, liveness_answered);
+	ROW("Child SAs created", e, child_created);
+	ROW("Child SAs rekeyed", e, child_rekeyed);
+	ROW("IKE SAs rekeyed", e, ike_rekeyed);
+	ROW("rekey collisions", e, rekey_collision);
+	ROW("redundant SAs deleted", e, redundant_deleted);
+	ROW("INITIAL_CONTACT sent", e, initial_contact_tx);
+	ROW("INITIAL_CONTACT received (authenticated)", e, initial_contact_rx);
+}
+
+static void stats_router(struct emit *o, const struct ike2_stats *s)
+{
+	group(o, "\nRouter\n", "router");
+	ROW("datagrams in", s, rx);
+	ROW("acquires (traffic without an SA)", s, acquires);
+	ROW("acquires merged (negotiation under way)", s, acquire_dup);
+	ROW("IKE SAs opened without traffic (recovery, contact on start)", s, unsolicited);
+	ROW("retransmissions sent", s, rtx);
+	ROW("Child SAs installed", s, install_ok);
+	ROW("Child SAs removed (engine said down)", s, child_down);
+	ROW("CREATE_CHILD_SA started (new flow)", s, child_create);
+	ROW("Child SA rekeys started (soft lifetime)", s, child_rekey);
+	ROW("IKE SA rekeys started (profile lifetime)", s, ike_rekey);
+	ROW("Deletes started (clear, expiry)", s, delete_tx);
+	ROW("INVALID_SPI sent", s, invalid_spi_tx);
+	ROW("IKE SAs down", s, ike_down);
+	ROW("IKE SAs replaced (peer's INITIAL_CONTACT)", s, initial_contact_deleted);
+	ROW("DPD liveness checks started", s, dpd_tx);
+	ROW("peers declared dead (DPD)", s, dpd_dead);
+	ROW("inbound SPIs released (no Child SA)", s, spi_released);
+	heading(o, "  Drops:\n");
+	ROW("on UDP 4500 (no IKEv2 NAT-T)", s, on_4500);
+	ROW("no crypto map entry / profile for peer", s, no_conf);
+	ROW("could not initiate", s, initiate_fail);
+	ROW("retransmissions exhausted (SA died)", s, rtx_exhausted);
+	ROW("half-open timed out (no IKE_AUTH)", s, half_open_expired);
+	ROW("Child SA install failed", s, install_fail);
+	ROW("Child SA selectors not address/mask", s, bad_ts);
+	ROW("send failures", s, send_fail);
+	ROW("Child SA requests: wait table full", s, wait_full);
+	ROW("IKEv1 Main Mode refused for IKEv2 peer", s, v1_refused);
+}
+
+static void stats_qcd(struct emit *o, const struct ike2_glue *g)
+{
+	const struct ikev2_stats *e = &g->eng.st;
+	struct ike2_qcd_info q;
+	char h[CFG_PATH_MAX + 700];
+	ike2_qcd_info(g, &q);
+	snprintf(h, sizeof(h), "\nQuick Crash Detection (RFC 6290): %s\n", q.status);
+	group(o, h, "qcd");
+	if (o->j) {
+		json_bool(o->j, "enabled", q.on);
+		json_str(o->j, "secret_file", q.path);
+		json_str(o->j, "status", q.status);
+	}
+	ROW("tokens received in IKE_AUTH", e, qcd_token_rx);
+	ROW("tokens sent (INVALID_IKE_SPI)", e, qcd_sent);
+	ROW("tokens accepted (peer lost the SA)", e, qcd_accepted);
+	ROW("tokens rejected", e, qcd_rejected);
+	ROW("reconnects after an accepted token", &q, reconnects);
+	heading(o, "  Drops:\n");
+	ROW("answers over the limit", e, qcd_limited);
+	ROW("  of which per source", &q, src_limited);
+	ROW("asked for the token of a live SA", e, qcd_live);
+	ROW("secret file refused", &q, file_refused);
+}
+#undef ROW
+
+static void show_stats(struct router *r, struct strbuf *out, struct json *j)
 {
 	struct ike2_glue *g = r->ike ? r->ike->v2 : NULL;
 	if (!g)
@@ -141,101 +389,58 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 			in_neg++;
 		half_open += sa->state == IKEV2_S_R_INIT_SENT;
 	}
-	const struct ikev2_stats *e = &g->eng.st;
-	const struct ike2_stats *s = &g->st;
-	sb_puts(out, "--------------------------------------------------------------------------------\n");
-	sb_printf(out, "                     Crypto IKEv2 SA Count %zu\n", ready + in_neg);
-	sb_puts(out, "--------------------------------------------------------------------------------\n");
-	sb_printf(out, "%-33s%-11s%-11s%-11s%s\n", "", "Total", "Ready", "In-Neg", "Half-Open");
-	sb_printf(out, "%-33s%-11zu%-11zu%-11zu%zu\n", "SAs", ready + in_neg, ready, in_neg, half_open);
-	sb_puts(out, "\nEngine\n");
-#define ROW(label, v) sb_printf(out, "    %-40s %llu\n", label, (unsigned long long)(v))
-	ROW("messages received", e->rx);
-	ROW("messages sent", e->tx);
-	ROW("IKE SAs ready", e->ready);
-	ROW("IKE SAs failed", e->failed);
-	ROW("requests answered again (retransmits)", e->retransmit_answered);
-	sb_puts(out, "  Drops:\n");
-	ROW("malformed", e->malformed);
-	ROW("unsupported critical payload", e->unsupported_critical);
-	ROW("no IKE SA (unknown SPIs)", e->no_sa);
-	ROW("not expected in this state", e->bad_state);
-	ROW("bad message ID", e->bad_msgid);
-	ROW("old request (not answered)", e->dup_request);
-	ROW("duplicate or unexpected response", e->dup_response);
-	ROW("integrity check failed", e->bad_icv);
-	ROW("authentication failed", e->auth_failed);
-	ROW("no proposal chosen", e->no_proposal);
-	ROW("invalid KE (group retry)", e->invalid_ke);
-	ROW("traffic selectors unacceptable", e->ts_unacceptable);
-	ROW("peer sent an error notify", e->peer_error);
-	ROW("no configuration for the peer", e->no_conf);
-	ROW("half-open SAs evicted", e->half_open_evicted);
-	ROW("illegal state change refused", e->bad_transition);
-	ROW("unprotected INFORMATIONAL/CREATE_CHILD_SA", e->unprotected);
-	ROW("unprotected INVALID_SPI (ignored)", e->invalid_spi_unprotected);
-	ROW("INVALID_SPI for an unknown SPI", e->invalid_spi_unknown);
-	ROW("Child SA not found", e->child_not_found);
-	ROW("TEMPORARY_FAILURE", e->temporary_failure);
-	ROW("request queue full", e->queue_full);
-	sb_puts(out, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
-	ROW("INVALID_SPI sent", e->invalid_spi_tx);
-	ROW("INVALID_SPI received", e->invalid_spi_rx);
-	ROW("Child SA Deletes sent", e->delete_child_tx);
-	ROW("Child SA Deletes received", e->delete_child_rx);
-	ROW("IKE SA Deletes sent", e->delete_ike_tx);
-	ROW("IKE SA Deletes received", e->delete_ike_rx);
-	ROW("liveness checks sent", e->liveness_tx);
-	ROW("liveness checks answered", e->liveness_answered);
-	ROW("Child SAs created", e->child_created);
-	ROW("Child SAs rekeyed", e->child_rekeyed);
-	ROW("IKE SAs rekeyed", e->ike_rekeyed);
-	ROW("rekey collisions", e->rekey_collision);
-	ROW("redundant SAs deleted", e->redundant_deleted);
-	ROW("INITIAL_CONTACT sent", e->initial_contact_tx);
-	ROW("INITIAL_CONTACT received (authenticated)", e->initial_contact_rx);
-	sb_puts(out, "\nRouter\n");
-	ROW("datagrams in", s->rx);
-	ROW("acquires (traffic without an SA)", s->acquires);
-	ROW("acquires merged (negotiation under way)", s->acquire_dup);
-	ROW("IKE SAs opened without traffic (recovery, contact on start)", s->unsolicited);
-	ROW("retransmissions sent", s->rtx);
-	ROW("Child SAs installed", s->install_ok);
-	ROW("Child SAs removed (engine said down)", s->child_down);
-	ROW("CREATE_CHILD_SA started (new flow)", s->child_create);
-	ROW("Child SA rekeys started (soft lifetime)", s->child_rekey);
-	ROW("IKE SA rekeys started (profile lifetime)", s->ike_rekey);
-	ROW("Deletes started (clear, expiry)", s->delete_tx);
-	ROW("INVALID_SPI sent", s->invalid_spi_tx);
-	ROW("IKE SAs down", s->ike_down);
-	ROW("IKE SAs replaced (peer's INITIAL_CONTACT)", s->initial_contact_deleted);
-	ROW("DPD liveness checks started", s->dpd_tx);
-	ROW("peers declared dead (DPD)", s->dpd_dead);
-	ROW("inbound SPIs released (no Child SA)", s->spi_released);
-	sb_puts(out, "  Drops:\n");
-	ROW("on UDP 4500 (no IKEv2 NAT-T)", s->on_4500);
-	ROW("no crypto map entry / profile for peer", s->no_conf);
-	ROW("could not initiate", s->initiate_fail);
-	ROW("retransmissions exhausted (SA died)", s->rtx_exhausted);
-	ROW("half-open timed out (no IKE_AUTH)", s->half_open_expired);
-	ROW("Child SA install failed", s->install_fail);
-	ROW("Child SA selectors not address/mask", s->bad_ts);
-	ROW("send failures", s->send_fail);
-	ROW("Child SA requests: wait table full", s->wait_full);
-	ROW("IKEv1 Main Mode refused for IKEv2 peer", s->v1_refused);
-#undef ROW
+	struct emit o = { out, j };
+	if (j) {
+		json_obj_begin(j, "sa_count");
+		json_u64(j, "total", ready + in_neg);
+		json_u64(j, "ready", ready);
+		json_u64(j, "in_neg", in_neg);
+		json_u64(j, "half_open", half_open);
+	} else {
+		sb_puts(out, "--------------------------------------------------------------------------------\n");
+		sb_printf(out, "                     Crypto IKEv2 SA Count %zu\n", ready + in_neg);
+		sb_puts(out, "--------------------------------------------------------------------------------\n");
+		sb_printf(out, "%-33s%-11s%-11s%-11s%s\n", "", "Total", "Ready", "In-Neg", "Half-Open");
+		sb_printf(out, "%-33s%-11zu%-11zu%-11zu%zu\n", "SAs", ready + in_neg, ready, in_neg, half_open);
+	}
+	stats_engine(&o, &g->eng.st);
+	stats_router(&o, &g->st);
+	stats_qcd(&o, g);
+	if (j)
+		json_obj_end(j);
 }
 
+void ike2_show_stats(struct router *r, struct strbuf *out)
+{
+	show_stats(r, out, NULL);
+}
 
 static int cmd_show_sa(struct cli_ctx *ctx, const struct cmd_args *a)
 {
-	ike2_show_sa(ctx->r, ctx->out, cmd_has(a, "detailed"));
+	bool detail = cmd_has(a, "detailed");
+	if (ctx->json) {
+		struct json j;
+		json_doc_begin(&j, ctx->out, detail ? "show crypto ikev2 sa detailed" : "show crypto ikev2 sa");
+		show_sa(ctx->r, ctx->out, &j, detail);
+		json_doc_end(&j);
+		ctx->json_done = true;
+		return 0;
+	}
+	ike2_show_sa(ctx->r, ctx->out, detail);
 	return 0;
 }
 
 static int cmd_show_stats(struct cli_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
+	if (ctx->json) {
+		struct json j;
+		json_doc_begin(&j, ctx->out, "show crypto ikev2 stats");
+		show_stats(ctx->r, ctx->out, &j);
+		json_doc_end(&j);
+		ctx->json_done = true;
+		return 0;
+	}
 	ike2_show_stats(ctx->r, ctx->out);
 	return 0;
 }

@@ -178,7 +178,7 @@ static void initial_contact(struct ikev2_sa *sa, const struct ikev2_msg *m)
 	if (!ikev2_find_notify(m, IKEV2_N_INITIAL_CONTACT) || sa->state != IKEV2_S_READY)
 		return;
 	e->st.initial_contact_rx++;
-	ikev2_log(e, "IKEv2:(SA ID = %p):Received INITIAL_CONTACT", (void *)sa);
+	ikev2_log(e, "IKEv2:(SA %s):Received INITIAL_CONTACT", ikev2_sa_name(sa).s);
 	if (e->host->initial_contact)
 		e->host->initial_contact(e->host->arg, sa);
 }
@@ -228,7 +228,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		return;
 	if (!auth_ok(sa, m)) {
 		e->st.auth_failed++;
-		ikev2_log(e, "IKEv2:(SA ID = %p):Verification of peer's authentication data FAILED", (void *)sa);
+		ikev2_log(e, "IKEv2:(SA %s):Verification of peer's authentication data FAILED", ikev2_sa_name(sa).s);
 		auth_error(sa, m->h.msgid, IKEV2_N_AUTHENTICATION_FAILED, false);
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return;
@@ -294,7 +294,7 @@ void ikev2_recv_auth_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	/* Protected by the ICV, so from the responder: it refused us. */
 	if (ikev2_find_notify(m, IKEV2_N_AUTHENTICATION_FAILED) || !auth_ok(sa, m)) {
 		e->st.auth_failed++;
-		ikev2_log(e, "IKEv2:(SA ID = %p):Authentication with the peer FAILED", (void *)sa);
+		ikev2_log(e, "IKEv2:(SA %s):Authentication with the peer FAILED", ikev2_sa_name(sa).s);
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return;
 	}

@@ -534,18 +534,19 @@ void ikev2_recv_cc_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, s
 			err = &m->pl[i];
 	int rc = -1;
 	if (err && retry_ike_group(sa, &op, err)) {
-		ikev2_log(e, "IKEv2:(SA ID = %p):Peer asked for another DH group: rekeying again", (void *)sa);
+		ikev2_log(e, "IKEv2:(SA %s):Peer asked for another DH group: rekeying again", ikev2_sa_name(sa).s);
 		rc = 0;
 	} else if (err) {
 		e->st.peer_error++;
-		ikev2_log(e, "IKEv2:(SA ID = %p):CREATE_CHILD_SA refused: %s", (void *)sa,
-			  ikev2_notify_name(wbuf_be16(err->body + 2)));
+		ikev2_log(e, "IKEv2:(SA %s):CREATE_CHILD_SA refused (message ID %u): %s", ikev2_sa_name(sa).s,
+			  (unsigned)m->h.msgid, ikev2_notify_name(wbuf_be16(err->body + 2)));
 	} else if (cc_parse(m, &p) == 0) {
 		rc = op.kind == IKEV2_OP_REKEY_IKE ? finish_ike(sa, &p) : finish_child(sa, &op, &p);
 	}
 	if (rc < 0 && !err) {
 		e->st.no_proposal++;
-		ikev2_log(e, "IKEv2:(SA ID = %p):CREATE_CHILD_SA answer not acceptable", (void *)sa);
+		ikev2_log(e, "IKEv2:(SA %s):CREATE_CHILD_SA answer not acceptable (message ID %u)", ikev2_sa_name(sa).s,
+			  (unsigned)m->h.msgid);
 	}
 	/* Our IKE rekey failed after we answered the peer's: the peer's new IKE SA is the one (§2.8.2). */
 	if (rc < 0 && op.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&

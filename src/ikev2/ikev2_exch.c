@@ -54,11 +54,11 @@ bool ikev2_set_state(struct ikev2_sa *sa, enum ikev2_state to)
 	struct ikev2_engine *e = sa->eng;
 	if (!transition_ok(sa->state, to)) {
 		e->st.bad_transition++;
-		ikev2_log(e, "IKEv2:(SA ID = %p): refused state change %s -> %s", (void *)sa,
+		ikev2_log(e, "IKEv2:(SA %s):refused state change %s -> %s", ikev2_sa_name(sa).s,
 			  ikev2_state_name(sa->state), ikev2_state_name(to));
 		return false;
 	}
-	ikev2_log(e, "IKEv2:(SA ID = %p):Old State = %s  New State = %s", (void *)sa,
+	ikev2_log(e, "IKEv2:(SA %s):Old State = %s  New State = %s", ikev2_sa_name(sa).s,
 		  ikev2_state_name(sa->state), ikev2_state_name(to));
 	if (to == IKEV2_S_READY)
 		e->st.ready++;

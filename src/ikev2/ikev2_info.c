@@ -118,7 +118,7 @@ static void peer_invalid_spi(struct ikev2_sa *on, const struct ikev2_notify *n, 
 		return;
 	}
 	st->invalid_spi_rx++;
-	ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Peer reports INVALID_SPI %08x: deleting the Child SA", (void *)sa,
+	ikev2_log(sa->eng, "IKEv2:(SA %s):Peer reports INVALID_SPI %08x: deleting the Child SA", ikev2_sa_name(sa).s,
 		  r->spi_out);
 	if (w->ninvalid < IKEV2_MAX_CHILDREN)
 		w->invalid_in[w->ninvalid++] = r->spi_in;
@@ -171,7 +171,7 @@ void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	if (w.del_ike) {
 		/* §1.4.1: the answer is empty, and the IKE SA with all its Child SAs is gone. */
 		e->st.delete_ike_rx++;
-		ikev2_log(e, "IKEv2:(SA ID = %p):Peer deleted the IKE SA", (void *)sa);
+		ikev2_log(e, "IKEv2:(SA %s):Peer deleted the IKE SA", ikev2_sa_name(sa).s);
 		/* Our rekey crossed the peer's, which we answered: the peer deleting the old SA says its won. */
 		if (sa->cur.kind == IKEV2_OP_REKEY_IKE && sa->cc.coll && sa->cc.coll_sa &&
 		    ikev2_home(sa->cc.coll_sa)->state == IKEV2_S_READY && !sa->rekeyed_to)

@@ -72,7 +72,7 @@ struct ikev2_sa *ikev2_initiate(struct ikev2_engine *e, uint32_t local, uint32_t
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return NULL;
 	}
-	ikev2_log(e, "IKEv2:(SA ID = %p):Sending IKE_SA_INIT request", (void *)sa);
+	ikev2_log(e, "IKEv2:(SA %s):Sending IKE_SA_INIT request", ikev2_sa_name(sa).s);
 	return sa;
 }
 
@@ -224,7 +224,7 @@ static bool retry_group(struct ikev2_sa *sa, const struct ikev2_msg *m)
 			return true;
 		dh_free(sa->dh);
 		sa->dh = d;
-		ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Peer asked for DH group %u: retrying", (void *)sa, g);
+		ikev2_log(sa->eng, "IKEv2:(SA %s):Peer asked for DH group %u: retrying", ikev2_sa_name(sa).s, g);
 		send_init_req(sa);
 		return true;
 	}

@@ -1,6 +1,11 @@
 /* Names for debug output, as `debug crypto ikev2` and tshark print them. */
 #include "ikev2/ikev2_msg.h"
 
+#include <stdio.h>
+
+#include "core/ipfmt.h"
+#include "ikev2/ikev2_sa.h"
+
 const char *ikev2_exch_name(uint8_t exch)
 {
 	switch (exch) {
@@ -67,4 +72,21 @@ const char *ikev2_notify_name(uint16_t type)
 		if (names[i].type == type)
 			return names[i].name;
 	return type <= IKEV2_N_ERROR_MAX ? "UNKNOWN_ERROR" : "UNKNOWN_STATUS";
+}
+
+/*
+ * An IKE SA as an engineer finds it in `show crypto ikev2 sa detailed` and
+ * in a capture: the peer and both SPIs (a pointer would say nothing).
+ */
+struct ikev2_sa_name ikev2_sa_name(const struct ikev2_sa *sa)
+{
+	struct ikev2_sa_name n;
+	char h[2][17];
+	for (int k = 0; k < 2; k++) {
+		const uint8_t *spi = k ? sa->spi_r : sa->spi_i;
+		for (int i = 0; i < 8; i++)
+			snprintf(h[k] + 2 * i, 3, "%02x", spi[i]);
+	}
+	snprintf(n.s, sizeof(n.s), "%s %s/%s", ip_str(sa->peer).s, h[0], h[1]);
+	return n;
 }

@@ -72,7 +72,21 @@ void ikev2_qcd_make(struct ikev2_engine *e, uint32_t local, uint32_t peer, const
 	uint8_t buf[160], t[IKEV2_QCD_TOKEN_LEN];
 	if (!e->qcd || !m->sk || (m->h.flags & IKEV2_FLAG_RESPONSE) || m->h.exch == IKEV2_EXCH_IKE_SA_INIT)
 		return;
-	/* Unauthenticated input makes this answer: bounded, and never larger than the request. */
+	/*
+	 * Never the token of an SA we have: a copy of its request from another
+	 * address (SPIs are on the wire) would hand an attacker what ends it.
+	 */
+	for (const struct ikev2_sa *s = e->sas; s; s = s->next)
+		if (s->state != IKEV2_S_DEAD && !memcmp(s->spi_i, m->h.spi_i, 8) && !memcmp(s->spi_r, m->h.spi_r, 8)) {
+			e->st.qcd_live++;
+			return;
+		}
+	/* Unauthenticated input makes this answer: bounded per source (the host) and in all, and
+	 * never larger than the request. */
+	if (e->host->qcd_allow && !e->host->qcd_allow(e->host->arg, peer)) {
+		e->st.qcd_limited++;
+		return;
+	}
 	if (!e->qcd_budget) {
 		e->st.qcd_limited++;
 		return;
@@ -112,6 +126,9 @@ void ikev2_qcd_take(struct ikev2_sa *sa, const struct ikev2_msg *m)
 		return;
 	}
 	e->st.qcd_accepted++;
-	ikev2_log(e, "IKEv2:(SA ID = %p):Peer lost the IKE SA (QCD token matches): deleting it", (void *)sa);
+	if (e->host->qcd_lost)
+		e->host->qcd_lost(e->host->arg, sa);
+	ikev2_log(e, "IKEv2:(SA %s):Peer lost the IKE SA (QCD token matches, message ID %u): deleting it",
+		  ikev2_sa_name(sa).s, (unsigned)m->h.msgid);
 	ikev2_ike_end(sa);
 }

@@ -106,6 +106,14 @@ struct ikev2_host {
 	 * nothing over them (§2.4).  Called before sa's first Child SA comes up.
 	 */
 	void (*initial_contact)(void *arg, struct ikev2_sa *sa);
+	/*
+	 * May be NULL.  Quick Crash Detection (RFC 6290): qcd_allow says whether
+	 * an unprotected INVALID_IKE_SPI may go to peer now (the host's
+	 * per-source limit; it may refill e->qcd_budget, the global one);
+	 * qcd_lost is told, before sa ends, that the peer's token matched.
+	 */
+	bool (*qcd_allow)(void *arg, uint32_t peer);
+	void (*qcd_lost)(void *arg, struct ikev2_sa *sa);
 };
 
 /* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
@@ -119,6 +127,12 @@ enum ikev2_state {
 	IKEV2_S_COUNT
 };
 const char *ikev2_state_name(enum ikev2_state s);
+/* "PEER SPIi/SPIr" in hex, for log lines: ikev2_sa_name(sa).s lives until the end of the full expression. */
+struct ikev2_sa;
+struct ikev2_sa_name {
+	char s[16 + 1 + 16 + 1 + 16 + 1];
+};
+struct ikev2_sa_name ikev2_sa_name(const struct ikev2_sa *sa);
 
 struct ikev2_stats {
 	uint64_t rx, tx, malformed, no_sa, bad_state, bad_msgid, dup_request, dup_response;
@@ -135,6 +149,7 @@ struct ikev2_stats {
 	uint64_t child_not_found, temporary_failure, queue_full;
 	/* Quick Crash Detection (ikev2_qcd.c). */
 	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
+	uint64_t qcd_live;		/* a request naming the SPIs of an SA we have, from elsewhere: no token */
 	/* COOKIE (ikev2_cookie.c, §2.6). */
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
 	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */

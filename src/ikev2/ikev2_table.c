@@ -73,7 +73,7 @@ void ikev2_child_drop(struct ikev2_sa *sa, struct ikev2_child_rec *r)
 {
 	uint32_t in = r->spi_in, out = r->spi_out;
 	memset(r, 0, sizeof(*r));
-	ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Child SA in %08x out %08x down", (void *)sa, in, out);
+	ikev2_log(sa->eng, "IKEv2:(SA %s):Child SA in %08x out %08x down", ikev2_sa_name(sa).s, in, out);
 	if (sa->eng->host->child_down)
 		sa->eng->host->child_down(sa->eng->host->arg, sa, in, out);
 }
@@ -139,7 +139,7 @@ void ikev2_ike_end(struct ikev2_sa *sa)
 
 void ikev2_ike_gone(struct ikev2_sa *sa)
 {
-	ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Peer gone: IKE SA and its Child SAs removed", (void *)sa);
+	ikev2_log(sa->eng, "IKEv2:(SA %s):Peer gone: IKE SA and its Child SAs removed", ikev2_sa_name(sa).s);
 	ikev2_ike_end(sa);
 }
 
@@ -181,7 +181,7 @@ void ikev2_move_children(struct ikev2_sa *old, struct ikev2_sa *nsa)
 	old->nqueue = 0;
 	old->rekeyed_to = nsa;
 	old->eng->st.ike_rekeyed++;
-	ikev2_log(old->eng, "IKEv2:(SA ID = %p):IKE SA rekeyed to %p", (void *)old, (void *)nsa);
+	ikev2_log(old->eng, "IKEv2:(SA %s):IKE SA rekeyed to %s", ikev2_sa_name(old).s, ikev2_sa_name(nsa).s);
 	if (h->ike_rekeyed)
 		h->ike_rekeyed(h->arg, old, nsa);
 	kick(nsa);

@@ -54,6 +54,43 @@ ISR_CTRS = ["invalid_esp", "invalid_ah", "invalid_udp", "notifies_sent", "notify
             "v2_notifies_sent", "v2_notifies_received", "v2_notifies_acted",
             "v2_ignored_unauthenticated", "v2_ignored_unknown_spi"]
 
+RANGE = obj({"start": IP, "end": IP, "protocol": U, "start_port": U, "end_port": U})
+HEX16 = {"type": "string", "pattern": "^[0-9A-F]{16}$"}
+
+
+def IKEV2_SA_DOC(command):
+    return doc(command, {"sas": {"type": "array", "items": obj({
+        "tunnel_id": U, "local": IP, "local_port": U, "remote": IP, "remote_port": U,
+        "status": {"enum": ["READY", "IN-NEG", "DELETE"]}, "encryption": S, "keysize": U,
+        "prf": S, "hash": NS, "dh_group": U, "auth_sign": S, "auth_verify": S,
+        "lifetime_sec": U, "active_sec": U, "local_spi": HEX16, "remote_spi": HEX16,
+        "local_id": IP, "remote_id": IP, "local_next_msg_id": U, "remote_next_msg_id": U,
+        "dpd_interval_sec": U, "dpd_retry_sec": U, "initiator": {"type": "boolean"},
+        "qcd_token_held": {"type": "boolean"},
+        "child_sas": {"type": "array", "items": obj({
+            "local_selector": RANGE, "remote_selector": RANGE, "esp_spi_in": U, "esp_spi_out": U})},
+        "retransmitting": {"type": ["object", "null"], "properties": {"try": U, "of": U, "next_ms": U},
+                           "additionalProperties": False}})}})
+
+
+IKEV2_ENGINE_CTRS = [
+    "rx", "tx", "ready", "failed", "retransmit_answered", "malformed", "unsupported_critical",
+    "no_sa", "bad_state", "bad_msgid", "dup_request", "dup_response", "bad_icv", "auth_failed",
+    "no_proposal", "invalid_ke", "ts_unacceptable", "peer_error", "no_conf", "half_open_evicted",
+    "bad_transition", "unprotected", "invalid_spi_unprotected", "invalid_spi_unknown",
+    "child_not_found", "temporary_failure", "queue_full", "invalid_spi_tx", "invalid_spi_rx",
+    "delete_child_tx", "delete_child_rx", "delete_ike_tx", "delete_ike_rx", "liveness_tx",
+    "liveness_answered", "child_created", "child_rekeyed", "ike_rekeyed", "rekey_collision",
+    "redundant_deleted", "initial_contact_tx", "initial_contact_rx"]
+IKEV2_ROUTER_CTRS = [
+    "rx", "acquires", "acquire_dup", "unsolicited", "rtx", "install_ok", "child_down", "child_create",
+    "child_rekey", "ike_rekey", "delete_tx", "invalid_spi_tx", "ike_down",
+    "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "no_conf",
+    "initiate_fail", "rtx_exhausted", "half_open_expired", "install_fail", "bad_ts", "send_fail",
+    "wait_full", "v1_refused"]
+IKEV2_QCD_CTRS = ["qcd_token_rx", "qcd_sent", "qcd_accepted", "qcd_rejected", "reconnects",
+                  "qcd_limited", "src_limited", "qcd_live", "file_refused"]
+
 SCHEMAS = {
     "isakmp_sa": doc("show crypto isakmp sa", {"sas": {"type": "array", "items": obj({
         "dst": IP, "src": IP, "state": S, "conn_id": U, "slot": U, "status": S,
@@ -100,6 +137,14 @@ SCHEMAS = {
             "address": IP, "transport": {"enum": ["udp"]}, "port": U, "link_up": {"type": "boolean"},
             "message_lines_logged": U, "message_lines_rate_limited": U, "message_lines_dropped": U})},
         "buffer_lines": {"type": "array", "items": S}}),
+    "ikev2_sa": IKEV2_SA_DOC("show crypto ikev2 sa detailed"),
+    "ikev2_sa_brief": IKEV2_SA_DOC("show crypto ikev2 sa"),
+    "ikev2_stats": doc("show crypto ikev2 stats", {
+        "sa_count": obj({k: U for k in ["total", "ready", "in_neg", "half_open"]}),
+        "engine": obj({k: U for k in IKEV2_ENGINE_CTRS}),
+        "router": obj({k: U for k in IKEV2_ROUTER_CTRS}),
+        "qcd": obj(dict({"enabled": {"type": "boolean"}, "secret_file": NS, "status": S},
+                        **{k: U for k in IKEV2_QCD_CTRS}))}),
 }
 
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
@@ -183,6 +228,31 @@ def agree(name, j, text):
         need(addrs == [i["address"] for i in j["interfaces"] if i["address"]], "addresses")
         pk = [int(x) for x in re.findall(r"(\d+) packets input,", text)]
         need(pk == [i["counters"]["packets_input"] for i in j["interfaces"]], "packets input")
+    elif name in ("ikev2_sa", "ikev2_sa_brief"):
+        rows = re.findall(r"^(\d+) +([\d.]+)/(\d+) +([\d.]+)/(\d+) +none/none +(\S+)$", text, re.M)
+        need([(int(r[0]), r[1], r[3], r[5]) for r in rows] ==
+             [(s["tunnel_id"], s["local"], s["remote"], s["status"]) for s in j["sas"]], "tunnels")
+        enc = re.findall(r"Encr: (\S+), keysize: (\d+), PRF: (\S+), Hash: (\S+), DH Grp:(\d+)", text)
+        need([(e[0], int(e[1]), e[2], None if e[3] == "None" else e[3], int(e[4])) for e in enc] ==
+             [(s["encryption"], s["keysize"], s["prf"], s["hash"], s["dh_group"]) for s in j["sas"]], "suites")
+        if name == "ikev2_sa":
+            spis = re.findall(r"Local spi: ([0-9A-F]+) +Remote spi: ([0-9A-F]+)", text)
+            need(spis == [(s["local_spi"], s["remote_spi"]) for s in j["sas"]], "IKE SPIs")
+            child = [(int(a, 16), int(b, 16)) for a, b in re.findall(r"ESP spi in/out: 0x([0-9A-F]+)/0x([0-9A-F]+)", text)]
+            need(child == [(c["esp_spi_in"], c["esp_spi_out"]) for s in j["sas"] for c in s["child_sas"]], "Child SPIs")
+            ini = re.findall(r"Initiator of SA : (Yes|No)", text)
+            need(ini == ["Yes" if s["initiator"] else "No" for s in j["sas"]], "initiator")
+    elif name == "ikev2_stats":
+        m = re.search(r"Crypto IKEv2 SA Count (\d+)", text)
+        need(m and int(m.group(1)) == j["sa_count"]["total"], "SA count")
+        for label, grp, key in [("messages received", "engine", "rx"), ("liveness checks sent", "engine", "liveness_tx"),
+                                ("datagrams in", "router", "rx"), ("Child SAs installed", "router", "install_ok"),
+                                ("tokens received in IKE_AUTH", "qcd", "qcd_token_rx"),
+                                ("tokens sent \\(INVALID_IKE_SPI\\)", "qcd", "qcd_sent")]:
+            m = re.search(r"^ +" + label + r" +(\d+)$", text, re.M)
+            need(m and int(m.group(1)) == j[grp][key], label)
+        m = re.search(r"^Quick Crash Detection \(RFC 6290\): (.*)$", text, re.M)
+        need(m and m.group(1) == j["qcd"]["status"], "QCD status")
     elif name == "logging":
         m = re.search(r"Trap logging: level (\w+), (\d+) message lines logged", text)
         need(m and m.group(1) == j["trap"]["level"], "trap level")

@@ -34,6 +34,9 @@ for rt in A B; do
 	check $rt isr show crypto isakmp invalid-spi-recovery
 	check $rt interfaces show interfaces
 	check $rt logging show logging
+	# IKEv1 lab: the IKEv2 documents are empty but whole (tests/lab/ikev2_qcd.sh has them with SAs).
+	check $rt ikev2_sa show crypto ikev2 sa detailed
+	check $rt ikev2_stats show crypto ikev2 stats
 done
 # The scenario is in the documents: B counted the invalid SPI and sent the notify,
 # A acted on it; B sends its log to the collector address.

@@ -108,3 +108,25 @@ TEST(ikev2_qcd_replies_bounded)
 	CHECK(B->eng.st.qcd_sent == 0 && B->eng.st.no_sa == 1);
 	v2p_free(P);
 }
+
+/*
+ * The token of an IKE SA that is alive must never leave unprotected: an
+ * attacker who sends a copy of a live SA's request from another address
+ * (it sees SPIs on the wire) would be answered with the token, and could
+ * then end the peer's SA with a forged INVALID_IKE_SPI (RFC 6290 §5.1).
+ */
+TEST(ikev2_qcd_no_token_for_a_live_sa_from_another_address)
+{
+	struct v2p *P = up_with_qcd();
+	CHECK(P != NULL);
+	CHECK(ikev2_liveness(A->sa) == 0);
+	struct v2p_dgram req = P->q[0];
+	P->nq = 0;
+	ikev2_input(&B->eng, V2P_B, 0x0a090909, req.d, req.len);
+	CHECK(B->eng.st.qcd_sent == 0 && B->eng.st.qcd_live == 1 && P->nq == 0);
+	/* The real one is still answered over the SA, and nothing changed. */
+	ikev2_input(&B->eng, V2P_B, V2P_A, req.d, req.len);
+	v2p_pump(P);
+	CHECK(A->sa->state == IKEV2_S_READY && !A->sa->req_pending && A->nlive == 1);
+	v2p_free(P);
+}
