@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/cmdtree.h"
 #include "core/strbuf.h"
@@ -212,6 +213,59 @@ TEST(isr_v2_dpd_entered_at_runtime_ends_black_hole)
 	sl_run(&b, 10000 + 6 * 2000 + 1000);
 	CHECK(ike2_stats(b.r[0])->dpd_tx >= 1 && ike2_stats(b.r[0])->dpd_dead == 1);
 	CHECK(nsas(b.r[0]) == 0 && !sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	sb_free(&out);
+	sl_free(&b);
+}
+
+/*
+ * Two ACL lines toward A: the recovery's IKE_AUTH carries the first, the
+ * phase-2 restore brings the second with CREATE_CHILD_SA over the new SA.
+ */
+TEST(isr_v2_recovery_restores_every_acl_line)
+{
+	/* A's one line covers both of B's: a spigot responder narrows to its first line only. */
+	static const char *const a2[] = { "no access-list 150", "access-list 150 permit ip host 10.0.0.1 10.0.2.0 0.0.0.255",
+					  "end", NULL };
+	struct seedlab b;
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(sl_new_lab(&b, "seed-ikev2"));
+	/* B's config file with the mirror line, for its boots. */
+	char path[] = "/tmp/spigot-isr-v2-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	FILE *in = fopen(b.cfg[1], "r"), *o = fd >= 0 ? fdopen(fd, "w") : NULL;
+	CHECK(in && o);
+	char line[512];
+	while (in && o && fgets(line, sizeof(line), in)) {
+		fputs(line, o);
+		if (!strcmp(line, "access-list 150 permit ip host 10.0.2.2 host 10.0.0.1\n"))
+			fputs("access-list 150 permit ip host 10.0.2.3 host 10.0.0.1\n", o);
+	}
+	if (in)
+		fclose(in);
+	if (o)
+		fclose(o);
+	snprintf(b.cfg[1], sizeof(b.cfg[1]), "%s", path);
+	CHECK(configure(b.r[0], a2) && sl_reboot_b(&b));
+	/* B starts (its proposal is within A's line: nothing narrowed), then A's traffic. */
+	CHECK(sl_cmd(&b, 1, "ping 10.0.0.1 source 10.0.2.2 repeat 3 timeout 1", &out) == 0);
+	CHECK(strstr(sb_str(&out), "(3/3)") != NULL);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	uint32_t old = a_spi_out(b.r[0]);
+	CHECK(old != 0 && sl_reboot_b(&b));
+	int ok = sl_ping(&b, 10, &out);
+	sl_run(&b, 1000);
+	if (ok < 9)
+		sl_dump(&b);
+	CHECK(ok >= 9);
+	const struct p2up_counters *p = &b.r[1]->rec->p2c;
+	CHECK(b.r[1]->rec->c.initiations_v2 == 1);
+	CHECK(p->jobs[P2UP_RECOVERY] == 1 && p->qm_started == 1 && p->qm_up == 1 && p->already_up == 1);
+	CHECK(ike2_stats(b.r[1])->child_create == 1);
+	CHECK(sl_bundles(b.r[0]) == 2 && sl_bundles(b.r[1]) == 2 && nsas(b.r[0]) == 1 && nsas(b.r[1]) == 1);
+	CHECK(!sadb_has_outbound_spi(b.r[0], B_OUT, 50, old));
+	unlink(path);
 	sb_free(&out);
 	sl_free(&b);
 }
