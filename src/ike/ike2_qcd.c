@@ -229,8 +229,8 @@ void ike2_qcd_apply(struct ike_state *ike)
 	if (rc < 0 || ikev2_qcd_set(&g->eng, secret, sizeof(secret)) < 0) {
 		char st[sizeof(q->status)];
 		snprintf(st, sizeof(st), "%s: %s", path, rc < 0 ? why : "unusable secret");
+		/* Read again on every config change until it is fixed; logged when the reason changes. */
 		q->file_refused++;
-		q->on = true;	/* so that set_off logs this one even if the text repeats */
 		set_off(g, q, st, SEV_ERR);
 		OPENSSL_cleanse(secret, sizeof(secret));
 		return;

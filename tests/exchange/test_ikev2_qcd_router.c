@@ -178,6 +178,14 @@ TEST(ikev2_router_qcd_restart_detected_in_one_round_trip)
 	CHECK(sl_cmd(b, 0, "show crypto ikev2 stats", &out) == 0);
 	CHECK(field(sb_str(&out), "tokens received in IKE_AUTH") == 1);
 	uint64_t ike_before = ike2_engine(b->r[0])->st.ready;
+	/* debug crypto ikev2 names the SA by peer and SPIs (what a capture and `show ... detailed` show). */
+	char name[80];
+	const struct ikev2_sa *old = ready_sa(b->r[0]);
+	CHECK(old != NULL);
+	snprintf(name, sizeof(name), "IKEv2:(SA 10.2.2.2 ");
+	for (int k = 0; k < 16; k++)
+		snprintf(name + strlen(name), 4, "%02x%s", (k < 8 ? old->spi_i : old->spi_r)[k % 8], k == 7 ? "/" : "");
+	CHECK(sl_cmd(b, 0, "debug crypto ikev2", &out) == 0);
 
 	CHECK(restart_b(&q, true));
 	CHECK(sl_cmd(b, 1, "show logging", &out) == 0);
@@ -200,6 +208,11 @@ TEST(ikev2_router_qcd_restart_detected_in_one_round_trip)
 	CHECK(field(sb_str(&out), "tokens sent (INVALID_IKE_SPI)") == 1);
 	CHECK(sl_cmd(b, 0, "show logging", &out) == 0);
 	CHECK(strstr(sb_str(&out), "%CRYPTO-5-IKEV2_QCD_PEER_LOST") != NULL);
+	const char *dbg = strstr(sb_str(&out), name);
+	if (!dbg)
+		fprintf(stderr, "    no \"%s\" in:\n%s\n", name, sb_str(&out));
+	CHECK(dbg && !strncmp(dbg + strlen(name), "):Peer lost the IKE SA (QCD token matches, message ID ", 54));
+	CHECK(!strstr(sb_str(&out), "SA ID = 0x"));
 	sb_free(&out);
 	ql_free(&q);
 }
