@@ -5,7 +5,9 @@
 # their output: the first ping brings up IKE_SA_INIT + IKE_AUTH and the first
 # Child SA; B clears its IKEv2 SA (clear crypto ikev2 sa)
 # and A is told; then B loses its Child SA silently and INVALID_SPI plus
-# CREATE_CHILD_SA bring it back over the same IKE SA.  No root; under a minute.
+# CREATE_CHILD_SA bring it back over the same IKE SA; B restarts and Invalid
+# SPI Recovery brings up an IKEv2 SA to say INVALID_SPI, and the same restart
+# with the feature off stays black.  No root; under a minute.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
@@ -62,3 +64,22 @@ run B show logging "|" include RECVD_PKT_INV_SPI
 run A show crypto ikev2 sa
 run A show crypto ipsec sa interface FastEthernet0/0
 run A show crypto ikev2 stats "|" include "INVALID_SPI|CREATE_CHILD|Child SA"
+
+say "Step 4: Router B restarts (its spigotd killed and started again): no IKE SA, no Child SA; A still sends on the old one"
+"$SPIGOT" lab kill "$LAB" B >/dev/null && "$SPIGOT" lab start "$LAB" B >/dev/null || exit 1
+run B show crypto ikev2 sa
+run A ping 10.0.2.2 source 10.0.0.1 repeat 10 timeout 1
+echo "(B saw A's ESP for an SPI it no longer has, and with crypto isakmp invalid-spi-recovery and A a static"
+echo " peer it opened an IKEv2 SA (IKE_SA_INIT + IKE_AUTH with INITIAL_CONTACT, carrying the map's Child SA)"
+echo " and sent INVALID_SPI over it; A dropped its stale SAs and the next echo rode the new Child SA.)"
+run B show logging "|" include "RECVD_PKT_INV_SPI|ISR_"
+run B show crypto ikev2 sa
+run B show crypto isakmp invalid-spi-recovery "|" include "recovery|IKEv2|ESP"
+
+say "Step 5: the same restart without crypto isakmp invalid-spi-recovery on Router B: a black hole"
+sed -i '/^crypto isakmp invalid-spi-recovery$/d' "$LAB/router-b.cfg"
+"$SPIGOT" lab kill "$LAB" B >/dev/null && "$SPIGOT" lab start "$LAB" B >/dev/null || exit 1
+run A ping 10.0.2.2 source 10.0.0.1 repeat 5 timeout 1
+run B show crypto isakmp invalid-spi-recovery "|" include disabled
+echo "(B drops A's ESP and says nothing; A keeps its IKEv2 SA and sends into the void until DPD, if"
+echo " configured, or the IKE SA's lifetime ends it.)"

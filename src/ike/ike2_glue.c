@@ -151,6 +151,11 @@ static bool live(const struct ike2_track *t)
 /* Records for new SAs, READY times, schedules; records of dead SAs go. */
 static void track_sync(struct ike2_glue *g)
 {
+	ike2_sync(g);
+}
+
+void ike2_sync(struct ike2_glue *g)
+{
 	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next) {
 		struct ike2_track *t = ike2_track_of(g, sa);
 		if (!t && sa->state != IKEV2_S_DEAD && !(t = ike2_track_new(g, sa)))
@@ -161,6 +166,8 @@ static void track_sync(struct ike2_glue *g)
 			char ps[16];
 			t->was_ready = true;
 			t->ready_ms = now_ms(g);
+			/* Recovery and contact-on-start wait on this (ike_initiate_phase1). */
+			ike_phase1_result(g->ike, sa->peer, true);
 			ip_fmt(sa->peer, ps);
 			if (R(g)->debug & DBG_IKEV2)
 				log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u,SA ID = %u):Session with %s is UP",
@@ -210,6 +217,8 @@ static void track_reap(struct ike2_glue *g)
 	for (struct ike2_track **pp = &g->tracks; *pp;) {
 		struct ike2_track *t = *pp;
 		if (t->sa->state == IKEV2_S_DEAD) {
+			if (t->sa->initiator && !t->was_ready)
+				ike_phase1_result(g->ike, t->sa->peer, false);
 			release_spi(g, t);
 			children_go(g, t);
 			*pp = t->next;

@@ -78,6 +78,8 @@ struct ike2_track *ike2_track_new(struct ike2_glue *g, struct ikev2_sa *sa);
 void ike2_drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why);
 const struct cfg_cmap_entry *ike2_entry_for_peer(struct ike2_glue *g, uint32_t peer);
 void ike2_schedule(struct ike2_glue *g);
+/* After every call into the engine: records follow its SAs, schedules re-armed. */
+void ike2_sync(struct ike2_glue *g);
 /* ike2_child.c: selectors, and the engine's Child SA / IKE SA callbacks. */
 struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port);
 bool ike2_flow_of(const struct ikev2_child *c, struct ipsec_flow *f);

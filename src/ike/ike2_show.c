@@ -323,6 +323,7 @@ static void stats_router(struct emit *o, const struct ike2_stats *s)
 	ROW("datagrams in", s, rx);
 	ROW("acquires (traffic without an SA)", s, acquires);
 	ROW("acquires merged (negotiation under way)", s, acquire_dup);
+	ROW("IKE SAs opened without traffic (recovery, contact on start)", s, unsolicited);
 	ROW("retransmissions sent", s, rtx);
 	ROW("Child SAs installed", s, install_ok);
 	ROW("Child SAs removed (engine said down)", s, child_down);

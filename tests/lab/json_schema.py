@@ -50,7 +50,9 @@ ISR_CTRS = ["invalid_esp", "invalid_ah", "invalid_udp", "notifies_sent", "notify
             "suppressed_notify_holddown", "suppressed_notify_rate", "suppressed_budget",
             "suppressed_pending_full", "ignored_not_static", "ignored_disabled",
             "notifies_received", "notifies_acted", "ignored_unauthenticated",
-            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto"]
+            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto", "initiations_v2",
+            "v2_notifies_sent", "v2_notifies_received", "v2_notifies_acted",
+            "v2_ignored_unauthenticated", "v2_ignored_unknown_spi"]
 
 RANGE = obj({"start": IP, "end": IP, "protocol": U, "start_port": U, "end_port": U})
 HEX16 = {"type": "string", "pattern": "^[0-9A-F]{16}$"}
@@ -81,7 +83,7 @@ IKEV2_ENGINE_CTRS = [
     "liveness_answered", "child_created", "child_rekeyed", "ike_rekeyed", "rekey_collision",
     "redundant_deleted", "initial_contact_tx", "initial_contact_rx"]
 IKEV2_ROUTER_CTRS = [
-    "rx", "acquires", "acquire_dup", "rtx", "install_ok", "child_down", "child_create",
+    "rx", "acquires", "acquire_dup", "unsolicited", "rtx", "install_ok", "child_down", "child_create",
     "child_rekey", "ike_rekey", "delete_tx", "invalid_spi_tx", "ike_down",
     "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "no_conf",
     "initiate_fail", "rtx_exhausted", "half_open_expired", "install_fail", "bad_ts", "send_fail",
