@@ -35,6 +35,7 @@ struct ike2_stats {
 	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full, ike_rekey;
 	uint64_t dpd_tx, dpd_dead;
 	uint64_t initial_contact_deleted;	/* other IKE SAs ended by the peer's INITIAL_CONTACT */
+	uint64_t natka_tx;			/* NAT keepalives sent */
 };
 
 int ike2_init(struct ike_state *ike);

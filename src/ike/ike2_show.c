@@ -46,8 +46,8 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 	uint64_t now = ike2_now(g);
 	ip_fmt(sa->local, l);
 	ip_fmt(sa->peer, p);
-	snprintf(ls, sizeof(ls), "%s/500", l);
-	snprintf(ps, sizeof(ps), "%s/500", p);
+	snprintf(ls, sizeof(ls), "%s/%u", l, sa->lport);
+	snprintf(ps, sizeof(ps), "%s/%u", p, sa->pport);
 	bool ready = sa->state == IKEV2_S_READY;
 	/* IOS: DELETE once our Delete is out, READY when up, IN-NEG before. */
 	const char *status = ready && (sa->deleting || sa->rekeyed_to) ? "DELETE" : ready ? "READY" : "IN-NEG";
@@ -88,7 +88,15 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 		  pr ? pr->dpd_retry : 0);
 	sb_printf(out, "      Fragmentation not configured.\n");
 	sb_printf(out, "      Extended Authentication not configured.\n");
-	sb_printf(out, "      NAT-T is not detected\n");
+	/* IOS: "inside" when we are behind the NAT, "outside" when the peer is. */
+	if (ikev2_nat_detected(sa)) {
+		if (sa->nat_local)
+			sb_printf(out, "      NAT-T is detected inside\n");
+		if (sa->nat_peer)
+			sb_printf(out, "      NAT-T is detected outside\n");
+	} else {
+		sb_printf(out, "      NAT-T is not detected\n");
+	}
 	sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
 	for (size_t i = 0; i < IKEV2_MAX_CHILDREN; i++) {
 		const struct ikev2_child_rec *c = &sa->children[i];
@@ -178,6 +186,8 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Child SA not found", e->child_not_found);
 	ROW("TEMPORARY_FAILURE", e->temporary_failure);
 	ROW("request queue full", e->queue_full);
+	ROW("NAT-D of the wrong size (ignored)", e->natd_bad);
+	ROW("new peer port, unauthenticated (ignored)", e->natt_port_ignored);
 	sb_puts(out, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
 	ROW("INVALID_SPI sent", e->invalid_spi_tx);
 	ROW("INVALID_SPI received", e->invalid_spi_rx);
@@ -194,6 +204,10 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("redundant SAs deleted", e->redundant_deleted);
 	ROW("INITIAL_CONTACT sent", e->initial_contact_tx);
 	ROW("INITIAL_CONTACT received (authenticated)", e->initial_contact_rx);
+	sb_puts(out, "  NAT traversal:\n");
+	ROW("NAT detected (IKE_SA_INIT)", e->nat_detected);
+	ROW("moved to UDP 4500", e->natt_float);
+	ROW("peer port changes (authenticated)", e->natt_moved);
 	sb_puts(out, "\nRouter\n");
 	ROW("datagrams in", s->rx);
 	ROW("acquires (traffic without an SA)", s->acquires);
@@ -211,8 +225,9 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("DPD liveness checks started", s->dpd_tx);
 	ROW("peers declared dead (DPD)", s->dpd_dead);
 	ROW("inbound SPIs released (no Child SA)", s->spi_released);
+	ROW("datagrams in on UDP 4500 (NAT-T)", s->on_4500);
+	ROW("NAT keepalives sent", s->natka_tx);
 	sb_puts(out, "  Drops:\n");
-	ROW("on UDP 4500 (no IKEv2 NAT-T)", s->on_4500);
 	ROW("no crypto map entry / profile for peer", s->no_conf);
 	ROW("could not initiate", s->initiate_fail);
 	ROW("retransmissions exhausted (SA died)", s->rtx_exhausted);
