@@ -92,7 +92,8 @@ void ikev2_natd_check(struct ikev2_sa *sa, const struct ikev2_msg *m)
 		return;		/* the peer does no NAT-T: IKE stays on 500, ESP plain */
 	sa->natd = true;
 	sa->nat_peer = !src_ok;
-	sa->nat_local = !dst_ok;
+	/* A faked NAT is ours: we float and encapsulate as the peer will expect. */
+	sa->nat_local = !dst_ok || sa->conf.natt_fake;
 	if (ikev2_nat_detected(sa)) {
 		e->st.nat_detected++;
 		ikev2_log(e, "IKEv2:(SA ID = %p):NAT detected: %s", (void *)sa,
