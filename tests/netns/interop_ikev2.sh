@@ -111,7 +111,8 @@ check_capture() {
 	local n4 esp plain
 	n4=$(tshark -n -r "$pcap" -d udp.port==4500,udpencap -Y 'udp.port == 4500 && isakmp.version == 0x20' 2>/dev/null | wc -l)
 	esp=$(tshark -n -r "$pcap" -d udp.port==4500,udpencap -Y 'udp.port == 4500 && esp' 2>/dev/null | wc -l)
-	plain=$(tshark -n -r "$pcap" -Y 'ip.proto == 50' 2>/dev/null | wc -l)
+	# (forge_esp's packet with SPI 0x0badc0de is plain ESP on purpose)
+	plain=$(tshark -n -r "$pcap" -Y 'ip.proto == 50 && esp.spi != 0x0badc0de' 2>/dev/null | wc -l)
 	[ "$n4" -ge 2 ] || fail "$what: only $n4 IKEv2 messages on UDP 4500"
 	[ "$esp" -ge 1 ] || fail "$what: no ESP in UDP 4500 dissected"
 	[ "$plain" -eq 0 ] || fail "$what: $plain plain ESP packets although a NAT was signalled"
@@ -164,7 +165,7 @@ run_case() {
 	[ "${a:-0}" -ge 4 ] && [ "${b:-0}" -ge 4 ] || fail "$what: pings h1->h2 $a/5, h2->h1 $b/5"
 	pings="pings $a/5 $b/5 over ESP in UDP 4500"
 	local n
-	n=$(check_capture "$pcap" "$what")
+	n=$(check_capture "$pcap" "$what") || fail "$what: the WAN capture failed its checks"
 	note "ok: IKE SA $sw READY/ESTABLISHED, $n, none malformed; $pings"
 	topo_down
 }
@@ -189,7 +190,8 @@ part2() {
 	topo_spigotd_start r1 "$(spigot_conf2 r1 ike="$ike" esp="$esp" extra='crypto isakmp invalid-spi-recovery')"
 	# strongSwan initiates (INITIAL_CONTACT is sent by an initiator on first
 	# contact) and rekeys its IKE SA every 10 s.
-	swan_router r2 version=2 initiator=yes ike="$ike" esp="$esp" ike_rekey=10 ike_life=60
+	# Its CHILD_SA rekeys every 8 s (over UDP 4500: spigot installs the new one UDP-encapsulated).
+	swan_router r2 version=2 initiator=yes ike="$ike" esp="$esp" ike_rekey=10 ike_life=60 child_rekey=8 child_life=60
 	wait_for 15 spigot_ready || fail "$what: spigot has no READY IKE SA"
 	wait_for 5 swan_ike_established r2 || fail "$what: strongSwan has no IKE SA"
 	child_up "$what"
@@ -209,6 +211,16 @@ part2() {
 	local nsa
 	nsa=$(cli r1 show crypto ikev2 sa | grep -cE '192\.0\.2\.2/4500')
 	note "IKE SA rekeyed by strongSwan: $s0 -> $s1; spigot shows $nsa IKE SA rows"
+	# The CHILD_SA rekey (strongSwan's 8 s rekey_time): traffic goes on over the new SAs in UDP.
+	child_rekeyed() { grep -qE 'CREATE_CHILD_SA request [0-9]+ \[ N\(REKEY_SA\)' "$T/r2-charon.log"; }
+	wait_for 15 child_rekeyed || { tail -20 "$T/r2-charon.log" >&2; fail "$what: strongSwan did not rekey its CHILD_SA"; }
+	sleep 1
+	child_up "$what: after the CHILD_SA rekey"
+	local a b
+	a=$(replies h1 "$H2_IP")
+	b=$(replies h2 "$H1_IP")
+	[ "${a:-0}" -ge 4 ] && [ "${b:-0}" -ge 4 ] || fail "$what: after the CHILD_SA rekey, pings h1->h2 $a/5, h2->h1 $b/5"
+	note "CHILD_SA rekeyed by strongSwan over NAT-T: pings $a/5 $b/5"
 	# Back to a long lifetime for the rest.
 	swan_conf r2 version=2 initiator=yes ike="$ike" esp="$esp"
 	swan_load r2
@@ -263,7 +275,7 @@ part2() {
 	}
 	note "strongSwan restarted: spigot dropped the stale IKE SA $old on INITIAL_CONTACT"
 	local n
-	n=$(check_capture "$pcap" "$what")
+	n=$(check_capture "$pcap" "$what") || fail "$what: the WAN capture failed its checks"
 	note "ok: $n, none malformed"
 	topo_down
 }
