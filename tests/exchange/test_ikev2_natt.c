@@ -3,12 +3,13 @@
  * routers told `crypto ikev2 ...` at the CLI, with a port-translating NAT
  * in front of A on the cable between them (A keeps its address, its UDP
  * ports 500 and 4500 become 1500 and 14500 on B's side; a rebinding gives
- * 4500 another public port).  The NAT drops UDP for a public port it has
- * no mapping for, as a real one does once a mapping is gone.
+ * 4500 another public port).  The NAT drops UDP for a port it has no
+ * mapping for (A's own 500 and 4500, one it forgot), as a real one does.
  *
  * What is checked is what an engineer checks: show crypto ikev2 sa
  * [detailed] and show crypto ipsec sa, pings, and the frames on the cable
- * (IKE and ESP in UDP 4500, plain ESP without a NAT).
+ * (IKE and ESP in UDP 4500, plain ESP without a NAT).  B, behind no NAT,
+ * reaches A only through the mapping: its Delete and its IKE SA rekey.
  */
 #include "../unit/t.h"
 #include "seedlab.h"
@@ -61,7 +62,8 @@ static bool nat(int from, uint8_t *f, size_t len)
 		wr16(u, s == 500 ? W.pub500 : s == 4500 ? W.pub4500 : s);
 	} else {
 		uint16_t d = rd16(u + 2);
-		if (d == W.stale4500 && d != W.pub4500) {
+		/* No mapping: A's private ports, or one the NAT forgot. */
+		if (d == 500 || d == 4500 || (d == W.stale4500 && d != W.pub4500)) {
 			W.nat_dropped++;
 			return false;
 		}
@@ -249,11 +251,24 @@ TEST(ikev2_natt_behind_nat_floats_to_4500_and_esp_in_udp_carries_pings)
 	CHECK(field(&b, 1, "show crypto ikev2 stats", "NAT detected (IKE_SA_INIT)") == 1);
 	CHECK(field(&b, 0, "show crypto ikev2 stats", "moved to UDP 4500") == 1);
 	CHECK(field(&b, 1, "show crypto ikev2 stats", "moved to UDP 4500") == 1);
-	/* B can start exchanges too: its requests go to A's public 4500 (a Child SA rekey). */
+	/* B's own requests reach A through the NAT (to 14500): its Delete after clear crypto sa... */
 	CHECK(sl_cmd(&b, 1, "clear crypto sa", &out) == 0);
 	sl_run(&b, 2000);
+	CHECK(sl_bundles(b.r[0]) == 0 && W.nat_dropped == 0);
 	CHECK(sl_ping(&b, 3, &out) == 3);
 	CHECK(show_has(&b, 1, "show crypto ipsec sa", "current_peer: 10.1.1.1:14500"));
+	/* ...and an IKE SA rekey B starts: the new IKE SA keeps the ports and the NAT. */
+	struct ikev2_sa *sb = NULL;
+	for (struct ikev2_sa *sa = ike2_engine(b.r[1])->sas; sa; sa = sa->next)
+		if (sa->state == IKEV2_S_READY)
+			sb = sa;
+	CHECK(sb && ikev2_rekey_ike(sb) == 0);
+	sl_run(&b, 3000);
+	CHECK(field(&b, 1, "show crypto ikev2 stats", "IKE SAs rekeyed") == 1);
+	CHECK(show_has(&b, 1, "show crypto ikev2 sa detailed", "NAT-T is detected outside"));
+	CHECK(show_has(&b, 1, "show crypto ikev2 sa", "10.1.1.1/14500"));
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	CHECK(W.nat_dropped == 0);
 	done(&b, &out);
 }
 
