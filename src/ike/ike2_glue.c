@@ -413,7 +413,9 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 	g->st.rx++;
 	if (dport == UDP_PORT_IKE_NATT)
 		g->st.on_4500++;	/* NAT-T (ike2_natt.c); the marker is gone already */
+	uint64_t ignored = g->eng.st.natt_port_ignored;
 	ikev2_input_port(&g->eng, dst, dport, src, sport, data, len);
+	ike2_natt_rx_ignored(g, ignored, src, sport);
 	track_sync(g);
 }
 

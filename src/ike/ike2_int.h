@@ -69,6 +69,7 @@ struct ike2_glue {
 	struct ike2_child_wait wait[IKE2_MAX_CHILD_WAIT];
 	struct ike2_stats st;
 	struct log_rl rl;
+	struct log_rl rl_moved, rl_ignored;	/* NAT-T: the peer's port followed / not followed */
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);
@@ -89,6 +90,8 @@ void ike2_h_ike_rekeyed(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new
 int ike2_h_send_port(void *arg, uint32_t local, uint16_t lport, uint32_t peer, uint16_t pport,
 		     const uint8_t *msg, size_t len);
 void ike2_h_peer_moved(void *arg, struct ikev2_sa *sa);
+/* Logs (rate-limited) a datagram from a new peer port the engine did not follow (counted there). */
+void ike2_natt_rx_ignored(struct ike2_glue *g, uint64_t before, uint32_t src, uint16_t sport);
 /* When t's next NAT keepalive is due (UINT64_MAX: none), and sending it. */
 uint64_t ike2_natka_at(const struct ike2_glue *g, const struct ike2_track *t);
 void ike2_natka(struct ike2_glue *g, struct ike2_track *t, uint64_t now);

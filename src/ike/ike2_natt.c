@@ -60,8 +60,19 @@ void ike2_h_peer_moved(void *arg, struct ikev2_sa *sa)
 		if (g->ike->rec[i].used && g->ike->rec[i].peer == sa->peer && g->ike->rec[i].udp_encap)
 			g->ike->rec[i].peer_port = sa->pport;
 	ip_fmt(sa->peer, ps);
-	log_msg_rl(&R(g)->log, &g->rl, ike2_now(g), 1000, "CRYPTO", SEV_INFO, "IKEV2_NAT_PORT",
+	log_msg_rl(&R(g)->log, &g->rl_moved, ike2_now(g), 1000, "CRYPTO", SEV_INFO, "IKEV2_NAT_PORT",
 		   "IKEv2 peer %s now at UDP port %u (NAT-T, %d Child SA bundles moved)", ps, sa->pport, n);
+}
+
+void ike2_natt_rx_ignored(struct ike2_glue *g, uint64_t before, uint32_t src, uint16_t sport)
+{
+	char ps[16];
+	if (g->eng.st.natt_port_ignored == before)
+		return;
+	ip_fmt(src, ps);
+	log_msg_rl(&R(g)->log, &g->rl_ignored, ike2_now(g), 1000, "CRYPTO", SEV_WARNING, "IKEV2_BAD_MESSAGE",
+		   "IKEv2 with %s: datagram from port %u did not authenticate there: peer port not changed", ps,
+		   sport);
 }
 
 /* Only an IKE SA up, on 4500 because of a NAT, with keepalives configured keeps the mapping open. */

@@ -381,6 +381,11 @@ TEST(ikev2_natt_forged_or_replayed_datagram_from_new_port_changes_nothing)
 	mem_port_inject(router_iface(b.r[1], OUT[1]), f, len);
 	sl_run(&b, 500);
 	CHECK(field(&b, 1, "show crypto ikev2 stats", "integrity check failed") == icv0 + 1);
+	/* Counted and logged (rate-limited). */
+	bool logged = false;
+	for (int i = 0; i < TAIL; i++)
+		logged |= strstr(b.log[1].tail[i], "port 33333 did not authenticate there") != NULL;
+	CHECK(logged);
 	/* The real IKE_AUTH request again, from another new port: answered there from the store, nothing moves. */
 	uint64_t again0 = field(&b, 1, "show crypto ikev2 stats", "requests answered again (retransmits)");
 	memcpy(f, W.f[0][k], W.len[0][k]);
