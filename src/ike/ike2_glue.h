@@ -36,6 +36,7 @@ struct ike2_stats {
 	uint64_t dpd_tx, dpd_dead;
 	uint64_t initial_contact_deleted;	/* other IKE SAs ended by the peer's INITIAL_CONTACT */
 	uint64_t unsolicited;			/* IKE SAs opened without traffic (recovery, contact on start) */
+	uint64_t natka_tx;			/* NAT keepalives sent */
 };
 
 int ike2_init(struct ike_state *ike);
