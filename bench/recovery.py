@@ -29,10 +29,10 @@ def cli(lab, router, *cmd, stdin=None):
     return subprocess.run([SPIGOT, "--control", os.path.join(lab, "run", router + ".sock")],
                           input=stdin, env=ENV, capture_output=True, text=True, timeout=30).stdout
 
-def make_lab():
+def make_lab(seed="seed"):
     lab = tempfile.mkdtemp(prefix="spigot-bench-recovery.")
     for name in ("router-a.cfg", "router-b.cfg"):
-        text = open(os.path.join(TOP, "labs", "seed", name)).read()
+        text = open(os.path.join(TOP, "labs", seed, name)).read()
         # Protect the inside networks (the seed protects only the routers' own
         # inside addresses) so that a host-to-host stream is carried by IPsec.
         text = text.replace("access-list 150 permit ip host 10.0.0.1 host 10.0.2.2",
@@ -41,15 +41,40 @@ def make_lab():
                             "access-list 150 permit ip 10.0.2.0 0.0.0.255 10.0.0.0 0.0.0.255")
         open(os.path.join(lab, name), "w").write(text)
     base = random.randrange(30000, 40000, 8)
-    conf = open(os.path.join(TOP, "labs", "seed", "lab.conf")).read()
+    conf = open(os.path.join(TOP, "labs", seed, "lab.conf")).read()
     conf = "\n".join(l for l in conf.splitlines() if not l.startswith("baseport"))
     open(os.path.join(lab, "lab.conf"), "w").write("baseport %d\n%s\n" % (base, conf))
     # lab.conf order: link A-B (base, base+1), stub A (base+2 -> far base+3),
     # stub B (base+4 -> far base+5)
     return lab, base
 
-def run(rate, feature):
-    lab, base = make_lab()
+def restart_b(lab, feature):
+    """IKEv2: B's spigotd dies (SIGKILL, nothing said) and starts again from
+    its config, with or without the feature; clear would send Deletes."""
+    cfg = os.path.join(lab, "router-b.cfg")
+    if not feature:
+        text = open(cfg).read().replace("\ncrypto isakmp invalid-spi-recovery\n", "\n")
+        open(cfg, "w").write(text)
+    subprocess.run([SPIGOT, "lab", "kill", lab, "B"], env=ENV, check=True, capture_output=True, timeout=30)
+    subprocess.run([SPIGOT, "lab", "start", lab, "B"], env=ENV, check=True, capture_output=True, timeout=30)
+
+def add_qcd(lab, qcd):
+    """The QCD rows: A checks B's liveness (`dpd 10 2 periodic`); each router
+    with its own secret file (QCD on) or QCD off."""
+    for r in ("a", "b"):
+        cfg = os.path.join(lab, "router-%s.cfg" % r)
+        text = open(cfg).read()
+        line = ("crypto ikev2 quick-crash-detection secret-file %s\n" % os.path.join(lab, "qcd-%s.key" % r)
+                if qcd else "no crypto ikev2 quick-crash-detection\n")
+        text = text.replace("crypto ipsec transform-set v2esp", line + "crypto ipsec transform-set v2esp", 1)
+        if r == "a":
+            text = text.replace(" lifetime 180\n", " lifetime 180\n dpd 10 2 periodic\n", 1)
+        open(cfg, "w").write(text)
+
+def run(rate, feature, v2=False, qcd=None, window=WINDOW):
+    lab, base = make_lab("seed-ikev2" if v2 else "seed")
+    if qcd is not None:
+        add_qcd(lab, qcd)
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     tx.bind(("127.0.0.1", base + 3))
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -57,7 +82,7 @@ def run(rate, feature):
     rx.settimeout(0.2)
     try:
         subprocess.run([SPIGOT, "lab", "up", lab], env=ENV, check=True, capture_output=True, timeout=30)
-        if not feature:
+        if not feature and not v2:
             cli(lab, "B", stdin="configure terminal\nno crypto isakmp invalid-spi-recovery\nend\n")
         received = {}
         stop = threading.Event()
@@ -88,14 +113,19 @@ def run(rate, feature):
                 seq += 1
                 nxt += interval
             if t_clear is None and len(received) >= rate // 2 and now - t_start > 1.0:
-                cli(lab, "B", "clear", "crypto", "isakmp")
-                cli(lab, "B", "clear", "crypto", "sa")
+                if v2:
+                    # Counted from B's return: what was sent while it was
+                    # down met no router, not an unknown SPI.
+                    restart_b(lab, feature)
+                else:
+                    cli(lab, "B", "clear", "crypto", "isakmp")
+                    cli(lab, "B", "clear", "crypto", "sa")
                 t_clear = time.monotonic()
                 seq_clear = seq
                 nxt = t_clear  # no catch-up burst for the time the CLI took
             if t_clear is None and now - t_start > 10:
                 raise RuntimeError("the tunnel never came up")
-            if t_clear is not None and now - t_clear > WINDOW:
+            if t_clear is not None and now - t_clear > window:
                 break
             time.sleep(max(0.0, min(nxt - time.monotonic(), 0.001)))
         time.sleep(0.5)
@@ -108,7 +138,7 @@ def run(rate, feature):
         first_lost = lost[0]
         later = [s for s in after if s > first_lost and s in received]
         if not later:
-            return WINDOW * 1000, len(lost), False
+            return window * 1000, len(lost), False
         first_ok = later[0]
         t = (received[first_ok] - sent[first_lost]) * 1000
         lost_before = len([s for s in lost if s < first_ok])
@@ -127,6 +157,24 @@ for rate in (100, 1000):
         state = "recovered in %8.1f ms" % t if ok else "not recovered in %.0f s  " % WINDOW
         print("%5d pps  %-8s %s, %d packets lost" %
               (rate, "ISR on" if feature else "ISR off", state, lost), flush=True)
+# IKEv2 (labs/seed-ikev2): B restarts instead of clearing (clear sends Deletes).
+for rate in (100, 1000):
+    for feature in (True, False):
+        t, lost, ok = run(rate, feature, v2=True)
+        state = "recovered in %8.1f ms" % t if ok else "not recovered in %.0f s  " % WINDOW
+        print("%5d pps  %-8s %s, %d packets lost (IKEv2, B restarted)" %
+              (rate, "ISR on" if feature else "ISR off", state, lost), flush=True)
+# IKEv2 without the feature, B restarted: only A's DPD (10 s of silence,
+# then checks 2 s apart) finds out; with Quick Crash Detection (RFC 6290) the
+# restarted B answers the first check with its token and A starts again at
+# once, instead of after five unanswered retransmissions.  One run each; the
+# time depends on where in A's 10 s DPD interval the restart falls.
+QCD_WINDOW = 30.0
+for qcd in (False, True):
+    t, lost, ok = run(100, False, v2=True, qcd=qcd, window=QCD_WINDOW)
+    state = "recovered in %8.1f ms" % t if ok else "not recovered in %.0f s  " % QCD_WINDOW
+    print("%5d pps  %-8s %s, %d packets lost (IKEv2, B restarted, DPD 10 s%s)" %
+          (100, "ISR off", state, lost, ", QCD" if qcd else " alone"), flush=True)
 t_on = results[(100, True)][0]
 t_off = results[(100, False)][0]
 print("time to recover at 100 pps, ISR on over ISR off (off capped at the %.0f s window)" % WINDOW)

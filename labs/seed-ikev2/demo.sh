@@ -5,9 +5,11 @@
 # their output: the first ping brings up IKE_SA_INIT + IKE_AUTH and the first
 # Child SA; B clears its IKEv2 SA (clear crypto ikev2 sa)
 # and A is told; then B loses its Child SA silently and INVALID_SPI plus
-# CREATE_CHILD_SA bring it back over the same IKE SA; last, B crashes and
-# restarts (its state directory, run/B.state, keeps its Quick Crash Detection
-# secret) and A learns in one round trip (RFC 6290).  No root; about a minute.
+# CREATE_CHILD_SA bring it back over the same IKE SA; B restarts and Invalid
+# SPI Recovery brings up an IKEv2 SA to say INVALID_SPI, and the same restart
+# with the feature off stays black until A's first DPD check, which Quick
+# Crash Detection (RFC 6290) answers: each lab router keeps its QCD secret in
+# its own state directory (run/NAME.state).  No root; about a minute.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
@@ -37,7 +39,7 @@ run() {
 
 say "Starting the seed lab over IKEv2: Router A (${HOST[A]}) and Router B (${HOST[B]}) on loopback"
 "$SPIGOT" lab up "$LAB" || exit 1
-# A checks liveness after 10 s without an answer (IOS's dpd; off by default): step 4 needs it.
+# A checks liveness after 10 s without an answer (IOS's dpd; off by default): step 6 needs it.
 run A configure terminal ";" crypto ikev2 profile seed-v2 ";" dpd 10 2 on-demand ";" end
 run A show crypto ikev2 profile
 run A debug crypto ikev2
@@ -67,24 +69,37 @@ run A show crypto ikev2 sa
 run A show crypto ipsec sa interface FastEthernet0/0
 run A show crypto ikev2 stats "|" include "INVALID_SPI|CREATE_CHILD|Child SA"
 
-say "Step 4: Router B crashes and restarts; Quick Crash Detection (RFC 6290) tells A at once"
-echo "(Each lab router has its own state directory, run/NAME.state, holding its QCD secret;"
-echo " the tokens went both ways inside IKE_AUTH.  A's profile has dpd 10 2 on-demand.)"
-run A show crypto ikev2 stats "|" include "Quick Crash|tokens received in IKE_AUTH"
-run B show crypto ikev2 sa
-printf '%s(spigot lab kill B; spigot lab start B: a crash and a reboot)%s\n' "$bold" "$norm"
+say "Step 4: Router B restarts (its spigotd killed and started again): no IKE SA, no Child SA; A still sends on the old one"
 "$SPIGOT" lab kill "$LAB" B >/dev/null && "$SPIGOT" lab start "$LAB" B >/dev/null || exit 1
+run B show crypto ikev2 sa
+run A ping 10.0.2.2 source 10.0.0.1 repeat 10 timeout 1
+echo "(B saw A's ESP for an SPI it no longer has, and with crypto isakmp invalid-spi-recovery and A a static"
+echo " peer it opened an IKEv2 SA (IKE_SA_INIT + IKE_AUTH with INITIAL_CONTACT, carrying the map's Child SA)"
+echo " and sent INVALID_SPI over it; A dropped its stale SAs and the next echo rode the new Child SA.)"
+run B show logging "|" include "RECVD_PKT_INV_SPI|ISR_"
+run B show crypto ikev2 sa
+run B show crypto isakmp invalid-spi-recovery "|" include "recovery|IKEv2|ESP"
+
+say "Step 5: the same restart without crypto isakmp invalid-spi-recovery on Router B: a black hole"
+sed -i '/^crypto isakmp invalid-spi-recovery$/d' "$LAB/router-b.cfg"
+"$SPIGOT" lab kill "$LAB" B >/dev/null && "$SPIGOT" lab start "$LAB" B >/dev/null || exit 1
+run A ping 10.0.2.2 source 10.0.0.1 repeat 5 timeout 1
+run B show crypto isakmp invalid-spi-recovery "|" include disabled
+echo "(B drops A's ESP and says nothing; A keeps its IKEv2 SA and sends into the void until its DPD"
+echo " check, or the IKE SA's lifetime, ends it.)"
+
+say "Step 6: A's first DPD check after B's restart: Quick Crash Detection (RFC 6290) tells A at once"
+echo "(B kept its QCD secret in its state directory, run/B.state, across the restart; the tokens went"
+echo " both ways inside IKE_AUTH.  B answers A's check, unprotected, with INVALID_IKE_SPI and the token.)"
 run B show logging "|" include IKEV2_QCD
-run A ping 10.0.2.2 source 10.0.0.1 repeat 3 timeout 1
-# A's DPD check goes out ~10 s after the last answer; B answers it unprotected with
-# INVALID_IKE_SPI and the token, A deletes the dead SA and starts a new one.
-for _ in $(seq 30); do
-	"$SPIGOT" lab exec "$LAB" A show crypto ikev2 stats | grep -Eq 'reconnects after an accepted token +[1-9]' && break
+for _ in $(seq 40); do
+	"$SPIGOT" lab exec "$LAB" A show crypto ikev2 stats | grep -Eq 'tokens accepted \(peer lost the SA\) +[1-9]' && break
 	sleep 0.5
 done
 run A show logging "|" include QCD_PEER_LOST
-run A show crypto ikev2 stats "|" include "tokens|reconnects"
+run A show crypto ikev2 stats "|" include "Quick Crash|tokens|reconnects"
 run B show crypto ikev2 stats "|" include "tokens sent"
+sleep 1.2	# the data plane asks for SAs once a second per flow
 run A ping 10.0.2.2 source 10.0.0.1 repeat 10
 run A show crypto ikev2 sa
 echo "(Without QCD, \"no crypto ikev2 quick-crash-detection\", A would find out by DPD alone:"

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "ike/ike2_glue.h"
+#include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
 #include "net/net.h"
 #include "recovery/recovery.h"
@@ -416,6 +417,11 @@ static void notify_waiters(struct ike_state *ike, uint32_t peer, bool ok)
 	}
 }
 
+void ike_phase1_result(struct ike_state *ike, uint32_t peer, bool ok)
+{
+	notify_waiters(ike, peer, ok);
+}
+
 /* ---- phase 1 done / failed ---- */
 
 void ike_established(struct ike_sa *sa)
@@ -626,6 +632,9 @@ void ike_config_changed(struct router *r)
 			dpd_arm(sa);
 			natt_keepalive_arm(sa);
 		}
+	/* IKEv2: a profile's dpd or lifetime may have changed; its one timer follows. */
+	if (ike->v2)
+		ike2_schedule(ike->v2);
 }
 
 void ike_set_xmit(struct router *r,
@@ -683,7 +692,7 @@ int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *
 	ev_timer_init(&w->t, waiter_timer, w);
 	w->next = ike->waiters;
 	ike->waiters = w;
-	if (ike_sa_find_peer(ike, peer)) {
+	if (ike_sa_find_peer(ike, peer) || ike2_sa_up(ike, peer)) {
 		w->fire = true;
 		w->ok = true;
 		ev_timer_arm(r->ev, &w->t, 0);
@@ -691,17 +700,25 @@ int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *
 	}
 	if (ike_sa_negotiating(ike, peer))
 		return 0;
-	/* Recovery and contact-on-start speak IKEv1; an IKEv2 peer gets none of it. */
-	bool v2 = ike2_peer_is_v2(ike, peer);
-	if (v2)
-		ike2_refused_v1(ike, peer);
-	if (v2 || mm_start(ike, ike_local_for_peer(r, peer), peer) < 0) {
+	/*
+	 * A peer whose map entry has `set ikev2-profile` gets an IKEv2 SA
+	 * (IKE_SA_INIT + IKE_AUTH with the entry's Child SA), never Main Mode;
+	 * its waiters run when the SA is READY or fails (ike2_recover.c).
+	 */
+	int rc = ike2_peer_is_v2(ike, peer) ? ike2_initiate_peer(ike, peer)
+					      : mm_start(ike, ike_local_for_peer(r, peer), peer);
+	if (rc < 0) {
 		w->fire = true;
 		w->ok = false;
 		ev_timer_arm(r->ev, &w->t, 0);
 		return -1;
 	}
 	return 0;
+}
+
+bool ike_peer_is_v2(struct router *r, uint32_t peer)
+{
+	return r->ike && ike2_peer_is_v2(r->ike, peer);
 }
 
 bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8_t ipproto,

@@ -19,11 +19,14 @@ void ike_config_changed(struct router *r);
  */
 bool ike_send_invalid_spi(struct router *r, uint32_t local, uint32_t peer, uint8_t ipproto,
 			  uint32_t spi);
+/* The crypto map speaks IKEv2 (`set ikev2-profile`) to peer. */
+bool ike_peer_is_v2(struct router *r, uint32_t peer);
 /* True when an established (QM_IDLE) IKE SA with peer exists. */
 bool ike_sa_up(struct router *r, uint32_t peer);
 /*
  * Starts Main Mode toward peer (if none is up or under way) and runs fn
- * when it reaches QM_IDLE (or with ok=false when it fails).
+ * when it reaches QM_IDLE (or with ok=false when it fails).  Toward an
+ * IKEv2 peer: IKE_SA_INIT + IKE_AUTH, fn when the IKE SA is READY.
  */
 typedef void (*ike_ready_fn)(struct router *r, uint32_t peer, bool ok, void *arg);
 int ike_initiate_phase1(struct router *r, uint32_t peer, ike_ready_fn fn, void *arg);

@@ -130,7 +130,9 @@ void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c
 	spec.cmap_seq = e->seq;
 	spec.local_addr = sa->local;
 	spec.peer_addr = sa->peer;
-	spec.peer_port = 500;
+	/* A NAT between us (§2.23): ESP in UDP to the peer's NAT-T port, as IKEv1 NAT-T installs it. */
+	spec.udp_encap = ikev2_nat_detected(sa);
+	spec.peer_port = spec.udp_encap ? sa->pport : UDP_PORT_IKE;
 	spec.has_esp = true;
 	keys_of(&spec.esp_in, c->spi_in, c->key_in, c);
 	keys_of(&spec.esp_out, c->spi_out, c->key_out, c);

@@ -151,6 +151,11 @@ static bool live(const struct ike2_track *t)
 /* Records for new SAs, READY times, schedules; records of dead SAs go. */
 static void track_sync(struct ike2_glue *g)
 {
+	ike2_sync(g);
+}
+
+void ike2_sync(struct ike2_glue *g)
+{
 	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next) {
 		struct ike2_track *t = ike2_track_of(g, sa);
 		if (!t && sa->state != IKEV2_S_DEAD && !(t = ike2_track_new(g, sa)))
@@ -161,6 +166,8 @@ static void track_sync(struct ike2_glue *g)
 			char ps[16];
 			t->was_ready = true;
 			t->ready_ms = now_ms(g);
+			/* Recovery and contact-on-start wait on this (ike_initiate_phase1). */
+			ike_phase1_result(g->ike, sa->peer, true);
 			ip_fmt(sa->peer, ps);
 			if (R(g)->debug & DBG_IKEV2)
 				log_debug(&R(g)->log, "IKEv2:(SESSION ID = %u,SA ID = %u):Session with %s is UP",
@@ -210,6 +217,8 @@ static void track_reap(struct ike2_glue *g)
 	for (struct ike2_track **pp = &g->tracks; *pp;) {
 		struct ike2_track *t = *pp;
 		if (t->sa->state == IKEV2_S_DEAD) {
+			if (t->sa->initiator && !t->was_ready)
+				ike_phase1_result(g->ike, t->sa->peer, false);
 			release_spi(g, t);
 			children_go(g, t);
 			*pp = t->next;
@@ -258,6 +267,7 @@ static void tick(void *arg)
 			if (ikev2_rekey_ike(sa) == 0)
 				g->st.ike_rekey++;
 		}
+		ike2_natka(g, t, now);
 		if (live(t) && now >= dpd_at(g, t) && ikev2_liveness(sa) == 0) {
 			t->dpd_probe = true;
 			g->st.dpd_tx++;
@@ -301,6 +311,8 @@ void ike2_schedule(struct ike2_glue *g)
 			next = expire_at(g, t);
 		if (live(t) && dpd_at(g, t) < next)
 			next = dpd_at(g, t);
+		if (ike2_natka_at(g, t) < next)
+			next = ike2_natka_at(g, t);
 	}
 	for (struct ikev2_sa *sa = g->eng.sas; sa; sa = sa->next)
 		if (sa->state == IKEV2_S_DEAD)
@@ -356,6 +368,9 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 	}
 	/* RFC 7296 §2.4: INITIAL_CONTACT when no other IKE SA with the peer is up (only an initiator sends it). */
 	out->initial_contact = !ike2_sa_up(g->ike, peer);
+	/* NAT-T as IKEv1 has it: `crypto ipsec nat-transparency udp-encapsulation` (default on). */
+	out->natt = R(g)->cfg->natt_enabled;
+	out->natt_fake = g->ike->natt_force;
 	return true;
 }
 
@@ -406,13 +421,11 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 	if (!g)
 		return;
 	g->st.rx++;
-	if (dport != 500) {
-		/* No NAT traversal for IKEv2 yet: we would answer on the wrong port. */
-		ike2_drop(g, &g->st.on_4500, src, "IKEv2 on UDP 4500 (NAT traversal not supported)");
-		return;
-	}
-	(void)sport;
-	ikev2_input(&g->eng, dst, src, data, len);
+	if (dport == UDP_PORT_IKE_NATT)
+		g->st.on_4500++;	/* NAT-T (ike2_natt.c); the marker is gone already */
+	uint64_t ignored = g->eng.st.natt_port_ignored;
+	ikev2_input_port(&g->eng, dst, dport, src, sport, data, len);
+	ike2_natt_rx_ignored(g, ignored, src, sport);
 	ike2_qcd_after_input(g);
 	track_sync(g);
 }
@@ -616,7 +629,8 @@ int ike2_init(struct ike_state *ike)
 				       .child_up = ike2_h_child_up, .log = h_log, .child_down = ike2_h_child_down,
 				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed,
 				       .initial_contact = h_initial_contact, .qcd_allow = ike2_qcd_allow,
-				       .qcd_lost = ike2_qcd_lost };
+				       .qcd_lost = ike2_qcd_lost, .send_port = ike2_h_send_port,
+				       .peer_moved = ike2_h_peer_moved };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = IKE_RTX_BASE_MS;

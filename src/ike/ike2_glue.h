@@ -35,6 +35,8 @@ struct ike2_stats {
 	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full, ike_rekey;
 	uint64_t dpd_tx, dpd_dead;
 	uint64_t initial_contact_deleted;	/* other IKE SAs ended by the peer's INITIAL_CONTACT */
+	uint64_t unsolicited;			/* IKE SAs opened without traffic (recovery, contact on start) */
+	uint64_t natka_tx;			/* NAT keepalives sent */
 };
 
 int ike2_init(struct ike_state *ike);
@@ -68,6 +70,14 @@ int ike2_phase2_start(struct ike_state *ike, const struct cfg_cmap_entry *e, con
 		      uint32_t peer);
 /* A CREATE_CHILD_SA we started for flow toward peer is waiting for its answer. */
 bool ike2_child_busy(struct ike_state *ike, uint32_t peer, const struct ipsec_flow *flow);
+/*
+ * ike2_recover.c: an IKE SA toward peer for Invalid SPI Recovery or contact on
+ * start (ike_initiate_phase1), carrying the first flow of its map entry.
+ * 0 started or one is up / under way, -1 not possible.
+ */
+int ike2_initiate_peer(struct ike_state *ike, uint32_t peer);
+/* An IKE SA we initiated with peer is still negotiating. */
+bool ike2_negotiating_with(const struct ike_state *ike, uint32_t peer);
 /* A READY IKEv2 SA with peer exists. */
 bool ike2_sa_up(const struct ike_state *ike, uint32_t peer);
 

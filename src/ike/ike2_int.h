@@ -36,6 +36,7 @@ struct ike2_track {
 	uint32_t seen_req_in, seen_req_out;
 	bool dpd_probe;			/* the outstanding request is our liveness check */
 	bool expired;			/* its hard lifetime ran out: Delete asked for */
+	uint64_t last_tx_ms;		/* NAT keepalives: when we last sent to the peer */
 };
 
 /* A Child SA we asked an IKE SA for (CREATE_CHILD_SA), for a flow whose packets wait. */
@@ -69,6 +70,7 @@ struct ike2_glue {
 	struct ike2_stats st;
 	struct log_rl rl;
 	struct ike2_qcd *qcd;		/* Quick Crash Detection (ike2_qcd.c) */
+	struct log_rl rl_moved, rl_ignored;	/* NAT-T: the peer's port followed / not followed */
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);
@@ -78,6 +80,8 @@ struct ike2_track *ike2_track_new(struct ike2_glue *g, struct ikev2_sa *sa);
 void ike2_drop(struct ike2_glue *g, uint64_t *counter, uint32_t peer, const char *why);
 const struct cfg_cmap_entry *ike2_entry_for_peer(struct ike2_glue *g, uint32_t peer);
 void ike2_schedule(struct ike2_glue *g);
+/* After every call into the engine: records follow its SAs, schedules re-armed. */
+void ike2_sync(struct ike2_glue *g);
 /* ike2_child.c: selectors, and the engine's Child SA / IKE SA callbacks. */
 struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port);
 bool ike2_flow_of(const struct ikev2_child *c, struct ipsec_flow *f);
@@ -85,6 +89,16 @@ void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c
 void ike2_h_child_down(void *arg, struct ikev2_sa *sa, uint32_t spi_in, uint32_t spi_out);
 void ike2_h_ike_down(void *arg, struct ikev2_sa *sa);
 void ike2_h_ike_rekeyed(void *arg, struct ikev2_sa *old_sa, struct ikev2_sa *new_sa);
+/* ike2_natt.c: IKEv2 over UDP 4500, ESP in UDP, NAT keepalives (RFC 7296 §2.23, RFC 3948). */
+int ike2_h_send_port(void *arg, uint32_t local, uint16_t lport, uint32_t peer, uint16_t pport,
+		     const uint8_t *msg, size_t len);
+void ike2_h_peer_moved(void *arg, struct ikev2_sa *sa);
+/* Logs (rate-limited) a datagram from a new peer port the engine did not follow (counted there). */
+void ike2_natt_rx_ignored(struct ike2_glue *g, uint64_t before, uint32_t src, uint16_t sport);
+/* When t's next NAT keepalive is due (UINT64_MAX: none), and sending it. */
+uint64_t ike2_natka_at(const struct ike2_glue *g, const struct ike2_track *t);
+void ike2_natka(struct ike2_glue *g, struct ike2_track *t, uint64_t now);
+
 /* The IKE SA lifetime of t's profile in seconds (IOS's default 86400). */
 uint32_t ike2_life_sec(const struct ike2_glue *g, const struct ike2_track *t);
 /* t's profile (NULL: none, as with the test hooks). */

@@ -85,8 +85,8 @@ static void text_one(const struct sa_view *v, struct strbuf *out, bool detail)
 {
 	const struct ikev2_sa *sa = v->sa;
 	char ls[32], ps[32], p[16];
-	snprintf(ls, sizeof(ls), "%s/500", ip_str(sa->local).s);
-	snprintf(ps, sizeof(ps), "%s/500", ip_fmt(sa->peer, p));
+	snprintf(ls, sizeof(ls), "%s/%u", ip_str(sa->local).s, sa->lport);
+	snprintf(ps, sizeof(ps), "%s/%u", ip_fmt(sa->peer, p), sa->pport);
 	sb_printf(out, "%-10u%-22s%-22s%-21s%s\n", v->id, ls, ps, "none/none", v->status);
 	sb_printf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: PSK, Auth verify: PSK\n",
 		  v->encr, sa->suite.encr_bits, v->prf, v->hash ? v->hash : "None", sa->suite.dh);
@@ -107,7 +107,15 @@ static void text_one(const struct sa_view *v, struct strbuf *out, bool detail)
 	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", v->dpd_interval, v->dpd_retry);
 	sb_printf(out, "      Fragmentation not configured.\n");
 	sb_printf(out, "      Extended Authentication not configured.\n");
-	sb_printf(out, "      NAT-T is not detected\n");
+	/* IOS: "inside" when we are behind the NAT, "outside" when the peer is. */
+	if (ikev2_nat_detected(sa)) {
+		if (sa->nat_local)
+			sb_printf(out, "      NAT-T is detected inside\n");
+		if (sa->nat_peer)
+			sb_printf(out, "      NAT-T is detected outside\n");
+	} else {
+		sb_printf(out, "      NAT-T is not detected\n");
+	}
 	sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
 	for (size_t i = 0; i < IKEV2_MAX_CHILDREN; i++) {
 		const struct ikev2_child_rec *c = &sa->children[i];
@@ -299,6 +307,8 @@ static void stats_engine(struct emit *o, const struct ikev2_stats *e)
 	ROW("Child SA not found", e, child_not_found);
 	ROW("TEMPORARY_FAILURE", e, temporary_failure);
 	ROW("request queue full", e, queue_full);
+	ROW("NAT-D of the wrong size (ignored)", e, natd_bad);
+	ROW("new peer port, unauthenticated (ignored)", e, natt_port_ignored);
 	heading(o, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
 	ROW("INVALID_SPI sent", e, invalid_spi_tx);
 	ROW("INVALID_SPI received", e, invalid_spi_rx);
@@ -315,6 +325,10 @@ static void stats_engine(struct emit *o, const struct ikev2_stats *e)
 	ROW("redundant SAs deleted", e, redundant_deleted);
 	ROW("INITIAL_CONTACT sent", e, initial_contact_tx);
 	ROW("INITIAL_CONTACT received (authenticated)", e, initial_contact_rx);
+	heading(o, "  NAT traversal:\n");
+	ROW("NAT detected (IKE_SA_INIT)", e, nat_detected);
+	ROW("moved to UDP 4500", e, natt_float);
+	ROW("peer port changes (authenticated)", e, natt_moved);
 }
 
 static void stats_router(struct emit *o, const struct ike2_stats *s)
@@ -323,6 +337,7 @@ static void stats_router(struct emit *o, const struct ike2_stats *s)
 	ROW("datagrams in", s, rx);
 	ROW("acquires (traffic without an SA)", s, acquires);
 	ROW("acquires merged (negotiation under way)", s, acquire_dup);
+	ROW("IKE SAs opened without traffic (recovery, contact on start)", s, unsolicited);
 	ROW("retransmissions sent", s, rtx);
 	ROW("Child SAs installed", s, install_ok);
 	ROW("Child SAs removed (engine said down)", s, child_down);
@@ -336,8 +351,9 @@ static void stats_router(struct emit *o, const struct ike2_stats *s)
 	ROW("DPD liveness checks started", s, dpd_tx);
 	ROW("peers declared dead (DPD)", s, dpd_dead);
 	ROW("inbound SPIs released (no Child SA)", s, spi_released);
+	ROW("datagrams in on UDP 4500 (NAT-T)", s, on_4500);
+	ROW("NAT keepalives sent", s, natka_tx);
 	heading(o, "  Drops:\n");
-	ROW("on UDP 4500 (no IKEv2 NAT-T)", s, on_4500);
 	ROW("no crypto map entry / profile for peer", s, no_conf);
 	ROW("could not initiate", s, initiate_fail);
 	ROW("retransmissions exhausted (SA died)", s, rtx_exhausted);

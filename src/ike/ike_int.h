@@ -307,6 +307,8 @@ void ike_sa_delete(struct ike_sa *sa, const char *reason);
 void ike_sa_arm_deadline(struct ike_sa *sa);	/* the whole negotiation's deadline */
 struct ike_sa *ike_sa_find_peer(struct ike_state *ike, uint32_t peer);	/* newest QM_IDLE */
 struct ike_sa *ike_sa_negotiating(struct ike_state *ike, uint32_t peer);	/* initiator under way */
+/* An IKE SA with peer is up (ok) or failed: runs ike_initiate_phase1's waiters (IKEv2 glue). */
+void ike_phase1_result(struct ike_state *ike, uint32_t peer, bool ok);
 struct ike_sa *ike_sa_by_conn(struct ike_state *ike, uint32_t conn_id);
 int ike_send(struct ike_sa *sa, const uint8_t *msg, size_t len);
 void ike_msgbuf_set(struct ike_msgbuf *b, const uint8_t *p, size_t len);

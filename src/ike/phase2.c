@@ -54,7 +54,7 @@ bool ike_phase2_busy(struct router *r, uint32_t peer, const struct ipsec_flow *f
 
 bool ike_sa_negotiating_with(struct router *r, uint32_t peer)
 {
-	return r->ike && ike_sa_negotiating(r->ike, peer) != NULL;
+	return r->ike && (ike_sa_negotiating(r->ike, peer) != NULL || ike2_negotiating_with(r->ike, peer));
 }
 
 void ike_forget_contact(struct router *r, uint32_t peer)

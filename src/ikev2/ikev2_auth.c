@@ -165,6 +165,8 @@ static bool open_sk(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size
 		sa->eng->st.bad_icv++;
 	else if (r != IKEV2_SK_OK)
 		sa->eng->st.malformed++;
+	if (r == IKEV2_SK_OK)
+		ikev2_natt_authenticated(sa);
 	return r == IKEV2_SK_OK;
 }
 

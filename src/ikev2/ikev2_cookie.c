@@ -96,7 +96,7 @@ bool ikev2_cookie_check(struct ikev2_engine *e, uint32_t local, uint32_t peer, c
 	if (n) {
 		e->st.cookie_sent++;
 		e->st.tx++;
-		e->host->send(e->host->arg, local, peer, buf, n);
+		ikev2_xmit(e, NULL, local, peer, true, buf, n);
 	}
 	return false;
 }

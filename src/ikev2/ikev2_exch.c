@@ -109,6 +109,7 @@ struct ikev2_sa *ikev2_sa_new(struct ikev2_engine *e, bool initiator, uint32_t l
 	sa->initiator = initiator;
 	sa->local = local;
 	sa->peer = peer;
+	sa->lport = sa->pport = IKEV2_PORT;
 	sa->next = e->sas;
 	e->sas = sa;
 	return sa;
@@ -194,7 +195,7 @@ int ikev2_send_request(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 		return -1;
 	sa->req_pending = true;
 	sa->eng->st.tx++;
-	return sa->eng->host->send(sa->eng->host->arg, sa->local, sa->peer, msg, len);
+	return ikev2_xmit(sa->eng, sa, sa->local, sa->peer, false, msg, len);
 }
 
 int ikev2_send_response(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
@@ -204,7 +205,7 @@ int ikev2_send_response(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 	    !ikev2_keep_copy(&sa->rsp_for, &sa->rsp_for_len, e->rx_raw, e->rx_raw_len))
 		return -1;
 	sa->eng->st.tx++;
-	return sa->eng->host->send(sa->eng->host->arg, sa->local, sa->peer, msg, len);
+	return ikev2_xmit(e, sa, sa->local, sa->peer, true, msg, len);
 }
 
 void ikev2_retransmit(struct ikev2_sa *sa)
@@ -212,7 +213,7 @@ void ikev2_retransmit(struct ikev2_sa *sa)
 	if (!sa->req_pending || sa->state == IKEV2_S_DEAD)
 		return;
 	sa->eng->st.tx++;
-	sa->eng->host->send(sa->eng->host->arg, sa->local, sa->peer, sa->req_buf, sa->req_len);
+	ikev2_xmit(sa->eng, sa, sa->local, sa->peer, false, sa->req_buf, sa->req_len);
 }
 
 static struct ikev2_sa *find(struct ikev2_engine *e, uint32_t peer, const struct ikev2_hdr *h)
@@ -290,7 +291,7 @@ static bool msgid_ok(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8
 	    !memcmp(buf, sa->rsp_for, len)) {
 		st->retransmit_answered++;
 		st->tx++;
-		sa->eng->host->send(sa->eng->host->arg, sa->local, sa->peer, sa->rsp_buf, sa->rsp_len);
+		ikev2_xmit(sa->eng, sa, sa->local, sa->peer, true, sa->rsp_buf, sa->rsp_len);
 		return false;
 	}
 	if (m->h.msgid < sa->req_in)
@@ -298,6 +299,19 @@ static bool msgid_ok(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8
 	else
 		st->bad_msgid++;
 	return false;
+}
+
+/*
+ * A datagram for an SA from another port than the SA's that did not move
+ * it (it did not authenticate, or no NAT was detected): counted, §2.23.
+ * IKE_SA_INIT apart: the initiator floats to 4500 after reading it.
+ */
+static void natt_unmoved(const struct ikev2_sa *sa, const struct ikev2_msg *m)
+{
+	const struct ikev2_engine *e = sa->eng;
+	if (m->h.exch != IKEV2_EXCH_IKE_SA_INIT && sa->state != IKEV2_S_DEAD && e->rx_lport &&
+	    (e->rx_lport != sa->lport || e->rx_pport != sa->pport))
+		sa->eng->st.natt_port_ignored++;
 }
 
 static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const uint8_t *data, size_t len)
@@ -343,16 +357,27 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 			continue;
 		if (msgid_ok(sa, &m, buf, len))
 			dispatch[i].fn(sa, &m, buf, len);
+		natt_unmoved(sa, &m);
 		return;
 	}
 	/* A retransmitted request in a state that has moved on still gets its answer. */
 	if (msgid_ok(sa, &m, buf, len))
 		e->st.bad_state++;
+	natt_unmoved(sa, &m);
+}
+
+void ikev2_input_port(struct ikev2_engine *e, uint32_t local, uint16_t lport, uint32_t peer, uint16_t pport,
+		      const uint8_t *data, size_t len)
+{
+	e->rx_lport = lport;
+	e->rx_pport = pport;
+	input(e, local, peer, data, len);
+	e->rx_raw = NULL;
+	e->rx_raw_len = 0;
+	e->rx_lport = e->rx_pport = 0;
 }
 
 void ikev2_input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const uint8_t *data, size_t len)
 {
-	input(e, local, peer, data, len);
-	e->rx_raw = NULL;
-	e->rx_raw_len = 0;
+	ikev2_input_port(e, local, IKEV2_PORT, peer, IKEV2_PORT, data, len);
 }

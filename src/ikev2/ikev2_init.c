@@ -39,6 +39,7 @@ static size_t build_init(struct ikev2_sa *sa, const struct ikev2_props *props, u
 	ikev2_put_sa(&w, props);
 	ikev2_put_ke(&w, (uint16_t)dh_group(sa->dh), pub, (size_t)publen);
 	ikev2_put_nonce(&w, sa->initiator ? sa->ni : sa->nr, IKEV2_NONCE_LEN);
+	ikev2_natd_put(sa, &w);
 	return ikev2_wr_finish(&w);
 }
 
@@ -108,7 +109,7 @@ static void init_error(struct ikev2_engine *e, uint32_t local, uint32_t peer, co
 	size_t n = ikev2_wr_finish(&w);
 	if (n) {
 		e->st.tx++;
-		e->host->send(e->host->arg, local, peer, buf, n);
+		ikev2_xmit(e, NULL, local, peer, true, buf, n);
 	}
 }
 
@@ -137,7 +138,7 @@ static bool init_retransmitted(struct ikev2_engine *e, uint32_t peer, const stru
 		if (s->state == IKEV2_S_R_INIT_SENT && s->rsp_for_len == len && !memcmp(s->rsp_for, buf, len)) {
 			e->st.retransmit_answered++;
 			e->st.tx++;
-			e->host->send(e->host->arg, s->local, s->peer, s->rsp_buf, s->rsp_len);
+			ikev2_xmit(e, s, s->local, s->peer, true, s->rsp_buf, s->rsp_len);
 		} else {
 			e->st.dup_request++;
 		}
@@ -185,7 +186,11 @@ void ikev2_recv_init_req(struct ikev2_engine *e, uint32_t local, uint32_t peer, 
 		goto out;
 	sa->conf = conf;
 	sa->suite = chosen;
+	/* Answers, and our later requests, go where the request came from (§2.23). */
+	sa->lport = e->rx_lport ? e->rx_lport : IKEV2_PORT;
+	sa->pport = e->rx_pport ? e->rx_pport : IKEV2_PORT;
 	memcpy(sa->spi_i, m->h.spi_i, 8);
+	ikev2_natd_check(sa, m);
 	memcpy(sa->ni, p.nonce, p.nlen);
 	sa->nilen = p.nlen;
 	sa->nrlen = IKEV2_NONCE_LEN;
@@ -271,6 +276,8 @@ void ikev2_recv_init_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	}
 	sa->req_pending = false;
 	sa->req_out++;
+	ikev2_natd_check(sa, m);
+	ikev2_natt_float(sa);
 	if (!ikev2_set_state(sa, IKEV2_S_I_AUTH_SENT) || ikev2_send_auth_req(sa) < 0)
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 }

@@ -88,6 +88,20 @@ void ikev2_qcd_take(struct ikev2_sa *sa, const struct ikev2_msg *m);
 /* After our IKE rekey: an INFORMATIONAL carrying our token for the new SA (RFC 6290 §2.4). */
 void ikev2_qcd_send(struct ikev2_sa *sa);
 
+/* ikev2_natt.c: NAT_DETECTION_* (§2.23), the float to 4500, the peer's port after authentication. */
+#define IKEV2_PORT 500
+#define IKEV2_PORT_NATT 4500
+void ikev2_natd_put(struct ikev2_sa *sa, struct ikev2_wr *w);
+/* Reads the peer's NAT-D from an IKE_SA_INIT message (the datagram's ports are e->rx_*). */
+void ikev2_natd_check(struct ikev2_sa *sa, const struct ikev2_msg *m);
+/* The initiator, after IKE_SA_INIT showed a NAT: IKE moves to UDP 4500 (§2.23). */
+void ikev2_natt_float(struct ikev2_sa *sa);
+/* The message in hand authenticated (its ICV held): the peer's port may move. */
+void ikev2_natt_authenticated(struct ikev2_sa *sa);
+/* Sends for sa (NULL: no SA); reply: to where the datagram in hand came from. */
+int ikev2_xmit(struct ikev2_engine *e, const struct ikev2_sa *sa, uint32_t local, uint32_t peer, bool reply,
+	       const uint8_t *msg, size_t len);
+
 void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 void ikev2_recv_info_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 void ikev2_recv_cc_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);

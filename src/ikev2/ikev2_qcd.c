@@ -119,7 +119,7 @@ void ikev2_qcd_make(struct ikev2_engine *e, uint32_t local, uint32_t peer, const
 		return;
 	e->st.qcd_sent++;
 	e->st.tx++;
-	e->host->send(e->host->arg, local, peer, buf, n);
+	ikev2_xmit(e, NULL, local, peer, true, buf, n);
 }
 
 void ikev2_qcd_take(struct ikev2_sa *sa, const struct ikev2_msg *m)

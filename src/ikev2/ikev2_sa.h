@@ -62,6 +62,13 @@ struct ikev2_peer_conf {
 	 * it when it has no other IKE SA with the peer (first contact, restart).
 	 */
 	bool initial_contact;
+	/*
+	 * NAT traversal (§2.23, ikev2_natt.c): NAT_DETECTION_* notifies in
+	 * IKE_SA_INIT (IOS's `crypto ipsec nat-transparency udp-encapsulation`,
+	 * on by default).  natt_fake: our SOURCE hash names another address, as
+	 * strongSwan's `encap=yes` does, so the peer sees a NAT (test aid).
+	 */
+	bool natt, natt_fake;
 };
 
 /* A finished Child SA, as the host installs it. */
@@ -114,6 +121,18 @@ struct ikev2_host {
 	 */
 	bool (*qcd_allow)(void *arg, uint32_t peer);
 	void (*qcd_lost)(void *arg, struct ikev2_sa *sa);
+	/*
+	 * May be NULL (then send is used, ports ignored).  Sends from local
+	 * port lport to pport; from 4500 the host puts the non-ESP marker first.
+	 */
+	int (*send_port)(void *arg, uint32_t local, uint16_t lport, uint32_t peer, uint16_t pport,
+			 const uint8_t *msg, size_t len);
+	/*
+	 * May be NULL.  A message that authenticated came from another port of
+	 * the peer (a NAT rebinding, §2.23) and sa->pport follows it: the host
+	 * moves the UDP encapsulation of the SA's Child SAs there.
+	 */
+	void (*peer_moved)(void *arg, struct ikev2_sa *sa);
 };
 
 /* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
@@ -155,6 +174,10 @@ struct ikev2_stats {
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
 	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */
 	uint64_t initial_contact_tx, initial_contact_rx;
+	/* NAT traversal (ikev2_natt.c, §2.23). */
+	uint64_t nat_detected, natt_float, natt_moved;
+	uint64_t natd_bad;		/* a NAT_DETECTION notify of the wrong size: ignored */
+	uint64_t natt_port_ignored;	/* another address/port, not authenticated: nothing moved */
 };
 
 #define IKEV2_QCD_SECRET 32
@@ -167,6 +190,7 @@ struct ikev2_engine {
 	/* The datagram being processed, as it arrived (it is decrypted in a copy). */
 	const uint8_t *rx_raw;
 	size_t rx_raw_len;
+	uint16_t rx_lport, rx_pport;	/* its UDP ports: ours, the peer's */
 	/*
 	 * Quick Crash Detection (RFC 6290), set by ikev2_qcd_set: the secret
 	 * that survives our restarts, and how many unprotected replies we may
@@ -273,6 +297,13 @@ struct ikev2_sa {
 	uint8_t qcd_peer[IKEV2_QCD_TOKEN_MAX];	/* the peer's QCD token from IKE_AUTH (RFC 6290) */
 	size_t qcd_peer_len;
 	struct ikev2_sa *rekeyed_to;	/* replaced by a rekey: no new requests */
+	/*
+	 * NAT traversal (§2.23): our UDP port and the peer's for requests (a
+	 * response goes where its request came from); NAT-D exchanged; a NAT in
+	 * front of us / the peer (either means UDP 4500 and ESP in UDP).
+	 */
+	uint16_t lport, pport;
+	bool natd, nat_local, nat_peer;
 };
 
 void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h);
@@ -282,6 +313,11 @@ void ikev2_engine_free(struct ikev2_engine *e);
 struct ikev2_sa *ikev2_initiate(struct ikev2_engine *e, uint32_t local, uint32_t peer);
 /* One datagram from peer to local (UDP 500). */
 void ikev2_input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const uint8_t *buf, size_t len);
+/* The same with its UDP ports (4500: the non-ESP marker already removed). */
+void ikev2_input_port(struct ikev2_engine *e, uint32_t local, uint16_t lport, uint32_t peer, uint16_t pport,
+		      const uint8_t *buf, size_t len);
+/* A NAT between us and the peer was found in IKE_SA_INIT: IKE on 4500, ESP in UDP. */
+bool ikev2_nat_detected(const struct ikev2_sa *sa);
 /* Sends our outstanding request again (the host's retransmission timer). */
 void ikev2_retransmit(struct ikev2_sa *sa);
 /* Frees the SAs that died; call it outside message processing. */

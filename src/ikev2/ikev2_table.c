@@ -37,6 +37,8 @@ bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, siz
 		st->bad_icv++;
 	else if (r != IKEV2_SK_OK)
 		st->malformed++;
+	if (r == IKEV2_SK_OK)
+		ikev2_natt_authenticated(sa);
 	return r == IKEV2_SK_OK;
 }
 
@@ -150,6 +152,12 @@ struct ikev2_sa *ikev2_sa_rekeyed(struct ikev2_sa *old, bool initiator, const ui
 	if (!n)
 		return NULL;
 	n->conf = old->conf;
+	/* The NAT does not go away with the keys: same ports, same encapsulation. */
+	n->lport = old->lport;
+	n->pport = old->pport;
+	n->natd = old->natd;
+	n->nat_local = old->nat_local;
+	n->nat_peer = old->nat_peer;
 	memcpy(n->spi_i, spi_i, 8);
 	memcpy(n->spi_r, spi_r, 8);
 	return n;

@@ -104,6 +104,9 @@ int sadb_delete_outbound_spi(struct router *r, uint32_t peer, uint8_t ipproto, u
 int sadb_delete_peer(struct router *r, uint32_t peer, enum sadb_del_reason why);
 int sadb_delete_all(struct router *r, enum sadb_del_reason why);
 
+/* UDP-encapsulated bundles toward peer now send to its UDP port `port` (NAT rebinding); how many moved. */
+int sadb_set_peer_port(struct router *r, uint32_t peer, uint16_t port);
+
 /* Whether we have an outbound SA with this SPI toward peer. */
 bool sadb_has_outbound_spi(struct router *r, uint32_t peer, uint8_t ipproto, uint32_t spi);
 

@@ -308,10 +308,12 @@ void recovery_invalid_spi(struct router *r, uint32_t src, uint32_t dst, uint8_t 
 	pending_add_spi(pd, ipproto, spi);
 	p->last_init = now;
 	s->c.initiations++;
+	bool v2 = ike_peer_is_v2(r, src);
+	s->c.initiations_v2 += v2;
 	ip_fmt(src, ps);
 	log_msg(&r->log, "CRYPTO", SEV_NOTICE, "ISR_INITIATE",
-		"Invalid SPI recovery: initiating IKE SA with static peer %s to notify "
-		"invalid spi=0x%X(%u), prot=%u", ps, spi, spi, ipproto);
+		"Invalid SPI recovery: initiating %s SA with static peer %s to notify "
+		"invalid spi=0x%X(%u), prot=%u", v2 ? "IKEv2" : "IKE", ps, spi, spi, ipproto);
 	if (ike_initiate_phase1(r, src, phase1_ready, NULL) < 0)
 		phase1_ready(r, src, false, NULL);
 }

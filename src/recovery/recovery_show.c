@@ -5,9 +5,35 @@
 #include "config/cmdtree.h"
 #include "core/ipfmt.h"
 #include "core/json.h"
+#include "ike/ike2_glue.h"
+#include "ike/ike_int.h"
+#include "ikev2/ikev2_sa.h"
 #include "ipsec/sadb.h"
 #include "recovery/recovery_state.h"
 #include "router.h"
+
+/*
+ * The IKEv2 share (docs/RECOVERY.md): what recovery decided is counted here
+ * for both versions; what crossed an IKEv2 SA is the IKEv2 module's count,
+ * read, not copied.
+ */
+struct isr_v2 {
+	uint64_t sent, received, acted, unprotected, unknown;
+};
+
+static struct isr_v2 isr_v2(struct router *r)
+{
+	struct isr_v2 v = { 0 };
+	if (!r->ike || !r->ike->v2)
+		return v;
+	const struct ikev2_engine *e = ike2_engine(r);
+	v.sent = ike2_stats(r)->invalid_spi_tx;
+	v.acted = e->st.invalid_spi_rx;
+	v.unknown = e->st.invalid_spi_unknown;
+	v.unprotected = e->st.invalid_spi_unprotected;
+	v.received = v.acted + v.unknown + v.unprotected;
+	return v;
+}
 
 /* `--json show crypto isakmp invalid-spi-recovery` (docs/JSON.md): the same counters. */
 static void show_isr_json(struct router *r, struct json *j)
@@ -28,8 +54,14 @@ static void show_isr_json(struct router *r, struct json *j)
 	C(suppressed_notify_holddown); C(suppressed_notify_rate); C(suppressed_budget);
 	C(suppressed_pending_full); C(ignored_not_static); C(ignored_disabled);
 	C(notifies_received); C(notifies_acted); C(ignored_unauthenticated);
-	C(ignored_unknown_spi); C(ignored_wrong_peer); C(ignored_bad_proto);
+	C(ignored_unknown_spi); C(ignored_wrong_peer); C(ignored_bad_proto); C(initiations_v2);
 #undef C
+	struct isr_v2 v = isr_v2(r);
+	json_u64(j, "v2_notifies_sent", v.sent);
+	json_u64(j, "v2_notifies_received", v.received);
+	json_u64(j, "v2_notifies_acted", v.acted);
+	json_u64(j, "v2_ignored_unauthenticated", v.unprotected);
+	json_u64(j, "v2_ignored_unknown_spi", v.unknown);
 	json_obj_end(j);
 	json_arr_begin(j, "pending_recoveries");
 	uint64_t now = ev_now(r->ev);
@@ -83,6 +115,9 @@ static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 	sb_printf(o, "  IKE SAs initiated for recovery: %llu (failed: %llu, joined a pending one: %llu)\n",
 		  (unsigned long long)c->initiations, (unsigned long long)c->initiations_failed,
 		  (unsigned long long)c->joined_pending);
+	struct isr_v2 v = isr_v2(r);
+	sb_printf(o, "  IKEv2 peers: IKE SAs initiated %llu, INVALID_SPI notifies sent %llu\n",
+		  (unsigned long long)c->initiations_v2, (unsigned long long)v.sent);
 	sb_printf(o, "  Suppressed by peer hold-down: %llu, by notify hold-down: %llu, "
 		     "by per-peer notify rate: %llu\n",
 		  (unsigned long long)c->suppressed_holddown,
@@ -103,6 +138,9 @@ static int show_isr(struct cli_ctx *ctx, const struct cmd_args *a)
 		  (unsigned long long)c->ignored_unknown_spi,
 		  (unsigned long long)c->ignored_wrong_peer,
 		  (unsigned long long)c->ignored_bad_proto);
+	sb_printf(o, "  Over IKEv2: %llu (acted on: %llu, ignored, unprotected: %llu, unknown SPI: %llu)\n",
+		  (unsigned long long)v.received, (unsigned long long)v.acted,
+		  (unsigned long long)v.unprotected, (unsigned long long)v.unknown);
 	if (pending) {
 		sb_printf(o, "\nPending recoveries:\n  Peer             Age (ms)  SPIs\n");
 		uint64_t now = ev_now(r->ev);

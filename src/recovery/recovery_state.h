@@ -96,6 +96,7 @@ struct isr_counters {
 	uint64_t invalid_esp, invalid_ah, invalid_udp;
 	uint64_t notifies_sent, notify_send_failed;
 	uint64_t initiations, initiations_failed, joined_pending;
+	uint64_t initiations_v2;	/* of initiations, toward IKEv2 peers */
 	uint64_t suppressed_holddown, suppressed_notify_holddown, suppressed_notify_rate;
 	uint64_t suppressed_budget, suppressed_pending_full;
 	uint64_t ignored_not_static, ignored_disabled;

@@ -418,8 +418,9 @@ def classify(rec):
 def main():
     sc = sys.argv[1]
     import advscenarios
-    fn = getattr(advscenarios, "sc_" + sc)
-    lab = Lab()
+    import advscenarios_v2      # the IKEv2 lab's scenarios (sc_v2_*), their own Lab
+    fn = getattr(advscenarios, "sc_" + sc, None) or getattr(advscenarios_v2, "sc_" + sc)
+    lab = advscenarios_v2.Lab2() if sc.startswith("v2_") else Lab()
     try:
         fn(lab)
     except Fail as e:

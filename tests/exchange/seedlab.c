@@ -71,12 +71,14 @@ static bool cable(struct seedlab *b)
 	return b->cable != NULL;
 }
 
-bool sl_new(struct seedlab *b)
+bool sl_new(struct seedlab *b) { return sl_new_lab(b, "seed"); }
+
+bool sl_new_lab(struct seedlab *b, const char *lab)
 {
 	memset(b, 0, sizeof(*b));
 	const char *top = getenv("TOP");
-	snprintf(b->cfg[0], sizeof(b->cfg[0]), "%s/labs/seed/router-a.cfg", top ? top : ".");
-	snprintf(b->cfg[1], sizeof(b->cfg[1]), "%s/labs/seed/router-b.cfg", top ? top : ".");
+	snprintf(b->cfg[0], sizeof(b->cfg[0]), "%s/labs/%s/router-a.cfg", top ? top : ".", lab);
+	snprintf(b->cfg[1], sizeof(b->cfg[1]), "%s/labs/%s/router-b.cfg", top ? top : ".", lab);
 	b->ev = ev_new();
 	ev_set_virtual(b->ev, 1000000);
 	b->r[0] = boot(b, 0);

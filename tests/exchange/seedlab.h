@@ -24,6 +24,8 @@ struct seedlab {
 };
 
 bool sl_new(struct seedlab *b);
+/* The same with labs/LAB/router-{a,b}.cfg (e.g. "seed-ikev2"). */
+bool sl_new_lab(struct seedlab *b, const char *lab);
 void sl_free(struct seedlab *b);
 /* B dies and comes back from its config: every SA, IKE SA and counter gone. */
 bool sl_reboot_b(struct seedlab *b);

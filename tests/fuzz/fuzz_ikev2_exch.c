@@ -21,6 +21,8 @@
  *    the pair fake aborts if a Child SA is taken down that was never up;
  *  - a Child SA both hosts hold (A's out = B's in) has the same keys on both
  *    sides: nothing unauthenticated or replayed keyed one side alone;
+ *  - NAT-T (§2.23; NAT-D on or off, a faked NAT, from the first input
+ *    byte): a forged datagram from other ports never moves the SA's ports;
  *  - at the end, with the link clean and retransmissions, two IKE SAs that
  *    still agree answer a liveness check.
  */
@@ -142,8 +144,22 @@ static void forge(struct v2p *p, struct fz *f)
 		len = IKEV2_HDR_LEN + k;
 		wbuf_st32(buf + 24, (uint32_t)len);
 	}
-	if (len)
-		ikev2_input(&p->s[to].eng, to ? V2P_B : V2P_A, to ? V2P_A : V2P_B, buf, len);
+	if (!len)
+		return;
+	/*
+	 * From another port now and then (NAT-T, §2.23): a datagram that did not
+	 * authenticate must never move the SA's ports.
+	 */
+	if (b & 4) {
+		uint16_t lport = sa->lport, pport = sa->pport;
+		uint16_t from = (uint16_t)(1024 + ((unsigned)next(f) << 8 | next(f)));
+		ikev2_input_port(&p->s[to].eng, to ? V2P_B : V2P_A, (b & 8) ? 4500 : 500, to ? V2P_A : V2P_B, from,
+				 buf, len);
+		if (p->s[to].sa == sa && (sa->lport != lport || sa->pport != pport))
+			abort();
+		return;
+	}
+	ikev2_input(&p->s[to].eng, to ? V2P_B : V2P_A, to ? V2P_A : V2P_B, buf, len);
 }
 
 static void step(struct v2p *p, struct fz *f)
@@ -223,6 +239,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p->s[i].conf.ike[0].dh = 19;
 		p->s[i].conf.pfs_group = size && (data[0] & 1) ? 19 : 0;
 		p->s[i].conf.initial_contact = size && (data[0] & 2);
+		/* NAT-D both ways; a faked NAT on A puts both on "4500" (the pair ignores ports). */
+		p->s[i].conf.natt = size && (data[0] & 4);
+		p->s[i].conf.natt_fake = i == 0 && size && (data[0] & 8);
 		ikev2_qcd_set(&p->s[i].eng, secret, sizeof(secret));
 	}
 	nhist = 0;

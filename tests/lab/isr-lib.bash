@@ -59,13 +59,14 @@ PY
 
 # isr_lab_init [DIR]: copies the seed configs into DIR (default $LAB) and
 # writes its lab.conf on a free port block.  Edit the configs before isr_up.
+# ISR_SEED=seed-ikev2 takes labs/seed-ikev2 instead of labs/seed.
 isr_lab_init() {
-	local dir=${1:-$LAB}
+	local dir=${1:-$LAB} src=$TOP/labs/${ISR_SEED:-seed}
 	mkdir -p "$dir"
-	cp "$TOP/labs/seed/router-a.cfg" "$TOP/labs/seed/router-b.cfg" "$dir/"
+	cp "$src/router-a.cfg" "$src/router-b.cfg" "$dir/"
 	local base
 	base=$(isr_free_base) || fail "no free UDP port block"
-	sed "s/^baseport .*/baseport $base/" "$TOP/labs/seed/lab.conf" >"$dir/lab.conf"
+	sed "s/^baseport .*/baseport $base/" "$src/lab.conf" >"$dir/lab.conf"
 	grep -q "^baseport $base$" "$dir/lab.conf" || fail "lab.conf has no baseport line to replace"
 	BASE=$base
 	A_FAR=$((base + 3)) A_IN=$((base + 2)) B_FAR=$((base + 5)) B_IN=$((base + 4))

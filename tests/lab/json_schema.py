@@ -51,7 +51,9 @@ ISR_CTRS = ["invalid_esp", "invalid_ah", "invalid_udp", "notifies_sent", "notify
             "suppressed_notify_holddown", "suppressed_notify_rate", "suppressed_budget",
             "suppressed_pending_full", "ignored_not_static", "ignored_disabled",
             "notifies_received", "notifies_acted", "ignored_unauthenticated",
-            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto"]
+            "ignored_unknown_spi", "ignored_wrong_peer", "ignored_bad_proto", "initiations_v2",
+            "v2_notifies_sent", "v2_notifies_received", "v2_notifies_acted",
+            "v2_ignored_unauthenticated", "v2_ignored_unknown_spi"]
 
 RANGE = obj({"start": IP, "end": IP, "protocol": U, "start_port": U, "end_port": U})
 HEX16 = {"type": "string", "pattern": "^[0-9A-F]{16}$"}
@@ -77,14 +79,15 @@ IKEV2_ENGINE_CTRS = [
     "no_sa", "bad_state", "bad_msgid", "dup_request", "dup_response", "bad_icv", "auth_failed",
     "no_proposal", "invalid_ke", "ts_unacceptable", "peer_error", "no_conf", "half_open_evicted",
     "bad_transition", "unprotected", "invalid_spi_unprotected", "invalid_spi_unknown",
-    "child_not_found", "temporary_failure", "queue_full", "invalid_spi_tx", "invalid_spi_rx",
+    "child_not_found", "temporary_failure", "queue_full", "natd_bad", "natt_port_ignored", "invalid_spi_tx", "invalid_spi_rx",
     "delete_child_tx", "delete_child_rx", "delete_ike_tx", "delete_ike_rx", "liveness_tx",
     "liveness_answered", "child_created", "child_rekeyed", "ike_rekeyed", "rekey_collision",
-    "redundant_deleted", "initial_contact_tx", "initial_contact_rx"]
+    "redundant_deleted", "initial_contact_tx", "initial_contact_rx", "nat_detected", "natt_float",
+    "natt_moved"]
 IKEV2_ROUTER_CTRS = [
-    "rx", "acquires", "acquire_dup", "rtx", "install_ok", "child_down", "child_create",
+    "rx", "acquires", "acquire_dup", "unsolicited", "rtx", "install_ok", "child_down", "child_create",
     "child_rekey", "ike_rekey", "delete_tx", "invalid_spi_tx", "ike_down",
-    "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "no_conf",
+    "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "natka_tx", "no_conf",
     "initiate_fail", "rtx_exhausted", "half_open_expired", "install_fail", "bad_ts", "send_fail",
     "wait_full", "v1_refused"]
 IKEV2_QCD_CTRS = ["qcd_token_rx", "qcd_rekey_rx", "qcd_rekey_tx", "qcd_sent", "qcd_accepted", "qcd_rejected", "reconnects",
