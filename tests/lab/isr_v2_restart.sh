@@ -71,6 +71,9 @@ expect_in "$(x A show crypto ikev2 stats)" "IKE SAs replaced \(peer's INITIAL_CO
 # 3. Feature off: the black hole lasts until A's DPD gives B up.
 conf A 'crypto ikev2 profile seed-v2' 'dpd 10 2 periodic'
 isr_cfg B '/^crypto isakmp invalid-spi-recovery$/d'
+# DPD alone: without this, B's Quick Crash Detection (on in labs, which give each
+# router a state directory) would end the black hole at A's first check.
+isr_cfg B '/^hostname/a no crypto ikev2 quick-crash-detection'
 old_esp=$new_esp
 restart_b
 expect_in "$(isr B)" '^Invalid SPI recovery: disabled$' "step 3: B still has the feature on"
