@@ -153,7 +153,7 @@ int ikev2_send_auth_req(struct ikev2_sa *sa)
 	ikev2_put_sa(&w, &offer);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
 	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->conf.remote_ts);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
 
@@ -186,13 +186,13 @@ static void initial_contact(struct ikev2_sa *sa, const struct ikev2_msg *m)
 /* The responder's answer when something after authentication fails: one notify. */
 static void auth_error(struct ikev2_sa *sa, uint32_t msgid, uint16_t type, bool with_id)
 {
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	struct ikev2_wr w;
 	size_t at = auth_begin(sa, &w, buf, sizeof(buf), msgid);
 	if (with_id)
 		put_id_auth(&w, sa);
 	ikev2_put_notify(&w, 0, NULL, 0, type, NULL, 0);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (n)
 		ikev2_send_response(sa, buf, n);
 }
@@ -254,7 +254,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	ikev2_put_sa(&w, &answer);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->child_remote);
 	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->child_local);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (!n || !ikev2_set_state(sa, IKEV2_S_READY)) {
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return;

@@ -149,7 +149,7 @@ int ikev2_send_cc_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 		return -1;
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_CREATE_CHILD_SA, false, sa->req_out);
 	size_t ok = op->kind == IKEV2_OP_REKEY_IKE ? put_ike_req(sa, &w, op->group) : put_child_req(sa, &w, op);
-	size_t n = ok ? ikev2_sk_seal(&w, &sa->sk, at) : 0;
+	size_t n = ok ? ikev2_seal(sa, &w, at) : 0;
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
 
@@ -185,12 +185,12 @@ int ikev2_rekey_ike(struct ikev2_sa *sa)
 
 static void cc_error(struct ikev2_sa *sa, uint32_t msgid, uint16_t type, uint16_t data16)
 {
-	uint8_t buf[512], d[2];
+	uint8_t buf[2048], d[2];
 	struct ikev2_wr w;
 	wbuf_st16(d, data16);
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_CREATE_CHILD_SA, true, msgid);
 	ikev2_put_notify(&w, 0, NULL, 0, type, d, type == IKEV2_N_INVALID_KE_PAYLOAD ? 2 : 0);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (n)
 		ikev2_send_response(sa, buf, n);
 }
@@ -251,7 +251,7 @@ static int ike_rekey_resp(struct ikev2_sa *sa, const struct ikev2_msg *m, struct
 	ikev2_put_sa(&w, &answer);
 	ikev2_put_nonce(&w, n->nr, n->nrlen);
 	put_ke(&w, dh);
-	size_t len = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t len = ikev2_seal(sa, &w, at);
 	if (!len)
 		goto out;
 	ikev2_send_response(sa, rsp, len);
@@ -342,7 +342,7 @@ static int child_resp(struct ikev2_sa *sa, const struct ikev2_msg *m, struct cc_
 		put_ke(&w, dh);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &c.remote_ts);
 	ikev2_put_range(&w, IKEV2_PL_TSR, &c.local_ts);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (!n)
 		goto out;
 	ikev2_send_response(sa, rsp, n);

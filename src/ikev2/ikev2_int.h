@@ -80,6 +80,34 @@ bool ikev2_cookie_check(struct ikev2_engine *e, uint32_t local, uint32_t peer, c
 bool ikev2_cookie_take(struct ikev2_sa *sa, const struct ikev2_msg *m, bool *resend);
 #define IKEV2_COOKIE_TRIES 4		/* cookie answers we follow per IKE SA: forged ones cost one send each */
 
+/* ---- IKE fragmentation (ikev2_frag.c, RFC 7383) ---- */
+
+#define IKEV2_FRAG_MAX_COUNT 64		/* fragments of one message we hold */
+#define IKEV2_FRAG_MAX_BYTES 32768	/* one message's plaintext in reassembly */
+#define IKEV2_FRAG_GLOBAL_BYTES 131072	/* all SAs together (each fragment costs 64 more) */
+#define IKEV2_FRAG_TIMEOUT_MS 10000	/* a set not complete by then is dropped; retransmission resends all */
+#define IKEV2_FRAG_MIN_CHUNK 15		/* plaintext per fragment at least (an AES block), whatever the MTU */
+#define IKEV2_IPV4_UDP_HDR 28		/* what the MTU holds besides the IKE message */
+
+typedef void (*ikev2_recv_fn)(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
+/*
+ * Closes a protected message opened with ikev2_prot_begin (or
+ * ikev2_sk_begin on the SA's keys): one SK message, or, when the SA
+ * fragments and it would not fit conf.frag_mtu, a train of SKF messages
+ * back to back in the same buffer.  Returns the bytes, 0 on failure.
+ */
+size_t ikev2_seal(struct ikev2_sa *sa, struct ikev2_wr *w, size_t at);
+/* Sends each IKE message of a train (one, or fragments back to back). */
+int ikev2_send_train(struct ikev2_engine *e, uint32_t local, uint32_t peer, const uint8_t *msg, size_t len);
+/* An SKF message that the dispatch table gives to fn once it is whole. */
+void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len, ikev2_recv_fn fn);
+/* An SKF message no receive function takes: a retransmitted request's fragment #1 gets the answer again. */
+void ikev2_frag_stray(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8_t *buf, size_t len);
+/* Drops the SA's set in reassembly. */
+void ikev2_frag_free(struct ikev2_sa *sa);
+/* Drops the sets older than IKEV2_FRAG_TIMEOUT_MS (with a host clock). */
+void ikev2_frag_expire(struct ikev2_engine *e);
+
 /* ikev2_qcd.c: the token in our IKE_AUTH, the peer's kept, answers for unknown SAs, and the peer's taken. */
 void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);
 void ikev2_qcd_keep(struct ikev2_sa *sa, const struct ikev2_msg *m);

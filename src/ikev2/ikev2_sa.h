@@ -62,6 +62,12 @@ struct ikev2_peer_conf {
 	 * it when it has no other IKE SA with the peer (first contact, restart).
 	 */
 	bool initial_contact;
+	/*
+	 * IOS's `crypto ikev2 fragmentation [mtu N]` (RFC 7383): 0 = off; else
+	 * the IP MTU our encrypted messages must fit (IPv4 and UDP headers
+	 * included).  Used only when both sides announced support.
+	 */
+	uint16_t frag_mtu;
 };
 
 /* A finished Child SA, as the host installs it. */
@@ -106,6 +112,11 @@ struct ikev2_host {
 	 * nothing over them (§2.4).  Called before sa's first Child SA comes up.
 	 */
 	void (*initial_contact)(void *arg, struct ikev2_sa *sa);
+	/*
+	 * May be NULL: a millisecond clock.  Without it a message in
+	 * reassembly (RFC 7383) never times out (it is still bounded and evicted).
+	 */
+	uint64_t (*now_ms)(void *arg);
 };
 
 /* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
@@ -137,6 +148,17 @@ struct ikev2_stats {
 	uint64_t qcd_token_rx, qcd_sent, qcd_limited, qcd_accepted, qcd_rejected;
 	/* COOKIE (ikev2_cookie.c, §2.6). */
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
+	/* IKE fragmentation (ikev2_frag.c, RFC 7383): fragments sent/taken, messages put together, drops. */
+	uint64_t frag_tx, frag_rx, frag_reassembled;
+	uint64_t frag_unexpected;	/* SKF on an SA that did not negotiate fragmentation */
+	uint64_t frag_bad_icv;		/* forged or corrupted: never stored */
+	uint64_t frag_dup;		/* a fragment number already held */
+	uint64_t frag_old;		/* of a message already processed (only #1 gets the answer again) */
+	uint64_t frag_bad_total;	/* Total Fragments smaller than the set's (§2.6.2) */
+	uint64_t frag_restart;		/* larger: the set was started again (§2.6.2) */
+	uint64_t frag_too_many, frag_too_big;	/* over IKEV2_FRAG_MAX_COUNT / _BYTES */
+	uint64_t frag_timeout, frag_evicted;	/* set given up: too old; or room for another */
+	uint64_t frag_replaced;		/* a set of another message of the same SA dropped */
 	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */
 	uint64_t initial_contact_tx, initial_contact_rx;
 };
@@ -151,6 +173,7 @@ struct ikev2_engine {
 	/* The datagram being processed, as it arrived (it is decrypted in a copy). */
 	const uint8_t *rx_raw;
 	size_t rx_raw_len;
+	size_t frag_bytes;		/* held in reassembly by all SAs (IKEV2_FRAG_GLOBAL_BYTES) */
 	/*
 	 * Quick Crash Detection (RFC 6290), set by ikev2_qcd_set: the secret
 	 * that survives our restarts, and how many unprotected replies we may
@@ -256,6 +279,8 @@ struct ikev2_sa {
 	uint8_t qcd_peer[IKEV2_QCD_TOKEN_MAX];	/* the peer's QCD token from IKE_AUTH (RFC 6290) */
 	size_t qcd_peer_len;
 	struct ikev2_sa *rekeyed_to;	/* replaced by a rekey: no new requests */
+	bool frag;			/* both sides announced RFC 7383 support (and conf.frag_mtu) */
+	struct ikev2_frag_rx *frx;	/* the one message in reassembly, or NULL */
 };
 
 void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h);

@@ -150,6 +150,7 @@ struct ikev2_sa *ikev2_sa_rekeyed(struct ikev2_sa *old, bool initiator, const ui
 	if (!n)
 		return NULL;
 	n->conf = old->conf;
+	n->frag = old->frag;		/* RFC 7383: negotiated for the IKE SA, kept by its rekey */
 	memcpy(n->spi_i, spi_i, 8);
 	memcpy(n->spi_r, spi_r, 8);
 	return n;
