@@ -72,6 +72,7 @@ enum ord_kind {
 	ORD_V2_POLICY,
 	ORD_V2_KEYRING,
 	ORD_V2_PROFILE,
+	ORD_V2_FRAG,		/* crypto ikev2 fragmentation */
 };
 
 struct ord_item {

@@ -159,6 +159,7 @@ struct cfg_isr {
 #define CFG_V2_MAX_ALG 8		/* algorithms of one kind in a proposal */
 #define CFG_V2_MAX_PROP 8		/* proposals in a policy */
 #define CFG_V2_MAX_MATCH 8		/* match lines in a policy / profile */
+#define CFG_V2_FRAG_MTU 576		/* crypto ikev2 fragmentation: IOS's default mtu (IPv4) */
 #define CFG_V2_LIFETIME 86400		/* IOS's IKEv2 SA lifetime default, seconds */
 #define CFG_V2_DPD_RETRY 2		/* what a profile without dpd holds */
 
@@ -269,6 +270,7 @@ struct config {
 	size_t nv2_keyring;
 	struct cfg_ikev2_profile *v2_profiles;
 	size_t nv2_profile;
+	uint16_t v2_frag_mtu;		/* crypto ikev2 fragmentation [mtu N]; 0 = off */
 
 	struct cfg_transform_set *tsets;
 	size_t ntset;

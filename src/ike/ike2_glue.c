@@ -355,8 +355,11 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 	}
 	/* RFC 7296 §2.4: INITIAL_CONTACT when no other IKE SA with the peer is up (only an initiator sends it). */
 	out->initial_contact = !ike2_sa_up(g->ike, peer);
+	out->frag_mtu = R(g)->cfg->v2_frag_mtu;		/* crypto ikev2 fragmentation (RFC 7383) */
 	return true;
 }
+
+static uint64_t h_now(void *arg) { return now_ms(arg); }
 
 static uint32_t h_spi_alloc(void *arg)
 {
@@ -613,7 +616,7 @@ int ike2_init(struct ike_state *ike)
 	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
 				       .child_up = ike2_h_child_up, .log = h_log, .child_down = ike2_h_child_down,
 				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed,
-				       .initial_contact = h_initial_contact };
+				       .initial_contact = h_initial_contact, .now_ms = h_now };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = IKE_RTX_BASE_MS;

@@ -86,7 +86,13 @@ static void show_one(struct ike2_glue *g, const struct ike2_track *t, struct str
 	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
 	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", pr ? pr->dpd_interval : 0,
 		  pr ? pr->dpd_retry : 0);
-	sb_printf(out, "      Fragmentation not configured.\n");
+	if (cfg->v2_frag_mtu) {
+		sb_printf(out, "      Fragmentation configured.\n");
+		if (sa->frag)	/* both announced RFC 7383 support */
+			sb_printf(out, "      IETF Std Fragmentation MTU in use: %u bytes.\n", cfg->v2_frag_mtu);
+	} else {
+		sb_printf(out, "      Fragmentation not configured.\n");
+	}
 	sb_printf(out, "      Extended Authentication not configured.\n");
 	sb_printf(out, "      NAT-T is not detected\n");
 	sb_printf(out, "      Initiator of SA : %s\n", sa->initiator ? "Yes" : "No");
@@ -178,6 +184,21 @@ void ike2_show_stats(struct router *r, struct strbuf *out)
 	ROW("Child SA not found", e->child_not_found);
 	ROW("TEMPORARY_FAILURE", e->temporary_failure);
 	ROW("request queue full", e->queue_full);
+	sb_puts(out, "  Fragmentation (RFC 7383):\n");
+	ROW("fragments sent", e->frag_tx);
+	ROW("fragments received (ICV good)", e->frag_rx);
+	ROW("messages reassembled", e->frag_reassembled);
+	ROW("dropped: not negotiated", e->frag_unexpected);
+	ROW("dropped: integrity check failed", e->frag_bad_icv);
+	ROW("dropped: duplicate", e->frag_dup);
+	ROW("dropped: of a message done", e->frag_old);
+	ROW("dropped: fewer Total Fragments", e->frag_bad_total);
+	ROW("reassembly restarted (more fragments)", e->frag_restart);
+	ROW("dropped: too many fragments", e->frag_too_many);
+	ROW("dropped: message too big", e->frag_too_big);
+	ROW("reassembly timed out", e->frag_timeout);
+	ROW("reassembly evicted (global cap)", e->frag_evicted);
+	ROW("reassembly replaced (other message)", e->frag_replaced);
 	sb_puts(out, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
 	ROW("INVALID_SPI sent", e->invalid_spi_tx);
 	ROW("INVALID_SPI received", e->invalid_spi_rx);

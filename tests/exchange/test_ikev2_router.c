@@ -651,3 +651,41 @@ TEST(ikev2_router_peer_restart_initial_contact_replaces_stale_sa)
 	ev_timer_cancel(b.ev, &W.t);
 	sl_free(&b);
 }
+
+/*
+ * `crypto ikev2 fragmentation mtu 200` on both routers (RFC 7383): IKE_AUTH
+ * leaves in SKF fragments no bigger than the MTU, the first fragment of
+ * A's request is lost and the retransmission of every fragment repairs it;
+ * show commands say so.
+ */
+TEST(ikev2_router_fragmentation_mtu_and_lost_fragment)
+{
+	static const char *const frag[] = { "crypto ikev2 fragmentation mtu 200", NULL };
+	struct seedlab b;
+	CHECK(setup(&b, true));
+	CHECK(configure(b.r[0], frag) && configure(b.r[1], frag));
+	W.drop[0] = 1;			/* A's datagram 1: IKE_AUTH fragment #1 */
+	struct strbuf out;
+	sb_init(&out);
+	sl_ping(&b, 1, &out);
+	sl_run(&b, 8000);
+	CHECK(up_crosswise(&b));
+	CHECK(ike2_stats(b.r[0])->rtx == 1);
+	const struct ikev2_engine *ea = ike2_engine(b.r[0]), *eb = ike2_engine(b.r[1]);
+	CHECK(ea->st.frag_tx > 1 && eb->st.frag_tx > 1 && ea->st.frag_reassembled == 1 && eb->st.frag_reassembled == 1);
+	/* Every IKE datagram after IKE_SA_INIT fits the MTU (the captures are IP packets). */
+	for (int s = 0; s < 2; s++)
+		for (int k = 1; k < W.n[s] && k < CAP; k++)
+			CHECK(W.len[s][k] <= 200);
+	CHECK(sl_cmd(&b, 0, "show crypto ikev2 sa detailed", &out) == 0);
+	CHECK(strstr(sb_str(&out), "Fragmentation configured.") &&
+	      strstr(sb_str(&out), "IETF Std Fragmentation MTU in use: 200 bytes."));
+	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
+	CHECK(field(sb_str(&out), "messages reassembled") == 1 && field(sb_str(&out), "fragments sent") > 1);
+	CHECK(sl_cmd(&b, 1, "show running-config", &out) == 0);
+	CHECK(strstr(sb_str(&out), "\ncrypto ikev2 fragmentation mtu 200\n") != NULL);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	sb_free(&out);
+	ev_timer_cancel(b.ev, &W.t);
+	sl_free(&b);
+}
