@@ -151,8 +151,8 @@ int ikev2_send_auth_req(struct ikev2_sa *sa)
 	}
 	ikev2_offer_child(&sa->conf, sa->child_spi_in, &offer);
 	ikev2_put_sa(&w, &offer);
-	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
-	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->conf.remote_ts);
+	ikev2_put_ranges(&w, IKEV2_PL_TSI, sa->conf.has_pkt ? &sa->conf.pkt_local : NULL, &sa->conf.local_ts);
+	ikev2_put_ranges(&w, IKEV2_PL_TSR, sa->conf.has_pkt ? &sa->conf.pkt_remote : NULL, &sa->conf.remote_ts);
 	size_t n = ikev2_seal(sa, &w, at);
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
@@ -211,9 +211,9 @@ static int choose_child(struct ikev2_sa *sa, const struct ikev2_msg *m, uint8_t 
 		sa->eng->st.no_proposal++;
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
-	/* TSi is the initiator's side: our remote; TSr ours. The first of each is tried (§2.9). */
-	if (!tsi.nts || !tsr.nts || !ikev2_narrow(&tsi.ts[0], &sa->conf.remote_ts, &sa->child_remote) ||
-	    !ikev2_narrow(&tsr.ts[0], &sa->conf.local_ts, &sa->child_local)) {
+	/* TSi is the initiator's side: our remote; TSr ours, each list narrowed (§2.9). */
+	if (!ikev2_ts_pick(&tsi, &sa->conf.remote_ts, &sa->child_remote) ||
+	    !ikev2_ts_pick(&tsr, &sa->conf.local_ts, &sa->child_local)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}
@@ -272,13 +272,14 @@ static bool accept_child(struct ikev2_sa *sa, const struct ikev2_msg *m)
 	static struct ikev2_props answer;
 	struct ikev2_tsp tsi, tsr;
 	if (!sap || !tip || !trp || ikev2_parse_sa(sap, &answer) != 0 || ikev2_parse_ts(tip, &tsi) != 0 ||
-	    ikev2_parse_ts(trp, &tsr) != 0 || tsi.nts != 1 || tsr.nts != 1 ||
+	    ikev2_parse_ts(trp, &tsr) != 0 ||
 	    ikev2_accept_child(&sa->conf, &answer, &sa->child_suite, &sa->child_spi_out) < 0)
 		return false;
-	struct ikev2_range l = { tsi.ts[0].proto, tsi.ts[0].sport, tsi.ts[0].eport, tsi.ts[0].saddr, tsi.ts[0].eaddr };
-	struct ikev2_range r = { tsr.ts[0].proto, tsr.ts[0].sport, tsr.ts[0].eport, tsr.ts[0].saddr, tsr.ts[0].eaddr };
-	if (!ikev2_within(&l, &sa->conf.local_ts) || !ikev2_within(&r, &sa->conf.remote_ts))
+	struct ikev2_range l, r;
+	if (!ikev2_ts_accept(&tsi, &sa->conf.local_ts, &l) || !ikev2_ts_accept(&tsr, &sa->conf.remote_ts, &r)) {
+		sa->eng->st.ts_unacceptable++;
 		return false;
+	}
 	sa->child_local = l;
 	sa->child_remote = r;
 	return true;

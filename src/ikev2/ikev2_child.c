@@ -283,8 +283,8 @@ static int child_choose(struct ikev2_sa *sa, struct cc_payloads *p, struct ikev2
 		sa->eng->st.no_proposal++;
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
-	if (!p->tsi.nts || !p->tsr.nts || !ikev2_narrow(&p->tsi.ts[0], &sa->conf.remote_ts, &c->remote_ts) ||
-	    !ikev2_narrow(&p->tsr.ts[0], &sa->conf.local_ts, &c->local_ts)) {
+	if (!ikev2_ts_pick(&p->tsi, &sa->conf.remote_ts, &c->remote_ts) ||
+	    !ikev2_ts_pick(&p->tsr, &sa->conf.local_ts, &c->local_ts)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}
@@ -413,13 +413,10 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	int rc = -1;
 	memset(&c, 0, sizeof(c));
 	uint16_t pfs = sa->cc.dh ? (uint16_t)dh_group(sa->cc.dh) : 0;
-	if (!p->has_ts || p->tsi.nts != 1 || p->tsr.nts != 1 ||
+	if (!p->has_ts ||
 	    ikev2_accept_child_dh(&sa->conf, &p->sa, pfs, &c.suite, &c.spi_out) < 0 ||
 	    (pfs && (!p->has_ke || shared(sa->cc.dh, &p->ke, gir, &girlen) < 0)))
 		goto out;
-	const struct ikev2_ts *ti = &p->tsi.ts[0], *tr = &p->tsr.ts[0];
-	c.local_ts = (struct ikev2_range){ ti->proto, ti->sport, ti->eport, ti->saddr, ti->eaddr };
-	c.remote_ts = (struct ikev2_range){ tr->proto, tr->sport, tr->eport, tr->saddr, tr->eaddr };
 	struct ikev2_sa *home = ikev2_home(sa);
 	/* The IKE SA it would belong to is gone or going: no Child SA for it (the peer's dies unused). */
 	if (home->state != IKEV2_S_READY || home->deleting)
@@ -427,8 +424,11 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(home, op->spi) : NULL;
 	const struct ikev2_range *l = old ? &old->local : op->ranges ? &op->local : &sa->conf.local_ts;
 	const struct ikev2_range *r = old ? &old->remote : op->ranges ? &op->remote : &sa->conf.remote_ts;
-	if (!ikev2_within(&c.local_ts, l) || !ikev2_within(&c.remote_ts, r))
+	/* §2.9: the answer may narrow what we proposed, never widen it. */
+	if (!ikev2_ts_accept(&p->tsi, l, &c.local_ts) || !ikev2_ts_accept(&p->tsr, r, &c.remote_ts)) {
+		sa->eng->st.ts_unacceptable++;
 		goto out;
+	}
 	c.spi_in = sa->cc.new_spi_in;
 	c.replaces_spi_in = old ? old->spi_in : 0;
 	if (ikev2_child_keys(sa, &c, true, sa->cc.n, IKEV2_NONCE_LEN, p->nonce, p->nlen, pfs ? gir : NULL,

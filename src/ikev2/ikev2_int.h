@@ -42,6 +42,12 @@ bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, siz
 void ikev2_put_range(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *r);
 bool ikev2_narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, struct ikev2_range *out);
 bool ikev2_within(const struct ikev2_range *in, const struct ikev2_range *outer);
+/* ikev2_ts.c (§2.9): the responder's narrowing of a TS list to our range, one range out; false: TS_UNACCEPTABLE. */
+bool ikev2_ts_pick(const struct ikev2_tsp *t, const struct ikev2_range *ours, struct ikev2_range *out);
+/* The initiator's check of an answer: every selector within what we proposed; the widest taken. */
+bool ikev2_ts_accept(const struct ikev2_tsp *t, const struct ikev2_range *proposed, struct ikev2_range *out);
+/* A TS payload: first (the triggering packet's selector, or NULL), then r. */
+void ikev2_put_ranges(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *first, const struct ikev2_range *r);
 /* Child keys (§2.17): KEYMAT = prf+(SK_d, [g^ir] | Ni | Nr), the exchange initiator's keys first. */
 int ikev2_child_keys(const struct ikev2_sa *sa, struct ikev2_child *c, bool exch_initiator, const uint8_t *ni,
 		     size_t nilen, const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen);

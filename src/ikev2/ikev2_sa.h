@@ -68,6 +68,13 @@ struct ikev2_peer_conf {
 	 * included).  Used only when both sides announced support.
 	 */
 	uint16_t frag_mtu;
+	/*
+	 * The packet that triggered the negotiation, as selectors (§2.9): when
+	 * set, our IKE_AUTH request sends it first in TSi/TSr, before the
+	 * ranges, so the responder can pick the policy that holds it.
+	 */
+	bool has_pkt;
+	struct ikev2_range pkt_local, pkt_remote;
 };
 
 /* A finished Child SA, as the host installs it. */
