@@ -309,17 +309,14 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 		e->st.frag_too_many++;
 		return;
 	}
+	/* Before the ICV check only counters move: the set changes for verified fragments alone. */
 	struct ikev2_frag_rx *f = sa->frx;
-	if (f && (f->msgid != m->h.msgid || f->response != response)) {
-		e->st.frag_replaced++;		/* one message per SA: the other will be retransmitted */
-		ikev2_frag_free(sa);
-		f = NULL;
-	}
-	if (f && m->frag_total < f->total) {
+	bool same = f && f->msgid == m->h.msgid && f->response == response;
+	if (same && m->frag_total < f->total) {
 		e->st.frag_bad_total++;		/* §2.6.2: a stale fragment of a larger size */
 		return;
 	}
-	if (f && m->frag_total == f->total && f->part[m->frag_no]) {
+	if (same && m->frag_total == f->total && f->part[m->frag_no]) {
 		e->st.frag_dup++;
 		return;
 	}
@@ -333,7 +330,11 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 			e->st.malformed++;
 		return;
 	}
-	if (f && m->frag_total > f->total) {
+	if (f && !same) {
+		e->st.frag_replaced++;		/* one message per SA: the other will be retransmitted */
+		ikev2_frag_free(sa);
+		f = NULL;
+	} else if (f && m->frag_total > f->total) {
 		e->st.frag_restart++;		/* §2.6.2: the sender chose smaller fragments */
 		ikev2_frag_free(sa);
 		f = NULL;

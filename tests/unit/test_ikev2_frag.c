@@ -163,11 +163,12 @@ struct frag_step {
 	bool forge;		/* a wrong ICV */
 };
 
-/* One SKF request from A's SA with plaintext pt[len]; np for fragment #1. */
-static size_t make_frag(struct ikev2_sa *sa, uint32_t msgid, const struct frag_step *s, const uint8_t *pt,
-			uint8_t *out, size_t cap)
+/* One SKF message (request, or response with rsp) from A's SA with plaintext pt[len]. */
+static size_t make_frag_as(struct ikev2_sa *sa, uint32_t msgid, bool rsp, const struct frag_step *s,
+			   const uint8_t *pt, uint8_t *out, size_t cap)
 {
-	struct ikev2_hdr h = { .exch = IKEV2_EXCH_INFORMATIONAL, .msgid = msgid, .flags = IKEV2_FLAG_INITIATOR };
+	struct ikev2_hdr h = { .exch = IKEV2_EXCH_INFORMATIONAL, .msgid = msgid,
+			       .flags = IKEV2_FLAG_INITIATOR | (rsp ? IKEV2_FLAG_RESPONSE : 0) };
 	struct ikev2_wr w;
 	memcpy(h.spi_i, sa->spi_i, 8);
 	memcpy(h.spi_r, sa->spi_r, 8);
@@ -179,6 +180,12 @@ static size_t make_frag(struct ikev2_sa *sa, uint32_t msgid, const struct frag_s
 	if (n && s->forge)
 		out[n - 1] ^= 1;
 	return n;
+}
+
+static size_t make_frag(struct ikev2_sa *sa, uint32_t msgid, const struct frag_step *s, const uint8_t *pt,
+			uint8_t *out, size_t cap)
+{
+	return make_frag_as(sa, msgid, false, s, pt, out, cap);
 }
 
 /* A Notify payload chain of exactly len bytes (a private status type B ignores). */
@@ -321,5 +328,37 @@ TEST(ikev2_frag_unnegotiated_dropped)
 	size_t n = make_frag(A->sa, B->sa->req_in, &s, pt, out, sizeof(out));
 	ikev2_input(&B->eng, V2P_B, V2P_A, out, n);
 	CHECK(B->eng.st.frag_unexpected == 1 && !B->sa->frx && P->nq == 0);
+	v2p_free(P);
+}
+
+/* One message in reassembly per SA: only a verified fragment of another message replaces the set. */
+TEST(ikev2_frag_other_message_replaces_only_when_verified)
+{
+	static uint8_t pt[400], out[2048];
+	struct v2p *P = pair(MTU, MTU);
+	CHECK(v2p_up(P));
+	uint64_t rx0 = B->eng.st.frag_rx;
+	CHECK(ikev2_liveness(B->sa) == 0 && B->sa->req_pending);	/* B waits for an answer */
+	v2p_drop(P, 0);
+	make_chain(pt, 300);
+	struct frag_step r1 = { 1, 2, 200, false }, r2 = { 2, 2, 100, false };
+	struct frag_step forged = { 1, 2, 100, true }, real = { 1, 2, 100, false };
+	size_t n = make_frag(A->sa, B->sa->req_in, &r1, pt, out, sizeof(out));
+	ikev2_input(&B->eng, V2P_B, V2P_A, out, n);
+	CHECK(B->sa->frx && B->eng.st.frag_rx == rx0 + 1);
+	/* A forged fragment of the answer B waits for: counted, the request's set kept. */
+	n = make_frag_as(A->sa, B->sa->req_out, true, &forged, pt, out, sizeof(out));
+	ikev2_input(&B->eng, V2P_B, V2P_A, out, n);
+	CHECK(B->eng.st.frag_bad_icv == 1 && B->eng.st.frag_replaced == 0 && B->sa->frx);
+	n = make_frag(A->sa, B->sa->req_in, &r2, pt + 200, out, sizeof(out));
+	uint32_t req_in = B->sa->req_in;
+	ikev2_input(&B->eng, V2P_B, V2P_A, out, n);
+	CHECK(B->sa->req_in == req_in + 1 && !B->sa->frx);
+	/* A new request's fragment, then a genuine one of the answer: that replaces it. */
+	n = make_frag(A->sa, B->sa->req_in, &r1, pt, out, sizeof(out));
+	ikev2_input(&B->eng, V2P_B, V2P_A, out, n);
+	n = make_frag_as(A->sa, B->sa->req_out, true, &real, pt, out, sizeof(out));
+	ikev2_input(&B->eng, V2P_B, V2P_A, out, n);
+	CHECK(B->eng.st.frag_replaced == 1 && B->sa->frx && B->eng.st.frag_rx == rx0 + 4);
 	v2p_free(P);
 }
