@@ -80,3 +80,20 @@ TEST(ikev2_frag_conf_range_default_no_and_round_trip)
 		config_free(c);
 	}
 }
+
+/* What a user sees for a bad value: IOS's marker under the word. */
+TEST(ikev2_frag_conf_error_text)
+{
+	struct config *c = config_new_empty();
+	struct strbuf out;
+	sb_init(&out);
+	CHECK(run(c, "crypto ikev2 fragmentation mtu 2000", &out) != 0);
+	CHECK(strstr(sb_str(&out), "% Invalid input detected at '^' marker.") != NULL);
+	sb_free(&out);
+	sb_init(&out);
+	CHECK(run(c, "crypto ikev2 fragmentation mtu", &out) != 0);
+	CHECK(strstr(sb_str(&out), "% Incomplete command.") != NULL);
+	CHECK(c->v2_frag_mtu == 0);
+	sb_free(&out);
+	config_free(c);
+}
