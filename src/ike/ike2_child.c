@@ -12,6 +12,7 @@
 #include "config/transform.h"
 #include "ike/ike2_int.h"
 #include "ike/ike_int.h"
+#include "ipsec/ipsec_int.h"
 #include "router.h"
 
 static struct router *R(const struct ike2_glue *g) { return g->ike->r; }
@@ -22,6 +23,34 @@ struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, ui
 {
 	struct ikev2_range r = { proto, port, port ? port : 65535, addr & mask, addr | ~mask };
 	return r;
+}
+
+/*
+ * The first packet held for flow, the one that triggered the negotiation,
+ * as selectors (RFC 7296 §2.9: sent first in TSi/TSr); false when none is
+ * held or it is no IPv4 header.
+ */
+bool ike2_pkt_selectors(struct router *r, const struct ipsec_flow *flow, struct ikev2_range *local,
+			struct ikev2_range *remote)
+{
+	const struct ipsec_flowrec *fr = r->ipsec ? r->ipsec->flows : NULL;
+	while (fr && !ipsec_flow_eq(&fr->flow, flow))
+		fr = fr->next;
+	const struct pkt *p = fr ? fr->held.head : NULL;
+	if (!p || p->len < 20 || (p->data[0] >> 4) != 4)
+		return false;
+	size_t ihl = (size_t)(p->data[0] & 15) * 4;
+	uint8_t proto = p->data[9];
+	uint16_t sp = 0, ep = 65535, dsp = 0, dep = 65535;
+	bool first_frag = (wbuf_be16(p->data + 6) & 0x1fff) == 0;
+	if ((proto == 6 || proto == 17) && first_frag && ihl >= 20 && p->len >= ihl + 4) {
+		sp = ep = wbuf_be16(p->data + ihl);
+		dsp = dep = wbuf_be16(p->data + ihl + 2);
+	}
+	uint32_t src = wbuf_be32(p->data + 12), dst = wbuf_be32(p->data + 16);
+	*local = (struct ikev2_range){ proto, sp, ep, src, src };
+	*remote = (struct ikev2_range){ proto, dsp, dep, dst, dst };
+	return true;
 }
 
 /* A range as address/mask and port; false when it is no prefix (we install prefixes only). */

@@ -352,6 +352,10 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 		const struct ipsec_flow *f = g->init_flow;
 		out->local_ts = ike2_range_of(f->local, f->local_mask, f->proto, f->local_port);
 		out->remote_ts = ike2_range_of(f->remote, f->remote_mask, f->proto, f->remote_port);
+		/* ... and the packet that started it first, so the responder picks the policy holding it. */
+		out->has_pkt = ike2_pkt_selectors(R(g), f, &out->pkt_local, &out->pkt_remote) &&
+			       out->pkt_local.saddr >= out->local_ts.saddr && out->pkt_local.eaddr <= out->local_ts.eaddr &&
+			       out->pkt_remote.saddr >= out->remote_ts.saddr && out->pkt_remote.eaddr <= out->remote_ts.eaddr;
 	}
 	/* RFC 7296 §2.4: INITIAL_CONTACT when no other IKE SA with the peer is up (only an initiator sends it). */
 	out->initial_contact = !ike2_sa_up(g->ike, peer);

@@ -10,9 +10,10 @@
  */
 #include "ikev2/ikev2_int.h"
 
+/* How much a range covers: addresses x ports x protocols (any protocol is 256 of them). */
 static uint64_t span(const struct ikev2_range *r)
 {
-	return ((uint64_t)r->eaddr - r->saddr + 1) * ((uint64_t)r->eport - r->sport + 1);
+	return ((uint64_t)r->eaddr - r->saddr + 1) * ((uint64_t)r->eport - r->sport + 1) * (r->proto ? 1 : 256);
 }
 
 bool ikev2_ts_pick(const struct ikev2_tsp *t, const struct ikev2_range *ours, struct ikev2_range *out)

@@ -671,6 +671,10 @@ TEST(ikev2_router_fragmentation_mtu_and_lost_fragment)
 	sl_run(&b, 8000);
 	CHECK(up_crosswise(&b));
 	CHECK(ike2_stats(b.r[0])->rtx == 1);
+	/* RFC 7296 §2.9: A proposed the held echo's selectors first (ICMP, host to host). */
+	const struct ikev2_peer_conf *pc = &ready_sa(b.r[0])->conf;
+	CHECK(pc->has_pkt && pc->pkt_local.proto == 1 && pc->pkt_local.saddr == 0x0a000001 &&
+	      pc->pkt_remote.saddr == 0x0a000202 && pc->pkt_remote.eaddr == 0x0a000202);
 	const struct ikev2_engine *ea = ike2_engine(b.r[0]), *eb = ike2_engine(b.r[1]);
 	CHECK(ea->st.frag_tx > 1 && eb->st.frag_tx > 1 && ea->st.frag_reassembled == 1 && eb->st.frag_reassembled == 1);
 	/* Every IKE datagram after IKE_SA_INIT fits the MTU (the captures are IP packets). */
