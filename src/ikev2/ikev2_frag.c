@@ -36,6 +36,13 @@ struct ikev2_frag_rx {
 	size_t first_raw_len;
 };
 
+/* Counts a dropped fragment or set, and says why under `debug crypto ikev2`. */
+static void drop(struct ikev2_sa *sa, uint64_t *counter, const char *why)
+{
+	(*counter)++;
+	ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Fragment: %s", (void *)sa, why);
+}
+
 static uint64_t now(const struct ikev2_engine *e)
 {
 	return e->host->now_ms ? e->host->now_ms(e->host->arg) : 0;
@@ -64,7 +71,7 @@ void ikev2_frag_expire(struct ikev2_engine *e)
 	uint64_t t = now(e);
 	for (struct ikev2_sa *s = e->sas; s; s = s->next) {
 		if (s->frx && t - s->frx->started >= IKEV2_FRAG_TIMEOUT_MS) {
-			e->st.frag_timeout++;
+			drop(s, &e->st.frag_timeout, "reassembly timed out");
 			ikev2_frag_free(s);
 		}
 	}
@@ -80,7 +87,7 @@ static bool global_room(struct ikev2_engine *e, const struct ikev2_sa *sa, size_
 				oldest = s;
 		if (!oldest)
 			return false;
-		e->st.frag_evicted++;
+		drop(oldest, &e->st.frag_evicted, "reassembly evicted for another SA (global cap)");
 		ikev2_frag_free(oldest);
 	}
 	return true;
@@ -193,7 +200,7 @@ void ikev2_frag_stray(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint
 		ikev2_send_train(e, sa->local, sa->peer, sa->rsp_buf, sa->rsp_len);
 		return;
 	}
-	e->st.frag_old++;
+	drop(sa, &e->st.frag_old, "of a message already processed, dropped");
 }
 
 /* Starts a set for this fragment's message. */
@@ -216,7 +223,7 @@ static bool keep(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8_t *
 	struct ikev2_engine *e = sa->eng;
 	struct ikev2_frag_rx *f = sa->frx;
 	if (f->bytes + ptlen > IKEV2_FRAG_MAX_BYTES) {
-		e->st.frag_too_big++;
+		drop(sa, &e->st.frag_too_big, "message too big, reassembly dropped");
 		ikev2_frag_free(sa);
 		return false;
 	}
@@ -297,7 +304,7 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 	bool response = m->h.flags & IKEV2_FLAG_RESPONSE;
 	ikev2_frag_expire(e);
 	if (!sa->frag || !sa->sk_ready) {
-		e->st.frag_unexpected++;
+		drop(sa, &e->st.frag_unexpected, "fragmentation not negotiated, dropped");
 		return;
 	}
 	/* §2.3: only the message we wait for is reassembled. */
@@ -306,18 +313,18 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 		return;
 	}
 	if (m->frag_total > IKEV2_FRAG_MAX_COUNT) {
-		e->st.frag_too_many++;
+		drop(sa, &e->st.frag_too_many, "too many fragments, dropped");
 		return;
 	}
 	/* Before the ICV check only counters move: the set changes for verified fragments alone. */
 	struct ikev2_frag_rx *f = sa->frx;
 	bool same = f && f->msgid == m->h.msgid && f->response == response;
 	if (same && m->frag_total < f->total) {
-		e->st.frag_bad_total++;		/* §2.6.2: a stale fragment of a larger size */
+		drop(sa, &e->st.frag_bad_total, "fewer Total Fragments than the set, dropped");	/* §2.6.2 */
 		return;
 	}
 	if (same && m->frag_total == f->total && f->part[m->frag_no]) {
-		e->st.frag_dup++;
+		drop(sa, &e->st.frag_dup, "duplicate, dropped");
 		return;
 	}
 	uint8_t *pt;
@@ -325,17 +332,17 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 	enum ikev2_sk_result r = ikev2_sk_decrypt(&sa->sk, buf, len, m, &pt, &ptlen);
 	if (r != IKEV2_SK_OK) {
 		if (r == IKEV2_SK_BAD_ICV)
-			e->st.frag_bad_icv++;
+			drop(sa, &e->st.frag_bad_icv, "integrity check failed, dropped");
 		else
 			e->st.malformed++;
 		return;
 	}
 	if (f && !same) {
-		e->st.frag_replaced++;		/* one message per SA: the other will be retransmitted */
+		drop(sa, &e->st.frag_replaced, "another message: reassembly restarted");	/* one per SA */
 		ikev2_frag_free(sa);
 		f = NULL;
 	} else if (f && m->frag_total > f->total) {
-		e->st.frag_restart++;		/* §2.6.2: the sender chose smaller fragments */
+		drop(sa, &e->st.frag_restart, "more Total Fragments: reassembly restarted");	/* §2.6.2 */
 		ikev2_frag_free(sa);
 		f = NULL;
 	}
