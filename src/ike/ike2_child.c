@@ -5,6 +5,7 @@
  * rekeyed or gone.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -112,9 +113,36 @@ static void keys_of(struct sadb_sa_keys *k, uint32_t spi, const uint8_t *km, con
 	k->auth_key_len = c->integ_key_len;
 }
 
+static bool range_in(const struct ikev2_range *a, const struct ikev2_range *r)
+{
+	return (!r->proto || a->proto == r->proto) && a->saddr >= r->saddr && a->eaddr <= r->eaddr &&
+	       a->sport >= r->sport && a->eport <= r->eport;
+}
+
+/* As responder: the first entry for the peer whose ACL range holds the Child SA (§2.9). */
+static const struct cfg_cmap_entry *entry_holding(struct ike2_glue *g, const struct ikev2_sa *sa,
+						  const struct ikev2_child *c)
+{
+	const struct config *cfg = R(g)->cfg;
+	struct ikev2_peer_conf *pc = calloc(1, sizeof(*pc));
+	const struct cfg_cmap_entry *found = NULL;
+	for (size_t i = 0; pc && !found && i < cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
+		bool peer = false;
+		for (size_t k = 0; k < e->npeers; k++)
+			peer |= e->peers[k] == sa->peer;
+		if (peer && ike2_entry_wants(g->ike, e) && g->build && g->build(cfg, e, sa->local, sa->peer, pc) &&
+		    range_in(&c->local_ts, &pc->local_ts) && range_in(&c->remote_ts, &pc->remote_ts))
+			found = e;
+		OPENSSL_cleanse(pc, sizeof(*pc));
+	}
+	free(pc);
+	return found;
+}
+
 /* The map entry a Child SA for flow belongs to: the one whose packets asked for it. */
 static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const struct ike2_track *t,
-						   const struct ipsec_flow *flow)
+						   const struct ipsec_flow *flow, const struct ikev2_child *c)
 {
 	const struct config *cfg = R(g)->cfg;
 	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++) {
@@ -126,7 +154,8 @@ static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const st
 	}
 	if (t->has_flow)
 		return config_cmap_entry(cfg, t->cmap, t->seq);
-	return ike2_entry_for_peer(g, t->sa->peer);
+	const struct cfg_cmap_entry *e = entry_holding(g, t->sa, c);
+	return e ? e : ike2_entry_for_peer(g, t->sa->peer);
 }
 
 /* A Child SA is up (IKE_AUTH's, CREATE_CHILD_SA's, a rekey's): into the SADB, as Quick Mode's bundles go. */
@@ -145,7 +174,7 @@ void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c
 		ike2_drop(g, &g->st.bad_ts, sa->peer, "Child SA: traffic selectors are no address/mask pair");
 		return;
 	}
-	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow);
+	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow, c);
 	if (!e) {
 		ike2_drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
 		return;

@@ -365,6 +365,42 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 
 static uint64_t h_now(void *arg) { return now_ms(arg); }
 
+static bool ts_in(const struct ikev2_ts *t, const struct ikev2_range *r)
+{
+	return (!r->proto || t->proto == r->proto) && t->saddr >= r->saddr && t->eaddr <= r->eaddr &&
+	       t->sport >= r->sport && t->eport <= r->eport;
+}
+
+/*
+ * RFC 7296 §2.9 as responder: of the crypto map entries for this peer, in
+ * order, the first whose ACL range holds the initiator's packet selectors
+ * (pkt_i its side, pkt_r ours) gives the ranges to narrow to.
+ */
+static bool h_policy_for(void *arg, const struct ikev2_sa *sa, const struct ikev2_ts *pkt_i,
+			 const struct ikev2_ts *pkt_r, struct ikev2_range *local, struct ikev2_range *remote)
+{
+	struct ike2_glue *g = arg;
+	const struct config *cfg = R(g)->cfg;
+	struct ikev2_peer_conf *c = calloc(1, sizeof(*c));
+	bool found = false;
+	for (size_t i = 0; c && !found && i < cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
+		bool peer = false;
+		for (size_t k = 0; k < e->npeers; k++)
+			peer |= e->peers[k] == sa->peer;
+		if (!peer || !ike2_entry_wants(g->ike, e) || !g->build || !g->build(cfg, e, sa->local, sa->peer, c))
+			continue;
+		if (ts_in(pkt_i, &c->remote_ts) && ts_in(pkt_r, &c->local_ts)) {
+			*local = c->local_ts;
+			*remote = c->remote_ts;
+			found = true;
+		}
+		OPENSSL_cleanse(c, sizeof(*c));
+	}
+	free(c);
+	return found;
+}
+
 static uint32_t h_spi_alloc(void *arg)
 {
 	struct ike2_glue *g = arg;
@@ -620,7 +656,8 @@ int ike2_init(struct ike_state *ike)
 	g->host = (struct ikev2_host){ .arg = g, .send = h_send, .conf = h_conf, .spi_alloc = h_spi_alloc,
 				       .child_up = ike2_h_child_up, .log = h_log, .child_down = ike2_h_child_down,
 				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed,
-				       .initial_contact = h_initial_contact, .now_ms = h_now };
+				       .initial_contact = h_initial_contact, .now_ms = h_now,
+				       .policy_for = h_policy_for };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = IKE_RTX_BASE_MS;

@@ -212,8 +212,9 @@ static int choose_child(struct ikev2_sa *sa, const struct ikev2_msg *m, uint8_t 
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
 	/* TSi is the initiator's side: our remote; TSr ours, each list narrowed (§2.9). */
-	if (!ikev2_ts_pick(&tsi, &sa->conf.remote_ts, &sa->child_remote) ||
-	    !ikev2_ts_pick(&tsr, &sa->conf.local_ts, &sa->child_local)) {
+	struct ikev2_range pol_l, pol_r;
+	ikev2_ts_policy(sa, &tsi, &tsr, &pol_l, &pol_r);
+	if (!ikev2_ts_pick(&tsi, &pol_r, &sa->child_remote) || !ikev2_ts_pick(&tsr, &pol_l, &sa->child_local)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}

@@ -283,8 +283,9 @@ static int child_choose(struct ikev2_sa *sa, struct cc_payloads *p, struct ikev2
 		sa->eng->st.no_proposal++;
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
-	if (!ikev2_ts_pick(&p->tsi, &sa->conf.remote_ts, &c->remote_ts) ||
-	    !ikev2_ts_pick(&p->tsr, &sa->conf.local_ts, &c->local_ts)) {
+	struct ikev2_range pol_l, pol_r;
+	ikev2_ts_policy(sa, &p->tsi, &p->tsr, &pol_l, &pol_r);
+	if (!ikev2_ts_pick(&p->tsi, &pol_r, &c->remote_ts) || !ikev2_ts_pick(&p->tsr, &pol_l, &c->local_ts)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}

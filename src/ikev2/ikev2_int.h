@@ -44,6 +44,9 @@ bool ikev2_narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, stru
 bool ikev2_within(const struct ikev2_range *in, const struct ikev2_range *outer);
 /* ikev2_ts.c (§2.9): the responder's narrowing of a TS list to our range, one range out; false: TS_UNACCEPTABLE. */
 bool ikev2_ts_pick(const struct ikev2_tsp *t, const struct ikev2_range *ours, struct ikev2_range *out);
+/* The ranges a responder narrows to: the SA's conf, or the host's policy for the packet selectors. */
+void ikev2_ts_policy(const struct ikev2_sa *sa, const struct ikev2_tsp *tsi, const struct ikev2_tsp *tsr,
+		     struct ikev2_range *local, struct ikev2_range *remote);
 /* The initiator's check of an answer: every selector within what we proposed; the widest taken. */
 bool ikev2_ts_accept(const struct ikev2_tsp *t, const struct ikev2_range *proposed, struct ikev2_range *out);
 /* A TS payload: first (the triggering packet's selector, or NULL), then r. */

@@ -33,6 +33,20 @@ bool ikev2_ts_pick(const struct ikev2_tsp *t, const struct ikev2_range *ours, st
 	return found;
 }
 
+void ikev2_ts_policy(const struct ikev2_sa *sa, const struct ikev2_tsp *tsi, const struct ikev2_tsp *tsr,
+		     struct ikev2_range *local, struct ikev2_range *remote)
+{
+	const struct ikev2_host *h = sa->eng->host;
+	struct ikev2_range l, r;
+	*local = sa->conf.local_ts;
+	*remote = sa->conf.remote_ts;
+	if (tsi->nts > 1 && tsr->nts > 1 && h->policy_for &&
+	    h->policy_for(h->arg, sa, &tsi->ts[0], &tsr->ts[0], &l, &r)) {
+		*local = l;
+		*remote = r;
+	}
+}
+
 bool ikev2_ts_accept(const struct ikev2_tsp *t, const struct ikev2_range *proposed, struct ikev2_range *out)
 {
 	bool found = false;

@@ -693,3 +693,43 @@ TEST(ikev2_router_fragmentation_mtu_and_lost_fragment)
 	ev_timer_cancel(b.ev, &W.t);
 	sl_free(&b);
 }
+
+/*
+ * RFC 7296 §2.9 as responder: B has two crypto map entries for A, the first
+ * (seq 5) for another host.  A's ping matches its seq 10 and A proposes the
+ * echo's selectors first; B narrows within the entry that holds them (seq
+ * 10), not within the first entry for the peer (which would be
+ * TS_UNACCEPTABLE), and the Child SA carries the ping.
+ */
+TEST(ikev2_router_responder_picks_entry_by_packet_selector)
+{
+	static const char *const a5[] = {
+		"access-list 160 permit ip host 10.0.0.1 host 10.0.2.99",
+		"crypto map testtag1 5 ipsec-isakmp", "set peer 10.2.2.2", "set transform-set v2",
+		"set ikev2-profile PR", "match address 160", "end", NULL,
+	};
+	static const char *const b5[] = {
+		"access-list 160 permit ip host 10.0.2.99 host 10.0.0.1",
+		"crypto map testtag1 5 ipsec-isakmp", "set peer 10.1.1.1", "set transform-set v2",
+		"set ikev2-profile PR", "match address 160", "end", NULL,
+	};
+	struct seedlab b;
+	CHECK(sl_new(&b));
+	CHECK(configure_v2(&b, true));
+	CHECK(configure(b.r[0], a5) && configure(b.r[1], b5));
+	struct strbuf out;
+	sb_init(&out);
+	int ok = sl_ping(&b, 5, &out);
+	if (ok != 5) {
+		fprintf(stderr, "    ping: %s\n", sb_str(&out));
+		sl_cmd(&b, 1, "show crypto ikev2 stats", &out);
+		fprintf(stderr, "%s\n", sb_str(&out));
+	}
+	CHECK(ok == 5);
+	CHECK(up_crosswise(&b));
+	const struct ikev2_child_rec *c = only_child(ready_sa(b.r[1]));
+	CHECK(c && c->local.saddr == 0x0a000202 && c->local.eaddr == 0x0a000202 && c->remote.saddr == 0x0a000001);
+	CHECK(ike2_engine(b.r[1])->st.ts_unacceptable == 0);
+	sb_free(&out);
+	sl_free(&b);
+}
