@@ -49,6 +49,7 @@ struct sa_view {
 	uint64_t life, active;
 	char spi_local[17], spi_remote[17];
 	unsigned dpd_interval, dpd_retry;
+	unsigned frag_mtu;			/* crypto ikev2 fragmentation; 0 = off */
 	bool ready, rtx;
 	int tries, of;
 	uint64_t rtx_next_ms;
@@ -75,6 +76,7 @@ static void view_of(struct ike2_glue *g, const struct ike2_track *t, struct sa_v
 	v->local_id = pr && pr->has_id_local ? pr->id_local : sa->local;
 	v->dpd_interval = pr ? pr->dpd_interval : 0;
 	v->dpd_retry = pr ? pr->dpd_retry : 0;
+	v->frag_mtu = g->ike->r->cfg->v2_frag_mtu;
 	v->rtx = t->rtx_on;
 	v->tries = t->tries;
 	v->of = g->rtx_tries;
@@ -105,7 +107,13 @@ static void text_one(const struct sa_view *v, struct strbuf *out, bool detail)
 	sb_printf(out, "      Local req queued:  %-14u Remote req queued:  %u\n", sa->req_out, sa->req_in);
 	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
 	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", v->dpd_interval, v->dpd_retry);
-	sb_printf(out, "      Fragmentation not configured.\n");
+	if (v->frag_mtu) {
+		sb_printf(out, "      Fragmentation configured.\n");
+		if (sa->frag)	/* both announced RFC 7383 support */
+			sb_printf(out, "      IETF Std Fragmentation MTU in use: %u bytes.\n", v->frag_mtu);
+	} else {
+		sb_printf(out, "      Fragmentation not configured.\n");
+	}
 	sb_printf(out, "      Extended Authentication not configured.\n");
 	/* IOS: "inside" when we are behind the NAT, "outside" when the peer is. */
 	if (ikev2_nat_detected(sa)) {
@@ -309,6 +317,21 @@ static void stats_engine(struct emit *o, const struct ikev2_stats *e)
 	ROW("request queue full", e, queue_full);
 	ROW("NAT-D of the wrong size (ignored)", e, natd_bad);
 	ROW("new peer port, unauthenticated (ignored)", e, natt_port_ignored);
+	heading(o, "  Fragmentation (RFC 7383):\n");
+	ROW("fragments sent", e, frag_tx);
+	ROW("fragments received (ICV good)", e, frag_rx);
+	ROW("messages reassembled", e, frag_reassembled);
+	ROW("dropped: not negotiated", e, frag_unexpected);
+	ROW("dropped: integrity check failed", e, frag_bad_icv);
+	ROW("dropped: duplicate", e, frag_dup);
+	ROW("dropped: of a message done", e, frag_old);
+	ROW("dropped: fewer Total Fragments", e, frag_bad_total);
+	ROW("reassembly restarted (more fragments)", e, frag_restart);
+	ROW("dropped: too many fragments", e, frag_too_many);
+	ROW("dropped: message too big", e, frag_too_big);
+	ROW("reassembly timed out", e, frag_timeout);
+	ROW("reassembly evicted (global cap)", e, frag_evicted);
+	ROW("reassembly replaced (other message)", e, frag_replaced);
 	heading(o, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
 	ROW("INVALID_SPI sent", e, invalid_spi_tx);
 	ROW("INVALID_SPI received", e, invalid_spi_rx);
