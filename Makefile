@@ -7,7 +7,7 @@ CFLAGS  ?= -O2 -g
 WARN     = -DSPIGOT_VERSION=\"0.1\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CPPFLAGS += -Isrc
-LDLIBS   = -lcrypto
+LDLIBS   = -lcrypto -pthread
 
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
