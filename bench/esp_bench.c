@@ -103,8 +103,8 @@ static void run_ours(const struct xf_case *c, size_t len, long n, double *enc_s,
 {
 	struct router *r = make_router(c);
 	struct ipsec_bundle *b = r->ipsec->bundles;
-	static uint8_t inner[2048];
-	static struct pkt *batch[BATCH];
+	static _Thread_local uint8_t inner[2048];
+	static _Thread_local struct pkt *batch[BATCH];
 	make_inner(inner, len);
 	uint64_t te = 0, td = 0;
 	for (long done = 0; done < n; done += BATCH) {
