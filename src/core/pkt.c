@@ -89,6 +89,16 @@ uint8_t *pkt_pull(struct pkt *p, size_t n)
 	return p->data;
 }
 
+void pkt_pool_drain(void)
+{
+	while (free_list) {
+		struct pkt *p = free_list;
+		free_list = p->next;
+		free(p);
+	}
+	nfree = 0;
+}
+
 size_t pkt_in_use(void) { return atomic_load_explicit(&nused, memory_order_relaxed); }
 
 void pktq_init(struct pkt_queue *q, size_t max) { *q = (struct pkt_queue){ .max = max }; }

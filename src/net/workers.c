@@ -42,6 +42,7 @@
 #include "core/strbuf.h"
 #include "net/gso.h"
 #include "net/net_priv.h"
+#include "net/puntq.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -64,17 +65,18 @@ struct wk_thread {
 	pthread_t th;
 	bool running;
 	int efd;			/* eventfd: frames are waiting in q */
-	pthread_mutex_t mu;
-	struct pkt *q[WK_QUEUE];	/* under mu */
-	unsigned qhead, qn;		/* under mu */
-	/* vnet headers of the queued frames, kept beside them (the buffer's headroom is the packet's) */
-	uint8_t qvh[WK_QUEUE][VNET_HDR_LEN];
+	struct punt_queue q;
 	/* Local batch, worker only. */
 	struct pkt *b[WK_BATCH];
 	uint8_t bvh[WK_BATCH][VNET_HDR_LEN];
 	unsigned nb;
+	/* What the control thread took out of q, control thread only. */
+	struct pkt *d[WK_BATCH];
+	uint8_t dvh[WK_BATCH][VNET_HDR_LEN];
 	atomic_ullong frames, punts, qfull, nobuf, giants, badhdr;
 	uint64_t kernel_drops;		/* control thread: PACKET_STATISTICS summed */
+	uint64_t lost_logged;		/* control thread: drops already logged */
+	struct log_rl rl;		/* control thread */
 };
 
 struct port_workers {
@@ -91,15 +93,7 @@ static void wk_flush(struct wk_thread *w)
 {
 	if (!w->nb)
 		return;
-	unsigned took = 0;
-	pthread_mutex_lock(&w->mu);
-	for (; took < w->nb && w->qn < WK_QUEUE; took++) {
-		unsigned slot = (w->qhead + w->qn) % WK_QUEUE;
-		w->q[slot] = w->b[took];
-		memcpy(w->qvh[slot], w->bvh[took], VNET_HDR_LEN);
-		w->qn++;
-	}
-	pthread_mutex_unlock(&w->mu);
+	unsigned took = puntq_push(&w->q, w->b, (const uint8_t (*)[VNET_HDR_LEN])w->bvh, w->nb);
 	if (took) {
 		uint64_t one = 1;
 		/* A full eventfd counter (2^64 - 2, never) would only mean it is readable already. */
@@ -144,12 +138,40 @@ static void *wk_main(void *arg)
 		packet_ring_walk(&w->sh, &sk);
 		wk_flush(w);
 	}
+	pkt_pool_drain();	/* this thread's free list would outlive it */
 	return NULL;
 }
 
 /* ---- control side ---- */
 
-/* The control thread takes what a worker queued, as one input batch. */
+/* A worker cannot log (the logger is the control thread's): its drops are logged here. */
+static void wk_log_lost(struct wk_thread *w)
+{
+	struct port *pt = w->pw->pt;
+	struct router *r = pt->ifp->r;
+	uint64_t qfull = atomic_load_explicit(&w->qfull, memory_order_relaxed);
+	uint64_t nobuf = atomic_load_explicit(&w->nobuf, memory_order_relaxed);
+	uint64_t giants = atomic_load_explicit(&w->giants, memory_order_relaxed);
+	uint64_t bad = atomic_load_explicit(&w->badhdr, memory_order_relaxed);
+	uint64_t lost = qfull + nobuf + giants + bad;
+	if (lost == w->lost_logged)
+		return;
+	uint32_t sup = 0;
+	if (!log_rl_allow(&w->rl, ev_now(r->ev), 10000, 1, &sup))
+		return;
+	log_msg(&r->log, "LINK", SEV_WARNING, "WORKERDROP",
+		"Interface %s: worker %d dropped %llu frames (%llu punt queue full, %llu no buffer, "
+		"%llu giants, %llu bad headers so far)", pt->ifp->name, w->idx,
+		(unsigned long long)(lost - w->lost_logged), (unsigned long long)qfull,
+		(unsigned long long)nobuf, (unsigned long long)giants, (unsigned long long)bad);
+	w->lost_logged = lost;
+}
+
+/*
+ * The control thread takes what a worker queued, as one input batch: up
+ * to WK_BATCH frames per lock, so a worker is held off for a copy of
+ * pointers, never for the processing.
+ */
 static void wk_drain(void *arg, uint32_t events)
 {
 	(void)events;
@@ -160,25 +182,25 @@ static void wk_drain(void *arg, uint32_t events)
 	if (read(w->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		return;
 	net_batch_begin(r);
-	for (;;) {
-		struct pkt *p;
-		uint8_t vh[VNET_HDR_LEN];
-		pthread_mutex_lock(&w->mu);
-		if (!w->qn) {
-			pthread_mutex_unlock(&w->mu);
+	for (unsigned total = 0; total < WK_QUEUE;) {
+		unsigned n = puntq_pop(&w->q, w->d, w->dvh, WK_BATCH);
+		if (!n)
 			break;
+		total += n;
+		for (unsigned i = 0; i < n; i++) {
+			if (pt->vnet)
+				port_input_vnet(pt, w->d[i], w->dvh[i]);
+			else
+				port_input(pt, w->d[i]);
 		}
-		p = w->q[w->qhead];
-		memcpy(vh, w->qvh[w->qhead], VNET_HDR_LEN);
-		w->qhead = (w->qhead + 1) % WK_QUEUE;
-		w->qn--;
-		pthread_mutex_unlock(&w->mu);
-		if (pt->vnet)
-			port_input_vnet(pt, p, vh);
-		else
-			port_input(pt, p);
 	}
 	net_batch_end(r);
+	wk_log_lost(w);
+	if (puntq_len(&w->q)) {
+		uint64_t one = 1;
+		ssize_t wr = write(w->efd, &one, sizeof(one));
+		(void)wr;
+	}
 }
 
 static int fanout_join(int fd, uint16_t group)
@@ -238,13 +260,11 @@ static void wk_free(struct port_workers *pw)
 			ev_del_fd(r->ev, w->efd);
 			close(w->efd);
 		}
-		for (unsigned k = 0; k < w->qn; k++)
-			pkt_free(w->q[(w->qhead + k) % WK_QUEUE]);
+		puntq_free(&w->q);
 		if (w->sh.fd >= 0) {
 			packet_ring_close(&w->sh);
 			close(w->sh.fd);
 		}
-		pthread_mutex_destroy(&w->mu);
 	}
 	free(pw->w);
 	free(pw);
@@ -293,8 +313,11 @@ int workers_port_start(struct port *pt, const char *ifname, unsigned ifindex)
 	for (int i = 0; i < r->workers - 1; i++) {
 		pw->w[i] = (struct wk_thread){ .pw = pw, .idx = i + 1, .efd = -1 };
 		pw->w[i].sh.fd = -1;
-		pthread_mutex_init(&pw->w[i].mu, NULL);
 		pw->n = i + 1;
+		if (puntq_init(&pw->w[i].q, WK_QUEUE) < 0) {
+			snprintf(why, sizeof(why), "out of memory");
+			goto fail;
+		}
 	}
 	/* The port's socket first: the group takes its type and netdev from it. */
 	if (fanout_join(pt->fd, pw->group) < 0) {
