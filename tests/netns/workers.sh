@@ -90,10 +90,13 @@ for r in r1 r2; do
 done
 
 # scapy reads the capture: one SPI each way, no sequence number twice.
-/usr/bin/python3 - "$T/wan.pcap" "$R1_WAN_IP" "$R2_WAN_IP" <<'PY' || fail "WAN capture check failed"
+# ThreadSanitizer's spigotd is ~10x slower: fewer packets make the same point.
+min_esp=1000
+[ "${SPIGOT_TSAN:-0}" != 1 ] || min_esp=300
+/usr/bin/python3 - "$T/wan.pcap" "$R1_WAN_IP" "$R2_WAN_IP" "$min_esp" <<'PY' || fail "WAN capture check failed"
 import struct, sys
 from scapy.utils import RawPcapReader
-path, a, b = sys.argv[1:]
+path, a, b, min_esp = sys.argv[1:]
 seen, dups, per = set(), 0, {}
 for data, _meta in RawPcapReader(path):
     if len(data) < 14 + 20 + 8 or data[12:14] != b"\x08\x00":
@@ -113,7 +116,7 @@ print("  ESP on the WAN:", ", ".join("%s SPI 0x%08x: %d" % (s, p, n) for (s, p),
 srcs = sorted(s for s, _ in per)
 if srcs != sorted([a, b]):
     sys.exit("expected one SPI from each of %s and %s, got %s" % (a, b, per))
-if sum(per.values()) < 1000:
+if sum(per.values()) < int(min_esp):
     sys.exit("only %d ESP packets captured" % sum(per.values()))
 if dups:
     sys.exit("%d ESP sequence numbers used twice" % dups)
