@@ -26,6 +26,10 @@ struct cmd_args;
 #define ETH_ZLEN 60		/* minimum frame without FCS */
 #define ETHERTYPE_IP 0x0800
 #define ETHERTYPE_ARP 0x0806
+/* Older libc headers lack it (Linux 4.20); packet: ports and their workers set it. */
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
 
 struct port;
 struct msghdr;

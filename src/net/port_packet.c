@@ -22,9 +22,6 @@
 #include "net/gso.h"
 #include "net/net_priv.h"
 
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
 
 bool packet_from_wire(unsigned char pkttype)
 {

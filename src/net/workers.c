@@ -15,8 +15,8 @@
  * whole path as any frame does.  Decapsulating and encapsulating on the
  * worker itself (the fast path: a lock-free SADB/SPD/route/ARP snapshot,
  * per-worker cipher contexts) is not done yet; what it needs of an SA
- * that two threads share is (ipsec/seqno.h: outbound sequence numbers;
- * ipsec/replay.h: the replay window).  See docs/ARCHITECTURE.md.
+ * that two threads share is done (ipsec/seqno.h: outbound sequence
+ * numbers; ipsec/replay.h: the replay window).  See docs/ARCHITECTURE.md.
  *
  * Nothing here touches struct router from a worker: a worker reads only
  * its socket, its ring and the port's vnet flag (set before it starts),
@@ -44,9 +44,6 @@
 #include "net/net_priv.h"
 #include "net/puntq.h"
 
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
 #ifndef PACKET_FANOUT_FLAG_DEFRAG
 #define PACKET_FANOUT_FLAG_DEFRAG 0x8000
 #endif
