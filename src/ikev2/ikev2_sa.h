@@ -69,6 +69,7 @@ struct ikev2_peer_conf {
 	 * strongSwan's `encap=yes` does, so the peer sees a NAT (test aid).
 	 */
 	bool natt, natt_fake;
+	/*
 	 * IOS's `crypto ikev2 fragmentation [mtu N]` (RFC 7383): 0 = off; else
 	 * the IP MTU our encrypted messages must fit (IPv4 and UDP headers
 	 * included).  Used only when both sides announced support.
@@ -145,6 +146,7 @@ struct ikev2_host {
 	 * moves the UDP encapsulation of the SA's Child SAs there.
 	 */
 	void (*peer_moved)(void *arg, struct ikev2_sa *sa);
+	/*
 	 * May be NULL: a millisecond clock.  Without it a message in
 	 * reassembly (RFC 7383) never times out (it is still bounded and evicted).
 	 */
