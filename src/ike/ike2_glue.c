@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "config/transform.h"
+#include "ike/ike2_cookie.h"
 #include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
 #include "ike/ike_int.h"
@@ -245,8 +246,14 @@ static void tick(void *arg)
 	for (struct ike2_track *t = g->tracks; t; t = t->next) {
 		struct ikev2_sa *sa = t->sa;
 		if (sa->state == IKEV2_S_R_INIT_SENT && now - t->created_ms >= g->half_open_ms) {
+			/*
+			 * A negotiation that never came up (often a replayed or forged
+			 * IKE_SA_INIT): counted here only, and not logged, so a flood of
+			 * them fills no log; ike2_h_ike_down knows it was never a session.
+			 */
 			g->st.half_open_expired++;
-			kill_sa(g, t, "half-open timeout (no valid IKE_AUTH)");
+			ikev2_ike_gone(sa);
+			t->rtx_on = false;
 			continue;
 		}
 		if (live(t) && !t->expired && now >= expire_at(g, t)) {
@@ -283,6 +290,7 @@ static void tick(void *arg)
 	}
 	track_reap(g);
 	track_sync(g);
+	ike2_cookie_after(g);
 }
 
 void ike2_schedule(struct ike2_glue *g)
@@ -412,7 +420,9 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 		return;
 	}
 	(void)sport;
+	ike2_cookie_before(g);
 	ikev2_input(&g->eng, dst, src, data, len);
+	ike2_cookie_after(g);
 	ike2_qcd_after_input(g);
 	track_sync(g);
 }

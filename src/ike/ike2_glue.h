@@ -26,6 +26,8 @@ struct strbuf;
 
 /* A responder IKE SA without a valid IKE_AUTH goes after this. */
 #define IKE2_HALF_OPEN_MS 10000
+/* The COOKIE secret is replaced this often (RFC 7296 §2.6); the one before stays valid as long. */
+#define IKE2_COOKIE_ROTATE_MS 60000
 
 /* Drops and events of the glue (the engine counts its own). */
 struct ike2_stats {

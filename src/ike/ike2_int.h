@@ -69,6 +69,10 @@ struct ike2_glue {
 	struct ike2_stats st;
 	struct log_rl rl;
 	struct ike2_qcd *qcd;		/* Quick Crash Detection (ike2_qcd.c) */
+	/* COOKIE under load (ike2_cookie.c). */
+	uint64_t cookie_rotate_at, cookie_rotations, cookie_onsets;
+	bool cookie_active;
+	struct log_rl cookie_rl;
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);

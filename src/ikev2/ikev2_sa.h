@@ -152,6 +152,7 @@ struct ikev2_stats {
 	uint64_t qcd_live;		/* a request naming the SPIs of an SA we have, from elsewhere: no token */
 	/* COOKIE (ikev2_cookie.c, §2.6). */
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
+	uint64_t cookie_ok, cookie_none;	/* challenged requests: a valid cookie, none at all */
 	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */
 	uint64_t initial_contact_tx, initial_contact_rx;
 };
