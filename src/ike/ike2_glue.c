@@ -19,6 +19,7 @@
 #include "ike/ike2_cookie.h"
 #include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
+#include "ike/ike2_version.h"
 #include "ike/ike_int.h"
 #include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
@@ -403,8 +404,11 @@ static void h_initial_contact(void *arg, struct ikev2_sa *sa)
 
 bool ike2_is_v2(const uint8_t *data, size_t len)
 {
-	/* The version byte follows two SPIs and Next Payload (§3.1): major 2. */
-	return len > 17 && (data[17] >> 4) == (IKEV2_VERSION >> 4);
+	/*
+	 * The version byte follows two SPIs and Next Payload (§3.1): major 2,
+	 * and any higher one, which IKEv2 answers (§2.5); 0 and 1 are IKEv1's.
+	 */
+	return len > 17 && (data[17] >> 4) >= (IKEV2_VERSION >> 4);
 }
 
 void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
@@ -419,7 +423,8 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 		ike2_drop(g, &g->st.on_4500, src, "IKEv2 on UDP 4500 (NAT traversal not supported)");
 		return;
 	}
-	(void)sport;
+	if (!ike2_version_ok(g, dst, dport, src, sport, data, len))
+		return;
 	ike2_cookie_before(g);
 	ikev2_input(&g->eng, dst, src, data, len);
 	ike2_cookie_after(g);

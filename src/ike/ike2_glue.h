@@ -28,6 +28,8 @@ struct strbuf;
 #define IKE2_HALF_OPEN_MS 10000
 /* The COOKIE secret is replaced this often (RFC 7296 §2.6); the one before stays valid as long. */
 #define IKE2_COOKIE_ROTATE_MS 60000
+/* INVALID_MAJOR_VERSION answers (RFC 7296 §1.5) to unauthenticated requests: at most this many a second. */
+#define IKE2_BAD_MAJOR_PER_SEC 10
 
 /* Drops and events of the glue (the engine counts its own). */
 struct ike2_stats {
@@ -37,6 +39,7 @@ struct ike2_stats {
 	uint64_t child_down, child_create, child_rekey, delete_tx, invalid_spi_tx, ike_down, wait_full, ike_rekey;
 	uint64_t dpd_tx, dpd_dead;
 	uint64_t initial_contact_deleted;	/* other IKE SAs ended by the peer's INITIAL_CONTACT */
+	uint64_t bad_major, bad_major_answered, bad_major_limited;	/* ike2_version.c */
 };
 
 int ike2_init(struct ike_state *ike);

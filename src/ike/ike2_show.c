@@ -348,6 +348,9 @@ static void stats_router(struct emit *o, const struct ike2_stats *s)
 	ROW("send failures", s, send_fail);
 	ROW("Child SA requests: wait table full", s, wait_full);
 	ROW("IKEv1 Main Mode refused for IKEv2 peer", s, v1_refused);
+	ROW("unsupported major version", s, bad_major);
+	ROW("  INVALID_MAJOR_VERSION sent", s, bad_major_answered);
+	ROW("  not answered (over the limit)", s, bad_major_limited);
 }
 
 static void stats_qcd(struct emit *o, const struct ike2_glue *g)

@@ -251,3 +251,61 @@ TEST(ikev2_router_half_open_timeout_is_not_a_session_down)
 	v2p_free(p);
 	sl_free(&b);
 }
+
+/*
+ * RFC 7296 §1.5/§2.5: a message of an unknown major version is dropped and
+ * counted by IKEv2 (not by IKEv1's `show crypto isakmp stats`); a request
+ * gets an unprotected INVALID_MAJOR_VERSION naming 2.0, a response nothing,
+ * and the answers are limited (the source is unauthenticated).  An unknown
+ * critical payload is one drop on one counter.
+ */
+TEST(ikev2_router_unknown_major_version_and_critical_payload_counted_once)
+{
+	struct seedlab b;
+	CHECK(lab_new(&b));
+	struct strbuf out;
+	sb_init(&out);
+	struct v2p *p = v2p_new();
+	p->nq = 0;
+	CHECK(ikev2_initiate(&p->s[0].eng, V2P_A, V2P_B) != NULL && p->nq == 1);
+	uint8_t req[V2P_MAXMSG];
+	size_t len = p->q[0].len;
+	memcpy(req, p->q[0].d, len);
+	req[17] = 0x30;		/* major 3 */
+	CHECK(sl_cmd(&b, 1, "show crypto isakmp stats", &out) == 0);
+	uint64_t v1_malformed = field(sb_str(&out), "    malformed");
+	uint64_t a_rx = ike2_engine(b.r[0])->st.rx;
+	inject(b.r[1], 1, ADDR_A, ADDR_B, req, len);
+	sl_run(&b, 100);
+	CHECK(sl_cmd(&b, 1, "show crypto isakmp stats", &out) == 0);
+	CHECK(field(sb_str(&out), "    malformed") == v1_malformed);
+	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
+	CHECK(field(sb_str(&out), "unsupported major version") == 1);
+	CHECK(field(sb_str(&out), "INVALID_MAJOR_VERSION sent") == 1);
+	CHECK(field(sb_str(&out), "    malformed") == 0);
+	/* A got the answer: an IKEv2 message on its SPIs it counts as for no SA of its own. */
+	CHECK(ike2_engine(b.r[0])->st.rx == a_rx + 1);
+	/* A response of major 3 is counted and not answered. */
+	req[19] |= IKEV2_FLAG_RESPONSE;
+	inject(b.r[1], 1, ADDR_A, ADDR_B, req, len);
+	req[19] &= (uint8_t)~IKEV2_FLAG_RESPONSE;
+	/* A flood of requests a second later: at most IKE2_BAD_MAJOR_PER_SEC answers a second. */
+	sl_run(&b, 1000);
+	for (int k = 0; k < 20; k++)
+		inject(b.r[1], 1, ADDR_A, ADDR_B, req, len);
+	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
+	CHECK(field(sb_str(&out), "unsupported major version") == 22);
+	CHECK(field(sb_str(&out), "INVALID_MAJOR_VERSION sent") == 1 + IKE2_BAD_MAJOR_PER_SEC);
+	CHECK(field(sb_str(&out), "not answered (over the limit)") == 20 - IKE2_BAD_MAJOR_PER_SEC);
+	/* An unknown payload type marked critical, first in an IKE_SA_INIT. */
+	memcpy(req, p->q[0].d, len);
+	req[16] = 200;
+	req[28 + 1] |= 0x80;
+	inject(b.r[1], 1, ADDR_A, ADDR_B, req, len);
+	CHECK(ike2_engine(b.r[1])->st.unsupported_critical == 1 && ike2_engine(b.r[1])->st.malformed == 0);
+	CHECK(sl_cmd(&b, 1, "show crypto isakmp stats", &out) == 0);
+	CHECK(field(sb_str(&out), "    malformed") == v1_malformed);
+	sb_free(&out);
+	v2p_free(p);
+	sl_free(&b);
+}
