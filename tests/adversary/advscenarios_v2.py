@@ -477,6 +477,38 @@ def sc_v2_halfopen(lab):
         (stat(s2, "half-open SAs evicted") or 0), stat(s2, "half-open timed out (no IKE_AUTH)") or 0))
 
 
+def sc_v2_cookie(lab):
+    """`crypto ikev2 cookie-challenge 2` on both: 50 forged IKE_SA_INIT from the real peer's address
+    leave B 2 half-open SAs and get COOKIE answers, nothing evicted; the real peer, which receives
+    the cookie at its address, returns it and its tunnel comes up while the forged SAs still hold B
+    above the threshold."""
+    lab.up()
+    lab.base = lab.settle()
+    init = [b for n, d, p, b in msgs_of(lab.relay.rec) if n == "INIT-req#0"][0]
+    reset_v2()
+    s0, a0 = v2_stats("B"), v2_stats("A")
+    d = lambda s1, s0, k: (stat(s1, k) or 0) - (stat(s0, k) or 0)
+    for p in forged_inits(init, 50):
+        lab.relay.inject(AB, p)
+    time.sleep(1.0)
+    s1 = v2_stats("B")
+    half = int(re.search(r"^SAs\s+\d+\s+\d+\s+\d+\s+(\d+)", s1, re.M).group(1))
+    sent, ev = d(s1, s0, "cookies sent"), d(s1, s0, "half-open SAs evicted")
+    note("50 forged IKE_SA_INIT: B holds %d half-open, sent %d cookies, evicted %d" % (half, sent, ev))
+    if half > 2 or sent < 48 or ev:
+        raise Fail("cookie-challenge 2: %d half-open, %d cookies sent, %d evicted (want <= 2, >= 48, 0)"
+                   % (half, sent, ev))
+    if "challenging now" not in s1:
+        raise Fail("show crypto ikev2 stats does not say the challenge is on:\n" + s1)
+    negotiate_v2(lab, "a real negotiation while B challenges")
+    s2, a2 = v2_stats("B"), v2_stats("A")
+    ok, followed = d(s2, s0, "valid cookies received"), d(a2, a0, "COOKIE answers followed (as initiator)")
+    note("the real peer followed %d COOKIE answer(s), B accepted %d valid cookie(s)" % (followed, ok))
+    if ok < 1 or followed < 1:
+        raise Fail("the real negotiation did not go through the cookie (B accepted %d, A followed %d)"
+                   % (ok, followed))
+
+
 # ------------------------------------------------------------ link faults
 
 def sc_v2_link_faults(lab):
