@@ -192,7 +192,8 @@ TEST(ikev2_router_cookie_challenge_config_and_secret)
 	static const char *const bad0[] = { "crypto ikev2 cookie-challenge 0", NULL };
 	static const char *const cc[] = { "crypto ikev2 cookie-challenge 1", NULL };
 	static const char *const nocc[] = { "no crypto ikev2 cookie-challenge", NULL };
-	CHECK(!configure(b.r[1], bad) && !configure(b.r[1], bad0));
+	static const char *const bare[] = { "crypto ikev2 cookie-challenge", NULL };
+	CHECK(!configure(b.r[1], bad) && !configure(b.r[1], bad0) && !configure(b.r[1], bare));
 	CHECK(configure(b.r[1], cc));
 	CHECK(sl_cmd(&b, 1, "show running-config", &out) == 0);
 	CHECK(strstr(sb_str(&out), "\ncrypto ikev2 cookie-challenge 1\n") != NULL);
