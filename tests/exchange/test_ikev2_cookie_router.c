@@ -167,6 +167,10 @@ TEST(ikev2_router_cookie_challenge_under_forged_flood)
 	CHECK(count_state(b.r[1], IKEV2_S_R_INIT_SENT) == 0);
 	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
 	CHECK(strstr(sb_str(&out), "on above 2 half-open IKE SAs, not challenging (0 half-open)\n") != NULL);
+	CHECK(sl_cmd(&b, 1, "show logging", &out) == 0);
+	CHECK(strstr(sb_str(&out), "%CRYPTO-5-IKEV2_COOKIE: IKEv2 cookie challenge on: 2 half-open IKE SAs "
+				   "(cookie-challenge 2)") != NULL);
+	CHECK(strstr(sb_str(&out), "%CRYPTO-5-IKEV2_COOKIE: IKEv2 cookie challenge off: 0 half-open") != NULL);
 	forge_init(&b, p, ADDR_A, 1);
 	CHECK(count_state(b.r[1], IKEV2_S_R_INIT_SENT) == 1 && e->cookie_sent == 21);
 	sb_free(&out);
