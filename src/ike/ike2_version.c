@@ -38,8 +38,12 @@ bool ike2_version_ok(struct ike2_glue *g, uint32_t local, uint16_t lport, uint32
 	if (whole && h.version >> 4 == IKEV2_VERSION >> 4)
 		return true;
 	ike2_drop(g, &g->st.bad_major, peer, "unsupported IKE major version");
-	/* Only a whole header of a request is answered (§1.5). */
-	if (!whole || (h.flags & IKEV2_FLAG_RESPONSE))
+	/*
+	 * Only a whole header of a request is answered (§1.5), and only on
+	 * 500: on 4500 an answer would need the non-ESP marker, and a peer
+	 * that floated to 4500 spoke IKEv2 there already.
+	 */
+	if (!whole || (h.flags & IKEV2_FLAG_RESPONSE) || lport != 500)
 		return false;
 	if (!budget(g)) {
 		g->st.bad_major_limited++;
