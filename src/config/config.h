@@ -280,6 +280,8 @@ struct config {
 	bool v2_qcd_off;
 	char v2_qcd_file[CFG_PATH_MAX];
 	uint16_t v2_frag_mtu;		/* crypto ikev2 fragmentation [mtu N]; 0 = off */
+	/* crypto ikev2 cookie-challenge <1-1000>: COOKIE (RFC 7296 §2.6) from this many half-open IKE SAs; 0 off (IOS's default). */
+	unsigned v2_cookie_challenge;
 
 	struct cfg_transform_set *tsets;
 	size_t ntset;

@@ -170,6 +170,10 @@ void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kin
 		else if (c->v2_qcd_file[0])
 			sb_printf(out, "crypto ikev2 quick-crash-detection secret-file %s\n", c->v2_qcd_file);
 		break;
+	case ORD_V2_COOKIE:
+		if (c->v2_cookie_challenge)
+			sb_printf(out, "crypto ikev2 cookie-challenge %u\n", c->v2_cookie_challenge);
+		break;
 	default:
 		break;
 	}

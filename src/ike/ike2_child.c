@@ -232,6 +232,11 @@ void ike2_h_ike_down(void *arg, struct ikev2_sa *sa)
 	struct ike2_glue *g = arg;
 	struct ike2_track *t = ike2_track_of(g, sa);
 	char ps[16];
+	/* Only a session that was up goes DOWN; a failed negotiation has its own counter. */
+	if (t && !t->was_ready) {
+		ike2_schedule(g);
+		return;
+	}
 	g->st.ike_down++;
 	ip_fmt(sa->peer, ps);
 	if (R(g)->debug & DBG_IKEV2)

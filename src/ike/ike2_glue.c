@@ -16,8 +16,10 @@
 #include <openssl/crypto.h>
 
 #include "config/transform.h"
+#include "ike/ike2_cookie.h"
 #include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
+#include "ike/ike2_version.h"
 #include "ike/ike_int.h"
 #include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
@@ -254,8 +256,14 @@ static void tick(void *arg)
 	for (struct ike2_track *t = g->tracks; t; t = t->next) {
 		struct ikev2_sa *sa = t->sa;
 		if (sa->state == IKEV2_S_R_INIT_SENT && now - t->created_ms >= g->half_open_ms) {
+			/*
+			 * A negotiation that never came up (often a replayed or forged
+			 * IKE_SA_INIT): counted here only, and not logged, so a flood of
+			 * them fills no log; ike2_h_ike_down knows it was never a session.
+			 */
 			g->st.half_open_expired++;
-			kill_sa(g, t, "half-open timeout (no valid IKE_AUTH)");
+			ikev2_ike_gone(sa);
+			t->rtx_on = false;
 			continue;
 		}
 		if (live(t) && !t->expired && now >= expire_at(g, t)) {
@@ -293,6 +301,7 @@ static void tick(void *arg)
 	}
 	track_reap(g);
 	track_sync(g);
+	ike2_cookie_after(g);
 }
 
 void ike2_schedule(struct ike2_glue *g)
@@ -453,8 +462,11 @@ static void h_initial_contact(void *arg, struct ikev2_sa *sa)
 
 bool ike2_is_v2(const uint8_t *data, size_t len)
 {
-	/* The version byte follows two SPIs and Next Payload (§3.1): major 2. */
-	return len > 17 && (data[17] >> 4) == (IKEV2_VERSION >> 4);
+	/*
+	 * The version byte follows two SPIs and Next Payload (§3.1): major 2,
+	 * and any higher one, which IKEv2 answers (§2.5); 0 and 1 are IKEv1's.
+	 */
+	return len > 17 && (data[17] >> 4) >= (IKEV2_VERSION >> 4);
 }
 
 void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
@@ -466,9 +478,13 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 	g->st.rx++;
 	if (dport == UDP_PORT_IKE_NATT)
 		g->st.on_4500++;	/* NAT-T (ike2_natt.c); the marker is gone already */
+	if (!ike2_version_ok(g, dst, dport, src, sport, data, len))
+		return;
+	ike2_cookie_before(g);
 	uint64_t ignored = g->eng.st.natt_port_ignored;
 	ikev2_input_port(&g->eng, dst, dport, src, sport, data, len);
 	ike2_natt_rx_ignored(g, ignored, src, sport);
+	ike2_cookie_after(g);
 	ike2_qcd_after_input(g);
 	track_sync(g);
 }

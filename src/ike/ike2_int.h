@@ -71,6 +71,13 @@ struct ike2_glue {
 	struct log_rl rl;
 	struct ike2_qcd *qcd;		/* Quick Crash Detection (ike2_qcd.c) */
 	struct log_rl rl_moved, rl_ignored;	/* NAT-T: the peer's port followed / not followed */
+	/* COOKIE under load (ike2_cookie.c). */
+	uint64_t cookie_rotate_at, cookie_rotations, cookie_onsets;
+	bool cookie_active;
+	struct log_rl cookie_rl;
+	/* INVALID_MAJOR_VERSION answers in the current second (ike2_version.c). */
+	uint64_t bad_major_window;
+	uint32_t bad_major_in_window;
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);

@@ -10,6 +10,7 @@
 #include "core/strbuf.h"
 #include "core/ipfmt.h"
 #include "core/json.h"
+#include "ike/ike2_cookie.h"
 #include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
 #include "ike/ike_int.h"
@@ -386,6 +387,9 @@ static void stats_router(struct emit *o, const struct ike2_stats *s)
 	ROW("send failures", s, send_fail);
 	ROW("Child SA requests: wait table full", s, wait_full);
 	ROW("IKEv1 Main Mode refused for IKEv2 peer", s, v1_refused);
+	ROW("unsupported major version", s, bad_major);
+	ROW("  INVALID_MAJOR_VERSION sent", s, bad_major_answered);
+	ROW("  not answered (over the limit)", s, bad_major_limited);
 }
 
 static void stats_qcd(struct emit *o, const struct ike2_glue *g)
@@ -411,6 +415,39 @@ static void stats_qcd(struct emit *o, const struct ike2_glue *g)
 	ROW("  of which per source", &q, src_limited);
 	ROW("asked for the token of a live SA", e, qcd_live);
 	ROW("secret file refused", &q, file_refused);
+}
+/* IOS's summary of challenged requests, then the rows (engine: responder and initiator). */
+static void stats_cookie(struct emit *o, const struct ike2_glue *g)
+{
+	const struct ikev2_stats *e = &g->eng.st;
+	struct ike2_cookie_info c;
+	char h[160];
+	uint64_t challenged = e->cookie_ok + e->cookie_bad + e->cookie_none;
+	ike2_cookie_info(g, &c);
+	if (!o->j) {
+		sb_printf(o->out, "\nIncoming IKEV2 Cookie Challenged Requests: %llu\n", (unsigned long long)challenged);
+		sb_printf(o->out, "                    accepted: %llu        rejected: %llu        rejected no cookie: %llu\n",
+			  (unsigned long long)e->cookie_ok, (unsigned long long)e->cookie_bad,
+			  (unsigned long long)e->cookie_none);
+	}
+	if (c.threshold)
+		snprintf(h, sizeof(h), "\nCookie challenge (RFC 7296 2.6): on above %u half-open IKE SAs, %s (%zu half-open)\n",
+			 c.threshold, c.challenging ? "challenging now" : "not challenging", c.half_open);
+	else
+		snprintf(h, sizeof(h), "\nCookie challenge (RFC 7296 2.6): off\n");
+	group(o, h, "cookie");
+	if (o->j) {
+		json_u64(o->j, "threshold", c.threshold);
+		json_bool(o->j, "challenging", c.challenging);
+		json_u64(o->j, "challenged_requests", challenged);
+	}
+	ROW("cookies sent", e, cookie_sent);
+	ROW("valid cookies received", e, cookie_ok);
+	ROW("invalid cookies received", e, cookie_bad);
+	ROW("requests without a cookie (challenged)", e, cookie_none);
+	ROW("times the challenge came on", g, cookie_onsets);
+	ROW("secret rotations", g, cookie_rotations);
+	ROW("COOKIE answers followed (as initiator)", e, cookie_rx);
 }
 #undef ROW
 
@@ -444,6 +481,7 @@ static void show_stats(struct router *r, struct strbuf *out, struct json *j)
 	stats_engine(&o, &g->eng.st);
 	stats_router(&o, &g->st);
 	stats_qcd(&o, g);
+	stats_cookie(&o, g);
 	if (j)
 		json_obj_end(j);
 }

@@ -326,9 +326,11 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 	e->rx_raw_len = len;
 	int rc = ikev2_decode(buf, len, &m);
 	if (rc) {
+		/* One drop, one counter. */
 		if (rc == IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD)
 			e->st.unsupported_critical++;
-		e->st.malformed++;
+		else
+			e->st.malformed++;
 		return;
 	}
 	bool response = m.h.flags & IKEV2_FLAG_RESPONSE;

@@ -209,6 +209,7 @@ struct ikev2_stats {
 	uint64_t frag_too_many, frag_too_big;	/* over IKEV2_FRAG_MAX_COUNT / _BYTES */
 	uint64_t frag_timeout, frag_evicted;	/* set given up: too old; or room for another */
 	uint64_t frag_replaced;		/* a set of another message of the same SA dropped */
+	uint64_t cookie_ok, cookie_none;	/* challenged requests: a valid cookie, none at all */
 	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */
 	uint64_t initial_contact_tx, initial_contact_rx;
 	/* NAT traversal (ikev2_natt.c, §2.23). */

@@ -91,9 +91,11 @@ IKEV2_ROUTER_CTRS = [
     "child_rekey", "ike_rekey", "delete_tx", "invalid_spi_tx", "ike_down",
     "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "natka_tx", "no_conf",
     "initiate_fail", "rtx_exhausted", "half_open_expired", "install_fail", "bad_ts", "send_fail",
-    "wait_full", "v1_refused"]
+    "wait_full", "v1_refused", "bad_major", "bad_major_answered", "bad_major_limited"]
 IKEV2_QCD_CTRS = ["qcd_token_rx", "qcd_sent", "qcd_accepted", "qcd_rejected", "reconnects",
                   "qcd_limited", "src_limited", "qcd_live", "file_refused"]
+IKEV2_COOKIE_CTRS = ["challenged_requests", "cookie_sent", "cookie_ok", "cookie_bad", "cookie_none",
+                     "cookie_onsets", "cookie_rotations", "cookie_rx"]
 
 SCHEMAS = {
     "isakmp_sa": doc("show crypto isakmp sa", {"sas": {"type": "array", "items": obj({
@@ -148,7 +150,9 @@ SCHEMAS = {
         "engine": obj({k: U for k in IKEV2_ENGINE_CTRS}),
         "router": obj({k: U for k in IKEV2_ROUTER_CTRS}),
         "qcd": obj(dict({"enabled": {"type": "boolean"}, "secret_file": NS, "status": S},
-                        **{k: U for k in IKEV2_QCD_CTRS}))}),
+                        **{k: U for k in IKEV2_QCD_CTRS})),
+        "cookie": obj(dict({"threshold": U, "challenging": {"type": "boolean"}},
+                           **{k: U for k in IKEV2_COOKIE_CTRS}))}),
 }
 
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
