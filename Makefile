@@ -7,7 +7,7 @@ CFLAGS  ?= -O2 -g
 WARN     = -DSPIGOT_VERSION=\"0.1\" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CPPFLAGS += -Isrc
-LDLIBS   = -lcrypto
+LDLIBS   = -lcrypto -pthread
 
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -55,6 +55,27 @@ build/asan/spigot: $(SAN_OBJ) build/asan/obj/src/cmd/spigot.o build/asan/obj/src
 
 build/asan/unit_tests: $(SAN_OBJ) $(UNIT_SRC:%.c=build/asan/obj/%.o)
 	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+# ThreadSanitizer: what the data-plane threads share (tests/netns/workers.sh
+# runs spigotd from it with SPIGOT_TSAN=1; unit_tests mt_ runs the threaded tests).
+TSAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+TSAN_OBJ   = $(LIB_SRC:%.c=build/tsan/obj/%.o)
+
+build/tsan/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC tsan $<"
+	@$(CC) $(CPPFLAGS) $(WARN) $(TSAN_FLAGS) -c $< -o $@
+
+build/tsan/spigotd: $(TSAN_OBJ) build/tsan/obj/src/cmd/spigotd.o
+	$(CC) $(TSAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+build/tsan/spigot: $(TSAN_OBJ) build/tsan/obj/src/cmd/spigot.o build/tsan/obj/src/cmd/lab.o
+	$(CC) $(TSAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+build/tsan/unit_tests: $(TSAN_OBJ) $(UNIT_SRC:%.c=build/tsan/obj/%.o)
+	$(CC) $(TSAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+tsan: build/tsan/spigotd build/tsan/spigot build/tsan/unit_tests
 
 # libFuzzer targets: each tests/fuzz/fuzz_NAME.c links against the library.
 FUZZ_CC    = clang
@@ -151,5 +172,5 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/examples/router.cfg $(DESTDIR)$(DOCDIR)/examples/router.ports
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-.PHONY: all asan fuzz fuzz-long check demo demo-ikev2 bench deps clean install uninstall
+.PHONY: all asan tsan fuzz fuzz-long check demo demo-ikev2 bench deps clean install uninstall
 .SECONDARY:

@@ -2,8 +2,13 @@
  * ESP/AH throughput per core: spigot's encapsulation and decapsulation
  * against the same cipher and MAC operations done with raw OpenSSL EVP on
  * the same buffers, without ESP framing, in the same run.
+ * Then the workers table: the same encap + decap on 1 and 2 threads at
+ * once, each thread with its own router (its own SA contexts, as a data-
+ * plane worker keeps its own cipher contexts): how the work scales with
+ * cores on this machine.
  * Last line: "ratio: R" for aes-gcm-128 at 1400 bytes (ours / raw).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +27,7 @@
 #define BATCH 128	/* below the packet pool size, as steady traffic is */
 #define ME 0x0a010101u
 
-static size_t delivered_bytes;
+static _Thread_local size_t delivered_bytes;
 static void sink(struct router *r, struct pkt *p)
 {
 	(void)r;
@@ -98,8 +103,8 @@ static void run_ours(const struct xf_case *c, size_t len, long n, double *enc_s,
 {
 	struct router *r = make_router(c);
 	struct ipsec_bundle *b = r->ipsec->bundles;
-	static uint8_t inner[2048];
-	static struct pkt *batch[BATCH];
+	static _Thread_local uint8_t inner[2048];
+	static _Thread_local struct pkt *batch[BATCH];
 	make_inner(inner, len);
 	uint64_t te = 0, td = 0;
 	for (long done = 0; done < n; done += BATCH) {
@@ -213,6 +218,66 @@ static void run_raw(const struct xf_case *c, size_t len, long n, double *enc_s, 
 
 static double gbps(size_t len, long n, double s) { return s > 0 ? (double)len * 8 * (double)n / s / 1e9 : 0; }
 
+struct wk_job {
+	const struct xf_case *c;
+	size_t len;
+	long n;
+	double e, d;
+};
+
+static pthread_barrier_t wk_start;
+
+static void *wk_run(void *arg)
+{
+	struct wk_job *j = arg;
+	pthread_barrier_wait(&wk_start);
+	run_ours(j->c, j->len, j->n, &j->e, &j->d);
+	return NULL;
+}
+
+/* Packets encapsulated and decapsulated per second by `threads` threads at once. */
+static double workers_rate(const struct xf_case *c, size_t len, long n, int threads)
+{
+	struct wk_job j[2];
+	pthread_t th[2];
+	pthread_barrier_init(&wk_start, NULL, (unsigned)threads);
+	uint64_t t0 = ev_now_us();
+	for (int i = 0; i < threads; i++) {
+		j[i] = (struct wk_job){ .c = c, .len = len, .n = n };
+		if (pthread_create(&th[i], NULL, wk_run, &j[i]))
+			exit(1);
+	}
+	for (int i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	double wall = (double)(ev_now_us() - t0) / 1e6;
+	pthread_barrier_destroy(&wk_start);
+	return (double)n * threads / wall;
+}
+
+static void workers_table(double budget)
+{
+	static const struct xf_case *const wc[] = { &cases[0], &cases[1] };
+	const size_t len = 1400;
+	printf("\n%-18s %5s  %9s %9s  %6s  (encap + decap, Gbit/s of %zu-byte packets, each way)\n",
+	       "transform", "bytes", "1 worker", "2 workers", "x", len);
+	for (size_t i = 0; i < 2; i++) {
+		long n = BATCH * 4;
+		double e, d;
+		run_ours(wc[i], len, n, &e, &d);
+		n = (long)((double)n * budget / (e + d + 1e-6));
+		n = (n / BATCH + 1) * BATCH;
+		double best[2] = { 0, 0 };
+		for (int rep = 0; rep < 2; rep++)
+			for (int t = 1; t <= 2; t++) {
+				double r = workers_rate(wc[i], len, n, t);
+				best[t - 1] = r > best[t - 1] ? r : best[t - 1];
+			}
+		printf("%-18s %5zu  %9.3f %9.3f  %6.2f\n", wc[i]->name, len, best[0] * len * 8 / 1e9,
+		       best[1] * len * 8 / 1e9, best[1] / best[0]);
+		fflush(stdout);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	double budget = argc > 1 ? atof(argv[1]) : 0.4;	/* seconds per measurement */
@@ -250,6 +315,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("(ratio = raw EVP time / spigot time for the same packets, encap + decap)\n");
+	workers_table(budget);
 	printf("ratio: %.3f\n", final_ratio);
 	return 0;
 }

@@ -55,6 +55,8 @@ struct router {
 	struct capture_state *capture;	/* monitor capture (src/net/capture.c) */
 
 	uint32_t debug;
+	/* Data-plane threads (spigotd --workers); 0 or 1: the control thread alone. */
+	int workers;
 };
 
 /* Creates a router around a loaded config (takes ownership of cfg). */

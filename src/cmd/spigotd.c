@@ -2,6 +2,9 @@
  * spigotd: one process is one router.
  *   spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]
  *           [--control SOCKET] [--quiet] [--journal] [--debug-log]
+ *           [--workers N]
+ * --workers N: data-plane threads for packet: ports (the control thread
+ * counts as one; 1, the default, is the control thread alone).
  * stderr is the router's console: `logging console LEVEL` filters it and
  * `no logging console` silences it; --debug-log makes it carry every line
  * whatever the config says (the lab's and the tests' record).
@@ -35,6 +38,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]\n"
 		   "               [--control SOCKET] [--state-dir DIR] [--quiet] [--journal] [--debug-log]\n"
+		   "               [--workers N]\n"
 		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n"
 		   "  DIR: the state directory (default $STATE_DIRECTORY), e.g. for the IKEv2 QCD secret\n");
 }
@@ -80,7 +84,16 @@ struct opts {
 	char *ports[ROUTER_MAX_IFACES];	/* "IFNAME=SPEC", owned */
 	int nports;
 	bool quiet, journal, debug_log;
+	int workers;
 };
+
+/*
+ * The default is one thread: workers > 1 punt every frame to the control
+ * thread until they decapsulate and encapsulate themselves
+ * (src/net/workers.c), so more of them cost CPU and gain nothing yet.
+ */
+#define WORKERS_DEFAULT 1
+#define WORKERS_MAX 64
 
 static int add_port(struct opts *o, const char *spec)
 {
@@ -136,11 +149,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "journal", no_argument, NULL, 'j' },
 		{ "debug-log", no_argument, NULL, 'd' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:p:P:s:S:qjdh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:P:s:S:qjdw:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'p': if (add_port(o, optarg) < 0) return 2; break;
@@ -150,6 +164,17 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *done)
 		case 'q': o->quiet = true; break;
 		case 'j': o->journal = true; break;
 		case 'd': o->debug_log = true; break;
+		case 'w': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || end == optarg || n < 1 || n > WORKERS_MAX) {
+				fprintf(stderr, "spigotd: --workers %s: expected 1 to %d\n", optarg,
+					WORKERS_MAX);
+				return 2;
+			}
+			o->workers = (int)n;
+			break;
+		}
 		case 'h': usage(stdout); *done = true; return 0;
 		default: usage(stderr); return 2;
 		}
@@ -200,6 +225,7 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 	r->log.to_stderr = !o->quiet;
 	r->log.journal = o->journal;
 	r->log.debug_log = o->debug_log;
+	r->workers = o->workers ? o->workers : WORKERS_DEFAULT;
 	snprintf(r->config_path, sizeof(r->config_path), "%s", o->config);
 	/* systemd's StateDirectory= says where unless --state-dir does (the first of a list). */
 	const char *sd = o->state_dir ? o->state_dir : getenv("STATE_DIRECTORY");

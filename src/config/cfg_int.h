@@ -73,6 +73,8 @@ enum ord_kind {
 	ORD_V2_KEYRING,
 	ORD_V2_PROFILE,
 	ORD_V2_QCD,		/* crypto ikev2 quick-crash-detection (spigot extension) */
+	ORD_V2_FRAG,		/* crypto ikev2 fragmentation */
+	ORD_V2_COOKIE,		/* crypto ikev2 cookie-challenge N */
 };
 
 struct ord_item {

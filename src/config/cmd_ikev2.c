@@ -494,6 +494,20 @@ struct cfg_opaque *cfg_v2_mode_extra(struct cli_ctx *ctx)
 	return x;
 }
 
+/* crypto ikev2 fragmentation [mtu <68-1500>] (RFC 7383); `no` turns it off. */
+static int frag_fn(struct cli_ctx *ctx, const struct cmd_args *a)
+{
+	uint32_t mtu = CFG_V2_FRAG_MTU;
+	if (!a->negated && a->argc > 4 && (!cmd_parse_u32(a->argv[4], &mtu) || mtu < 68 || mtu > 1500))
+		return cmd_bad(ctx, a, 4);
+	ctx->cfg->v2_frag_mtu = a->negated ? 0 : (uint16_t)mtu;
+	if (a->negated)
+		cfg_order_remove(ctx->cfg, ORD_V2_FRAG, "");
+	else
+		cfg_order_touch(ctx->cfg, ctx->loading, ORD_V2_FRAG, "");
+	return 0;
+}
+
 #define ENC "aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | aes-gcm-128 | aes-gcm-256"
 #define ENC_HELP                                                                                  \
 	"aes-cbc-128:AES-CBC-128;aes-cbc-192:AES-CBC-192;aes-cbc-256:AES-CBC-256;"                 \
@@ -548,5 +562,9 @@ static const struct cmd_def ikev2_cmds[] = {
 	  "0:Specifies an UNENCRYPTED password will follow;6:Specifies an ENCRYPTED password will follow;"
 	  "WORD:The UNENCRYPTED (cleartext) user password",
 	  peer_psk_fn, peer_psk_fn },
+	{ MODE_CONFIG, "crypto ikev2 fragmentation [ mtu <68-1500> ]",
+	  "ikev2:Configure IKEv2 Options;fragmentation:Enable IKEv2 fragmentation;mtu:Specify fragmentation MTU;"
+	  "<68-1500>:MTU value in bytes, default 576",
+	  frag_fn, frag_fn },
 };
 CMD_REGISTER(ikev2_cmds)

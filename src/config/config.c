@@ -279,6 +279,8 @@ static int kind_rank(enum ord_kind k)
 	case ORD_V2_KEYRING: return 193;
 	case ORD_V2_PROFILE: return 194;
 	case ORD_V2_QCD: return 195;
+	case ORD_V2_FRAG: return 196;
+	case ORD_V2_COOKIE: return 197;
 	case ORD_POLICY: return 200;
 	case ORD_KEYS: return 210;
 	case ORD_ISR: return 220;

@@ -161,6 +161,7 @@ struct cfg_isr {
 #define CFG_V2_MAX_MATCH 8		/* match lines in a policy / profile */
 #define CFG_PATH_MAX 256		/* a file named in the configuration */
 #define CFG_V2_QCD_FILE_DEFAULT "ikev2-qcd.key"	/* in the state directory (spigotd --state-dir) */
+#define CFG_V2_FRAG_MTU 576		/* crypto ikev2 fragmentation: IOS's default mtu (IPv4) */
 #define CFG_V2_LIFETIME 86400		/* IOS's IKEv2 SA lifetime default, seconds */
 #define CFG_V2_DPD_RETRY 2		/* what a profile without dpd holds */
 
@@ -278,6 +279,9 @@ struct config {
 	 */
 	bool v2_qcd_off;
 	char v2_qcd_file[CFG_PATH_MAX];
+	uint16_t v2_frag_mtu;		/* crypto ikev2 fragmentation [mtu N]; 0 = off */
+	/* crypto ikev2 cookie-challenge <1-1000>: COOKIE (RFC 7296 §2.6) from this many half-open IKE SAs; 0 off (IOS's default). */
+	unsigned v2_cookie_challenge;
 
 	struct cfg_transform_set *tsets;
 	size_t ntset;

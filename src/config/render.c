@@ -404,6 +404,8 @@ void cfg_render_body(const struct config *c, struct strbuf *out)
 		case ORD_V2_KEYRING:
 		case ORD_V2_PROFILE:
 		case ORD_V2_QCD:
+		case ORD_V2_FRAG:
+		case ORD_V2_COOKIE:
 			cfg_render_v2(out, c, it->kind, it->key);
 			break;
 		}

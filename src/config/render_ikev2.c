@@ -151,6 +151,13 @@ void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kin
 			r_keyring(out, k);
 		break;
 	}
+	case ORD_V2_FRAG:
+		/* IOS leaves the default mtu out. */
+		if (c->v2_frag_mtu == CFG_V2_FRAG_MTU)
+			sb_puts(out, "crypto ikev2 fragmentation\n");
+		else if (c->v2_frag_mtu)
+			sb_printf(out, "crypto ikev2 fragmentation mtu %u\n", c->v2_frag_mtu);
+		break;
 	case ORD_V2_PROFILE: {
 		const struct cfg_ikev2_profile *p = config_v2_profile(c, key);
 		if (p)
@@ -162,6 +169,10 @@ void cfg_render_v2(struct strbuf *out, const struct config *c, enum ord_kind kin
 			sb_puts(out, "no crypto ikev2 quick-crash-detection\n");
 		else if (c->v2_qcd_file[0])
 			sb_printf(out, "crypto ikev2 quick-crash-detection secret-file %s\n", c->v2_qcd_file);
+		break;
+	case ORD_V2_COOKIE:
+		if (c->v2_cookie_challenge)
+			sb_printf(out, "crypto ikev2 cookie-challenge %u\n", c->v2_cookie_challenge);
 		break;
 	default:
 		break;

@@ -3,11 +3,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
 /* Bounded so that a flood cannot make the router eat all memory. */
 #define POOL_KEEP 256
 
-static struct pkt *free_list;
-static size_t nfree, nused;
+/*
+ * One free list per thread (data-plane workers allocate too), so taking
+ * and returning a buffer needs no lock; a buffer freed on another thread
+ * than the one that took it joins that thread's list.  The count in use
+ * is process-wide (leak checks), so it is atomic.
+ */
+static _Thread_local struct pkt *free_list;
+static _Thread_local size_t nfree;
+static atomic_size_t nused;
 
 struct pkt *pkt_alloc(void)
 {
@@ -20,7 +29,7 @@ struct pkt *pkt_alloc(void)
 		if (!p)
 			return NULL;
 	}
-	nused++;
+	atomic_fetch_add_explicit(&nused, 1, memory_order_relaxed);
 	p->next = NULL;
 	p->data = p->buf + PKT_HEADROOM;
 	p->len = 0;
@@ -34,7 +43,7 @@ void pkt_free(struct pkt *p)
 {
 	if (!p)
 		return;
-	nused--;
+	atomic_fetch_sub_explicit(&nused, 1, memory_order_relaxed);
 	if (nfree >= POOL_KEEP) {
 		free(p);
 		return;
@@ -80,7 +89,17 @@ uint8_t *pkt_pull(struct pkt *p, size_t n)
 	return p->data;
 }
 
-size_t pkt_in_use(void) { return nused; }
+void pkt_pool_drain(void)
+{
+	while (free_list) {
+		struct pkt *p = free_list;
+		free_list = p->next;
+		free(p);
+	}
+	nfree = 0;
+}
+
+size_t pkt_in_use(void) { return atomic_load_explicit(&nused, memory_order_relaxed); }
 
 void pktq_init(struct pkt_queue *q, size_t max) { *q = (struct pkt_queue){ .max = max }; }
 

@@ -39,6 +39,8 @@ size_t pkt_tailroom(const struct pkt *p);
 uint8_t *pkt_push(struct pkt *p, size_t n);
 /* Drops n bytes from the front. */
 uint8_t *pkt_pull(struct pkt *p, size_t n);
+/* Frees the calling thread's free list (a thread that ends calls it). */
+void pkt_pool_drain(void);
 /* Number of buffers in use (for leak checks and `show buffers`). */
 size_t pkt_in_use(void);
 

@@ -21,5 +21,6 @@
 /* IKE's UDP ports: ISAKMP (RFC 2408) and NAT traversal (RFC 3947, 3948). */
 #define UDP_PORT_IKE 500
 #define UDP_PORT_IKE_NATT 4500
+#define NON_ESP_MARKER_LEN 4	/* RFC 3948 §2.2: four zero bytes before IKE on UDP 4500 */
 
 #endif

@@ -5,6 +5,7 @@
  * rekeyed or gone.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -12,6 +13,7 @@
 #include "config/transform.h"
 #include "ike/ike2_int.h"
 #include "ike/ike_int.h"
+#include "ipsec/ipsec_int.h"
 #include "router.h"
 
 static struct router *R(const struct ike2_glue *g) { return g->ike->r; }
@@ -22,6 +24,34 @@ struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, ui
 {
 	struct ikev2_range r = { proto, port, port ? port : 65535, addr & mask, addr | ~mask };
 	return r;
+}
+
+/*
+ * The first packet held for flow, the one that triggered the negotiation,
+ * as selectors (RFC 7296 §2.9: sent first in TSi/TSr); false when none is
+ * held or it is no IPv4 header.
+ */
+bool ike2_pkt_selectors(struct router *r, const struct ipsec_flow *flow, struct ikev2_range *local,
+			struct ikev2_range *remote)
+{
+	const struct ipsec_flowrec *fr = r->ipsec ? r->ipsec->flows : NULL;
+	while (fr && !ipsec_flow_eq(&fr->flow, flow))
+		fr = fr->next;
+	const struct pkt *p = fr ? fr->held.head : NULL;
+	if (!p || p->len < 20 || (p->data[0] >> 4) != 4)
+		return false;
+	size_t ihl = (size_t)(p->data[0] & 15) * 4;
+	uint8_t proto = p->data[9];
+	uint16_t sp = 0, ep = 65535, dsp = 0, dep = 65535;
+	bool first_frag = (wbuf_be16(p->data + 6) & 0x1fff) == 0;
+	if ((proto == 6 || proto == 17) && first_frag && ihl >= 20 && p->len >= ihl + 4) {
+		sp = ep = wbuf_be16(p->data + ihl);
+		dsp = dep = wbuf_be16(p->data + ihl + 2);
+	}
+	uint32_t src = wbuf_be32(p->data + 12), dst = wbuf_be32(p->data + 16);
+	*local = (struct ikev2_range){ proto, sp, ep, src, src };
+	*remote = (struct ikev2_range){ proto, dsp, dep, dst, dst };
+	return true;
 }
 
 /* A range as address/mask and port; false when it is no prefix (we install prefixes only). */
@@ -83,9 +113,36 @@ static void keys_of(struct sadb_sa_keys *k, uint32_t spi, const uint8_t *km, con
 	k->auth_key_len = c->integ_key_len;
 }
 
+static bool range_in(const struct ikev2_range *a, const struct ikev2_range *r)
+{
+	return (!r->proto || a->proto == r->proto) && a->saddr >= r->saddr && a->eaddr <= r->eaddr &&
+	       a->sport >= r->sport && a->eport <= r->eport;
+}
+
+/* As responder: the first entry for the peer whose ACL range holds the Child SA (§2.9). */
+static const struct cfg_cmap_entry *entry_holding(struct ike2_glue *g, const struct ikev2_sa *sa,
+						  const struct ikev2_child *c)
+{
+	const struct config *cfg = R(g)->cfg;
+	struct ikev2_peer_conf *pc = calloc(1, sizeof(*pc));
+	const struct cfg_cmap_entry *found = NULL;
+	for (size_t i = 0; pc && !found && i < cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
+		bool peer = false;
+		for (size_t k = 0; k < e->npeers; k++)
+			peer |= e->peers[k] == sa->peer;
+		if (peer && ike2_entry_wants(g->ike, e) && g->build && g->build(cfg, e, sa->local, sa->peer, pc) &&
+		    range_in(&c->local_ts, &pc->local_ts) && range_in(&c->remote_ts, &pc->remote_ts))
+			found = e;
+		OPENSSL_cleanse(pc, sizeof(*pc));
+	}
+	free(pc);
+	return found;
+}
+
 /* The map entry a Child SA for flow belongs to: the one whose packets asked for it. */
 static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const struct ike2_track *t,
-						   const struct ipsec_flow *flow)
+						   const struct ipsec_flow *flow, const struct ikev2_child *c)
 {
 	const struct config *cfg = R(g)->cfg;
 	for (size_t i = 0; i < IKE2_MAX_CHILD_WAIT; i++) {
@@ -97,7 +154,8 @@ static const struct cfg_cmap_entry *entry_of_child(struct ike2_glue *g, const st
 	}
 	if (t->has_flow)
 		return config_cmap_entry(cfg, t->cmap, t->seq);
-	return ike2_entry_for_peer(g, t->sa->peer);
+	const struct cfg_cmap_entry *e = entry_holding(g, t->sa, c);
+	return e ? e : ike2_entry_for_peer(g, t->sa->peer);
 }
 
 /* A Child SA is up (IKE_AUTH's, CREATE_CHILD_SA's, a rekey's): into the SADB, as Quick Mode's bundles go. */
@@ -116,7 +174,7 @@ void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c
 		ike2_drop(g, &g->st.bad_ts, sa->peer, "Child SA: traffic selectors are no address/mask pair");
 		return;
 	}
-	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow);
+	const struct cfg_cmap_entry *e = entry_of_child(g, t, &spec.flow, c);
 	if (!e) {
 		ike2_drop(g, &g->st.install_fail, sa->peer, "Child SA: the crypto map entry is gone");
 		return;
@@ -174,6 +232,11 @@ void ike2_h_ike_down(void *arg, struct ikev2_sa *sa)
 	struct ike2_glue *g = arg;
 	struct ike2_track *t = ike2_track_of(g, sa);
 	char ps[16];
+	/* Only a session that was up goes DOWN; a failed negotiation has its own counter. */
+	if (t && !t->was_ready) {
+		ike2_schedule(g);
+		return;
+	}
 	g->st.ike_down++;
 	ip_fmt(sa->peer, ps);
 	if (R(g)->debug & DBG_IKEV2)

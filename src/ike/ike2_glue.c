@@ -16,8 +16,10 @@
 #include <openssl/crypto.h>
 
 #include "config/transform.h"
+#include "ike/ike2_cookie.h"
 #include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
+#include "ike/ike2_version.h"
 #include "ike/ike_int.h"
 #include "ikev2/ikev2_conf.h"
 #include "ikev2/ikev2_sa.h"
@@ -254,8 +256,14 @@ static void tick(void *arg)
 	for (struct ike2_track *t = g->tracks; t; t = t->next) {
 		struct ikev2_sa *sa = t->sa;
 		if (sa->state == IKEV2_S_R_INIT_SENT && now - t->created_ms >= g->half_open_ms) {
+			/*
+			 * A negotiation that never came up (often a replayed or forged
+			 * IKE_SA_INIT): counted here only, and not logged, so a flood of
+			 * them fills no log; ike2_h_ike_down knows it was never a session.
+			 */
 			g->st.half_open_expired++;
-			kill_sa(g, t, "half-open timeout (no valid IKE_AUTH)");
+			ikev2_ike_gone(sa);
+			t->rtx_on = false;
 			continue;
 		}
 		if (live(t) && !t->expired && now >= expire_at(g, t)) {
@@ -293,6 +301,7 @@ static void tick(void *arg)
 	}
 	track_reap(g);
 	track_sync(g);
+	ike2_cookie_after(g);
 }
 
 void ike2_schedule(struct ike2_glue *g)
@@ -365,13 +374,56 @@ static bool h_conf(void *arg, uint32_t local, uint32_t peer, struct ikev2_peer_c
 		const struct ipsec_flow *f = g->init_flow;
 		out->local_ts = ike2_range_of(f->local, f->local_mask, f->proto, f->local_port);
 		out->remote_ts = ike2_range_of(f->remote, f->remote_mask, f->proto, f->remote_port);
+		/* ... and the packet that started it first, so the responder picks the policy holding it. */
+		out->has_pkt = ike2_pkt_selectors(R(g), f, &out->pkt_local, &out->pkt_remote) &&
+			       out->pkt_local.saddr >= out->local_ts.saddr && out->pkt_local.eaddr <= out->local_ts.eaddr &&
+			       out->pkt_remote.saddr >= out->remote_ts.saddr && out->pkt_remote.eaddr <= out->remote_ts.eaddr;
 	}
 	/* RFC 7296 §2.4: INITIAL_CONTACT when no other IKE SA with the peer is up (only an initiator sends it). */
 	out->initial_contact = !ike2_sa_up(g->ike, peer);
 	/* NAT-T as IKEv1 has it: `crypto ipsec nat-transparency udp-encapsulation` (default on). */
 	out->natt = R(g)->cfg->natt_enabled;
 	out->natt_fake = g->ike->natt_force;
+	out->frag_mtu = R(g)->cfg->v2_frag_mtu;		/* crypto ikev2 fragmentation (RFC 7383) */
 	return true;
+}
+
+static uint64_t h_now(void *arg) { return now_ms(arg); }
+
+static bool ts_in(const struct ikev2_ts *t, const struct ikev2_range *r)
+{
+	return (!r->proto || t->proto == r->proto) && t->saddr >= r->saddr && t->eaddr <= r->eaddr &&
+	       t->sport >= r->sport && t->eport <= r->eport;
+}
+
+/*
+ * RFC 7296 §2.9 as responder: of the crypto map entries for this peer, in
+ * order, the first whose ACL range holds the initiator's packet selectors
+ * (pkt_i its side, pkt_r ours) gives the ranges to narrow to.
+ */
+static bool h_policy_for(void *arg, const struct ikev2_sa *sa, const struct ikev2_ts *pkt_i,
+			 const struct ikev2_ts *pkt_r, struct ikev2_range *local, struct ikev2_range *remote)
+{
+	struct ike2_glue *g = arg;
+	const struct config *cfg = R(g)->cfg;
+	struct ikev2_peer_conf *c = calloc(1, sizeof(*c));
+	bool found = false;
+	for (size_t i = 0; c && !found && i < cfg->ncmap; i++) {
+		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
+		bool peer = false;
+		for (size_t k = 0; k < e->npeers; k++)
+			peer |= e->peers[k] == sa->peer;
+		if (!peer || !ike2_entry_wants(g->ike, e) || !g->build || !g->build(cfg, e, sa->local, sa->peer, c))
+			continue;
+		if (ts_in(pkt_i, &c->remote_ts) && ts_in(pkt_r, &c->local_ts)) {
+			*local = c->local_ts;
+			*remote = c->remote_ts;
+			found = true;
+		}
+		OPENSSL_cleanse(c, sizeof(*c));
+	}
+	free(c);
+	return found;
 }
 
 static uint32_t h_spi_alloc(void *arg)
@@ -410,8 +462,11 @@ static void h_initial_contact(void *arg, struct ikev2_sa *sa)
 
 bool ike2_is_v2(const uint8_t *data, size_t len)
 {
-	/* The version byte follows two SPIs and Next Payload (§3.1): major 2. */
-	return len > 17 && (data[17] >> 4) == (IKEV2_VERSION >> 4);
+	/*
+	 * The version byte follows two SPIs and Next Payload (§3.1): major 2,
+	 * and any higher one, which IKEv2 answers (§2.5); 0 and 1 are IKEv1's.
+	 */
+	return len > 17 && (data[17] >> 4) >= (IKEV2_VERSION >> 4);
 }
 
 void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
@@ -423,9 +478,13 @@ void ike2_input(struct ike_state *ike, uint32_t src, uint16_t sport, uint32_t ds
 	g->st.rx++;
 	if (dport == UDP_PORT_IKE_NATT)
 		g->st.on_4500++;	/* NAT-T (ike2_natt.c); the marker is gone already */
+	if (!ike2_version_ok(g, dst, dport, src, sport, data, len))
+		return;
+	ike2_cookie_before(g);
 	uint64_t ignored = g->eng.st.natt_port_ignored;
 	ikev2_input_port(&g->eng, dst, dport, src, sport, data, len);
 	ike2_natt_rx_ignored(g, ignored, src, sport);
+	ike2_cookie_after(g);
 	ike2_qcd_after_input(g);
 	track_sync(g);
 }
@@ -630,7 +689,8 @@ int ike2_init(struct ike_state *ike)
 				       .ike_down = ike2_h_ike_down, .ike_rekeyed = ike2_h_ike_rekeyed,
 				       .initial_contact = h_initial_contact, .qcd_allow = ike2_qcd_allow,
 				       .qcd_lost = ike2_qcd_lost, .send_port = ike2_h_send_port,
-				       .peer_moved = ike2_h_peer_moved };
+				       .peer_moved = ike2_h_peer_moved, .now_ms = h_now,
+				       .policy_for = h_policy_for };
 	ikev2_engine_init(&g->eng, &g->host);
 	g->next_id = 1;
 	g->rtx_base_ms = IKE_RTX_BASE_MS;

@@ -26,6 +26,10 @@ struct strbuf;
 
 /* A responder IKE SA without a valid IKE_AUTH goes after this. */
 #define IKE2_HALF_OPEN_MS 10000
+/* The COOKIE secret is replaced this often (RFC 7296 §2.6); the one before stays valid as long. */
+#define IKE2_COOKIE_ROTATE_MS 60000
+/* INVALID_MAJOR_VERSION answers (RFC 7296 §1.5) to unauthenticated requests: at most this many a second. */
+#define IKE2_BAD_MAJOR_PER_SEC 10
 
 /* Drops and events of the glue (the engine counts its own). */
 struct ike2_stats {
@@ -37,6 +41,7 @@ struct ike2_stats {
 	uint64_t initial_contact_deleted;	/* other IKE SAs ended by the peer's INITIAL_CONTACT */
 	uint64_t unsolicited;			/* IKE SAs opened without traffic (recovery, contact on start) */
 	uint64_t natka_tx;			/* NAT keepalives sent */
+	uint64_t bad_major, bad_major_answered, bad_major_limited;	/* ike2_version.c */
 };
 
 int ike2_init(struct ike_state *ike);

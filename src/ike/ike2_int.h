@@ -71,6 +71,13 @@ struct ike2_glue {
 	struct log_rl rl;
 	struct ike2_qcd *qcd;		/* Quick Crash Detection (ike2_qcd.c) */
 	struct log_rl rl_moved, rl_ignored;	/* NAT-T: the peer's port followed / not followed */
+	/* COOKIE under load (ike2_cookie.c). */
+	uint64_t cookie_rotate_at, cookie_rotations, cookie_onsets;
+	bool cookie_active;
+	struct log_rl cookie_rl;
+	/* INVALID_MAJOR_VERSION answers in the current second (ike2_version.c). */
+	uint64_t bad_major_window;
+	uint32_t bad_major_in_window;
 };
 
 uint64_t ike2_now(const struct ike2_glue *g);
@@ -83,6 +90,9 @@ void ike2_schedule(struct ike2_glue *g);
 /* After every call into the engine: records follow its SAs, schedules re-armed. */
 void ike2_sync(struct ike2_glue *g);
 /* ike2_child.c: selectors, and the engine's Child SA / IKE SA callbacks. */
+/* The triggering packet of a flow (its first held packet) as selectors (§2.9); false: none. */
+bool ike2_pkt_selectors(struct router *r, const struct ipsec_flow *flow, struct ikev2_range *local,
+			struct ikev2_range *remote);
 struct ikev2_range ike2_range_of(uint32_t addr, uint32_t mask, uint8_t proto, uint16_t port);
 bool ike2_flow_of(const struct ikev2_child *c, struct ipsec_flow *f);
 void ike2_h_child_up(void *arg, struct ikev2_sa *sa, const struct ikev2_child *c);

@@ -28,17 +28,17 @@ int ike2_h_send_port(void *arg, uint32_t local, uint16_t lport, uint32_t peer, u
 		     const uint8_t *msg, size_t len)
 {
 	struct ike2_glue *g = arg;
-	static uint8_t buf[4 + IKEV2_MAX_MSG];
+	static uint8_t buf[NON_ESP_MARKER_LEN + IKEV2_MAX_MSG];
 	int rc;
 	if (lport == UDP_PORT_IKE_NATT) {
 		/* RFC 3948 §2.2: four zero bytes tell IKE from ESP on 4500. */
-		if (len > IKEV2_MAX_MSG - 4) {
+		if (len > IKEV2_MAX_MSG) {
 			ike2_drop(g, &g->st.send_fail, peer, "message too long for UDP 4500");
 			return -1;
 		}
-		memset(buf, 0, 4);
-		memcpy(buf + 4, msg, len);
-		rc = g->ike->xmit(R(g), local, lport, peer, pport, buf, len + 4);
+		memset(buf, 0, NON_ESP_MARKER_LEN);
+		memcpy(buf + NON_ESP_MARKER_LEN, msg, len);
+		rc = g->ike->xmit(R(g), local, lport, peer, pport, buf, len + NON_ESP_MARKER_LEN);
 	} else {
 		rc = g->ike->xmit(R(g), local, lport, peer, pport, msg, len);
 	}

@@ -10,6 +10,7 @@
 #include "core/strbuf.h"
 #include "core/ipfmt.h"
 #include "core/json.h"
+#include "ike/ike2_cookie.h"
 #include "ike/ike2_int.h"
 #include "ike/ike2_qcd.h"
 #include "ike/ike_int.h"
@@ -49,6 +50,7 @@ struct sa_view {
 	uint64_t life, active;
 	char spi_local[17], spi_remote[17];
 	unsigned dpd_interval, dpd_retry;
+	unsigned frag_mtu;			/* crypto ikev2 fragmentation; 0 = off */
 	bool ready, rtx;
 	int tries, of;
 	uint64_t rtx_next_ms;
@@ -75,6 +77,7 @@ static void view_of(struct ike2_glue *g, const struct ike2_track *t, struct sa_v
 	v->local_id = pr && pr->has_id_local ? pr->id_local : sa->local;
 	v->dpd_interval = pr ? pr->dpd_interval : 0;
 	v->dpd_retry = pr ? pr->dpd_retry : 0;
+	v->frag_mtu = g->ike->r->cfg->v2_frag_mtu;
 	v->rtx = t->rtx_on;
 	v->tries = t->tries;
 	v->of = g->rtx_tries;
@@ -105,7 +108,13 @@ static void text_one(const struct sa_view *v, struct strbuf *out, bool detail)
 	sb_printf(out, "      Local req queued:  %-14u Remote req queued:  %u\n", sa->req_out, sa->req_in);
 	sb_printf(out, "      Local window:      %-14u Remote window:      %u\n", 1, 1);
 	sb_printf(out, "      DPD configured for %u seconds, retry %u\n", v->dpd_interval, v->dpd_retry);
-	sb_printf(out, "      Fragmentation not configured.\n");
+	if (v->frag_mtu) {
+		sb_printf(out, "      Fragmentation configured.\n");
+		if (sa->frag)	/* both announced RFC 7383 support */
+			sb_printf(out, "      IETF Std Fragmentation MTU in use: %u bytes.\n", v->frag_mtu);
+	} else {
+		sb_printf(out, "      Fragmentation not configured.\n");
+	}
 	sb_printf(out, "      Extended Authentication not configured.\n");
 	/* IOS: "inside" when we are behind the NAT, "outside" when the peer is. */
 	if (ikev2_nat_detected(sa)) {
@@ -309,6 +318,21 @@ static void stats_engine(struct emit *o, const struct ikev2_stats *e)
 	ROW("request queue full", e, queue_full);
 	ROW("NAT-D of the wrong size (ignored)", e, natd_bad);
 	ROW("new peer port, unauthenticated (ignored)", e, natt_port_ignored);
+	heading(o, "  Fragmentation (RFC 7383):\n");
+	ROW("fragments sent", e, frag_tx);
+	ROW("fragments received (ICV good)", e, frag_rx);
+	ROW("messages reassembled", e, frag_reassembled);
+	ROW("dropped: not negotiated", e, frag_unexpected);
+	ROW("dropped: integrity check failed", e, frag_bad_icv);
+	ROW("dropped: duplicate", e, frag_dup);
+	ROW("dropped: of a message done", e, frag_old);
+	ROW("dropped: fewer Total Fragments", e, frag_bad_total);
+	ROW("reassembly restarted (more fragments)", e, frag_restart);
+	ROW("dropped: too many fragments", e, frag_too_many);
+	ROW("dropped: message too big", e, frag_too_big);
+	ROW("reassembly timed out", e, frag_timeout);
+	ROW("reassembly evicted (global cap)", e, frag_evicted);
+	ROW("reassembly replaced (other message)", e, frag_replaced);
 	heading(o, "  INFORMATIONAL / CREATE_CHILD_SA:\n");
 	ROW("INVALID_SPI sent", e, invalid_spi_tx);
 	ROW("INVALID_SPI received", e, invalid_spi_rx);
@@ -363,6 +387,9 @@ static void stats_router(struct emit *o, const struct ike2_stats *s)
 	ROW("send failures", s, send_fail);
 	ROW("Child SA requests: wait table full", s, wait_full);
 	ROW("IKEv1 Main Mode refused for IKEv2 peer", s, v1_refused);
+	ROW("unsupported major version", s, bad_major);
+	ROW("  INVALID_MAJOR_VERSION sent", s, bad_major_answered);
+	ROW("  not answered (over the limit)", s, bad_major_limited);
 }
 
 static void stats_qcd(struct emit *o, const struct ike2_glue *g)
@@ -390,6 +417,39 @@ static void stats_qcd(struct emit *o, const struct ike2_glue *g)
 	ROW("  of which per source", &q, src_limited);
 	ROW("asked for the token of a live SA", e, qcd_live);
 	ROW("secret file refused", &q, file_refused);
+}
+/* IOS's summary of challenged requests, then the rows (engine: responder and initiator). */
+static void stats_cookie(struct emit *o, const struct ike2_glue *g)
+{
+	const struct ikev2_stats *e = &g->eng.st;
+	struct ike2_cookie_info c;
+	char h[160];
+	uint64_t challenged = e->cookie_ok + e->cookie_bad + e->cookie_none;
+	ike2_cookie_info(g, &c);
+	if (!o->j) {
+		sb_printf(o->out, "\nIncoming IKEV2 Cookie Challenged Requests: %llu\n", (unsigned long long)challenged);
+		sb_printf(o->out, "                    accepted: %llu        rejected: %llu        rejected no cookie: %llu\n",
+			  (unsigned long long)e->cookie_ok, (unsigned long long)e->cookie_bad,
+			  (unsigned long long)e->cookie_none);
+	}
+	if (c.threshold)
+		snprintf(h, sizeof(h), "\nCookie challenge (RFC 7296 2.6): on above %u half-open IKE SAs, %s (%zu half-open)\n",
+			 c.threshold, c.challenging ? "challenging now" : "not challenging", c.half_open);
+	else
+		snprintf(h, sizeof(h), "\nCookie challenge (RFC 7296 2.6): off\n");
+	group(o, h, "cookie");
+	if (o->j) {
+		json_u64(o->j, "threshold", c.threshold);
+		json_bool(o->j, "challenging", c.challenging);
+		json_u64(o->j, "challenged_requests", challenged);
+	}
+	ROW("cookies sent", e, cookie_sent);
+	ROW("valid cookies received", e, cookie_ok);
+	ROW("invalid cookies received", e, cookie_bad);
+	ROW("requests without a cookie (challenged)", e, cookie_none);
+	ROW("times the challenge came on", g, cookie_onsets);
+	ROW("secret rotations", g, cookie_rotations);
+	ROW("COOKIE answers followed (as initiator)", e, cookie_rx);
 }
 #undef ROW
 
@@ -423,6 +483,7 @@ static void show_stats(struct router *r, struct strbuf *out, struct json *j)
 	stats_engine(&o, &g->eng.st);
 	stats_router(&o, &g->st);
 	stats_qcd(&o, g);
+	stats_cookie(&o, g);
 	if (j)
 		json_obj_end(j);
 }

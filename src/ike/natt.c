@@ -270,12 +270,12 @@ bool natt_4500_ike(struct ike_state *ike, uint32_t src, const uint8_t **data, si
 		ike->st.natka_rx++;
 		return false;
 	}
-	if (*len < 4 || wbuf_be32(*data) != 0) {
+	if (*len < NON_ESP_MARKER_LEN || wbuf_be32(*data) != 0) {
 		ike_drop(ike, &ike->st.bad_4500, src, "UDP 4500 datagram without the non-ESP marker");
 		return false;
 	}
-	*data += 4;
-	*len -= 4;
+	*data += NON_ESP_MARKER_LEN;
+	*len -= NON_ESP_MARKER_LEN;
 	return true;
 }
 

@@ -151,9 +151,9 @@ int ikev2_send_auth_req(struct ikev2_sa *sa)
 	}
 	ikev2_offer_child(&sa->conf, sa->child_spi_in, &offer);
 	ikev2_put_sa(&w, &offer);
-	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->conf.local_ts);
-	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->conf.remote_ts);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	ikev2_put_ranges(&w, IKEV2_PL_TSI, sa->conf.has_pkt ? &sa->conf.pkt_local : NULL, &sa->conf.local_ts);
+	ikev2_put_ranges(&w, IKEV2_PL_TSR, sa->conf.has_pkt ? &sa->conf.pkt_remote : NULL, &sa->conf.remote_ts);
+	size_t n = ikev2_seal(sa, &w, at);
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
 
@@ -188,13 +188,13 @@ static void initial_contact(struct ikev2_sa *sa, const struct ikev2_msg *m)
 /* The responder's answer when something after authentication fails: one notify. */
 static void auth_error(struct ikev2_sa *sa, uint32_t msgid, uint16_t type, bool with_id)
 {
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	struct ikev2_wr w;
 	size_t at = auth_begin(sa, &w, buf, sizeof(buf), msgid);
 	if (with_id)
 		put_id_auth(&w, sa);
 	ikev2_put_notify(&w, 0, NULL, 0, type, NULL, 0);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (n)
 		ikev2_send_response(sa, buf, n);
 }
@@ -213,9 +213,10 @@ static int choose_child(struct ikev2_sa *sa, const struct ikev2_msg *m, uint8_t 
 		sa->eng->st.no_proposal++;
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
-	/* TSi is the initiator's side: our remote; TSr ours. The first of each is tried (§2.9). */
-	if (!tsi.nts || !tsr.nts || !ikev2_narrow(&tsi.ts[0], &sa->conf.remote_ts, &sa->child_remote) ||
-	    !ikev2_narrow(&tsr.ts[0], &sa->conf.local_ts, &sa->child_local)) {
+	/* TSi is the initiator's side: our remote; TSr ours, each list narrowed (§2.9). */
+	struct ikev2_range pol_l, pol_r;
+	ikev2_ts_policy(sa, &tsi, &tsr, &pol_l, &pol_r);
+	if (!ikev2_ts_pick(&tsi, &pol_r, &sa->child_remote) || !ikev2_ts_pick(&tsr, &pol_l, &sa->child_local)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}
@@ -256,7 +257,7 @@ void ikev2_recv_auth_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	ikev2_put_sa(&w, &answer);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &sa->child_remote);
 	ikev2_put_range(&w, IKEV2_PL_TSR, &sa->child_local);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (!n || !ikev2_set_state(sa, IKEV2_S_READY)) {
 		ikev2_set_state(sa, IKEV2_S_DEAD);
 		return;
@@ -274,13 +275,14 @@ static bool accept_child(struct ikev2_sa *sa, const struct ikev2_msg *m)
 	static struct ikev2_props answer;
 	struct ikev2_tsp tsi, tsr;
 	if (!sap || !tip || !trp || ikev2_parse_sa(sap, &answer) != 0 || ikev2_parse_ts(tip, &tsi) != 0 ||
-	    ikev2_parse_ts(trp, &tsr) != 0 || tsi.nts != 1 || tsr.nts != 1 ||
+	    ikev2_parse_ts(trp, &tsr) != 0 ||
 	    ikev2_accept_child(&sa->conf, &answer, &sa->child_suite, &sa->child_spi_out) < 0)
 		return false;
-	struct ikev2_range l = { tsi.ts[0].proto, tsi.ts[0].sport, tsi.ts[0].eport, tsi.ts[0].saddr, tsi.ts[0].eaddr };
-	struct ikev2_range r = { tsr.ts[0].proto, tsr.ts[0].sport, tsr.ts[0].eport, tsr.ts[0].saddr, tsr.ts[0].eaddr };
-	if (!ikev2_within(&l, &sa->conf.local_ts) || !ikev2_within(&r, &sa->conf.remote_ts))
+	struct ikev2_range l, r;
+	if (!ikev2_ts_accept(&tsi, &sa->conf.local_ts, &l) || !ikev2_ts_accept(&tsr, &sa->conf.remote_ts, &r)) {
+		sa->eng->st.ts_unacceptable++;
 		return false;
+	}
 	sa->child_local = l;
 	sa->child_remote = r;
 	return true;

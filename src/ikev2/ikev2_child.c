@@ -149,7 +149,7 @@ int ikev2_send_cc_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 		return -1;
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_CREATE_CHILD_SA, false, sa->req_out);
 	size_t ok = op->kind == IKEV2_OP_REKEY_IKE ? put_ike_req(sa, &w, op->group) : put_child_req(sa, &w, op);
-	size_t n = ok ? ikev2_sk_seal(&w, &sa->sk, at) : 0;
+	size_t n = ok ? ikev2_seal(sa, &w, at) : 0;
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
 
@@ -185,12 +185,12 @@ int ikev2_rekey_ike(struct ikev2_sa *sa)
 
 static void cc_error(struct ikev2_sa *sa, uint32_t msgid, uint16_t type, uint16_t data16)
 {
-	uint8_t buf[512], d[2];
+	uint8_t buf[2048], d[2];
 	struct ikev2_wr w;
 	wbuf_st16(d, data16);
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_CREATE_CHILD_SA, true, msgid);
 	ikev2_put_notify(&w, 0, NULL, 0, type, d, type == IKEV2_N_INVALID_KE_PAYLOAD ? 2 : 0);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (n)
 		ikev2_send_response(sa, buf, n);
 }
@@ -252,7 +252,7 @@ static int ike_rekey_resp(struct ikev2_sa *sa, const struct ikev2_msg *m, struct
 	ikev2_put_nonce(&w, n->nr, n->nrlen);
 	put_ke(&w, dh);
 	ikev2_qcd_put(n, &w);		/* RFC 6290 §2.4: the new SA's token, for its SPIs */
-	size_t len = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t len = ikev2_seal(sa, &w, at);
 	if (!len)
 		goto out;
 	ikev2_send_response(sa, rsp, len);
@@ -285,8 +285,9 @@ static int child_choose(struct ikev2_sa *sa, struct cc_payloads *p, struct ikev2
 		sa->eng->st.no_proposal++;
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
-	if (!p->tsi.nts || !p->tsr.nts || !ikev2_narrow(&p->tsi.ts[0], &sa->conf.remote_ts, &c->remote_ts) ||
-	    !ikev2_narrow(&p->tsr.ts[0], &sa->conf.local_ts, &c->local_ts)) {
+	struct ikev2_range pol_l, pol_r;
+	ikev2_ts_policy(sa, &p->tsi, &p->tsr, &pol_l, &pol_r);
+	if (!ikev2_ts_pick(&p->tsi, &pol_r, &c->remote_ts) || !ikev2_ts_pick(&p->tsr, &pol_l, &c->local_ts)) {
 		sa->eng->st.ts_unacceptable++;
 		return IKEV2_N_TS_UNACCEPTABLE;
 	}
@@ -344,7 +345,7 @@ static int child_resp(struct ikev2_sa *sa, const struct ikev2_msg *m, struct cc_
 		put_ke(&w, dh);
 	ikev2_put_range(&w, IKEV2_PL_TSI, &c.remote_ts);
 	ikev2_put_range(&w, IKEV2_PL_TSR, &c.local_ts);
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	if (!n)
 		goto out;
 	ikev2_send_response(sa, rsp, n);
@@ -415,13 +416,10 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	int rc = -1;
 	memset(&c, 0, sizeof(c));
 	uint16_t pfs = sa->cc.dh ? (uint16_t)dh_group(sa->cc.dh) : 0;
-	if (!p->has_ts || p->tsi.nts != 1 || p->tsr.nts != 1 ||
+	if (!p->has_ts ||
 	    ikev2_accept_child_dh(&sa->conf, &p->sa, pfs, &c.suite, &c.spi_out) < 0 ||
 	    (pfs && (!p->has_ke || shared(sa->cc.dh, &p->ke, gir, &girlen) < 0)))
 		goto out;
-	const struct ikev2_ts *ti = &p->tsi.ts[0], *tr = &p->tsr.ts[0];
-	c.local_ts = (struct ikev2_range){ ti->proto, ti->sport, ti->eport, ti->saddr, ti->eaddr };
-	c.remote_ts = (struct ikev2_range){ tr->proto, tr->sport, tr->eport, tr->saddr, tr->eaddr };
 	struct ikev2_sa *home = ikev2_home(sa);
 	/* The IKE SA it would belong to is gone or going: no Child SA for it (the peer's dies unused). */
 	if (home->state != IKEV2_S_READY || home->deleting)
@@ -429,8 +427,11 @@ static int finish_child(struct ikev2_sa *sa, const struct ikev2_op *op, struct c
 	struct ikev2_child_rec *old = op->kind == IKEV2_OP_REKEY_CHILD ? ikev2_child_by_in(home, op->spi) : NULL;
 	const struct ikev2_range *l = old ? &old->local : op->ranges ? &op->local : &sa->conf.local_ts;
 	const struct ikev2_range *r = old ? &old->remote : op->ranges ? &op->remote : &sa->conf.remote_ts;
-	if (!ikev2_within(&c.local_ts, l) || !ikev2_within(&c.remote_ts, r))
+	/* §2.9: the answer may narrow what we proposed, never widen it. */
+	if (!ikev2_ts_accept(&p->tsi, l, &c.local_ts) || !ikev2_ts_accept(&p->tsr, r, &c.remote_ts)) {
+		sa->eng->st.ts_unacceptable++;
 		goto out;
+	}
 	c.spi_in = sa->cc.new_spi_in;
 	c.replaces_spi_in = old ? old->spi_in : 0;
 	if (ikev2_child_keys(sa, &c, true, sa->cc.n, IKEV2_NONCE_LEN, p->nonce, p->nlen, pfs ? gir : NULL,

@@ -80,10 +80,14 @@ bool ikev2_cookie_check(struct ikev2_engine *e, uint32_t local, uint32_t peer, c
 		return true;
 	if (!keyed(e))
 		return false;
-	if (valid(e, peer, m, ni, nilen))
+	if (valid(e, peer, m, ni, nilen)) {
+		e->st.cookie_ok++;
 		return true;
+	}
 	if (ikev2_find_notify(m, IKEV2_N_COOKIE))
 		e->st.cookie_bad++;
+	else
+		e->st.cookie_none++;
 	uint8_t c[COOKIE_LEN], buf[128];
 	struct ikev2_hdr h = { .exch = IKEV2_EXCH_IKE_SA_INIT, .flags = IKEV2_FLAG_RESPONSE };
 	struct ikev2_wr w;

@@ -76,6 +76,7 @@ void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h)
 
 static void sa_free(struct ikev2_sa *sa)
 {
+	ikev2_frag_free(sa);
 	dh_free(sa->dh);
 	dh_free(sa->cc.dh);
 	if (sa->sk_ready)
@@ -166,6 +167,7 @@ static void unlink_dead(struct ikev2_engine *e)
 void ikev2_reap(struct ikev2_engine *e)
 {
 	unlink_dead(e);
+	ikev2_frag_expire(e);
 	for (struct ikev2_sa **pp = &e->sas; *pp;) {
 		struct ikev2_sa *s = *pp;
 		if (s->state == IKEV2_S_DEAD) {
@@ -195,7 +197,7 @@ int ikev2_send_request(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 		return -1;
 	sa->req_pending = true;
 	sa->eng->st.tx++;
-	return ikev2_xmit(sa->eng, sa, sa->local, sa->peer, false, msg, len);
+	return ikev2_send_train(sa->eng, sa, sa->local, sa->peer, false, msg, len);
 }
 
 int ikev2_send_response(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
@@ -205,7 +207,7 @@ int ikev2_send_response(struct ikev2_sa *sa, const uint8_t *msg, size_t len)
 	    !ikev2_keep_copy(&sa->rsp_for, &sa->rsp_for_len, e->rx_raw, e->rx_raw_len))
 		return -1;
 	sa->eng->st.tx++;
-	return ikev2_xmit(e, sa, sa->local, sa->peer, true, msg, len);
+	return ikev2_send_train(e, sa, sa->local, sa->peer, true, msg, len);
 }
 
 void ikev2_retransmit(struct ikev2_sa *sa)
@@ -213,7 +215,7 @@ void ikev2_retransmit(struct ikev2_sa *sa)
 	if (!sa->req_pending || sa->state == IKEV2_S_DEAD)
 		return;
 	sa->eng->st.tx++;
-	ikev2_xmit(sa->eng, sa, sa->local, sa->peer, false, sa->req_buf, sa->req_len);
+	ikev2_send_train(sa->eng, sa, sa->local, sa->peer, false, sa->req_buf, sa->req_len);
 }
 
 static struct ikev2_sa *find(struct ikev2_engine *e, uint32_t peer, const struct ikev2_hdr *h)
@@ -230,15 +232,13 @@ static struct ikev2_sa *find(struct ikev2_engine *e, uint32_t peer, const struct
 	return NULL;
 }
 
-typedef void (*recv_fn)(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
-
 /* Which message each state accepts: the only way a datagram reaches a receive function. */
 static const struct {
 	uint8_t exch;
 	bool response;
 	bool initiator;		/* our role in the IKE SA */
 	enum ikev2_state state;
-	recv_fn fn;
+	ikev2_recv_fn fn;
 } dispatch[] = {
 	{ IKEV2_EXCH_IKE_SA_INIT, true, true, IKEV2_S_I_INIT_SENT, ikev2_recv_init_rsp },
 	{ IKEV2_EXCH_IKE_AUTH, false, false, IKEV2_S_R_INIT_SENT, ikev2_recv_auth_req },
@@ -291,7 +291,7 @@ static bool msgid_ok(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8
 	    !memcmp(buf, sa->rsp_for, len)) {
 		st->retransmit_answered++;
 		st->tx++;
-		ikev2_xmit(sa->eng, sa, sa->local, sa->peer, true, sa->rsp_buf, sa->rsp_len);
+		ikev2_send_train(sa->eng, sa, sa->local, sa->peer, true, sa->rsp_buf, sa->rsp_len);
 		return false;
 	}
 	if (m->h.msgid < sa->req_in)
@@ -326,9 +326,11 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 	e->rx_raw_len = len;
 	int rc = ikev2_decode(buf, len, &m);
 	if (rc) {
+		/* One drop, one counter. */
 		if (rc == IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD)
 			e->st.unsupported_critical++;
-		e->st.malformed++;
+		else
+			e->st.malformed++;
 		return;
 	}
 	bool response = m.h.flags & IKEV2_FLAG_RESPONSE;
@@ -355,13 +357,17 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 		if (dispatch[i].exch != m.h.exch || dispatch[i].response != response ||
 		    dispatch[i].initiator != sa->initiator || dispatch[i].state != sa->state)
 			continue;
-		if (msgid_ok(sa, &m, buf, len))
+		if (m.sk && m.sk->type == IKEV2_PL_SKF)	/* RFC 7383: one fragment; the message once whole */
+			ikev2_frag_input(sa, &m, buf, len, dispatch[i].fn);
+		else if (msgid_ok(sa, &m, buf, len))
 			dispatch[i].fn(sa, &m, buf, len);
 		natt_unmoved(sa, &m);
 		return;
 	}
 	/* A retransmitted request in a state that has moved on still gets its answer. */
-	if (msgid_ok(sa, &m, buf, len))
+	if (m.sk && m.sk->type == IKEV2_PL_SKF)
+		ikev2_frag_stray(sa, &m, buf, len);
+	else if (msgid_ok(sa, &m, buf, len))
 		e->st.bad_state++;
 	natt_unmoved(sa, &m);
 }

@@ -12,7 +12,7 @@
 int ikev2_send_info_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 {
 	struct ikev2_stats *st = &sa->eng->st;
-	uint8_t buf[1024], spi[4];
+	uint8_t buf[2048], spi[4];
 	struct ikev2_wr w;
 	size_t at = ikev2_prot_begin(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false, sa->req_out);
 	wbuf_st32(spi, op->spi);
@@ -41,7 +41,7 @@ int ikev2_send_info_req(struct ikev2_sa *sa, const struct ikev2_op *op)
 	default:
 		return -1;
 	}
-	size_t n = ikev2_sk_seal(&w, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &w, at);
 	return n ? ikev2_send_request(sa, buf, n) : -1;
 }
 
@@ -165,12 +165,12 @@ void ikev2_recv_info_req(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 	if (m->npl == IKEV2_INNER)
 		e->st.liveness_answered++;
 	info_collect(sa, m, &w);
-	uint8_t rsp[1024];
+	uint8_t rsp[2048];
 	struct ikev2_wr wr;
 	size_t at = ikev2_prot_begin(sa, &wr, rsp, sizeof(rsp), IKEV2_EXCH_INFORMATIONAL, true, m->h.msgid);
 	if (w.nspi && !w.del_ike)
 		ikev2_put_delete(&wr, IKEV2_PROTO_ESP, 4, w.spis, w.nspi);
-	size_t n = ikev2_sk_seal(&wr, &sa->sk, at);
+	size_t n = ikev2_seal(sa, &wr, at);
 	if (n)
 		ikev2_send_response(sa, rsp, n);
 	if (w.del_ike) {

@@ -40,6 +40,9 @@ static size_t build_init(struct ikev2_sa *sa, const struct ikev2_props *props, u
 	ikev2_put_ke(&w, (uint16_t)dh_group(sa->dh), pub, (size_t)publen);
 	ikev2_put_nonce(&w, sa->initiator ? sa->ni : sa->nr, IKEV2_NONCE_LEN);
 	ikev2_natd_put(sa, &w);
+	/* RFC 7383 §2.3: the initiator offers; the responder answers only an offer. */
+	if (sa->conf.frag_mtu && (sa->initiator || sa->frag))
+		ikev2_put_notify(&w, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	return ikev2_wr_finish(&w);
 }
 
@@ -189,6 +192,7 @@ void ikev2_recv_init_req(struct ikev2_engine *e, uint32_t local, uint32_t peer, 
 	/* Answers, and our later requests, go where the request came from (§2.23). */
 	sa->lport = e->rx_lport ? e->rx_lport : IKEV2_PORT;
 	sa->pport = e->rx_pport ? e->rx_pport : IKEV2_PORT;
+	sa->frag = conf.frag_mtu && ikev2_find_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED);
 	memcpy(sa->spi_i, m->h.spi_i, 8);
 	ikev2_natd_check(sa, m);
 	memcpy(sa->ni, p.nonce, p.nlen);
@@ -267,6 +271,7 @@ void ikev2_recv_init_rsp(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf,
 		return;
 	}
 	sa->suite = chosen;
+	sa->frag = sa->conf.frag_mtu && ikev2_find_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED);
 	memcpy(sa->spi_r, m->h.spi_r, 8);
 	memcpy(sa->nr, p.nonce, p.nlen);
 	sa->nrlen = p.nlen;

@@ -42,6 +42,15 @@ bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, siz
 void ikev2_put_range(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *r);
 bool ikev2_narrow(const struct ikev2_ts *t, const struct ikev2_range *ours, struct ikev2_range *out);
 bool ikev2_within(const struct ikev2_range *in, const struct ikev2_range *outer);
+/* ikev2_ts.c (§2.9): the responder's narrowing of a TS list to our range, one range out; false: TS_UNACCEPTABLE. */
+bool ikev2_ts_pick(const struct ikev2_tsp *t, const struct ikev2_range *ours, struct ikev2_range *out);
+/* The ranges a responder narrows to: the SA's conf, or the host's policy for the packet selectors. */
+void ikev2_ts_policy(const struct ikev2_sa *sa, const struct ikev2_tsp *tsi, const struct ikev2_tsp *tsr,
+		     struct ikev2_range *local, struct ikev2_range *remote);
+/* The initiator's check of an answer: every selector within what we proposed; the widest taken. */
+bool ikev2_ts_accept(const struct ikev2_tsp *t, const struct ikev2_range *proposed, struct ikev2_range *out);
+/* A TS payload: first (the triggering packet's selector, or NULL), then r. */
+void ikev2_put_ranges(struct ikev2_wr *w, uint8_t type, const struct ikev2_range *first, const struct ikev2_range *r);
 /* Child keys (§2.17): KEYMAT = prf+(SK_d, [g^ir] | Ni | Nr), the exchange initiator's keys first. */
 int ikev2_child_keys(const struct ikev2_sa *sa, struct ikev2_child *c, bool exch_initiator, const uint8_t *ni,
 		     size_t nilen, const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen);
@@ -79,6 +88,35 @@ bool ikev2_cookie_check(struct ikev2_engine *e, uint32_t local, uint32_t peer, c
 /* The initiator's side: true when m is a COOKIE answer; *resend when its cookie was kept for a retry. */
 bool ikev2_cookie_take(struct ikev2_sa *sa, const struct ikev2_msg *m, bool *resend);
 #define IKEV2_COOKIE_TRIES 4		/* cookie answers we follow per IKE SA: forged ones cost one send each */
+
+/* ---- IKE fragmentation (ikev2_frag.c, RFC 7383) ---- */
+
+#define IKEV2_FRAG_MAX_COUNT 64		/* fragments of one message we hold */
+#define IKEV2_FRAG_MAX_BYTES 32768	/* one message's plaintext in reassembly */
+#define IKEV2_FRAG_GLOBAL_BYTES 131072	/* all SAs together (each fragment costs 64 more) */
+#define IKEV2_FRAG_TIMEOUT_MS 10000	/* a set not complete by then is dropped; retransmission resends all */
+#define IKEV2_FRAG_MIN_CHUNK 15		/* plaintext per fragment at least (an AES block), whatever the MTU */
+#define IKEV2_IPV4_UDP_HDR 28		/* what the MTU holds besides the IKE message */
+
+typedef void (*ikev2_recv_fn)(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
+/*
+ * Closes a protected message opened with ikev2_prot_begin (or
+ * ikev2_sk_begin on the SA's keys): one SK message, or, when the SA
+ * fragments and it would not fit conf.frag_mtu, a train of SKF messages
+ * back to back in the same buffer.  Returns the bytes, 0 on failure.
+ */
+size_t ikev2_seal(struct ikev2_sa *sa, struct ikev2_wr *w, size_t at);
+/* Sends each IKE message of a train (one, or fragments back to back). */
+int ikev2_send_train(struct ikev2_engine *e, const struct ikev2_sa *sa, uint32_t local, uint32_t peer, bool reply,
+		     const uint8_t *msg, size_t len);
+/* An SKF message that the dispatch table gives to fn once it is whole. */
+void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len, ikev2_recv_fn fn);
+/* An SKF message no receive function takes: a retransmitted request's fragment #1 gets the answer again. */
+void ikev2_frag_stray(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8_t *buf, size_t len);
+/* Drops the SA's set in reassembly. */
+void ikev2_frag_free(struct ikev2_sa *sa);
+/* Drops the sets older than IKEV2_FRAG_TIMEOUT_MS (with a host clock). */
+void ikev2_frag_expire(struct ikev2_engine *e);
 
 /* ikev2_qcd.c: the token in our IKE_AUTH, the peer's kept, answers for unknown SAs, and the peer's taken. */
 void ikev2_qcd_put(struct ikev2_sa *sa, struct ikev2_wr *w);

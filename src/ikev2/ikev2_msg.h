@@ -50,6 +50,8 @@ struct ikev2_msg {
 	const struct ikev2_pl *sk;
 	uint8_t sk_inner_np;	/* the first payload inside */
 	uint16_t frag_no, frag_total;	/* SKF only */
+	/* Put together from verified fragments (ikev2_frag.c): sk's body is plaintext. */
+	bool reassembled;
 	/* The first unknown critical payload type, for UNSUPPORTED_CRITICAL_PAYLOAD. */
 	uint8_t bad_critical;
 };

@@ -69,6 +69,19 @@ struct ikev2_peer_conf {
 	 * strongSwan's `encap=yes` does, so the peer sees a NAT (test aid).
 	 */
 	bool natt, natt_fake;
+	/*
+	 * IOS's `crypto ikev2 fragmentation [mtu N]` (RFC 7383): 0 = off; else
+	 * the IP MTU our encrypted messages must fit (IPv4 and UDP headers
+	 * included).  Used only when both sides announced support.
+	 */
+	uint16_t frag_mtu;
+	/*
+	 * The packet that triggered the negotiation, as selectors (§2.9): when
+	 * set, our IKE_AUTH request sends it first in TSi/TSr, before the
+	 * ranges, so the responder can pick the policy that holds it.
+	 */
+	bool has_pkt;
+	struct ikev2_range pkt_local, pkt_remote;
 };
 
 /* A finished Child SA, as the host installs it. */
@@ -133,6 +146,20 @@ struct ikev2_host {
 	 * moves the UDP encapsulation of the SA's Child SAs there.
 	 */
 	void (*peer_moved)(void *arg, struct ikev2_sa *sa);
+	/*
+	 * May be NULL: a millisecond clock.  Without it a message in
+	 * reassembly (RFC 7383) never times out (it is still bounded and evicted).
+	 */
+	uint64_t (*now_ms)(void *arg);
+	/*
+	 * May be NULL.  Responder, §2.9: the initiator sent more than one
+	 * selector a side, the first being the packet that triggered it (pkt_i
+	 * its side, pkt_r ours).  The host may name the policy that holds that
+	 * packet (e.g. another crypto map entry for the same peer): true and
+	 * our local and remote ranges; false leaves the SA's conf in force.
+	 */
+	bool (*policy_for)(void *arg, const struct ikev2_sa *sa, const struct ikev2_ts *pkt_i,
+			   const struct ikev2_ts *pkt_r, struct ikev2_range *local, struct ikev2_range *remote);
 };
 
 /* IOS's `show crypto ikev2 sa` says IN-NEG until READY. */
@@ -172,6 +199,18 @@ struct ikev2_stats {
 	uint64_t qcd_live;		/* a request naming the SPIs of an SA we have, from elsewhere: no token */
 	/* COOKIE (ikev2_cookie.c, §2.6). */
 	uint64_t cookie_sent, cookie_bad, cookie_rx;
+	/* IKE fragmentation (ikev2_frag.c, RFC 7383): fragments sent/taken, messages put together, drops. */
+	uint64_t frag_tx, frag_rx, frag_reassembled;
+	uint64_t frag_unexpected;	/* SKF on an SA that did not negotiate fragmentation */
+	uint64_t frag_bad_icv;		/* forged or corrupted: never stored */
+	uint64_t frag_dup;		/* a fragment number already held */
+	uint64_t frag_old;		/* of a message already processed (only #1 gets the answer again) */
+	uint64_t frag_bad_total;	/* Total Fragments smaller than the set's (§2.6.2) */
+	uint64_t frag_restart;		/* larger: the set was started again (§2.6.2) */
+	uint64_t frag_too_many, frag_too_big;	/* over IKEV2_FRAG_MAX_COUNT / _BYTES */
+	uint64_t frag_timeout, frag_evicted;	/* set given up: too old; or room for another */
+	uint64_t frag_replaced;		/* a set of another message of the same SA dropped */
+	uint64_t cookie_ok, cookie_none;	/* challenged requests: a valid cookie, none at all */
 	/* INITIAL_CONTACT (§2.4): sent in our IKE_AUTH, and the peer's acted on after AUTH. */
 	uint64_t initial_contact_tx, initial_contact_rx;
 	/* NAT traversal (ikev2_natt.c, §2.23). */
@@ -191,6 +230,7 @@ struct ikev2_engine {
 	const uint8_t *rx_raw;
 	size_t rx_raw_len;
 	uint16_t rx_lport, rx_pport;	/* its UDP ports: ours, the peer's */
+	size_t frag_bytes;		/* held in reassembly by all SAs (IKEV2_FRAG_GLOBAL_BYTES) */
 	/*
 	 * Quick Crash Detection (RFC 6290), set by ikev2_qcd_set: the secret
 	 * that survives our restarts, and how many unprotected replies we may
@@ -304,6 +344,8 @@ struct ikev2_sa {
 	 */
 	uint16_t lport, pport;
 	bool natd, nat_local, nat_peer;
+	bool frag;			/* both sides announced RFC 7383 support (and conf.frag_mtu) */
+	struct ikev2_frag_rx *frx;	/* the one message in reassembly, or NULL */
 };
 
 void ikev2_engine_init(struct ikev2_engine *e, const struct ikev2_host *h);

@@ -53,12 +53,12 @@ static void gcm_nonce(const struct ikev2_sk_dir *d, const uint8_t *iv, uint8_t *
 	memcpy(nonce + IKEV2_GCM_SALT, iv, IKEV2_GCM_NONCE - IKEV2_GCM_SALT);
 }
 
-size_t ikev2_sk_begin(struct ikev2_wr *w, struct ikev2_sk *sk)
+/* The IV that opens an SK or SKF body. */
+static void put_iv(struct ikev2_wr *w, struct ikev2_sk *sk)
 {
-	size_t start = ikev2_pl_begin(w, IKEV2_PL_SK);
 	uint8_t *iv = wbuf_reserve(&w->w, sk->alg.iv_len);
 	if (!iv)
-		return start;
+		return;
 	if (sk->alg.aead) {
 		/* RFC 5282 §3.1: the IV must not repeat under a key; a counter is simplest. */
 		uint64_t s = ++sk->out.seq;
@@ -67,13 +67,29 @@ size_t ikev2_sk_begin(struct ikev2_wr *w, struct ikev2_sk *sk)
 	} else if (RAND_bytes(iv, (int)sk->alg.iv_len) != 1) {
 		w->w.err = true;	/* §3.14: CBC IVs must be unpredictable */
 	}
+}
+
+size_t ikev2_sk_begin(struct ikev2_wr *w, struct ikev2_sk *sk)
+{
+	size_t start = ikev2_pl_begin(w, IKEV2_PL_SK);
+	put_iv(w, sk);
 	return start;
 }
 
-size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start)
+size_t ikev2_skf_begin(struct ikev2_wr *w, struct ikev2_sk *sk, uint16_t frag_no, uint16_t total)
+{
+	size_t start = ikev2_pl_begin(w, IKEV2_PL_SKF);
+	wbuf_put_u16(&w->w, frag_no);
+	wbuf_put_u16(&w->w, total);
+	put_iv(w, sk);
+	return start;
+}
+
+/* Pads, encrypts and authenticates the payload opened at sk_start, whose IV is at iv_at. */
+static size_t seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start, size_t iv_at)
 {
 	const struct ikev2_sk_alg *a = &sk->alg;
-	size_t iv_at = sk_start + IKEV2_GEN_LEN, pt_at = iv_at + a->iv_len;
+	size_t pt_at = iv_at + a->iv_len;
 	if (w->w.err || w->w.len < pt_at)
 		return 0;
 	size_t ptlen = w->w.len - pt_at;
@@ -90,7 +106,7 @@ size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start)
 	if (a->aead) {
 		uint8_t nonce[IKEV2_GCM_NONCE];
 		gcm_nonce(&sk->out, b + iv_at, nonce);
-		/* RFC 5282 §5.1: the AAD is the IKE header and the SK payload header. */
+		/* RFC 5282 §5.1, RFC 7383 §2.5: the AAD is the IKE header and the SK/SKF payload header. */
 		if (crypto_gcm_seal(&sk->out.c, nonce, b, iv_at, b + pt_at, b + pt_at, ctlen, icv,
 				    a->icv_len) < 0)
 			return 0;
@@ -102,10 +118,21 @@ size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start)
 	return len;
 }
 
-enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len, struct ikev2_msg *m)
+size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start)
+{
+	return seal(w, sk, sk_start, sk_start + IKEV2_GEN_LEN);
+}
+
+size_t ikev2_skf_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t skf_start)
+{
+	return seal(w, sk, skf_start, skf_start + IKEV2_GEN_LEN + 4);
+}
+
+enum ikev2_sk_result ikev2_sk_decrypt(struct ikev2_sk *sk, uint8_t *buf, size_t len, const struct ikev2_msg *m,
+				      uint8_t **pt, size_t *ptlen)
 {
 	const struct ikev2_sk_alg *a = &sk->alg;
-	if (!m->sk || m->sk->type != IKEV2_PL_SK)
+	if (!m->sk || (m->sk->type != IKEV2_PL_SK && m->sk->type != IKEV2_PL_SKF))
 		return IKEV2_SK_MALFORMED;
 	size_t iv_at = (size_t)(m->sk->body - buf), blen = m->sk->len;
 	if (iv_at + blen != len || blen < a->iv_len + a->icv_len + 1)
@@ -129,7 +156,25 @@ enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len
 	uint8_t pad = buf[pt_at + ctlen - 1];
 	if ((size_t)pad + 1 > ctlen)
 		return IKEV2_SK_MALFORMED;
-	if (ikev2_decode_inner(m, m->sk_inner_np, buf + pt_at, ctlen - pad - 1) != 0)
+	*pt = buf + pt_at;
+	*ptlen = ctlen - pad - 1;
+	return IKEV2_SK_OK;
+}
+
+enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len, struct ikev2_msg *m)
+{
+	uint8_t *pt;
+	size_t ptlen;
+	/* A message ikev2_frag.c put together: each fragment was verified and decrypted. */
+	if (m->reassembled && m->sk && m->sk->type == IKEV2_PL_SK)
+		return ikev2_decode_inner(m, m->sk_inner_np, m->sk->body, m->sk->len) ? IKEV2_SK_MALFORMED
+										       : IKEV2_SK_OK;
+	if (!m->sk || m->sk->type != IKEV2_PL_SK)
+		return IKEV2_SK_MALFORMED;
+	enum ikev2_sk_result r = ikev2_sk_decrypt(sk, buf, len, m, &pt, &ptlen);
+	if (r != IKEV2_SK_OK)
+		return r;
+	if (ikev2_decode_inner(m, m->sk_inner_np, pt, ptlen) != 0)
 		return IKEV2_SK_MALFORMED;
 	return IKEV2_SK_OK;
 }

@@ -61,6 +61,9 @@ void ikev2_sk_free(struct ikev2_sk *sk);
  */
 size_t ikev2_sk_begin(struct ikev2_wr *w, struct ikev2_sk *sk);
 size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start);
+/* The same for one Encrypted Fragment payload (RFC 7383 §2.5); the caller writes its body. */
+size_t ikev2_skf_begin(struct ikev2_wr *w, struct ikev2_sk *sk, uint16_t frag_no, uint16_t total);
+size_t ikev2_skf_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t skf_start);
 
 enum ikev2_sk_result { IKEV2_SK_OK = 0, IKEV2_SK_BAD_ICV = -1, IKEV2_SK_MALFORMED = -2 };
 
@@ -70,5 +73,12 @@ enum ikev2_sk_result { IKEV2_SK_OK = 0, IKEV2_SK_BAD_ICV = -1, IKEV2_SK_MALFORME
  * after IKEV2_SK_OK may anything in m be believed.
  */
 enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len, struct ikev2_msg *m);
+/*
+ * Verifies and decrypts the SK or SKF payload of m in place; pt and ptlen
+ * give the plaintext without padding (not walked: a fragment's is part
+ * of a chain).  Nothing is written to *pt unless the result is OK.
+ */
+enum ikev2_sk_result ikev2_sk_decrypt(struct ikev2_sk *sk, uint8_t *buf, size_t len, const struct ikev2_msg *m,
+				      uint8_t **pt, size_t *ptlen);
 
 #endif

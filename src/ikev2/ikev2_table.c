@@ -158,6 +158,7 @@ struct ikev2_sa *ikev2_sa_rekeyed(struct ikev2_sa *old, bool initiator, const ui
 	n->natd = old->natd;
 	n->nat_local = old->nat_local;
 	n->nat_peer = old->nat_peer;
+	n->frag = old->frag;		/* RFC 7383: negotiated for the IKE SA, kept by its rekey */
 	memcpy(n->spi_i, spi_i, 8);
 	memcpy(n->spi_r, spi_r, 8);
 	return n;

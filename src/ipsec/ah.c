@@ -43,9 +43,9 @@ enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_
 		return DROP_NO_ROOM;
 	if (p->len + ahlen + IP_HLEN > PKT_MAX_IP)
 		return DROP_INVALID_LEN;
-	if (sa->seq >= UINT32_MAX)
+	uint64_t seq = ipsec_seq_next(&sa->seq, IPSEC_SEQ_MAX);
+	if (!seq)
 		return DROP_ROLLOVER;
-	uint64_t seq = sa->seq + 1;
 
 	uint8_t *ah = pkt_push(p, ahlen);
 	ah[0] = nh;
@@ -61,7 +61,6 @@ enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_
 	if (crypto_integ_oneshot(&sa->integ, p->data, p->len, ah + AH_HDR_LEN) < 0)
 		return DROP_INTERNAL;
 	ipsec_ip_header(ip, p->len, tos, df, id, OUTER_TTL, IPPROTO_AH_, src, dst);
-	sa->seq = seq;
 	return DROP_NONE;
 }
 

@@ -46,7 +46,8 @@ enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
 
 	if (pkt_tailroom(p) < padlen + 2 + icvl || pkt_headroom(p) < ESP_HDR_LEN + ivl)
 		return DROP_NO_ROOM;
-	if (sa->seq >= UINT32_MAX)
+	uint64_t seq = ipsec_seq_next(&sa->seq, IPSEC_SEQ_MAX);
+	if (!seq)
 		return DROP_ROLLOVER;
 
 	uint8_t *tr = p->data + len;
@@ -56,7 +57,6 @@ enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
 	tr[padlen + 1] = NH_IPV4;
 
 	uint8_t *h = pkt_push(p, ESP_HDR_LEN + ivl);
-	uint64_t seq = sa->seq + 1;
 	wbuf_st32(h, sa->spi);
 	wbuf_st32(h + 4, (uint32_t)seq);
 	uint8_t *iv = h + ESP_HDR_LEN, *pt = iv + ivl, *icv = pt + ptlen;
@@ -88,7 +88,6 @@ enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
 			return DROP_INTERNAL;
 	}
 	p->len = ESP_HDR_LEN + ivl + ptlen + icvl;
-	sa->seq = seq;
 	return DROP_NONE;
 }
 

@@ -16,6 +16,7 @@
 #include "crypto/cipher.h"
 #include "crypto/integ.h"
 #include "ipsec/replay.h"
+#include "ipsec/seqno.h"
 #include "ipsec/sadb.h"
 #include "config/transform.h"
 #include "net/inet.h"
@@ -97,7 +98,7 @@ struct ipsec_sa {
 	uint8_t salt[4];		/* GCM (RFC 4106) */
 	uint8_t ivpool[256];		/* CBC IVs drawn from the DRBG in bulk */
 	size_t ivpool_off;
-	uint64_t seq;			/* outbound: last sequence number sent */
+	ipsec_seq_t seq;		/* outbound: last sequence number sent (seqno.h) */
 	struct replay_window rw;	/* inbound */
 	bool no_replay;			/* manual keys: IOS turns replay detection off */
 	uint64_t bytes, pkts;

@@ -15,9 +15,21 @@ void replay_init(struct replay_window *w, uint32_t size)
 		blocks <<= 1;
 	w->size = size;
 	w->mask = blocks - 1;
+	atomic_flag_clear(&w->lock);
 }
 
-bool replay_check(const struct replay_window *w, uint64_t seq)
+static void lock(struct replay_window *w)
+{
+	while (atomic_flag_test_and_set_explicit(&w->lock, memory_order_acquire))
+		;
+}
+
+static void unlock(struct replay_window *w)
+{
+	atomic_flag_clear_explicit(&w->lock, memory_order_release);
+}
+
+static bool check_locked(const struct replay_window *w, uint64_t seq)
 {
 	if (seq == 0)
 		return false;	/* sequence numbers start at 1 and never wrap */
@@ -29,10 +41,21 @@ bool replay_check(const struct replay_window *w, uint64_t seq)
 	return !(w->bm[(seq >> 6) & w->mask] & bit);
 }
 
+bool replay_check(struct replay_window *w, uint64_t seq)
+{
+	lock(w);
+	bool ok = check_locked(w, seq);
+	unlock(w);
+	return ok;
+}
+
 bool replay_update(struct replay_window *w, uint64_t seq)
 {
-	if (!replay_check(w, seq))
+	lock(w);
+	if (!check_locked(w, seq)) {
+		unlock(w);
 		return false;
+	}
 	if (seq > w->last) {
 		uint64_t cur = w->last >> 6, idx = seq >> 6;
 		uint64_t diff = idx - cur;
@@ -43,5 +66,6 @@ bool replay_update(struct replay_window *w, uint64_t seq)
 		w->last = seq;
 	}
 	w->bm[(seq >> 6) & w->mask] |= 1ull << (seq & 63);
+	unlock(w);
 	return true;
 }

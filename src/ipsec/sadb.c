@@ -279,7 +279,7 @@ void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes)
 		return;
 	uint64_t hard = (uint64_t)b->life_kb * 1024;
 	/* Sequence numbers near the end need a rekey as much as bytes do. */
-	bool seq_low = !sa->inbound && sa->seq > UINT32_MAX - (1u << 20);
+	bool seq_low = !sa->inbound && ipsec_seq_last(&sa->seq) > IPSEC_SEQ_MAX - (1u << 20);
 	if (b->state == BUNDLE_MATURE && (sa->bytes >= hard * SOFT_PERCENT / 100 || seq_low) &&
 	    sadb_bundle_set_state(st, b, BUNDLE_DYING) && st->km && st->km->soft_expire)
 		st->km->soft_expire(st->r, b->id);

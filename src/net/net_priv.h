@@ -26,6 +26,10 @@ struct cmd_args;
 #define ETH_ZLEN 60		/* minimum frame without FCS */
 #define ETHERTYPE_IP 0x0800
 #define ETHERTYPE_ARP 0x0806
+/* Older libc headers lack it (Linux 4.20); packet: ports and their workers set it. */
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
 
 struct port;
 struct msghdr;
@@ -68,6 +72,7 @@ struct port {
 	/* Receive buffers kept between batches so reading costs no allocation. */
 	struct pkt *rxb[PORT_BATCH];
 	void *priv;			/* per-kind state */
+	struct port_workers *wk;	/* packet: ports with data-plane workers (workers.c) */
 };
 
 /* A frame came in on pt (counted here); dispatches to IPv4 or ARP. Takes p. */
@@ -110,11 +115,37 @@ extern const struct port_ops port_udp_ops, port_packet_ops, port_tun_ops, port_m
 int packet_ring_setup(struct port *pt, char *why, size_t whylen);
 void packet_ring_close(struct port *pt);
 bool packet_ring_on(const struct port *pt);
-/* Hands every block the kernel has closed to port_input, as one batch. */
+/* Hands every slot the kernel has filled to port_input, as one batch. */
 void packet_ring_read(struct port *pt);
+/*
+ * What a ring walk does with each frame: deliver takes a pool packet (the
+ * Ethernet frame, its virtio-net header at vh, valid during the call);
+ * event counts a frame that was not delivered.  The control thread's sink
+ * is port_input; a worker's (workers.c) queues for the control thread.
+ */
+enum ring_event { RING_EV_GIANT, RING_EV_NOBUF, RING_EV_BADHDR };
+struct ring_sink {
+	void (*deliver)(void *arg, struct pkt *p, const uint8_t *vh);
+	void (*event)(void *arg, enum ring_event ev, size_t len);
+	void *arg;
+};
+/* One lap of the ring at most; returns the slots handed back to the kernel. */
+unsigned packet_ring_walk(struct port *pt, const struct ring_sink *sk);
 /* Adds the kernel's count of frames dropped for a full ring to ifp->c.ring_drops. */
 void packet_ring_stats(struct port *pt);
 void packet_ring_describe(const struct port *pt, char *buf, size_t len);
+/*
+ * Data-plane workers (workers.c) for a packet: port whose ring is on, when
+ * the router runs more than one (spigotd --workers N): the port's socket
+ * joins a PACKET_FANOUT group with N - 1 more, each read by a thread of
+ * its own.  start returns 0 when they run, -1 (logged, the port reads
+ * alone as before) when they cannot.
+ */
+int workers_port_start(struct port *pt, const char *ifname, unsigned ifindex);
+void workers_port_stop(struct port *pt);
+/* show interfaces' lines for them (nothing when the port has none). */
+void workers_port_show(struct port *pt, struct strbuf *out);
+
 /* Frames that are input to this router (not our own output, not another host's). */
 bool packet_from_wire(unsigned char pkttype);
 

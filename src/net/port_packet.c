@@ -22,9 +22,6 @@
 #include "net/gso.h"
 #include "net/net_priv.h"
 
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
 
 bool packet_from_wire(unsigned char pkttype)
 {
@@ -140,7 +137,14 @@ static int packet_open(struct port *pt, const char *arg, char *err, size_t errle
 	}
 	pt->fd = fd;
 	pt->ether = true;
+	workers_port_start(pt, arg, idx);
 	return 0;
+}
+
+static void packet_close(struct port *pt)
+{
+	workers_port_stop(pt);	/* before the ring: a worker may be reading its own */
+	packet_ring_close(pt);
 }
 
 const struct port_ops port_packet_ops = {
@@ -149,5 +153,5 @@ const struct port_ops port_packet_ops = {
 	.read = packet_read,
 	.xmit = port_batch_xmit,
 	.flush = port_sendmmsg_flush,
-	.close = packet_ring_close,
+	.close = packet_close,
 };

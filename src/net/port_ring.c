@@ -127,14 +127,27 @@ static void ring_giant(struct port *pt, size_t len)
 		   "Interface %s: frame over %zu bytes", ifp->name, len);
 }
 
-static void ring_nobuf(struct port *pt)
+/* The control thread's sink: counted on the interface, handed to port_input. */
+static void ctl_event(void *arg, enum ring_event ev, size_t len)
 {
-	pt->ifp->c.in_pkts++;
-	pt->ifp->c.in_drops++;
+	struct port *pt = arg;
+	switch (ev) {
+	case RING_EV_GIANT:
+		ring_giant(pt, len);
+		break;
+	case RING_EV_NOBUF:
+		pt->ifp->c.in_pkts++;
+		pt->ifp->c.in_drops++;
+		break;
+	case RING_EV_BADHDR:
+		pt->ifp->c.gso.bad++;
+		break;
+	}
 }
 
-static void ring_deliver(struct port *pt, struct pkt *p, const uint8_t *vh)
+static void ctl_deliver(void *arg, struct pkt *p, const uint8_t *vh)
 {
+	struct port *pt = arg;
 	if (pt->vnet)
 		port_input_vnet(pt, p, vh);
 	else
@@ -142,7 +155,7 @@ static void ring_deliver(struct port *pt, struct pkt *p, const uint8_t *vh)
 }
 
 /* A frame too big for its slot: the whole of it waits on the socket. */
-static void ring_copied(struct port *pt)
+static void ring_copied(struct port *pt, const struct ring_sink *sk)
 {
 	uint8_t vh[VNET_HDR_LEN];
 	struct sockaddr_ll from;
@@ -150,7 +163,7 @@ static void ring_copied(struct port *pt)
 	if (!p) {
 		/* Read it anyway, or every later big frame would be off by one. */
 		recv(pt->fd, vh, sizeof(vh), MSG_DONTWAIT | MSG_TRUNC);
-		ring_nobuf(pt);
+		sk->event(sk->arg, RING_EV_NOBUF, 0);
 		return;
 	}
 	size_t nv = pt->vnet ? 1 : 0;
@@ -163,25 +176,24 @@ static void ring_copied(struct port *pt)
 	ssize_t n = recvmsg(pt->fd, &mh, MSG_DONTWAIT);
 	if (n < (ssize_t)(nv * VNET_HDR_LEN) || !packet_from_wire(from.sll_pkttype)) {
 		if (n >= 0 && n < (ssize_t)(nv * VNET_HDR_LEN))
-			pt->ifp->c.gso.bad++;
+			sk->event(sk->arg, RING_EV_BADHDR, 0);
 		pkt_free(p);
 		return;
 	}
 	p->len = (size_t)n - nv * VNET_HDR_LEN;
 	if (mh.msg_flags & MSG_TRUNC) {
-		ring_giant(pt, p->len);
+		sk->event(sk->arg, RING_EV_GIANT, p->len);
 		pkt_free(p);
 		return;
 	}
-	ring_deliver(pt, p, vh);
+	sk->deliver(sk->arg, p, vh);
 }
 
 /* One slot: filtered as recvmmsg's frames are, copied out, handed on. */
-static void ring_frame(struct port *pt, const struct tpacket2_hdr *h)
+static void ring_frame(struct port *pt, const struct tpacket2_hdr *h, const struct ring_sink *sk)
 {
-	struct iface *ifp = pt->ifp;
 	if (h->tp_status & TP_STATUS_COPY) {
-		ring_copied(pt);
+		ring_copied(pt, sk);
 		return;
 	}
 	const struct sockaddr_ll *sll =
@@ -191,16 +203,16 @@ static void ring_frame(struct port *pt, const struct tpacket2_hdr *h)
 	/* Offsets come from the kernel, but a bad one must not walk off the slot. */
 	if (h->tp_mac < TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) + pt->vnet ||
 	    h->tp_mac > RING_FRAME_SIZE || h->tp_snaplen > RING_FRAME_SIZE - h->tp_mac) {
-		ifp->c.gso.bad++;
+		sk->event(sk->arg, RING_EV_BADHDR, 0);
 		return;
 	}
 	if (h->tp_snaplen < h->tp_len) {
-		ring_giant(pt, h->tp_len);	/* no room on the socket for the whole frame */
+		sk->event(sk->arg, RING_EV_GIANT, h->tp_len);	/* no room on the socket for the whole frame */
 		return;
 	}
 	struct pkt *p = pkt_alloc();
 	if (!p) {
-		ring_nobuf(pt);
+		sk->event(sk->arg, RING_EV_NOBUF, 0);
 		return;
 	}
 	const uint8_t *frame = (const uint8_t *)h + h->tp_mac;
@@ -208,23 +220,31 @@ static void ring_frame(struct port *pt, const struct tpacket2_hdr *h)
 	p->data = p->buf + PKT_HEADROOM - ETH_HLEN;
 	memcpy(p->data, frame, h->tp_snaplen);
 	p->len = h->tp_snaplen;
-	ring_deliver(pt, p, frame - VNET_HDR_LEN);
+	sk->deliver(sk->arg, p, frame - VNET_HDR_LEN);
+}
+
+unsigned packet_ring_walk(struct port *pt, const struct ring_sink *sk)
+{
+	struct pkt_ring *ring = ring_of(pt);
+	unsigned n;
+	/* Bounded: one lap of the ring per wakeup at most; the caller comes back. */
+	for (n = 0; n < RING_FRAMES; n++) {
+		struct tpacket2_hdr *h = (void *)(ring->map + (size_t)ring->cur * RING_FRAME_SIZE);
+		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			break;
+		ring_frame(pt, h, sk);
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		ring->cur = (ring->cur + 1) % RING_FRAMES;
+	}
+	return n;
 }
 
 void packet_ring_read(struct port *pt)
 {
-	struct pkt_ring *ring = ring_of(pt);
 	struct router *r = pt->ifp->r;
+	const struct ring_sink sk = { .deliver = ctl_deliver, .event = ctl_event, .arg = pt };
 	net_batch_begin(r);
-	/* Bounded: one lap of the ring per wakeup at most; level-triggered epoll calls again. */
-	for (unsigned n = 0; n < RING_FRAMES; n++) {
-		struct tpacket2_hdr *h = (void *)(ring->map + (size_t)ring->cur * RING_FRAME_SIZE);
-		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
-			break;
-		ring_frame(pt, h);
-		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-		ring->cur = (ring->cur + 1) % RING_FRAMES;
-	}
+	packet_ring_walk(pt, &sk);
 	net_batch_end(r);
 }
 

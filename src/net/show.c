@@ -156,6 +156,7 @@ static void show_one(struct router *r, struct iface *ifp, struct strbuf *out)
 			sb_printf(out, "     Rx ring: none, recvmmsg (%s), %llu fallbacks\n",
 				  ifp->port->noring, (unsigned long long)c->ring_fallbacks);
 		}
+		workers_port_show(ifp->port, out);
 	}
 	sb_puts(out, "     0 babbles, 0 late collision, 0 deferred\n");
 	sb_puts(out, "     0 lost carrier, 0 no carrier\n");

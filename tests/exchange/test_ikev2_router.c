@@ -651,3 +651,85 @@ TEST(ikev2_router_peer_restart_initial_contact_replaces_stale_sa)
 	ev_timer_cancel(b.ev, &W.t);
 	sl_free(&b);
 }
+
+/*
+ * `crypto ikev2 fragmentation mtu 200` on both routers (RFC 7383): IKE_AUTH
+ * leaves in SKF fragments no bigger than the MTU, the first fragment of
+ * A's request is lost and the retransmission of every fragment repairs it;
+ * show commands say so.
+ */
+TEST(ikev2_router_fragmentation_mtu_and_lost_fragment)
+{
+	static const char *const frag[] = { "crypto ikev2 fragmentation mtu 200", NULL };
+	struct seedlab b;
+	CHECK(setup(&b, true));
+	CHECK(configure(b.r[0], frag) && configure(b.r[1], frag));
+	W.drop[0] = 1;			/* A's datagram 1: IKE_AUTH fragment #1 */
+	struct strbuf out;
+	sb_init(&out);
+	sl_ping(&b, 1, &out);
+	sl_run(&b, 8000);
+	CHECK(up_crosswise(&b));
+	CHECK(ike2_stats(b.r[0])->rtx == 1);
+	/* RFC 7296 §2.9: A proposed the held echo's selectors first (ICMP, host to host). */
+	const struct ikev2_peer_conf *pc = &ready_sa(b.r[0])->conf;
+	CHECK(pc->has_pkt && pc->pkt_local.proto == 1 && pc->pkt_local.saddr == 0x0a000001 &&
+	      pc->pkt_remote.saddr == 0x0a000202 && pc->pkt_remote.eaddr == 0x0a000202);
+	const struct ikev2_engine *ea = ike2_engine(b.r[0]), *eb = ike2_engine(b.r[1]);
+	CHECK(ea->st.frag_tx > 1 && eb->st.frag_tx > 1 && ea->st.frag_reassembled == 1 && eb->st.frag_reassembled == 1);
+	/* Every IKE datagram after IKE_SA_INIT fits the MTU (the captures are IP packets). */
+	for (int s = 0; s < 2; s++)
+		for (int k = 1; k < W.n[s] && k < CAP; k++)
+			CHECK(W.len[s][k] <= 200);
+	CHECK(sl_cmd(&b, 0, "show crypto ikev2 sa detailed", &out) == 0);
+	CHECK(strstr(sb_str(&out), "Fragmentation configured.") &&
+	      strstr(sb_str(&out), "IETF Std Fragmentation MTU in use: 200 bytes."));
+	CHECK(sl_cmd(&b, 1, "show crypto ikev2 stats", &out) == 0);
+	CHECK(field(sb_str(&out), "messages reassembled") == 1 && field(sb_str(&out), "fragments sent") > 1);
+	CHECK(sl_cmd(&b, 1, "show running-config", &out) == 0);
+	CHECK(strstr(sb_str(&out), "\ncrypto ikev2 fragmentation mtu 200\n") != NULL);
+	CHECK(sl_ping(&b, 3, &out) == 3);
+	sb_free(&out);
+	ev_timer_cancel(b.ev, &W.t);
+	sl_free(&b);
+}
+
+/*
+ * RFC 7296 §2.9 as responder: B has two crypto map entries for A, the first
+ * (seq 5) for another host.  A's ping matches its seq 10 and A proposes the
+ * echo's selectors first; B narrows within the entry that holds them (seq
+ * 10), not within the first entry for the peer (which would be
+ * TS_UNACCEPTABLE), and the Child SA carries the ping.
+ */
+TEST(ikev2_router_responder_picks_entry_by_packet_selector)
+{
+	static const char *const a5[] = {
+		"access-list 160 permit ip host 10.0.0.1 host 10.0.2.99",
+		"crypto map testtag1 5 ipsec-isakmp", "set peer 10.2.2.2", "set transform-set v2",
+		"set ikev2-profile PR", "match address 160", "end", NULL,
+	};
+	static const char *const b5[] = {
+		"access-list 160 permit ip host 10.0.2.99 host 10.0.0.1",
+		"crypto map testtag1 5 ipsec-isakmp", "set peer 10.1.1.1", "set transform-set v2",
+		"set ikev2-profile PR", "match address 160", "end", NULL,
+	};
+	struct seedlab b;
+	CHECK(sl_new(&b));
+	CHECK(configure_v2(&b, true));
+	CHECK(configure(b.r[0], a5) && configure(b.r[1], b5));
+	struct strbuf out;
+	sb_init(&out);
+	int ok = sl_ping(&b, 5, &out);
+	if (ok != 5) {
+		fprintf(stderr, "    ping: %s\n", sb_str(&out));
+		sl_cmd(&b, 1, "show crypto ikev2 stats", &out);
+		fprintf(stderr, "%s\n", sb_str(&out));
+	}
+	CHECK(ok == 5);
+	CHECK(up_crosswise(&b));
+	const struct ikev2_child_rec *c = only_child(ready_sa(b.r[1]));
+	CHECK(c && c->local.saddr == 0x0a000202 && c->local.eaddr == 0x0a000202 && c->remote.saddr == 0x0a000001);
+	CHECK(ike2_engine(b.r[1])->st.ts_unacceptable == 0);
+	sb_free(&out);
+	sl_free(&b);
+}

@@ -91,7 +91,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ikev2_msg inner = m;
 		if (ikev2_decode_inner(&inner, m.sk_inner_np, m.sk->body, m.sk->len) == 0)
 			parse_all(&inner);
-		(void)ikev2_sk_open(&sk, buf, size, &m);
+		if (m.sk->type == IKEV2_PL_SKF) {	/* RFC 7383: verified alone, not walked */
+			uint8_t *pt;
+			size_t ptlen;
+			if (ikev2_sk_decrypt(&sk, buf, size, &m, &pt, &ptlen) == IKEV2_SK_OK && ptlen && pt[ptlen - 1] == 0x5a)
+				(void)0;	/* touch the last plaintext byte: ASan checks the bound */
+		} else {
+			(void)ikev2_sk_open(&sk, buf, size, &m);
+		}
 	}
 	return 0;
 }

@@ -7,7 +7,9 @@
  * SPIs (cleartext, or fuzzer bytes behind a live header), or have either
  * host start an exchange (liveness, Delete, INVALID_SPI, new Child SA,
  * Child or IKE SA rekey), retransmit, give up on its peer, or restart
- * (every SA forgotten, the Quick Crash Detection secret kept).
+ * (every SA forgotten, the Quick Crash Detection secret kept).  With bit 2
+ * of the first byte both sides fragment (RFC 7383, MTU 150), so the same
+ * steps drop, duplicate, reorder and corrupt single fragments.
  *
  * Nonces, SPIs and DH keys come from OpenSSL's RNG, so a run is not exactly
  * reproducible; the message shapes are, which is what the parser and the
@@ -242,6 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* NAT-D both ways; a faked NAT on A puts both on "4500" (the pair ignores ports). */
 		p->s[i].conf.natt = size && (data[0] & 4);
 		p->s[i].conf.natt_fake = i == 0 && size && (data[0] & 8);
+		/* RFC 7383 with a small MTU: IKE_AUTH and later exchanges go in fragments. */
+		p->s[i].conf.frag_mtu = size && (data[0] & 16) ? 150 : 0;
 		ikev2_qcd_set(&p->s[i].eng, secret, sizeof(secret));
 	}
 	nhist = 0;

@@ -79,7 +79,10 @@ IKEV2_ENGINE_CTRS = [
     "no_sa", "bad_state", "bad_msgid", "dup_request", "dup_response", "bad_icv", "auth_failed",
     "no_proposal", "invalid_ke", "ts_unacceptable", "peer_error", "no_conf", "half_open_evicted",
     "bad_transition", "unprotected", "invalid_spi_unprotected", "invalid_spi_unknown",
-    "child_not_found", "temporary_failure", "queue_full", "natd_bad", "natt_port_ignored", "invalid_spi_tx", "invalid_spi_rx",
+    "child_not_found", "temporary_failure", "queue_full", "natd_bad", "natt_port_ignored",
+    "frag_tx", "frag_rx", "frag_reassembled", "frag_unexpected", "frag_bad_icv", "frag_dup", "frag_old",
+    "frag_bad_total", "frag_restart", "frag_too_many", "frag_too_big", "frag_timeout", "frag_evicted",
+    "frag_replaced", "invalid_spi_tx", "invalid_spi_rx",
     "delete_child_tx", "delete_child_rx", "delete_ike_tx", "delete_ike_rx", "liveness_tx",
     "liveness_answered", "child_created", "child_rekeyed", "ike_rekeyed", "rekey_collision",
     "redundant_deleted", "initial_contact_tx", "initial_contact_rx", "nat_detected", "natt_float",
@@ -89,9 +92,11 @@ IKEV2_ROUTER_CTRS = [
     "child_rekey", "ike_rekey", "delete_tx", "invalid_spi_tx", "ike_down",
     "initial_contact_deleted", "dpd_tx", "dpd_dead", "spi_released", "on_4500", "natka_tx", "no_conf",
     "initiate_fail", "rtx_exhausted", "half_open_expired", "install_fail", "bad_ts", "send_fail",
-    "wait_full", "v1_refused"]
+    "wait_full", "v1_refused", "bad_major", "bad_major_answered", "bad_major_limited"]
 IKEV2_QCD_CTRS = ["qcd_token_rx", "qcd_rekey_rx", "qcd_rekey_tx", "qcd_sent", "qcd_accepted", "qcd_rejected", "reconnects",
                   "qcd_limited", "src_limited", "qcd_live", "file_refused"]
+IKEV2_COOKIE_CTRS = ["challenged_requests", "cookie_sent", "cookie_ok", "cookie_bad", "cookie_none",
+                     "cookie_onsets", "cookie_rotations", "cookie_rx"]
 
 SCHEMAS = {
     "isakmp_sa": doc("show crypto isakmp sa", {"sas": {"type": "array", "items": obj({
@@ -161,7 +166,9 @@ SCHEMAS = {
         "engine": obj({k: U for k in IKEV2_ENGINE_CTRS}),
         "router": obj({k: U for k in IKEV2_ROUTER_CTRS}),
         "qcd": obj(dict({"enabled": {"type": "boolean"}, "secret_file": NS, "status": S},
-                        **{k: U for k in IKEV2_QCD_CTRS}))}),
+                        **{k: U for k in IKEV2_QCD_CTRS})),
+        "cookie": obj(dict({"threshold": U, "challenging": {"type": "boolean"}},
+                           **{k: U for k in IKEV2_COOKIE_CTRS}))}),
 }
 
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}

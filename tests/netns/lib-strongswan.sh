@@ -162,6 +162,7 @@ charon {
 	install_virtual_ip = no
 	retransmit_tries = 3
 	retransmit_timeout = 2.0
+	${SWAN_CHARON_EXTRA:-}
 	filelog {
 		charon {
 			path = $T/$r-charon.log

@@ -202,9 +202,11 @@ topo_spigotd_try() {
 	TOPO_ERR=
 	[ -x "$SPIGOTD" ] || { TOPO_ERR="no spigotd at $SPIGOTD"; return 1; }
 	rm -f "$T/$name.sock"
-	local rx=
+	local rx= wk=()
 	[ "${SPIGOT_TEST_RING:-on}" = on ] || rx=:noring
-	ip netns exec "$ns" "$SPIGOTD" --debug-log --config "$cfg" --control "$T/$name.sock" \
+	# SPIGOT_TEST_WORKERS=N: spigotd --workers N (tests/netns/workers.sh).
+	[ -z "${SPIGOT_TEST_WORKERS:-}" ] || wk=(--workers "$SPIGOT_TEST_WORKERS")
+	ip netns exec "$ns" "$SPIGOTD" "${wk[@]}" --debug-log --config "$cfg" --control "$T/$name.sock" \
 		--port "GigabitEthernet0/0=packet:$lan$rx" --port "GigabitEthernet0/1=packet:$wan$rx" \
 		>"$T/$name.log" 2>&1 </dev/null &
 	local pid=$! i

@@ -17,6 +17,7 @@
 #include "core/wbuf.h"
 #include "crypto/dh.h"
 #include "ikev2/ikev2_keys.h"
+#include "ikev2/ikev2_int.h"
 #include "ikev2/ikev2_sk.h"
 
 static FILE *pcap;
@@ -212,6 +213,34 @@ int main(int argc, char **argv)
 	wbuf_st32(spi, 0xc0ffee02);
 	ikev2_put_delete(&w, IKEV2_PROTO_ESP, 4, spi, 1);
 	dump(false, buf, ikev2_sk_seal(&w, &skb, at));
+
+	/*
+	 * A's Delete of 60 Child SAs, sealed by the engine's RFC 7383 code with
+	 * a 200-byte MTU: a train of Encrypted Fragment payloads (one datagram each).
+	 */
+	static struct ikev2_engine eng;
+	static struct ikev2_sa fsa;
+	static uint8_t spis[240], train[8192];
+	fsa.eng = &eng;
+	fsa.sk = ska;
+	fsa.frag = true;
+	fsa.conf.frag_mtu = 200;
+	for (size_t i = 0; i < 60; i++)
+		wbuf_st32(spis + 4 * i, 0xc0ff0000u + (uint32_t)i);
+	h.msgid = 2;
+	h.flags = IKEV2_FLAG_INITIATOR;
+	ikev2_wr_init(&w, train, sizeof(train), &h);
+	at = ikev2_sk_begin(&w, &fsa.sk);
+	ikev2_put_delete(&w, IKEV2_PROTO_ESP, 4, spis, 60);
+	size_t tlen = ikev2_seal(&fsa, &w, at);
+	if (!tlen || eng.st.frag_tx < 2)
+		return 1;
+	for (size_t off = 0; off < tlen;) {
+		size_t one = wbuf_be32(train + off + 24);
+		dump(true, train + off, one);
+		off += one;
+	}
+	ska = fsa.sk;			/* the same keys; its IV counter moved on */
 
 	hex("KEYS ", h.spi_i, 8);
 	hex(" ", h.spi_r, 8);

@@ -75,6 +75,12 @@ static void rekeyed_cb(void *arg, struct ikev2_sa *old, struct ikev2_sa *nsa)
 		s->sa = nsa;
 }
 
+static uint64_t now_cb(void *arg)
+{
+	struct v2p_side *s = arg;
+	return s->p->now;
+}
+
 struct v2p *v2p_new(void)
 {
 	static const struct ikev2_suite cbc14 = { IKEV2_ENCR_AES_CBC, 256, IKEV2_AUTH_HMAC_SHA2_256_128,
@@ -88,7 +94,7 @@ struct v2p *v2p_new(void)
 		s->p = p;
 		s->host = (struct ikev2_host){ .arg = s, .send = send_cb, .conf = conf_cb, .spi_alloc = spi_cb,
 					       .child_up = up_cb, .child_down = down_cb, .ike_down = ike_down_cb,
-					       .ike_rekeyed = rekeyed_cb };
+					       .ike_rekeyed = rekeyed_cb, .now_ms = now_cb };
 		ikev2_engine_init(&s->eng, &s->host);
 		s->next_spi = i ? 0xb0000001 : 0xa0000001;
 		struct ikev2_peer_conf *c = &s->conf;

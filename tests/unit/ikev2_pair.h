@@ -46,6 +46,7 @@ struct v2p {
 	struct v2p_dgram q[V2P_QMAX];
 	size_t nq;
 	int dup;		/* deliver each datagram this many extra times */
+	uint64_t now;		/* the virtual clock both hosts read (ms) */
 };
 
 /* Both sides configured alike (AES-CBC-256/SHA-256/group 14, ESP AES-128/SHA-1, PSK). */

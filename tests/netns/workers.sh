@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Data-plane workers (spigotd --workers 2, src/net/workers.c): h1 - spigot
+# r1 - spigot r2 - h2, one SA pair (access-list 101 covers both LANs),
+# ESP aes-gcm, kernel-default offloads on the veths.
+#
+# Checks: 8 parallel TCP streams (iperf3 -P 8) h1 -> h2 complete; both
+# routers' packet: ports say they run 2 workers and r1's LAN workers took
+# frames (the kernel's fan-out spread the flows); `show crypto ipsec sa
+# detail` on both routers: no replay failures, no decapsulation failures;
+# the WAN capture, read with scapy, holds ESP of exactly one SPI per
+# direction and no (SPI, sequence number) twice.
+# SPIGOT_TSAN=1: run ThreadSanitizer's spigotd (make tsan) and fail on any
+# report in the routers' logs.
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/netns/lib-topo.sh"
+. "$TOP/tests/netns/lib-spigot.sh"
+
+need_root
+need_cmd iperf3
+need_cmd tcpdump
+need_cmd python3
+/usr/bin/python3 -c "import scapy" 2>/dev/null || skip "needs python3-scapy"
+if [ "${SPIGOT_TSAN:-0}" = 1 ]; then
+	SPIGOTD=$TOP/build/tsan/spigotd
+	[ -x "$SPIGOTD" ] || skip "no $SPIGOTD (make tsan)"
+	# halt_on_error: a race ends the router, which fails the test below too.
+	export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+fi
+[ -x "$SPIGOTD" ] || skip "no spigotd at $SPIGOTD (make asan)"
+export SPIGOT_TEST_WORKERS=2
+
+topo_up
+ESP=aes128gcm16
+topo_router_bare r1	# tcpdump needs the WAN veth up before spigotd starts
+spigot_router r2 esp=$ESP
+# Headers only: Ethernet, IPv4, ESP SPI and sequence number.
+ip netns exec "$NS_R1" timeout 60 tcpdump -i "$R1_WAN" -n -U --immediate-mode -s 64 -c 400000 \
+	-w "$T/wan.pcap" 'ip proto 50' >"$T/tcpdump.out" 2>&1 &
+tdpid=$!
+_pids+=("$tdpid")
+wait_for 5 grep -q 'listening on' "$T/tcpdump.out" || fail "tcpdump did not start"
+spigot_router r1 esp=$ESP
+
+for r in r1 r2; do
+	n=$(cli $r show interfaces | grep -c 'Workers: 2 threads (PACKET_FANOUT')
+	[ "$n" = 2 ] || { cli $r show interfaces >&2; cat "$T/$r.log" >&2; fail "$r: packet: ports do not run 2 workers"; }
+done
+
+topo_wait_ping h1 "$H2_IP" 25 || { cat "$T/r1.log" >&2; fail "no tunnel h1 -> h2"; }
+
+nsx h2 timeout 40 iperf3 -s -1 -B "$H2_IP" -p 5201 >"$T/iperf-s.out" 2>&1 &
+spid=$!
+_pids+=("$spid")
+wait_for 5 sh -c "ip netns exec $NS_H2 ss -ltn | grep -q ':5201 '" || fail "iperf3 server did not start"
+nsx h1 timeout 30 iperf3 -c "$H2_IP" -p 5201 -t 3 -P 8 -J --connect-timeout 5000 \
+	>"$T/iperf.json" 2>"$T/iperf.err" || {
+	cat "$T/iperf.err" "$T/iperf.json" >&2
+	cli r1 show interfaces GigabitEthernet0/0 >&2
+	fail "iperf3 -P 8 h1 -> h2 did not complete"
+}
+wait "$spid" 2>/dev/null
+sleep 0.5
+kill "$tdpid" 2>/dev/null
+wait "$tdpid" 2>/dev/null
+read -r mbps retr < <(python3 - "$T/iperf.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if "sum_sent" not in d.get("end", {}):
+    sys.exit("iperf3: " + d.get("error", "no result"))
+s = d["end"]["sum_sent"]
+print("%.1f %d" % (s["bits_per_second"] / 1e6, s.get("retransmits", 0)))
+PY
+) || fail "no iperf3 result"
+note "iperf3 -P 8: $mbps Mbit/s, $retr retransmissions (2 workers each router)"
+
+# The fan-out spread r1's LAN input: worker 1 took some of the 9 flows.
+wl=$(cli r1 show interfaces GigabitEthernet0/0 | grep 'worker 1:')
+w1=$(sed -nE 's/.*worker 1: ([0-9]+) frames, ([0-9]+) punted.*/\1/p' <<<"$wl")
+note "r1 Gi0/0 $wl"
+[ "${w1:-0}" -gt 0 ] || fail "r1's LAN worker 1 took no frame: $wl"
+
+for r in r1 r2; do
+	out=$(cli $r show crypto ipsec sa detail)
+	for what in '##pkts replay failed \(rcv\): 0' '#pkts decaps: [1-9]' '#pkts encaps: [1-9]'; do
+		grep -qE "$what" <<<"$out" || { echo "$out" >&2; fail "$r: show crypto ipsec sa detail lacks '$what'"; }
+	done
+	grep -qE '(decaps failed \(rcv\)|verify failed:) [1-9]' <<<"$out" &&
+		{ echo "$out" >&2; fail "$r: failures in show crypto ipsec sa detail"; }
+done
+
+# scapy reads the capture: one SPI each way, no sequence number twice.
+# ThreadSanitizer's spigotd is ~10x slower: fewer packets make the same point.
+min_esp=1000
+[ "${SPIGOT_TSAN:-0}" != 1 ] || min_esp=300
+/usr/bin/python3 - "$T/wan.pcap" "$R1_WAN_IP" "$R2_WAN_IP" "$min_esp" <<'PY' || fail "WAN capture check failed"
+import struct, sys
+from scapy.utils import RawPcapReader
+path, a, b, min_esp = sys.argv[1:]
+seen, dups, per = set(), 0, {}
+for data, _meta in RawPcapReader(path):
+    if len(data) < 14 + 20 + 8 or data[12:14] != b"\x08\x00":
+        continue
+    ihl = (data[14] & 15) * 4
+    if data[14 + 9] != 50:
+        continue
+    src = ".".join(str(x) for x in data[26:30])
+    spi, seq = struct.unpack("!II", data[14 + ihl:14 + ihl + 8])
+    per.setdefault((src, spi), 0)
+    per[(src, spi)] += 1
+    if (spi, seq) in seen:
+        dups += 1
+    seen.add((spi, seq))
+print("  ESP on the WAN:", ", ".join("%s SPI 0x%08x: %d" % (s, p, n) for (s, p), n in sorted(per.items())),
+      file=sys.stderr)
+srcs = sorted(s for s, _ in per)
+if srcs != sorted([a, b]):
+    sys.exit("expected one SPI from each of %s and %s, got %s" % (a, b, per))
+if sum(per.values()) < int(min_esp):
+    sys.exit("only %d ESP packets captured" % sum(per.values()))
+if dups:
+    sys.exit("%d ESP sequence numbers used twice" % dups)
+PY
+
+if [ "${SPIGOT_TSAN:-0}" = 1 ]; then
+	for r in r1 r2; do
+		kill -0 "$(eval echo \$PID_$r)" 2>/dev/null || fail "$r ended during the test (ThreadSanitizer?): $(tail -20 "$T/$r.log")"
+		! grep -q 'ThreadSanitizer' "$T/$r.log" || { grep -A30 'ThreadSanitizer' "$T/$r.log" | head -60 >&2; fail "$r: ThreadSanitizer report"; }
+	done
+	# ThreadSanitizer reports at exit too: stop the routers and look again.
+	for r in r1 r2; do router_stop $r; done
+	for r in r1 r2; do
+		! grep -q 'ThreadSanitizer' "$T/$r.log" || { grep -A30 'ThreadSanitizer' "$T/$r.log" | head -60 >&2; fail "$r: ThreadSanitizer report at exit"; }
+	done
+fi
+exit 0
