@@ -357,10 +357,17 @@ static void input(struct ikev2_engine *e, uint32_t local, uint32_t peer, const u
 		if (dispatch[i].exch != m.h.exch || dispatch[i].response != response ||
 		    dispatch[i].initiator != sa->initiator || dispatch[i].state != sa->state)
 			continue;
-		if (m.sk && m.sk->type == IKEV2_PL_SKF)	/* RFC 7383: one fragment; the message once whole */
-			ikev2_frag_input(sa, &m, buf, len, dispatch[i].fn);
-		else if (msgid_ok(sa, &m, buf, len))
+		/*
+		 * RFC 7383: one fragment; the message once whole.  A verified
+		 * fragment of a message still incomplete is no sign of a forged
+		 * port: the whole message moves the port, or counts, when it is in.
+		 */
+		if (m.sk && m.sk->type == IKEV2_PL_SKF) {
+			if (ikev2_frag_input(sa, &m, buf, len, dispatch[i].fn))
+				return;
+		} else if (msgid_ok(sa, &m, buf, len)) {
 			dispatch[i].fn(sa, &m, buf, len);
+		}
 		natt_unmoved(sa, &m);
 		return;
 	}

@@ -41,7 +41,7 @@ struct ikev2_frag_rx {
 static void drop(struct ikev2_sa *sa, uint64_t *counter, const char *why)
 {
 	(*counter)++;
-	ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Fragment: %s", (void *)sa, why);
+	ikev2_log(sa->eng, "IKEv2:(SA %s):Fragment: %s", ikev2_sa_name(sa).s, why);
 }
 
 static uint64_t now(const struct ikev2_engine *e)
@@ -302,34 +302,34 @@ static void complete(struct ikev2_sa *sa, const struct ikev2_msg *m, ikev2_recv_
 	free(whole);
 }
 
-void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len, ikev2_recv_fn fn)
+bool ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len, ikev2_recv_fn fn)
 {
 	struct ikev2_engine *e = sa->eng;
 	bool response = m->h.flags & IKEV2_FLAG_RESPONSE;
 	ikev2_frag_expire(e);
 	if (!sa->frag || !sa->sk_ready) {
 		drop(sa, &e->st.frag_unexpected, "fragmentation not negotiated, dropped");
-		return;
+		return false;
 	}
 	/* §2.3: only the message we wait for is reassembled. */
 	if (response ? !(sa->req_pending && m->h.msgid == sa->req_out) : m->h.msgid != sa->req_in) {
 		ikev2_frag_stray(sa, m, buf, len);
-		return;
+		return false;
 	}
 	if (m->frag_total > IKEV2_FRAG_MAX_COUNT) {
 		drop(sa, &e->st.frag_too_many, "too many fragments, dropped");
-		return;
+		return false;
 	}
 	/* Before the ICV check only counters move: the set changes for verified fragments alone. */
 	struct ikev2_frag_rx *f = sa->frx;
 	bool same = f && f->msgid == m->h.msgid && f->response == response;
 	if (same && m->frag_total < f->total) {
 		drop(sa, &e->st.frag_bad_total, "fewer Total Fragments than the set, dropped");	/* §2.6.2 */
-		return;
+		return false;
 	}
 	if (same && m->frag_total == f->total && f->part[m->frag_no]) {
 		drop(sa, &e->st.frag_dup, "duplicate, dropped");
-		return;
+		return false;
 	}
 	uint8_t *pt;
 	size_t ptlen;
@@ -339,7 +339,7 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 			drop(sa, &e->st.frag_bad_icv, "integrity check failed, dropped");
 		else
 			e->st.malformed++;
-		return;
+		return false;
 	}
 	if (f && !same) {
 		drop(sa, &e->st.frag_replaced, "another message: reassembly restarted");	/* one per SA */
@@ -351,12 +351,13 @@ void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, si
 		f = NULL;
 	}
 	if (!f && !set_new(sa, m))
-		return;
+		return false;
 	if (!keep(sa, m, pt, ptlen)) {
 		if (sa->frx && !sa->frx->have)
 			ikev2_frag_free(sa);
-		return;
+		return false;
 	}
 	if (sa->frx->have == sa->frx->total)
 		complete(sa, m, fn);
+	return true;
 }

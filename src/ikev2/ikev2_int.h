@@ -110,7 +110,8 @@ size_t ikev2_seal(struct ikev2_sa *sa, struct ikev2_wr *w, size_t at);
 int ikev2_send_train(struct ikev2_engine *e, const struct ikev2_sa *sa, uint32_t local, uint32_t peer, bool reply,
 		     const uint8_t *msg, size_t len);
 /* An SKF message that the dispatch table gives to fn once it is whole. */
-void ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len, ikev2_recv_fn fn);
+/* True when the fragment's ICV held and it was kept (or completed the message). */
+bool ikev2_frag_input(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len, ikev2_recv_fn fn);
 /* An SKF message no receive function takes: a retransmitted request's fragment #1 gets the answer again. */
 void ikev2_frag_stray(struct ikev2_sa *sa, const struct ikev2_msg *m, const uint8_t *buf, size_t len);
 /* Drops the SA's set in reassembly. */

@@ -96,7 +96,7 @@ void ikev2_natd_check(struct ikev2_sa *sa, const struct ikev2_msg *m)
 	sa->nat_local = !dst_ok || sa->conf.natt_fake;
 	if (ikev2_nat_detected(sa)) {
 		e->st.nat_detected++;
-		ikev2_log(e, "IKEv2:(SA ID = %p):NAT detected: %s", (void *)sa,
+		ikev2_log(e, "IKEv2:(SA %s):NAT detected: %s", ikev2_sa_name(sa).s,
 			  sa->nat_local && sa->nat_peer ? "both sides behind NAT"
 			  : sa->nat_local ? "we are behind a NAT" : "the peer is behind a NAT");
 	}
@@ -109,7 +109,7 @@ void ikev2_natt_float(struct ikev2_sa *sa)
 	sa->lport = IKEV2_PORT_NATT;
 	sa->pport = IKEV2_PORT_NATT;
 	sa->eng->st.natt_float++;
-	ikev2_log(sa->eng, "IKEv2:(SA ID = %p):Switching to UDP port 4500 (NAT-T)", (void *)sa);
+	ikev2_log(sa->eng, "IKEv2:(SA %s):Switching to UDP port 4500 (NAT-T)", ikev2_sa_name(sa).s);
 }
 
 void ikev2_natt_authenticated(struct ikev2_sa *sa)
@@ -121,7 +121,7 @@ void ikev2_natt_authenticated(struct ikev2_sa *sa)
 		e->st.natt_float++;	/* the responder follows the initiator to 4500 */
 	else
 		e->st.natt_moved++;	/* the NAT gave the peer another port */
-	ikev2_log(e, "IKEv2:(SA ID = %p):Peer's port now %u (our port %u)", (void *)sa, e->rx_pport, e->rx_lport);
+	ikev2_log(e, "IKEv2:(SA %s):Peer's port now %u (our port %u)", ikev2_sa_name(sa).s, e->rx_pport, e->rx_lport);
 	sa->lport = e->rx_lport;
 	sa->pport = e->rx_pport;
 	if (e->host->peer_moved)

@@ -20,7 +20,7 @@ need_cmd tshark
 [ -x "$SPIGOTD" ] || skip "no spigotd at $SPIGOTD (make asan)"
 
 ike=aes256-sha256-modp2048 esp=aes256-sha256
-ROW='^[0-9]+ +192\.0\.2\.1/500 +192\.0\.2\.2/500 +none/none +READY$'
+ROW='^[0-9]+ +192\.0\.2\.1/(500|4500) +192\.0\.2\.2/(500|4500) +none/none +READY$'
 spigot_ready() { cli r1 show crypto ikev2 sa | grep -qE "$ROW"; }
 
 topo_up
@@ -43,6 +43,11 @@ bad=$(sed -nE 's/^ +dropped: integrity check failed +([0-9]+)$/\1/p' <<<"$stats"
 [ "${rx:-0}" -ge 1 ] || { grep -iE "fragment|IKE_AUTH|IKE_SA_INIT" "$T/r2-charon.log" | tail -20 >&2; cli r1 show crypto ikev2 sa detailed >&2; fail "spigot reassembled no strongSwan message"; }
 [ "${tx:-0}" -ge 2 ] || fail "spigot sent $tx fragments"
 [ "${bad:-1}" = 0 ] || fail "spigot dropped $bad of strongSwan's fragments for their ICV"
+# strongSwan's libipsec floats to 4500 (it fakes a NAT): its fragments arrive there
+# before the whole IKE_AUTH moves spigot's port; no fragment may count as a forged port.
+ign=$(sed -nE 's/^ +new peer port, unauthenticated \(ignored\) +([0-9]+)$/\1/p' <<<"$stats")
+[ "${ign:-1}" = 0 ] || fail "spigot counted $ign of strongSwan's datagrams as from an unauthenticated port"
+! grep -q 'did not authenticate there' "$T/r1.log" || fail "spigot warned that a genuine fragment did not authenticate"
 grep -qE 'received fragment #[0-9]+ of [0-9]+, reassembled fragmented IKE message' "$T/r2-charon.log" ||
 	{ grep -iE "fragment|IKE_AUTH" "$T/r2-charon.log" | tail >&2; fail "strongSwan reassembled no spigot message"; }
 grep -qE 'split into [0-9]+ fragments|sending packet: .* \(3[0-9]{2}|fragment' "$T/r2-charon.log" || true
