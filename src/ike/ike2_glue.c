@@ -398,32 +398,34 @@ static bool ts_in(const struct ikev2_ts *t, const struct ikev2_range *r)
 
 /*
  * RFC 7296 §2.9 as responder: of the crypto map entries for this peer, in
- * order, the first whose ACL range holds the initiator's packet selectors
- * (pkt_i its side, pkt_r ours) gives the ranges to narrow to.
+ * order, and of each entry's permit ACEs, in order, the first whose ranges
+ * hold the initiator's first selectors (pkt_i its side, pkt_r ours: the
+ * triggering packet, or the one range proposed) gives the ranges to narrow
+ * to.  IOS keys a Child SA to one ACE; narrowing everything to the first
+ * ACE gave a second ACE's flow a duplicate of the first's Child SA.
  */
 static bool h_policy_for(void *arg, const struct ikev2_sa *sa, const struct ikev2_ts *pkt_i,
 			 const struct ikev2_ts *pkt_r, struct ikev2_range *local, struct ikev2_range *remote)
 {
 	struct ike2_glue *g = arg;
 	const struct config *cfg = R(g)->cfg;
-	struct ikev2_peer_conf *c = calloc(1, sizeof(*c));
-	bool found = false;
-	for (size_t i = 0; c && !found && i < cfg->ncmap; i++) {
+	for (size_t i = 0; i < cfg->ncmap; i++) {
 		const struct cfg_cmap_entry *e = &cfg->cmaps[i];
-		bool peer = false;
+		bool peer = false, more = true;
 		for (size_t k = 0; k < e->npeers; k++)
 			peer |= e->peers[k] == sa->peer;
-		if (!peer || !ike2_entry_wants(g->ike, e) || !g->build || !g->build(cfg, e, sa->local, sa->peer, c))
+		if (!peer || !ike2_entry_wants(g->ike, e))
 			continue;
-		if (ts_in(pkt_i, &c->remote_ts) && ts_in(pkt_r, &c->local_ts)) {
-			*local = c->local_ts;
-			*remote = c->remote_ts;
-			found = true;
+		for (size_t n = 0; more; n++) {
+			struct ikev2_range l, r;
+			if (ikev2_conf_ace_ts(cfg, e, n, &more, &l, &r) && ts_in(pkt_i, &r) && ts_in(pkt_r, &l)) {
+				*local = l;
+				*remote = r;
+				return true;
+			}
 		}
-		OPENSSL_cleanse(c, sizeof(*c));
 	}
-	free(c);
-	return found;
+	return false;
 }
 
 static uint32_t h_spi_alloc(void *arg)

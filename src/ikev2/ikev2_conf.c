@@ -224,19 +224,9 @@ static bool port_range(enum cfg_port_op op, const uint16_t p[2], uint16_t *s, ui
 	}
 }
 
-static bool selectors(const struct config *cfg, const struct cfg_cmap_entry *e, struct ikev2_peer_conf *out,
-		      const char **why)
+/* One permit ACE as traffic selectors: its source is our side, its destination the peer's. */
+static bool ace_ranges(const struct cfg_ace *ace, struct ikev2_range *l, struct ikev2_range *r, const char **why)
 {
-	const struct cfg_acl *acl = e->acl ? config_acl(cfg, e->acl) : NULL;
-	const struct cfg_ace *ace = NULL;
-	for (size_t i = 0; acl && i < acl->nace && !ace; i++)
-		if (!acl->aces[i].remark && acl->aces[i].permit)
-			ace = &acl->aces[i];
-	if (!ace) {
-		*why = "the crypto map's ACL has no permit entry";
-		return false;
-	}
-	struct ikev2_range *l = &out->local_ts, *r = &out->remote_ts;
 	uint32_t dst = ace->extended ? ace->dst : 0, dwild = ace->extended ? ace->dst_wild : 0xffffffff;
 	if (!addr_range(ace->src, ace->src_wild, &l->saddr, &l->eaddr) ||
 	    !addr_range(dst, dwild, &r->saddr, &r->eaddr)) {
@@ -251,6 +241,36 @@ static bool selectors(const struct config *cfg, const struct cfg_cmap_entry *e, 
 		return false;
 	}
 	return true;
+}
+
+/* The entry's n-th permit ACE (0 first), or NULL past the last. */
+static const struct cfg_ace *permit_ace(const struct config *cfg, const struct cfg_cmap_entry *e, size_t n)
+{
+	const struct cfg_acl *acl = e->acl ? config_acl(cfg, e->acl) : NULL;
+	for (size_t i = 0; acl && i < acl->nace; i++)
+		if (!acl->aces[i].remark && acl->aces[i].permit && n-- == 0)
+			return &acl->aces[i];
+	return NULL;
+}
+
+static bool selectors(const struct config *cfg, const struct cfg_cmap_entry *e, struct ikev2_peer_conf *out,
+		      const char **why)
+{
+	const struct cfg_ace *ace = permit_ace(cfg, e, 0);
+	if (!ace) {
+		*why = "the crypto map's ACL has no permit entry";
+		return false;
+	}
+	return ace_ranges(ace, &out->local_ts, &out->remote_ts, why);
+}
+
+bool ikev2_conf_ace_ts(const struct config *cfg, const struct cfg_cmap_entry *e, size_t n, bool *more,
+		       struct ikev2_range *local, struct ikev2_range *remote)
+{
+	const char *why;
+	const struct cfg_ace *ace = permit_ace(cfg, e, n);
+	*more = ace != NULL;
+	return ace && ace_ranges(ace, local, remote, &why);
 }
 
 /*

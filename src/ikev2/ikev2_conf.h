@@ -21,6 +21,13 @@
  * (its first permit ACE).  False when something is missing; *why (if why
  * is not NULL, ikev2_conf_build_why) says what.  out is wiped on failure.
  */
+/*
+ * The n-th permit ACE (0 first) of the entry's ACL as traffic selectors,
+ * ours and the peer's: false when it is none (*more false past the last).
+ * IOS negotiates a Child SA per ACE; a responder finds the one a proposal is for.
+ */
+bool ikev2_conf_ace_ts(const struct config *cfg, const struct cfg_cmap_entry *e, size_t n, bool *more,
+		       struct ikev2_range *local, struct ikev2_range *remote);
 bool ikev2_conf_build(const struct config *cfg, const struct cfg_cmap_entry *e, uint32_t local,
 		      uint32_t peer, struct ikev2_peer_conf *out);
 /* The same, saying why it failed (*why static text; NULL on success). */

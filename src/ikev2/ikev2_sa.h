@@ -152,11 +152,12 @@ struct ikev2_host {
 	 */
 	uint64_t (*now_ms)(void *arg);
 	/*
-	 * May be NULL.  Responder, §2.9: the initiator sent more than one
-	 * selector a side, the first being the packet that triggered it (pkt_i
-	 * its side, pkt_r ours).  The host may name the policy that holds that
-	 * packet (e.g. another crypto map entry for the same peer): true and
-	 * our local and remote ranges; false leaves the SA's conf in force.
+	 * May be NULL.  Responder, §2.9: the initiator's first selector a side
+	 * (pkt_i its side, pkt_r ours) names the flow: the packet that
+	 * triggered it when it sent several, else its one range.  The host may
+	 * name the policy that holds it (another ACE of the ACL, another crypto
+	 * map entry for the same peer): true and our local and remote ranges;
+	 * false leaves the SA's conf in force.
 	 */
 	bool (*policy_for)(void *arg, const struct ikev2_sa *sa, const struct ikev2_ts *pkt_i,
 			   const struct ikev2_ts *pkt_r, struct ikev2_range *local, struct ikev2_range *remote);

@@ -40,7 +40,8 @@ void ikev2_ts_policy(const struct ikev2_sa *sa, const struct ikev2_tsp *tsi, con
 	struct ikev2_range l, r;
 	*local = sa->conf.local_ts;
 	*remote = sa->conf.remote_ts;
-	if (tsi->nts > 1 && tsr->nts > 1 && h->policy_for &&
+	/* The first selectors name the flow: the packet when several were sent, else the one range. */
+	if (tsi->nts && tsr->nts && h->policy_for &&
 	    h->policy_for(h->arg, sa, &tsi->ts[0], &tsr->ts[0], &l, &r)) {
 		*local = l;
 		*remote = r;

@@ -605,7 +605,7 @@ def sc_v2_cleartext(lab):
     negotiate_v2(lab, "after the cleartext")
 
 
-# ------------------------------------------------------------ a second ACE (known bug)
+# ------------------------------------------------------------ a second ACE
 
 def sc_v2_second_ace(lab):
     """access-list 150 with the seed's host ACE and then a subnet ACE: traffic of the second ACE
