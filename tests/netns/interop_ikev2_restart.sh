@@ -101,9 +101,11 @@ restart() {
 	: >"$T/udp-rx.log"
 	nsx h1 timeout $((secs + 5)) "$PY" "$UDPS" recv 5001 "$secs" "$T/udp-rx.log" &
 	_pids+=($!)
+	disown # topo_down kills it: no "Terminated" notice
 	sleep 0.3
 	nsx h2 timeout $((secs + 5)) "$PY" "$UDPS" send "$H1_IP" 5001 20 $((secs * 50)) &
 	_pids+=($!)
+	disown
 	wait_for 5 received_after 0 || fail "$mode: h2's UDP stream does not reach h1 before the restart"
 	SWAN_L0=$(wc -l <"$T/r2-charon.log")
 	kill -9 "$PID_r1"
@@ -216,6 +218,10 @@ mode_off() {
 	[ "$(ctr "$st" 'IKE SAs opened without traffic \(recovery, contact on start\)')" = 0 ] ||
 		fail "$what: show crypto ikev2 stats: an IKE SA opened without traffic"
 	[ "$(ctr "$st" 'INVALID_SPI sent')" = 0 ] || fail "$what: show crypto ikev2 stats: INVALID_SPI sent"
+	# strongSwan's liveness checks (and their retransmissions) name an IKE
+	# SA the restarted spigot does not have: dropped and counted, unanswered.
+	[ "$(ctr "$st" 'no IKE SA \(unknown SPIs\)')" -ge 1 ] ||
+		{ printf '%s\n' "$st" >&2; fail "$what: strongSwan's DPD checks not counted as for an unknown IKE SA"; }
 	expect_in "$(cli r1 show crypto ikev2 sa detailed)" 'Initiator of SA : No' "$what: the new IKE SA was not strongSwan's"
 	local dropped p
 	dropped=$(sed -nE 's/^  Dropped, no IKE SA and recovery disabled: ([0-9]+)$/\1/p' <<<"$isr")
