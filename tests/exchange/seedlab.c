@@ -110,6 +110,23 @@ void sl_run(struct seedlab *b, uint64_t ms)
 		ev_advance(b->ev, 10);
 }
 
+/* Config-mode lines on router r, then the change applied; a refused line is printed and fails it. */
+bool sl_configure(struct router *r, const char *const *lines)
+{
+	struct strbuf out;
+	sb_init(&out);
+	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
+	bool ok = true;
+	for (; *lines; lines++)
+		if (cmd_execute(&ctx, *lines) != 0) {
+			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
+			ok = false;
+		}
+	sb_free(&out);
+	router_config_changed(r);
+	return ok;
+}
+
 /* One exec command on router i, run to completion on the virtual clock. */
 int sl_cmd(struct seedlab *b, int i, const char *line, struct strbuf *out)
 {

@@ -27,6 +27,8 @@ bool sl_new(struct seedlab *b);
 /* The same with labs/LAB/router-{a,b}.cfg (e.g. "seed-ikev2"). */
 bool sl_new_lab(struct seedlab *b, const char *lab);
 void sl_free(struct seedlab *b);
+/* Config-mode lines (NULL-terminated) on r, then router_config_changed; false if any was refused. */
+bool sl_configure(struct router *r, const char *const *lines);
 /* B dies and comes back from its config: every SA, IKE SA and counter gone. */
 bool sl_reboot_b(struct seedlab *b);
 /* Advances the virtual clock by ms, in 10 ms steps. */

@@ -28,22 +28,6 @@ static const char *const OUT[2] = { "FastEthernet0/0", "Ethernet1/0" };
 #define ADDR_A 0x0a010101u
 #define ADDR_B 0x0a020202u
 
-static bool configure(struct router *r, const char *const *lines)
-{
-	struct strbuf out;
-	sb_init(&out);
-	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
-	bool ok = true;
-	for (; *lines; lines++)
-		if (cmd_execute(&ctx, *lines) != 0) {
-			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
-			ok = false;
-		}
-	sb_free(&out);
-	router_config_changed(r);
-	return ok;
-}
-
 /* The proposal the forging engine speaks (AES-CBC-256, SHA-256, group 14), so B keeps state for it. */
 static bool configure_v2(struct router *r, int i)
 {
@@ -65,7 +49,7 @@ static bool configure_v2(struct router *r, int i)
 		"crypto ipsec transform-set v2 esp-aes esp-sha-hmac", "exit",
 		"crypto map testtag1 10 ipsec-isakmp", "set transform-set v2", "set ikev2-profile PR", "end", NULL,
 	};
-	return configure(r, i ? b : a);
+	return sl_configure(r, i ? b : a);
 }
 
 static bool lab_new(struct seedlab *b)
@@ -134,7 +118,7 @@ TEST(ikev2_router_cookie_challenge_under_forged_flood)
 	struct seedlab b;
 	CHECK(lab_new(&b));
 	static const char *const cc[] = { "crypto ikev2 cookie-challenge 2", NULL };
-	CHECK(configure(b.r[1], cc));
+	CHECK(sl_configure(b.r[1], cc));
 	struct v2p *p = v2p_new();
 	struct strbuf out;
 	sb_init(&out);
@@ -197,8 +181,8 @@ TEST(ikev2_router_cookie_challenge_config_and_secret)
 	static const char *const cc[] = { "crypto ikev2 cookie-challenge 1", NULL };
 	static const char *const nocc[] = { "no crypto ikev2 cookie-challenge", NULL };
 	static const char *const bare[] = { "crypto ikev2 cookie-challenge", NULL };
-	CHECK(!configure(b.r[1], bad) && !configure(b.r[1], bad0) && !configure(b.r[1], bare));
-	CHECK(configure(b.r[1], cc));
+	CHECK(!sl_configure(b.r[1], bad) && !sl_configure(b.r[1], bad0) && !sl_configure(b.r[1], bare));
+	CHECK(sl_configure(b.r[1], cc));
 	CHECK(sl_cmd(&b, 1, "show running-config", &out) == 0);
 	CHECK(strstr(sb_str(&out), "\ncrypto ikev2 cookie-challenge 1\n") != NULL);
 	/* The secret is drawn on first use and replaced every IKE2_COOKIE_ROTATE_MS. */
@@ -208,7 +192,7 @@ TEST(ikev2_router_cookie_challenge_config_and_secret)
 	sl_run(&b, IKE2_COOKIE_ROTATE_MS + 100);
 	forge_init(&b, p, ADDR_A, 1);
 	CHECK(eng->cookie_version == (uint8_t)(v + 1));
-	CHECK(configure(b.r[1], nocc));
+	CHECK(sl_configure(b.r[1], nocc));
 	CHECK(sl_cmd(&b, 1, "show running-config", &out) == 0);
 	CHECK(strstr(sb_str(&out), "cookie-challenge") == NULL);
 	forge_init(&b, p, ADDR_A, 1);

@@ -107,22 +107,6 @@ static void deliver(void *arg)
 	}
 }
 
-static bool configure(struct router *r, const char *const *lines)
-{
-	struct strbuf out;
-	sb_init(&out);
-	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
-	bool ok = true;
-	for (; *lines; lines++)
-		if (cmd_execute(&ctx, *lines) != 0) {
-			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
-			ok = false;
-		}
-	sb_free(&out);
-	router_config_changed(r);
-	return ok;
-}
-
 static bool setup(struct seedlab *b, bool with_nat)
 {
 	static const char *const a[] = {
@@ -155,7 +139,7 @@ static bool setup(struct seedlab *b, bool with_nat)
 	b->cable = NULL;
 	for (int i = 0; i < 2; i++)
 		mem_port_set_sink(router_iface(b->r[i], OUT[i]), sink, (void *)(intptr_t)i);
-	return configure(b->r[0], a) && configure(b->r[1], bb);
+	return sl_configure(b->r[0], a) && sl_configure(b->r[1], bb);
 }
 
 static void done(struct seedlab *b, struct strbuf *out)
@@ -411,7 +395,7 @@ TEST(ikev2_natt_keepalives_from_nat_t_config)
 	struct strbuf out;
 	sb_init(&out);
 	CHECK(setup(&b, true));
-	CHECK(configure(b.r[0], ka));
+	CHECK(sl_configure(b.r[0], ka));
 	CHECK(sl_ping(&b, 1, &out) == 1);
 	int from = W.n[0];
 	sl_run(&b, 65000);
@@ -431,7 +415,7 @@ TEST(ikev2_natt_no_form_keeps_ike_on_500_across_the_nat)
 	struct strbuf out;
 	sb_init(&out);
 	CHECK(setup(&b, true));
-	CHECK(configure(b.r[0], no) && configure(b.r[1], no));
+	CHECK(sl_configure(b.r[0], no) && sl_configure(b.r[1], no));
 	CHECK(sl_ping(&b, 3, &out) == 3);
 	struct census a = census(0, 0), s = census(1, 0);
 	CHECK(a.ike4500 == 0 && s.ike4500 == 0 && a.esp_udp == 0 && a.esp == 3);

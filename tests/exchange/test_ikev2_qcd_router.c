@@ -28,22 +28,6 @@ static const char *const OUT[2] = { "FastEthernet0/0", "Ethernet1/0" };
 #define ADDR_A 0x0a010101u
 #define ADDR_B 0x0a020202u
 
-static bool configure(struct router *r, const char *const *lines)
-{
-	struct strbuf out;
-	sb_init(&out);
-	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
-	bool ok = true;
-	for (; *lines; lines++)
-		if (cmd_execute(&ctx, *lines) != 0) {
-			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
-			ok = false;
-		}
-	sb_free(&out);
-	router_config_changed(r);
-	return ok;
-}
-
 /* Router i's IKEv2 configuration at the CLI; A checks liveness after 10 s of silence. */
 static bool configure_v2(struct router *r, int i)
 {
@@ -66,7 +50,7 @@ static bool configure_v2(struct router *r, int i)
 		"crypto ipsec transform-set v2 esp-aes esp-sha-hmac", "exit",
 		"crypto map testtag1 10 ipsec-isakmp", "set transform-set v2", "set ikev2-profile PR", "end", NULL,
 	};
-	return configure(r, i ? b : a);
+	return sl_configure(r, i ? b : a);
 }
 
 struct qlab {
@@ -319,7 +303,7 @@ TEST(ikev2_router_qcd_survives_ike_rekey)
 	struct qlab q;
 	CHECK(ql_new(&q));
 	struct seedlab *b = &q.b;
-	CHECK(configure(b->r[0], short_ike) && configure(b->r[1], short_ike));
+	CHECK(sl_configure(b->r[0], short_ike) && sl_configure(b->r[1], short_ike));
 	struct strbuf out;
 	sb_init(&out);
 	CHECK(sl_ping(b, 3, &out) == 3);

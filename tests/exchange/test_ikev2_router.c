@@ -144,7 +144,6 @@ static bool setup(struct seedlab *b, bool tap)
 	return true;
 }
 
-static bool configure(struct router *r, const char *const *lines);
 
 static const struct ikev2_sa *ready_sa(struct router *r)
 {
@@ -358,22 +357,6 @@ TEST(ikev2_router_half_open_responder_times_out)
 	sl_free(&b);
 }
 
-static bool configure(struct router *r, const char *const *lines)
-{
-	struct strbuf out;
-	sb_init(&out);
-	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
-	bool ok = true;
-	for (; *lines; lines++)
-		if (cmd_execute(&ctx, *lines) != 0) {
-			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
-			ok = false;
-		}
-	sb_free(&out);
-	router_config_changed(r);
-	return ok;
-}
-
 /* The seed's routers told `crypto ikev2 ...` at the CLI: the profile builder, not a hook, fills the conf. */
 static bool configure_v2(struct seedlab *b, bool with_keyring)
 {
@@ -396,7 +379,7 @@ static bool configure_v2(struct seedlab *b, bool with_keyring)
 		"crypto map testtag1 10 ipsec-isakmp", "set transform-set v2", "set ikev2-profile PR", "end", NULL,
 	};
 	static const char *const no_keyring[] = { "crypto ikev2 profile PR", "no keyring local", "end", NULL };
-	return configure(b->r[0], a) && configure(b->r[1], bb) && (with_keyring || configure(b->r[0], no_keyring));
+	return sl_configure(b->r[0], a) && sl_configure(b->r[1], bb) && (with_keyring || sl_configure(b->r[0], no_keyring));
 }
 
 TEST(ikev2_router_from_ios_config)
@@ -493,7 +476,7 @@ TEST(ikev2_router_child_rekey_under_traffic)
 	static const char *const short_life[] = { "crypto ipsec security-association lifetime seconds 120", "end", NULL };
 	struct seedlab b;
 	CHECK(setup(&b, false));
-	CHECK(configure(b.r[0], short_life) && configure(b.r[1], short_life));
+	CHECK(sl_configure(b.r[0], short_life) && sl_configure(b.r[1], short_life));
 	struct strbuf out;
 	sb_init(&out);
 	int sent = 0, replies = 0;
@@ -524,7 +507,7 @@ TEST(ikev2_router_ike_rekey_under_traffic)
 	struct seedlab b;
 	CHECK(sl_new(&b));
 	CHECK(configure_v2(&b, true));
-	CHECK(configure(b.r[0], short_ike) && configure(b.r[1], short_ike));
+	CHECK(sl_configure(b.r[0], short_ike) && sl_configure(b.r[1], short_ike));
 	struct strbuf out;
 	sb_init(&out);
 	int sent = 0, replies = 0;
@@ -562,7 +545,7 @@ TEST(ikev2_router_dpd_declares_silent_peer_dead)
 		ike2_set_conf(b.r[i], ikev2_conf_entry_for_peer, ikev2_conf_build);
 		ike2_set_all_entries(b.r[i], false);
 	}
-	CHECK(configure_v2(&b, true) && configure(b.r[0], dpd));
+	CHECK(configure_v2(&b, true) && sl_configure(b.r[0], dpd));
 	struct strbuf out;
 	sb_init(&out);
 	CHECK(sl_ping(&b, 3, &out) == 3);
@@ -663,7 +646,7 @@ TEST(ikev2_router_fragmentation_mtu_and_lost_fragment)
 	static const char *const frag[] = { "crypto ikev2 fragmentation mtu 200", NULL };
 	struct seedlab b;
 	CHECK(setup(&b, true));
-	CHECK(configure(b.r[0], frag) && configure(b.r[1], frag));
+	CHECK(sl_configure(b.r[0], frag) && sl_configure(b.r[1], frag));
 	W.drop[0] = 1;			/* A's datagram 1: IKE_AUTH fragment #1 */
 	struct strbuf out;
 	sb_init(&out);
@@ -716,7 +699,7 @@ TEST(ikev2_router_responder_picks_entry_by_packet_selector)
 	struct seedlab b;
 	CHECK(sl_new(&b));
 	CHECK(configure_v2(&b, true));
-	CHECK(configure(b.r[0], a5) && configure(b.r[1], b5));
+	CHECK(sl_configure(b.r[0], a5) && sl_configure(b.r[1], b5));
 	struct strbuf out;
 	sb_init(&out);
 	int ok = sl_ping(&b, 5, &out);

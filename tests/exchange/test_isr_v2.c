@@ -28,22 +28,6 @@
 #define A_OUT 0x0a010101u
 #define B_OUT 0x0a020202u
 
-static bool configure(struct router *r, const char *const *lines)
-{
-	struct strbuf out;
-	sb_init(&out);
-	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
-	bool ok = true;
-	for (; *lines; lines++)
-		if (cmd_execute(&ctx, *lines) != 0) {
-			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
-			ok = false;
-		}
-	sb_free(&out);
-	router_config_changed(r);
-	return ok;
-}
-
 static int nsas(struct router *r)
 {
 	int n = 0;
@@ -135,7 +119,7 @@ TEST(isr_v2_restart_feature_off_stays_black)
 	sb_init(&out);
 	uint32_t old = up_then_restart_b(&b, &out);
 	CHECK(old != 0);
-	CHECK(configure(b.r[1], off));
+	CHECK(sl_configure(b.r[1], off));
 	CHECK(sl_ping(&b, 10, &out) == 0);
 	sl_run(&b, 60000);
 	CHECK(sl_ping(&b, 5, &out) == 0);
@@ -158,7 +142,7 @@ TEST(isr_v2_contact_on_start_reaches_ikev2_peer)
 	sb_init(&out);
 	uint32_t old = up_then_restart_b(&b, &out);
 	CHECK(old != 0);
-	CHECK(configure(b.r[1], hello));
+	CHECK(sl_configure(b.r[1], hello));
 	sl_run(&b, 2000);
 	CHECK(b.r[1]->rec->p2c.hello_contacted == 1 && b.r[1]->rec->p2c.hello_failed == 0);
 	CHECK(ike2_engine(b.r[1])->st.initial_contact_tx == 1 && ike2_engine(b.r[0])->st.initial_contact_rx == 1);
@@ -182,7 +166,7 @@ TEST(isr_v2_recovery_with_broken_profile_fails_counted)
 	sb_init(&out);
 	uint32_t old = up_then_restart_b(&b, &out);
 	CHECK(old != 0);
-	CHECK(configure(b.r[1], broken));
+	CHECK(sl_configure(b.r[1], broken));
 	CHECK(sl_ping(&b, 3, &out) == 0);
 	const struct isr_counters *c = &b.r[1]->rec->c;
 	/* One initiation (then the 10 s hold-down), failed at once: nothing to send. */
@@ -208,7 +192,7 @@ TEST(isr_v2_dpd_entered_at_runtime_ends_black_hole)
 	sb_init(&out);
 	uint32_t old = up_then_restart_b(&b, &out);
 	CHECK(old != 0);
-	CHECK(configure(b.r[0], dpd));
+	CHECK(sl_configure(b.r[0], dpd));
 	/* 10 s of silence, then 5 retransmissions 2 s apart. */
 	sl_run(&b, 10000 + 6 * 2000 + 1000);
 	CHECK(ike2_stats(b.r[0])->dpd_tx >= 1 && ike2_stats(b.r[0])->dpd_dead == 1);
@@ -247,7 +231,7 @@ TEST(isr_v2_recovery_restores_every_acl_line)
 	if (o)
 		fclose(o);
 	snprintf(b.cfg[1], sizeof(b.cfg[1]), "%s", path);
-	CHECK(configure(b.r[0], a2) && sl_reboot_b(&b));
+	CHECK(sl_configure(b.r[0], a2) && sl_reboot_b(&b));
 	/* B starts (its proposal is within A's line: nothing narrowed), then A's traffic. */
 	CHECK(sl_cmd(&b, 1, "ping 10.0.0.1 source 10.0.2.2 repeat 3 timeout 1", &out) == 0);
 	CHECK(strstr(sb_str(&out), "(3/3)") != NULL);

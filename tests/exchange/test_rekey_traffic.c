@@ -14,22 +14,6 @@
 #include "core/pkt.h"
 #include "ike/ike_int.h"
 
-static bool configure(struct router *r, const char *const *lines)
-{
-	struct strbuf out;
-	sb_init(&out);
-	struct cli_ctx ctx = { .r = r, .cfg = r->cfg, .out = &out, .mode = MODE_CONFIG };
-	bool ok = true;
-	for (; *lines; lines++)
-		if (cmd_execute(&ctx, *lines) != 0) {
-			fprintf(stderr, "    \"%s\": %s\n", *lines, sb_str(&out));
-			ok = false;
-		}
-	sb_free(&out);
-	router_config_changed(r);
-	return ok;
-}
-
 TEST(rekey_under_continuous_ping_loses_nothing)
 {
 	static const char *const short_lives[] = {
@@ -46,7 +30,7 @@ TEST(rekey_under_continuous_ping_loses_nothing)
 		sl_free(&b);
 		return;
 	}
-	CHECK(configure(b.r[0], short_lives) && configure(b.r[1], short_lives));
+	CHECK(sl_configure(b.r[0], short_lives) && sl_configure(b.r[1], short_lives));
 	struct strbuf out;
 	sb_init(&out);
 	int sent = 0, replies = 0;
