@@ -20,6 +20,7 @@
 
 #include "cli/filter.h"
 #include "config/cmdtree.h"
+#include "net/fastpath.h"
 #include "router.h"
 
 #define CTL_MAX_SESSIONS 32
@@ -224,7 +225,10 @@ static void do_execute(struct ctl_session *s, char *line, bool interactive, bool
 	}
 	s->ctx.json = json;
 	s->ctx.json_done = false;
+	/* Shows see what the data-plane workers counted; whatever the command changes, they see next. */
+	fastpath_sync(s->ctx.r);
 	int rc = cmd_execute(&s->ctx, line);
+	fastpath_dirty(s->ctx.r);
 	s->ctx.json = false;
 	if (json && rc == CMD_ASYNC && s->ctx.cancel) {
 		s->ctx.cancel(s->ctx.pending);

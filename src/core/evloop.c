@@ -23,6 +23,10 @@ struct evloop {
 	struct ev_timer **heap;
 	size_t nheap, capheap;
 	struct io_slot io[MAX_FDS];
+	struct {
+		ev_prepare_fn fn;
+		void *arg;
+	} prep[EV_PREPARE_MAX];
 };
 
 static uint64_t mono_ms(void)
@@ -189,6 +193,9 @@ void ev_run_once(struct evloop *ev, int timeout_ms)
 	if (!ev->virt)
 		ev->now_ms = mono_ms();
 	ev_run_timers(ev);
+	for (int i = 0; i < EV_PREPARE_MAX; i++)
+		if (ev->prep[i].fn)
+			ev->prep[i].fn(ev->prep[i].arg);
 	if (ev->nheap) {
 		uint64_t due = ev->heap[0]->when_ms;
 		int until = due <= ev->now_ms ? 0 : (int)(due - ev->now_ms > 60000 ? 60000 : due - ev->now_ms);
@@ -233,4 +240,22 @@ void ev_advance(struct evloop *ev, uint64_t ms)
 		ev_run_timers(ev);
 	}
 	ev->now_ms = end;
+}
+
+int ev_add_prepare(struct evloop *ev, ev_prepare_fn fn, void *arg)
+{
+	for (int i = 0; i < EV_PREPARE_MAX; i++)
+		if (!ev->prep[i].fn) {
+			ev->prep[i].fn = fn;
+			ev->prep[i].arg = arg;
+			return 0;
+		}
+	return -1;
+}
+
+void ev_del_prepare(struct evloop *ev, ev_prepare_fn fn, void *arg)
+{
+	for (int i = 0; i < EV_PREPARE_MAX; i++)
+		if (ev->prep[i].fn == fn && ev->prep[i].arg == arg)
+			ev->prep[i].fn = NULL;
 }

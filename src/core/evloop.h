@@ -48,6 +48,15 @@ uint64_t ev_now_us(void);
 
 /* One iteration: waits at most timeout_ms (-1: until the next timer). */
 void ev_run_once(struct evloop *ev, int timeout_ms);
+/*
+ * fn(arg) runs once per loop turn after the timers, before the loop waits:
+ * the last chance to act on what this turn's events changed (the data-plane
+ * workers' table is published there).  At most EV_PREPARE_MAX of them.
+ */
+#define EV_PREPARE_MAX 4
+typedef void (*ev_prepare_fn)(void *arg);
+int ev_add_prepare(struct evloop *ev, ev_prepare_fn fn, void *arg);
+void ev_del_prepare(struct evloop *ev, ev_prepare_fn fn, void *arg);
 /* Runs until ev_stop(). */
 void ev_run(struct evloop *ev);
 void ev_stop(struct evloop *ev);

@@ -29,6 +29,7 @@ struct pkt {
 
 #define PKT_F_DECAPPED 0x1	/* came out of an IPsec tunnel */
 #define PKT_F_LOCAL 0x2		/* originated by this router */
+#define PKT_F_FP_DECAP 0x4	/* a worker decapsulated it and hands it over (net/fastpath_wk.c) */
 
 struct pkt *pkt_alloc(void);		/* data at buf + PKT_HEADROOM, len 0 */
 void pkt_free(struct pkt *p);

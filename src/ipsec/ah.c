@@ -58,7 +58,7 @@ enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_
 	uint8_t *ip = pkt_push(p, IP_HLEN);
 	/* Mutable fields zero while signing. */
 	ipsec_ip_header(ip, p->len, 0, false, id, 0, IPPROTO_AH_, src, dst);
-	if (crypto_integ_oneshot(&sa->integ, p->data, p->len, ah + AH_HDR_LEN) < 0)
+	if (crypto_integ_oneshot(&sa->cx.integ, p->data, p->len, ah + AH_HDR_LEN) < 0)
 		return DROP_INTERNAL;
 	ipsec_ip_header(ip, p->len, tos, df, id, OUTER_TTL, IPPROTO_AH_, src, dst);
 	return DROP_NONE;
@@ -85,10 +85,10 @@ enum ipsec_drop ah_decap(struct ipsec_sa *sa, struct pkt *p, uint8_t *next_hdr)
 	hdr[10] = hdr[11] = 0;
 	memcpy(icv, ah + AH_HDR_LEN, icvl);
 	memset(ah + AH_HDR_LEN, 0, icvl);
-	if (crypto_integ_begin(&sa->integ) < 0 || crypto_integ_update(&sa->integ, hdr, IP_HLEN) < 0 ||
-	    crypto_integ_update(&sa->integ, ah, p->len - IP_HLEN) < 0)
+	if (crypto_integ_begin(&sa->cx.integ) < 0 || crypto_integ_update(&sa->cx.integ, hdr, IP_HLEN) < 0 ||
+	    crypto_integ_update(&sa->cx.integ, ah, p->len - IP_HLEN) < 0)
 		return DROP_INTERNAL;
-	if (crypto_integ_verify(&sa->integ, icv) < 0)
+	if (crypto_integ_verify(&sa->cx.integ, icv) < 0)
 		return DROP_AUTH;
 	if (!sa->no_replay && !replay_update(&sa->rw, seq))
 		return DROP_REPLAY;

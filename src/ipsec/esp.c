@@ -37,7 +37,9 @@ bool esp_peek_spi(const struct pkt *p, size_t off, uint32_t *spi)
 	return true;
 }
 
-enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
+enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p) { return esp_encap_cx(sa, &sa->cx, p); }
+
+enum ipsec_drop esp_encap_cx(struct ipsec_sa *sa, struct ipsec_sa_cx *cx, struct pkt *p)
 {
 	size_t block = esp_block(sa), ivl = esp_iv(sa), icvl = esp_icv(sa);
 	size_t len = p->len;
@@ -67,24 +69,24 @@ enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
 		for (int i = 0; i < 8; i++)
 			iv[i] = (uint8_t)(seq >> (56 - 8 * i));
 		memcpy(nonce + 4, iv, 8);
-		if (crypto_gcm_seal(&sa->cipher, nonce, h, ESP_HDR_LEN, pt, pt, ptlen, icv, icvl) < 0)
+		if (crypto_gcm_seal(&cx->cipher, nonce, h, ESP_HDR_LEN, pt, pt, ptlen, icv, icvl) < 0)
 			return DROP_INTERNAL;
 	} else {
 		if (sa->has_cipher) {
-			if (sa->ivpool_off + ivl > sizeof(sa->ivpool) || sa->ivpool_off == 0) {
-				if (RAND_bytes(sa->ivpool, sizeof(sa->ivpool)) != 1)
+			if (cx->ivpool_off + ivl > sizeof(cx->ivpool) || cx->ivpool_off == 0) {
+				if (RAND_bytes(cx->ivpool, sizeof(cx->ivpool)) != 1)
 					return DROP_INTERNAL;
-				sa->ivpool_off = 0;
+				cx->ivpool_off = 0;
 			}
-			memcpy(iv, sa->ivpool + sa->ivpool_off, ivl);
+			memcpy(iv, cx->ivpool + cx->ivpool_off, ivl);
 			/* Never hand out the same bytes twice. */
-			OPENSSL_cleanse(sa->ivpool + sa->ivpool_off, ivl);
-			sa->ivpool_off += ivl;
-			if (crypto_cbc(&sa->cipher, iv, pt, pt, ptlen) < 0)
+			OPENSSL_cleanse(cx->ivpool + cx->ivpool_off, ivl);
+			cx->ivpool_off += ivl;
+			if (crypto_cbc(&cx->cipher, iv, pt, pt, ptlen) < 0)
 				return DROP_INTERNAL;
 		}
 		if (sa->has_integ &&
-		    crypto_integ_oneshot(&sa->integ, h, ESP_HDR_LEN + ivl + ptlen, icv) < 0)
+		    crypto_integ_oneshot(&cx->integ, h, ESP_HDR_LEN + ivl + ptlen, icv) < 0)
 			return DROP_INTERNAL;
 	}
 	p->len = ESP_HDR_LEN + ivl + ptlen + icvl;
@@ -92,6 +94,12 @@ enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p)
 }
 
 enum ipsec_drop esp_decap(struct ipsec_sa *sa, struct pkt *p, uint8_t *next_hdr)
+{
+	return esp_decap_cx(sa, &sa->cx, p, next_hdr);
+}
+
+enum ipsec_drop esp_decap_cx(struct ipsec_sa *sa, struct ipsec_sa_cx *cx, struct pkt *p,
+			     uint8_t *next_hdr)
 {
 	size_t block = esp_block(sa), ivl = esp_iv(sa), icvl = esp_icv(sa);
 	if (p->len < ESP_HDR_LEN + ivl + icvl + 2)
@@ -109,19 +117,19 @@ enum ipsec_drop esp_decap(struct ipsec_sa *sa, struct pkt *p, uint8_t *next_hdr)
 		uint8_t nonce[12];
 		memcpy(nonce, sa->salt, 4);
 		memcpy(nonce + 4, iv, 8);
-		if (crypto_gcm_open(&sa->cipher, nonce, h, ESP_HDR_LEN, ct, ct, ctlen, icv, icvl) < 0)
+		if (crypto_gcm_open(&cx->cipher, nonce, h, ESP_HDR_LEN, ct, ct, ctlen, icv, icvl) < 0)
 			return DROP_AUTH;
 	} else if (sa->has_integ) {
-		if (crypto_integ_begin(&sa->integ) < 0 ||
-		    crypto_integ_update(&sa->integ, h, ESP_HDR_LEN + ivl + ctlen) < 0)
+		if (crypto_integ_begin(&cx->integ) < 0 ||
+		    crypto_integ_update(&cx->integ, h, ESP_HDR_LEN + ivl + ctlen) < 0)
 			return DROP_INTERNAL;
-		if (crypto_integ_verify(&sa->integ, icv) < 0)
+		if (crypto_integ_verify(&cx->integ, icv) < 0)
 			return DROP_AUTH;
 	}
 	/* Only an authenticated packet may move the window (RFC 4303 §3.4.3). */
 	if (!sa->no_replay && !replay_update(&sa->rw, seq))
 		return DROP_REPLAY;
-	if (sa->has_cipher && !sa->enc->aead && crypto_cbc(&sa->cipher, iv, ct, ct, ctlen) < 0)
+	if (sa->has_cipher && !sa->enc->aead && crypto_cbc(&cx->cipher, iv, ct, ct, ctlen) < 0)
 		return DROP_INTERNAL;
 
 	size_t padlen = ct[ctlen - 2];

@@ -104,7 +104,7 @@ static void drop_log(struct ipsec_state *st, const struct ipsec_sa *sa, enum ips
 }
 
 /* The decapsulated packet must be what the SA's flow allows, remote -> local. */
-static enum ipsec_drop inner_check(const struct ipsec_bundle *b, const struct pkt *p, bool *ident)
+enum ipsec_drop ipsec_inner_check(const struct ipsec_flow *f, const struct pkt *p, bool *ident)
 {
 	*ident = false;
 	if (p->len < IP_HLEN || (p->data[0] >> 4) != 4)
@@ -120,7 +120,6 @@ static enum ipsec_drop inner_check(const struct ipsec_bundle *b, const struct pk
 		sport = wbuf_be16(p->data + hl);
 		dport = wbuf_be16(p->data + hl + 2);
 	}
-	const struct ipsec_flow *f = &b->spec.flow;
 	/* Later fragments carry no ports: address and protocol decide. */
 	if ((f->local_port || f->remote_port) && !first) {
 		struct ipsec_flow g = *f;
@@ -138,7 +137,7 @@ static void deliver(struct ipsec_state *st, struct ipsec_bundle *b, struct pkt *
 	struct router *r = st->r;
 	struct ipsec_counters *c = &b->fr->c;
 	bool ident;
-	enum ipsec_drop d = inner_check(b, p, &ident);
+	enum ipsec_drop d = ipsec_inner_check(&b->spec.flow, p, &ident);
 	if (d != DROP_NONE) {
 		ipsec_count_drop(c, d, true);
 		drop_log(st, used_esp ? &b->esp_in : &b->ah_in, d, src, p);

@@ -6,6 +6,7 @@
 #ifndef SPIGOT_IPSEC_INT_H
 #define SPIGOT_IPSEC_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,6 +82,30 @@ struct ipsec_global_counters {
 
 struct ipsec_bundle;
 
+/* What one thread needs of its own to run an SA: EVP contexts are not shareable. */
+struct ipsec_sa_cx {
+	struct crypto_cipher cipher;
+	struct crypto_integ integ;
+	uint8_t ivpool[256];		/* CBC IVs drawn from the DRBG in bulk */
+	size_t ivpool_off;
+};
+
+#define IPSEC_DROP_KINDS (DROP_INTERNAL + 1)
+
+/*
+ * One data-plane worker's own state for one SA (fastpath.c): its contexts,
+ * built by the worker itself from sa->keys on first use, and its counts,
+ * which only it writes and the control thread folds into the SA's flow
+ * (ipsec_fp_fold) on its tick and before every command.
+ */
+struct ipsec_sa_wk {
+	struct ipsec_sa_cx cx;
+	bool ok;			/* contexts built (false: the worker punts this SA) */
+	atomic_ullong pkts, bytes;	/* encapsulated, or decapsulated and let through */
+	atomic_ullong drops[IPSEC_DROP_KINDS + 1];	/* + 1: IPSEC_WK_DROP_IDENT */
+	uint64_t f_pkts, f_bytes, f_drops[IPSEC_DROP_KINDS + 1];	/* control: folded so far */
+};
+
 struct ipsec_sa {
 	struct ipsec_sa *hnext;		/* inbound hash chain */
 	struct ipsec_bundle *b;
@@ -91,13 +116,16 @@ struct ipsec_sa {
 	uint32_t conn_id, flow_id;
 	const struct xf_alg *enc;	/* ESP cipher (NULL: none) */
 	const struct xf_alg *auth;	/* ESP authenticator or the AH algorithm */
-	struct crypto_cipher cipher;
+	struct ipsec_sa_cx cx;		/* the control thread's */
 	bool has_cipher;
-	struct crypto_integ integ;
 	bool has_integ;
 	uint8_t salt[4];		/* GCM (RFC 4106) */
-	uint8_t ivpool[256];		/* CBC IVs drawn from the DRBG in bulk */
-	size_t ivpool_off;
+	/*
+	 * With data-plane workers only: the keys, for each worker to build its
+	 * own contexts from, and one slot per worker (QSBR slot) for them.
+	 */
+	struct sadb_sa_keys *keys;
+	_Atomic(struct ipsec_sa_wk *) *wk;
 	ipsec_seq_t seq;		/* outbound: last sequence number sent (seqno.h) */
 	struct replay_window rw;	/* inbound */
 	bool no_replay;			/* manual keys: IOS turns replay detection off */
@@ -190,6 +218,13 @@ struct ipsec_state {
  * outer IPv4 header for AH) on decap. */
 enum ipsec_drop esp_encap(struct ipsec_sa *sa, struct pkt *p);
 enum ipsec_drop esp_decap(struct ipsec_sa *sa, struct pkt *p, uint8_t *next_hdr);
+/* The same with a thread's own contexts (a worker's, fastpath). */
+enum ipsec_drop esp_encap_cx(struct ipsec_sa *sa, struct ipsec_sa_cx *cx, struct pkt *p);
+enum ipsec_drop esp_decap_cx(struct ipsec_sa *sa, struct ipsec_sa_cx *cx, struct pkt *p,
+			     uint8_t *next_hdr);
+/* Builds cx for sa from k (inbound: decrypting); frees what it built on failure. */
+int ipsec_sa_cx_init(const struct ipsec_sa *sa, struct ipsec_sa_cx *cx, const struct sadb_sa_keys *k);
+void ipsec_sa_cx_free(const struct ipsec_sa *sa, struct ipsec_sa_cx *cx);
 /* Pushes AH (next header nh) and the outer IPv4 header, then signs. */
 enum ipsec_drop ah_encap(struct ipsec_sa *sa, struct pkt *p, uint8_t nh, uint32_t src,
 			 uint32_t dst, uint8_t tos, bool df, uint16_t id);
@@ -222,6 +257,7 @@ void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b,
 			enum sadb_del_reason why);
 /* Per-packet lifetime accounting: bytes through sa; may soft-expire or kill b. */
 void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes);
+void sadb_account_n(struct ipsec_state *st, struct ipsec_sa *sa, uint64_t pkts, uint64_t bytes);
 void sadb_reap(struct ipsec_state *st);
 struct ipsec_bundle *ipsec_flow_out_bundle(struct ipsec_flowrec *fr);
 const char *sadb_reason_text(enum sadb_del_reason why);
@@ -231,6 +267,14 @@ bool sadb_bundle_stateok(enum sadb_bundle_state from, enum sadb_bundle_state to)
 bool sadb_bundle_set_state(struct ipsec_state *st, struct ipsec_bundle *b,
 			   enum sadb_bundle_state to);
 static inline bool sadb_bundle_dead(const struct ipsec_bundle *b) { return b->state == BUNDLE_DEAD; }
+
+/* input.c: the decapsulated packet p must be what flow f allows, remote -> local. */
+enum ipsec_drop ipsec_inner_check(const struct ipsec_flow *f, const struct pkt *p, bool *ident);
+/* The worker's drop index for an inner packet its flow does not allow. */
+#define IPSEC_WK_DROP_IDENT IPSEC_DROP_KINDS
+
+/* fp_ipsec.c: a bundle's data-plane workers' counts into its flow (and lifetimes). */
+void ipsec_fp_fold_bundle(struct ipsec_state *st, struct ipsec_bundle *b, bool lifetimes);
 
 /* spd.c */
 void ipsec_flows_rebuild(struct ipsec_state *st);

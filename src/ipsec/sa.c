@@ -1,8 +1,10 @@
 /* One SA's keyed contexts, and a bundle's outbound transform chain. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "core/qsbr.h"
 #include "core/wbuf.h"
 #include "ipsec/ipsec_int.h"
 #include "router.h"
@@ -24,6 +26,49 @@ static int need_legacy(struct ipsec_state *st, const struct xf_alg *a)
 			"%s is in use: single DES is broken (56-bit key, exhaustively "
 			"searchable); use esp-aes or esp-gcm", a->name);
 	}
+	return 0;
+}
+
+int ipsec_sa_cx_init(const struct ipsec_sa *sa, struct ipsec_sa_cx *cx, const struct sadb_sa_keys *k)
+{
+	memset(cx, 0, sizeof(*cx));
+	if (sa->has_cipher) {
+		size_t kl = sa->enc->key_len - (sa->enc->aead ? 4 : 0);
+		if (crypto_cipher_init(&cx->cipher, sa->enc->ossl, k->enc_key, kl, !sa->inbound) < 0)
+			return -1;
+	}
+	if (sa->has_integ && crypto_integ_init(&cx->integ, sa->auth->ossl, k->auth_key,
+					       k->auth_key_len, sa->auth->icv_len) < 0) {
+		if (sa->has_cipher)
+			crypto_cipher_free(&cx->cipher);
+		return -1;
+	}
+	return 0;
+}
+
+void ipsec_sa_cx_free(const struct ipsec_sa *sa, struct ipsec_sa_cx *cx)
+{
+	if (sa->has_cipher)
+		crypto_cipher_free(&cx->cipher);
+	if (sa->has_integ)
+		crypto_integ_free(&cx->integ);
+	OPENSSL_cleanse(cx->ivpool, sizeof(cx->ivpool));
+	memset(cx, 0, sizeof(*cx));
+}
+
+/* Workers build their own contexts (EVP ones are not shareable) from a copy of the keys. */
+static int keep_keys_for_workers(struct ipsec_state *st, struct ipsec_sa *sa,
+				 const struct sadb_sa_keys *k)
+{
+	if (st->r->workers <= 1 || sa->proto != IPPROTO_ESP_)
+		return 0;
+	sa->keys = malloc(sizeof(*sa->keys));
+	sa->wk = calloc(QSBR_SLOTS, sizeof(*sa->wk));
+	if (!sa->keys || !sa->wk)
+		return -1;
+	*sa->keys = *k;
+	for (int i = 0; i < QSBR_SLOTS; i++)
+		atomic_init(&sa->wk[i], NULL);
 	return 0;
 }
 
@@ -49,8 +94,6 @@ int ipsec_sa_setup(struct ipsec_state *st, struct ipsec_sa *sa, uint8_t proto, b
 		size_t kl = sa->enc->key_len - (sa->enc->aead ? 4 : 0);
 		if (k->enc_key_len != sa->enc->key_len || need_legacy(st, sa->enc) < 0)
 			goto fail;
-		if (crypto_cipher_init(&sa->cipher, sa->enc->ossl, k->enc_key, kl, !inbound) < 0)
-			goto fail;
 		sa->has_cipher = true;
 		if (sa->enc->aead)
 			memcpy(sa->salt, k->enc_key + kl, 4);
@@ -58,11 +101,14 @@ int ipsec_sa_setup(struct ipsec_state *st, struct ipsec_sa *sa, uint8_t proto, b
 	if (sa->auth) {
 		if (k->auth_key_len != sa->auth->key_len)
 			goto fail;
-		if (crypto_integ_init(&sa->integ, sa->auth->ossl, k->auth_key, k->auth_key_len,
-				      sa->auth->icv_len) < 0)
-			goto fail;
 		sa->has_integ = true;
 	}
+	if (ipsec_sa_cx_init(sa, &sa->cx, k) < 0) {
+		sa->has_cipher = sa->has_integ = false;
+		goto fail;
+	}
+	if (keep_keys_for_workers(st, sa, k) < 0)
+		goto fail;
 	replay_init(&sa->rw, replay_window ? replay_window : REPLAY_WINDOW_DEFAULT);
 	sa->used = true;
 	return 0;
@@ -73,12 +119,23 @@ fail:
 
 void ipsec_sa_clear(struct ipsec_sa *sa)
 {
-	if (sa->has_cipher)
-		crypto_cipher_free(&sa->cipher);
-	if (sa->has_integ)
-		crypto_integ_free(&sa->integ);
+	if (sa->wk) {
+		for (int i = 0; i < QSBR_SLOTS; i++) {
+			struct ipsec_sa_wk *w = atomic_load(&sa->wk[i]);
+			if (!w)
+				continue;
+			if (w->ok)
+				ipsec_sa_cx_free(sa, &w->cx);
+			free(w);
+		}
+		free(sa->wk);
+	}
+	if (sa->keys) {
+		OPENSSL_cleanse(sa->keys, sizeof(*sa->keys));
+		free(sa->keys);
+	}
+	ipsec_sa_cx_free(sa, &sa->cx);
 	OPENSSL_cleanse(sa->salt, sizeof(sa->salt));
-	OPENSSL_cleanse(sa->ivpool, sizeof(sa->ivpool));
 	memset(sa, 0, sizeof(*sa));
 }
 

@@ -14,6 +14,7 @@
 #include "core/ipfmt.h"
 #include "ipsec/ipsec_int.h"
 #include "net/iface.h"
+#include "net/fastpath.h"
 #include "router.h"
 
 static size_t hidx(const struct ipsec_state *st, uint8_t proto, uint32_t spi)
@@ -160,8 +161,9 @@ static void hash_del(struct ipsec_state *st, struct ipsec_sa *sa)
 	}
 }
 
-static void bundle_free(struct ipsec_bundle *b)
+static void bundle_free_now(void *arg)
 {
+	struct ipsec_bundle *b = arg;
 	ipsec_sa_clear(&b->ah_in);
 	ipsec_sa_clear(&b->ah_out);
 	ipsec_sa_clear(&b->esp_in);
@@ -170,9 +172,22 @@ static void bundle_free(struct ipsec_bundle *b)
 	free(b);
 }
 
+/*
+ * A worker may hold the bundle through the published fast-path table until
+ * it passes a quiescent point: with workers the memory (keys, replay
+ * window, sequence counter, the workers' contexts) goes only after that.
+ */
+static void bundle_free(struct ipsec_bundle *b)
+{
+	fastpath_retire(b->r, bundle_free_now, b);
+}
+
 void sadb_bundle_delete(struct ipsec_state *st, struct ipsec_bundle *b, enum sadb_del_reason why)
 {
 	struct router *r = st->r;
+	/* What workers counted on it so far stays in the flow's counters. */
+	ipsec_fp_fold_bundle(st, b, false);
+	fastpath_dirty(r);
 	ev_timer_cancel(r->ev, &b->timer);
 	if (b->ah_in.used)
 		hash_del(st, &b->ah_in);
@@ -245,6 +260,7 @@ bool sadb_bundle_set_state(struct ipsec_state *st, struct ipsec_bundle *b, enum 
 		log_debug(&r->log, "IPSEC: SA bundle %d: %s -> %s", b->id, sadb_bundle_state_name(b->state),
 			  sadb_bundle_state_name(to));
 	b->state = to;
+	fastpath_dirty(r);
 	return true;
 }
 
@@ -272,9 +288,15 @@ static void bundle_timer(void *arg)
 
 void sadb_account(struct ipsec_state *st, struct ipsec_sa *sa, size_t bytes)
 {
+	sadb_account_n(st, sa, 1, bytes);
+}
+
+/* pkts packets of bytes in all; workers' counts come in this way, folded (fastpath.c). */
+void sadb_account_n(struct ipsec_state *st, struct ipsec_sa *sa, uint64_t pkts, uint64_t bytes)
+{
 	struct ipsec_bundle *b = sa->b;
 	sa->bytes += bytes;
-	sa->pkts++;
+	sa->pkts += pkts;
 	if (!b->life_kb || sadb_bundle_dead(b))
 		return;
 	uint64_t hard = (uint64_t)b->life_kb * 1024;

@@ -4,6 +4,7 @@
  * authenticated, says so (RFC 7296 §2.23); ESP in UDP follows it.
  */
 #include "ipsec/ipsec_int.h"
+#include "net/fastpath.h"
 #include "router.h"
 
 int sadb_set_peer_port(struct router *r, uint32_t peer, uint16_t port)
@@ -15,5 +16,7 @@ int sadb_set_peer_port(struct router *r, uint32_t peer, uint16_t port)
 		b->spec.peer_port = port;
 		n++;
 	}
+	if (n)
+		fastpath_dirty(r);
 	return n;
 }

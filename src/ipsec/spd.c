@@ -15,6 +15,7 @@
 #include "net/acl.h"
 #include "net/iface.h"
 #include "net/net.h"
+#include "net/fastpath.h"
 #include "router.h"
 
 
@@ -129,6 +130,7 @@ void ipsec_flows_rebuild(struct ipsec_state *st)
 		}
 	}
 	st->flows = list;
+	fastpath_dirty(st->r);
 }
 
 static struct ipsec_flowrec *flow_for_ace(struct ipsec_state *st, const struct cfg_cmap_entry *e,

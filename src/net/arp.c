@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/wbuf.h"
+#include "net/fastpath.h"
 #include "net/net_priv.h"
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -66,6 +67,7 @@ static struct arp_entry *oldest(struct arp_table *t, enum arp_state st)
 
 static void evict(struct router *r, struct arp_table *t, struct arp_entry *e)
 {
+	fastpath_dirty(r);
 	t->evicted++;
 	t->drops_unresolved += e->hold.n;
 	e->ifp->c.out_drops += e->hold.n;
@@ -199,6 +201,7 @@ static void send_held(struct router *r, struct arp_entry *e)
 
 static void learn(struct router *r, struct arp_entry *e, const uint8_t *mac)
 {
+	fastpath_dirty(r);
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_COMPLETE;
 	e->updated_ms = ev_now(r->ev);
@@ -269,6 +272,7 @@ void arp_input(struct router *r, struct iface *ifp, struct pkt *p)
 		if (make_room(r, t, false) && (e = create(t, ifp, spa))) {
 			memcpy(e->mac, sha, 6);
 			e->state = ARP_STALE;
+			fastpath_dirty(r);
 			e->updated_ms = ev_now(r->ev);
 			t->nstale++;
 		} else {
@@ -374,6 +378,7 @@ void arp_tick(struct router *r, uint64_t now)
 void arp_flush_iface(struct router *r, struct iface *ifp)
 {
 	struct arp_table *t = &NET(r)->arp;
+	fastpath_dirty(r);
 	for (int i = 0; i < ARP_MAX_ENTRIES; i++)
 		if (t->e[i].state != ARP_FREE && t->e[i].ifp == ifp)
 			drop_entry(t, &t->e[i]);
@@ -382,6 +387,7 @@ void arp_flush_iface(struct router *r, struct iface *ifp)
 void arp_clear(struct router *r)
 {
 	struct arp_table *t = &NET(r)->arp;
+	fastpath_dirty(r);
 	for (int i = 0; i < ARP_MAX_ENTRIES; i++)
 		if (t->e[i].state != ARP_FREE)
 			drop_entry(t, &t->e[i]);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/fastpath.h"
 #include "net/net_priv.h"
 
 #define TICK_MS 1000
@@ -43,6 +44,7 @@ void net_free(struct router *r)
 			r->ifaces[i].port = NULL;
 		}
 	}
+	fastpath_free(r);	/* every worker is joined: the ports are closed */
 	arp_free(&n->arp);
 	frag_free(r);
 	route_table_free(&n->rt);
@@ -80,6 +82,10 @@ static void on_tick(void *arg)
 	arp_tick(r, now);
 	frag_tick(r, now);
 	net_batch_end(r);
+	/* Workers' counts first, so rates and lifetimes see them; then a fresh table. */
+	fastpath_sync(r);
+	fastpath_dirty(r);
+	fastpath_publish(r);
 	update_rates(r);
 	ev_timer_arm(r->ev, &NET(r)->tick, TICK_MS);
 }
@@ -93,6 +99,7 @@ static void log_lineproto(struct router *r, struct iface *ifp, bool up)
 /* Notices interfaces going up/down or changing address; keeps ARP and routes in line. */
 static void sync_state(struct router *r)
 {
+	fastpath_dirty(r);
 	struct net_state *n = NET(r);
 	for (int i = 0; i < r->niface; i++) {
 		struct iface *ifp = &r->ifaces[i];

@@ -145,6 +145,8 @@ int workers_port_start(struct port *pt, const char *ifname, unsigned ifindex);
 void workers_port_stop(struct port *pt);
 /* show interfaces' lines for them (nothing when the port has none). */
 void workers_port_show(struct port *pt, struct strbuf *out);
+/* Worker idx's own socket on this port, which any worker idx sends with (-1: none). */
+int workers_port_txfd(const struct port *pt, int idx);
 
 /* Frames that are input to this router (not our own output, not another host's). */
 bool packet_from_wire(unsigned char pkttype);
@@ -327,6 +329,7 @@ struct net_state {
 	uint32_t icmp_err_in_window;
 	struct log_rl rl_hdr, rl_frag, rl_route, rl_port, rl_icmp, rl_martian;
 	uint64_t mac_seed;
+	struct fastpath *fp;		/* data-plane workers' table (fastpath.c); NULL with one thread */
 };
 
 static inline struct net_state *NET(const struct router *r) { return r->net; }

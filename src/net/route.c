@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/fastpath.h"
 #include "net/net_priv.h"
 
 #define MAX_RECURSION 8
@@ -93,6 +94,7 @@ static int add(struct route_table *t, const struct route *rt)
 void route_rebuild(struct router *r)
 {
 	struct route_table *t = &NET(r)->rt;
+	fastpath_dirty(r);
 	t->n = 0;
 	for (int i = 0; i < r->niface; i++) {
 		struct iface *ifp = &r->ifaces[i];

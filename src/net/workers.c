@@ -25,6 +25,7 @@
  * counted (queue full), never blocked on.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
@@ -42,6 +43,7 @@
 #include "core/strbuf.h"
 #include "net/gso.h"
 #include "net/net_priv.h"
+#include "net/fp_int.h"
 #include "net/puntq.h"
 
 #ifndef PACKET_FANOUT_FLAG_DEFRAG
@@ -71,6 +73,9 @@ struct wk_thread {
 	struct pkt *d[WK_BATCH];
 	uint8_t dvh[WK_BATCH][VNET_HDR_LEN];
 	atomic_ullong frames, punts, qfull, nobuf, giants, badhdr;
+	struct fp_wk fpw;		/* its fast path (fastpath_wk.c), when fp */
+	bool fp;
+	const struct fp_tab *tab;	/* worker: the table of the batch in hand */
 	uint64_t kernel_drops;		/* control thread: PACKET_STATISTICS summed */
 	uint64_t lost_logged;		/* control thread: drops already logged */
 	struct log_rl rl;		/* control thread */
@@ -105,15 +110,29 @@ static void wk_flush(struct wk_thread *w)
 	w->nb = 0;
 }
 
+/* A frame for the control thread (vh NULL: a packet the fast path decapsulated). */
+static void wk_punt(void *arg, struct pkt *p, const uint8_t *vh)
+{
+	struct wk_thread *w = arg;
+	if (w->sh.vnet) {
+		if (vh)
+			memcpy(w->bvh[w->nb], vh, VNET_HDR_LEN);
+		else
+			memset(w->bvh[w->nb], 0, VNET_HDR_LEN);
+	}
+	w->b[w->nb++] = p;
+	if (w->nb == WK_BATCH)
+		wk_flush(w);
+}
+
 static void wk_deliver(void *arg, struct pkt *p, const uint8_t *vh)
 {
 	struct wk_thread *w = arg;
 	atomic_fetch_add_explicit(&w->frames, 1, memory_order_relaxed);
-	if (w->sh.vnet)
-		memcpy(w->bvh[w->nb], vh, VNET_HDR_LEN);
-	w->b[w->nb++] = p;
-	if (w->nb == WK_BATCH)
-		wk_flush(w);
+	if (w->fp)
+		fp_wk_frame(&w->fpw, w->tab, p, vh, wk_punt, w);
+	else
+		wk_punt(w, p, vh);
 }
 
 static void wk_event(void *arg, enum ring_event ev, size_t len)
@@ -128,13 +147,30 @@ static void *wk_main(void *arg)
 {
 	struct wk_thread *w = arg;
 	const struct ring_sink sk = { .deliver = wk_deliver, .event = wk_event, .arg = w };
+	struct qsbr *q = w->fp ? &w->fpw.fp->q : NULL;
 	while (!atomic_load_explicit(&w->pw->stop, memory_order_acquire)) {
 		struct pollfd pfd = { .fd = w->sh.fd, .events = POLLIN };
-		if (poll(&pfd, 1, WK_POLL_MS) <= 0)
+		/* Asleep in poll it holds no table: the control thread need not wait for it. */
+		if (q)
+			qsbr_offline(q, w->fpw.slot);
+		int n = poll(&pfd, 1, WK_POLL_MS);
+		if (q)
+			qsbr_online(q, w->fpw.slot);
+		if (n <= 0)
 			continue;
+		if (q)
+			w->tab = atomic_load_explicit(&w->fpw.fp->tab, memory_order_acquire);
 		packet_ring_walk(&w->sh, &sk);
+		if (q) {
+			fp_wk_flush(&w->fpw);
+			w->tab = NULL;
+		}
 		wk_flush(w);
+		if (q)
+			qsbr_quiescent(q, w->fpw.slot);
 	}
+	if (q)
+		qsbr_offline(q, w->fpw.slot);
 	pkt_pool_drain();	/* this thread's free list would outlive it */
 	return NULL;
 }
@@ -185,7 +221,10 @@ static void wk_drain(void *arg, uint32_t events)
 			break;
 		total += n;
 		for (unsigned i = 0; i < n; i++) {
-			if (pt->vnet)
+			if (w->d[i]->flags & PKT_F_FP_DECAP) {
+				w->d[i]->flags &= ~PKT_F_FP_DECAP;
+				ipsec_fp_deliver(r, w->d[i]);
+			} else if (pt->vnet)
 				port_input_vnet(pt, w->d[i], w->dvh[i]);
 			else
 				port_input(pt, w->d[i]);
@@ -198,6 +237,16 @@ static void wk_drain(void *arg, uint32_t events)
 		ssize_t wr = write(w->efd, &one, sizeof(one));
 		(void)wr;
 	}
+}
+
+/* on: the socket takes no frame (a one-instruction classic BPF "return 0"); off: every frame again. */
+static int hear_nothing(int fd, bool on)
+{
+	if (!on)
+		return setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &none };
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 static int fanout_join(int fd, uint16_t group)
@@ -253,6 +302,8 @@ static void wk_free(struct port_workers *pw)
 		struct wk_thread *w = &pw->w[i];
 		if (w->running)
 			pthread_join(w->th, NULL);
+		if (w->fp)
+			fastpath_detach(r, &w->fpw);
 		if (w->efd >= 0) {
 			ev_del_fd(r->ev, w->efd);
 			close(w->efd);
@@ -278,6 +329,8 @@ static int wk_start_one(struct port_workers *pw, struct wk_thread *w, unsigned i
 		snprintf(why, whylen, "eventfd: %s", strerror(errno));
 		return -1;
 	}
+	/* Without a fast-path slot the worker still reads and punts. */
+	w->fp = fastpath_attach(r, &w->fpw, w->idx, pw->pt->ifp->index, pw->pt->vnet) == 0;
 	int rc = pthread_create(&w->th, NULL, wk_main, w);
 	if (rc) {
 		snprintf(why, whylen, "pthread_create: %s", strerror(rc));
@@ -316,23 +369,26 @@ int workers_port_start(struct port *pt, const char *ifname, unsigned ifindex)
 			goto fail;
 		}
 	}
-	/* The port's socket first: the group takes its type and netdev from it. */
-	if (fanout_join(pt->fd, pw->group) < 0) {
-		snprintf(why, sizeof(why), "PACKET_FANOUT: %s", strerror(errno));
+	/*
+	 * The workers read the netdev; the port's own socket, still the
+	 * control thread's to send with, hears nothing from now on (a filter
+	 * that takes no byte), so that a frame is read once, by a worker, and
+	 * reaches the control thread only when punted.
+	 */
+	if (hear_nothing(pt->fd, true) < 0) {
+		snprintf(why, sizeof(why), "SO_ATTACH_FILTER: %s", strerror(errno));
 		goto fail;
 	}
 	for (int i = 0; i < pw->n; i++)
-		if (wk_start_one(pw, &pw->w[i], ifindex, why, sizeof(why)) < 0)
+		if (wk_start_one(pw, &pw->w[i], ifindex, why, sizeof(why)) < 0) {
+			hear_nothing(pt->fd, false);
 			goto fail;
+		}
 	pt->wk = pw;
 	return 0;
 fail:
 	wk_free(pw);
 fail_nopw:
-	/*
-	 * A socket cannot leave a fan-out group; if the port's joined one, the
-	 * group is down to it again and it still hears every frame.
-	 */
 	log_msg(&r->log, "LINK", SEV_WARNING, "NOWORKERS",
 		"Interface %s: packet:%s has no data-plane workers, the control thread reads it (%s)",
 		pt->ifp->name, ifname, why);
@@ -352,8 +408,9 @@ void workers_port_show(struct port *pt, struct strbuf *out)
 	struct port_workers *pw = pt->wk;
 	if (!pw)
 		return;
-	sb_printf(out, "     Workers: %d threads (PACKET_FANOUT hash+defrag, group %u), frames punted to "
-		       "the control thread\n", pw->n + 1, pw->group);
+	sb_printf(out, "     Workers: %d threads (PACKET_FANOUT hash+defrag, group %u), %s\n", pw->n + 1,
+		  pw->group, pw->w[0].fp ? "fast path on: ESP en/decapsulated by the workers"
+					 : "frames punted to the control thread");
 	for (int i = 0; i < pw->n; i++) {
 		struct wk_thread *w = &pw->w[i];
 		struct tpacket_stats st;
@@ -365,5 +422,18 @@ void workers_port_show(struct port *pt, struct strbuf *out)
 			  w->idx, atomic_load(&w->frames), atomic_load(&w->punts), atomic_load(&w->qfull),
 			  atomic_load(&w->nobuf), atomic_load(&w->giants), atomic_load(&w->badhdr),
 			  (unsigned long long)w->kernel_drops);
+		if (w->fp)
+			sb_printf(out, "         fast path: %llu encapsulated, %llu decapsulated, "
+				       "%llu forwarded, %llu handed to the control thread\n",
+				  atomic_load(&w->fpw.encaps), atomic_load(&w->fpw.decaps),
+				  atomic_load(&w->fpw.forwarded), atomic_load(&w->fpw.punts));
 	}
+}
+
+int workers_port_txfd(const struct port *pt, int idx)
+{
+	const struct port_workers *pw = pt ? pt->wk : NULL;
+	if (!pw || idx < 1 || idx > pw->n || !pw->w[idx - 1].running)
+		return -1;
+	return pw->w[idx - 1].sh.fd;
 }

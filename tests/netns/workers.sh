@@ -80,6 +80,21 @@ w1=$(sed -nE 's/.*worker 1: ([0-9]+) frames, ([0-9]+) punted.*/\1/p' <<<"$wl")
 note "r1 Gi0/0 $wl"
 [ "${w1:-0}" -gt 0 ] || fail "r1's LAN worker 1 took no frame: $wl"
 
+# The workers did the crypto themselves: r1's LAN worker encapsulated,
+# r2's WAN worker decapsulated and forwarded to h2 (the control thread
+# reads no frame of a port with workers: ESP from a peer always meets one).
+fp_line() { cli "$1" show interfaces "$2" | grep -A1 'worker 1:' | grep 'fast path:'; }
+l1=$(fp_line r1 GigabitEthernet0/0)
+l2=$(fp_line r2 GigabitEthernet0/1)
+note "r1 Gi0/0$l1"
+note "r2 Gi0/1$l2"
+enc=$(sed -nE 's/.* ([0-9]+) encapsulated.*/\1/p' <<<"$l1")
+dec=$(sed -nE 's/.* ([0-9]+) decapsulated.*/\1/p' <<<"$l2")
+fwd=$(sed -nE 's/.* ([0-9]+) forwarded.*/\1/p' <<<"$l2")
+[ "${enc:-0}" -gt 1000 ] || fail "r1's LAN worker encapsulated ${enc:-no} packets: $l1"
+[ "${dec:-0}" -gt 1000 ] && [ "${fwd:-0}" -gt 1000 ] ||
+	fail "r2's WAN worker decapsulated ${dec:-no} and forwarded ${fwd:-no} packets: $l2"
+
 for r in r1 r2; do
 	out=$(cli $r show crypto ipsec sa detail)
 	for what in '##pkts replay failed \(rcv\): 0' '#pkts decaps: [1-9]' '#pkts encaps: [1-9]'; do
@@ -93,7 +108,8 @@ done
 # ThreadSanitizer's spigotd is ~10x slower: fewer packets make the same point.
 min_esp=1000
 [ "${SPIGOT_TSAN:-0}" != 1 ] || min_esp=300
-/usr/bin/python3 - "$T/wan.pcap" "$R1_WAN_IP" "$R2_WAN_IP" "$min_esp" <<'PY' || fail "WAN capture check failed"
+caps=$(/usr/bin/python3 - "$T/wan.pcap" "$R1_WAN_IP" "$R2_WAN_IP" "$min_esp" <<'PY'
+
 import struct, sys
 from scapy.utils import RawPcapReader
 path, a, b, min_esp = sys.argv[1:]
@@ -120,7 +136,20 @@ if sum(per.values()) < int(min_esp):
     sys.exit("only %d ESP packets captured" % sum(per.values()))
 if dups:
     sys.exit("%d ESP sequence numbers used twice" % dups)
+for (s, p), n in per.items():
+    print("%s %d" % (s, n))
 PY
+) || fail "WAN capture check failed"
+
+# What the workers counted reached show crypto ipsec sa: r1 encapsulated at
+# least every ESP packet the WAN capture holds from it, and r2 decapsulated
+# nearly all of them (a capture can miss packets, a router not count them).
+cap1=$(awk -v a="$R1_WAN_IP" '$1 == a {print $2}' <<<"$caps")
+enc1=$(cli r1 show crypto ipsec sa | sed -nE 's/.*#pkts encaps: ([0-9]+).*/\1/p' | head -1)
+dec2=$(cli r2 show crypto ipsec sa | sed -nE 's/.*#pkts decaps: ([0-9]+).*/\1/p' | head -1)
+note "r1 -> r2: $cap1 ESP captured, r1 #pkts encaps $enc1, r2 #pkts decaps $dec2"
+[ "${enc1:-0}" -ge "${cap1:-1}" ] || fail "r1 counted $enc1 encapsulations for $cap1 ESP packets on the wire"
+[ "$(( ${dec2:-0} * 100 ))" -ge "$(( ${cap1:-1} * 95 ))" ] || fail "r2 counted $dec2 decapsulations of $cap1 ESP packets"
 
 if [ "${SPIGOT_TSAN:-0}" = 1 ]; then
 	for r in r1 r2; do

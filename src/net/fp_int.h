@@ -1,0 +1,166 @@
+/*
+ * The fast-path table and a worker's fast-path state: private to
+ * src/net/fastpath*.c and src/ipsec/fp_ipsec.c.
+ *
+ * A table (struct fp_tab) is built by the control thread from its own
+ * structures, published with a release store, and never written again;
+ * workers read it with no lock.  It copies every fact it needs (addresses,
+ * MTUs, MACs, routes, ARP, crypto-map ACLs, SA endpoints and ports) and
+ * points only at SAs (struct ipsec_sa), for what two threads may share of
+ * them: immutable algorithm choices, the atomic sequence counter, the
+ * spin-locked replay window, and one slot per worker for its own contexts
+ * and counts.  An SA's memory outlives every table that points at it
+ * (fastpath_retire, QSBR).
+ */
+#ifndef SPIGOT_FP_INT_H
+#define SPIGOT_FP_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/pkt.h"
+#include "core/qsbr.h"
+#include "ipsec/sadb.h"
+#include "net/gso.h"
+#include "net/net_priv.h"
+
+struct ipsec_sa;
+
+#define FP_MAX_WK 64		/* worker index 1..63 (0 is the control thread) */
+#define FP_ARP_SLOTS 2048	/* twice ARP_MAX_ENTRIES, open addressing */
+#define FP_TX_BATCH 64
+
+/* What the fast path may do with traffic toward or from an interface. */
+struct fp_if {
+	bool ok;			/* up, Ethernet packet: port, no capture running */
+	bool has_addr;
+	bool cmap;			/* a crypto map is applied */
+	uint32_t addr, mask, mtu;
+	uint8_t mac[6];
+	size_t vnet;
+	int txfd[FP_MAX_WK];		/* worker i's socket on this netdev (-1: none) */
+	size_t cm_first, cm_n;		/* its crypto map's entries in fp_tab.cm */
+};
+
+/* An outbound SA bundle with ESP only, as the fast path applies it. */
+struct fp_out {
+	struct ipsec_sa *sa;
+	uint32_t local, peer;
+	uint16_t peer_port;		/* UDP-encapsulated: the peer's NAT-T port */
+	bool udp;
+	size_t overhead_fixed, esp_block;
+};
+
+/* An inbound ESP SA whose bundle has no AH. */
+struct fp_in {
+	struct ipsec_sa *sa;
+	uint32_t local;
+	bool udp;
+	struct ipsec_flow flow;
+	int bundle_id;			/* for the policy check of what it lets through */
+};
+
+/* One crypto map entry: its ACL (copied) and, per ACE, the bundle to use. */
+struct fp_cm {
+	struct cfg_acl acl;
+	const struct fp_out **ace_out;	/* NULL entries: no SA yet, punt */
+	bool punt;			/* narrowed flows IKE installed: the control thread decides */
+};
+
+struct fp_arp {
+	uint32_t ip;
+	int16_t ifidx;			/* -1: free */
+	uint8_t mac[6];
+};
+
+struct fp_tab {
+	bool off;			/* debugging or capturing: punt everything */
+	int nif;
+	struct fp_if ifs[ROUTER_MAX_IFACES];
+	struct route_table rt;		/* a copy; route.ifp points into r->ifaces (index only) */
+	struct iface *if0;		/* &r->ifaces[0]: route.ifp to an index; never read through */
+	struct fp_arp arp[FP_ARP_SLOTS];
+	struct fp_cm *cm;
+	size_t ncm;
+	struct cfg_ace *aces;		/* every copied ACE */
+	const struct fp_out **ace_out;
+	struct fp_out *out;
+	size_t nout;
+	struct fp_in *in;
+	size_t nin;
+	uint32_t *inh;			/* open-addressing index into in[] by SPI, +1 (0: free) */
+	size_t inh_mask;
+};
+
+/* The router's fast-path state (r->net->fp). */
+struct fastpath {
+	_Atomic(struct fp_tab *) tab;
+	struct qsbr q;
+	bool dirty;
+	uint64_t builds;
+	struct fp_wk *wks[QSBR_SLOTS];	/* registered workers, for folding */
+};
+
+/* One worker thread's fast-path state.  Counters: the worker writes, the control thread folds. */
+struct fp_wk {
+	struct fastpath *fp;
+	int slot;			/* its QSBR slot: also its index in ipsec_sa.wk[] */
+	int idx;			/* worker index on its port (1..): the txfd it sends with */
+	int ifidx;			/* its port's interface */
+	size_t vnet;
+	uint16_t ip_id;
+	struct {
+		int fd;
+		size_t vnet;
+		int ifidx;
+		struct pkt *p;
+	} tx[FP_TX_BATCH];
+	unsigned ntx;
+	atomic_ullong in_pkts, in_bytes, encaps, decaps, punts, forwarded;
+	atomic_ullong out_pkts[ROUTER_MAX_IFACES], out_bytes[ROUTER_MAX_IFACES];
+	atomic_ullong out_errors[ROUTER_MAX_IFACES];
+	atomic_ullong gso_csum, gso_frames, gso_segs;
+	struct {
+		uint64_t in_pkts, in_bytes, forwarded, out_pkts[ROUTER_MAX_IFACES],
+			out_bytes[ROUTER_MAX_IFACES], out_errors[ROUTER_MAX_IFACES], gso_csum,
+			gso_frames, gso_segs;
+	} f;				/* control thread: folded so far */
+};
+
+static inline size_t fp_arp_slot(uint32_t ip) { return (size_t)(ip * 2654435761u >> 7) & (FP_ARP_SLOTS - 1); }
+
+/* fastpath.c: a worker thread joins (before it starts) and leaves (after it is joined). */
+int fastpath_attach(struct router *r, struct fp_wk *w, int idx, int ifidx, size_t vnet);
+void fastpath_detach(struct router *r, struct fp_wk *w);
+
+/* fp_ipsec.c: the crypto-map and SA parts of a table (control thread). */
+int ipsec_fp_build(struct router *r, struct fp_tab *t);
+void ipsec_fp_tab_free(struct fp_tab *t);
+/* Worker: p->data is the ESP header; true when it is decapsulated (p->data the inner packet). */
+enum fp_rc { FP_DONE, FP_PUNT, FP_DROPPED };
+enum fp_rc ipsec_fp_decap(const struct fp_tab *t, struct fp_wk *w, struct pkt *p, uint32_t dst,
+			  bool udp);
+/* Worker: p->data is the inner packet; on FP_DONE it is the outer IPv4 packet. */
+enum fp_rc ipsec_fp_encap(const struct fp_out *o, struct fp_wk *w, struct pkt *p);
+/* Worker: the bundle for an inner packet leaving through ifs[ifidx], or NULL (punt). */
+const struct fp_out *ipsec_fp_lookup_out(const struct fp_tab *t, int ifidx, const uint8_t *ip,
+					 size_t len);
+/* Control thread: the workers' per-SA counts into flows and lifetimes. */
+void ipsec_fp_fold(struct router *r);
+/* Control thread: a packet a worker decapsulated but could not forward (p->sa_ctx, p->in_if set). */
+void ipsec_fp_deliver(struct router *r, struct pkt *p);
+
+/* fastpath_wk.c: what a worker thread calls (workers.c). */
+void fp_wk_init(struct fp_wk *w, struct fastpath *fp, int slot, int idx, int ifidx, size_t vnet);
+/*
+ * A frame off the worker's ring: the fast path takes it, or hands it to
+ * punt (as it came, or decapsulated with vh NULL and PKT_F_FP_DECAP set).
+ */
+void fp_wk_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt *p, const uint8_t *vh,
+		 void (*punt)(void *arg, struct pkt *p, const uint8_t *vh), void *arg);
+void fp_wk_flush(struct fp_wk *w);
+
+#endif
