@@ -3,8 +3,9 @@
  *   spigotd --config FILE [--port IFNAME=SPEC ...] [--ports-file FILE]
  *           [--control SOCKET] [--quiet] [--journal] [--debug-log]
  *           [--workers N]
- * --workers N: data-plane threads for packet: ports (the control thread
- * counts as one; 1, the default, is the control thread alone).
+ * --workers N: threads for packet: ports; the control thread counts as one,
+ * so each such port gets N - 1 data-plane workers (default: the number of
+ * cores; 1 is the control thread alone).
  * stderr is the router's console: `logging console LEVEL` filters it and
  * `no logging console` silences it; --debug-log makes it carry every line
  * whatever the config says (the lab's and the tests' record).
@@ -40,7 +41,8 @@ static void usage(FILE *f)
 		   "               [--control SOCKET] [--state-dir DIR] [--quiet] [--journal] [--debug-log]\n"
 		   "               [--workers N]\n"
 		   "  SPEC: udp:LOCAL_PORT:REMOTE_HOST:REMOTE_PORT | packet:IFNAME | tun:IFNAME\n"
-		   "  DIR: the state directory (default $STATE_DIRECTORY), e.g. for the IKEv2 QCD secret\n");
+		   "  DIR: the state directory (default $STATE_DIRECTORY), e.g. for the IKEv2 QCD secret\n"
+		   "  N: threads for packet: ports, the control thread included (default: cores online)\n");
 }
 
 struct sigctx {
@@ -87,13 +89,18 @@ struct opts {
 	int workers;
 };
 
-/*
- * The default is one thread: workers > 1 punt every frame to the control
- * thread until they decapsulate and encapsulate themselves
- * (src/net/workers.c), so more of them cost CPU and gain nothing yet.
- */
-#define WORKERS_DEFAULT 1
 #define WORKERS_MAX 64
+
+/*
+ * The default is the number of cores online: each packet: port then gets
+ * one data-plane worker per core but one, and the control thread keeps IKE
+ * and the rest (docs/ARCHITECTURE.md, "Threads").  One core: one thread.
+ */
+static int workers_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (int)n;
+}
 
 static int add_port(struct opts *o, const char *spec)
 {
@@ -225,7 +232,7 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 	r->log.to_stderr = !o->quiet;
 	r->log.journal = o->journal;
 	r->log.debug_log = o->debug_log;
-	r->workers = o->workers ? o->workers : WORKERS_DEFAULT;
+	r->workers = o->workers ? o->workers : workers_default();
 	snprintf(r->config_path, sizeof(r->config_path), "%s", o->config);
 	/* systemd's StateDirectory= says where unless --state-dir does (the first of a list). */
 	const char *sd = o->state_dir ? o->state_dir : getenv("STATE_DIRECTORY");

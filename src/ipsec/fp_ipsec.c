@@ -311,7 +311,7 @@ static void fold_drops(struct ipsec_state *st, struct ipsec_bundle *b, struct ip
 		const char *what = !sa->inbound ? "ENCAPS_FAILED" : d == DROP_REPLAY ? "PKT_REPLAY_ERR" :
 				   d == DROP_AUTH ? "RECVD_PKT_MAC_ERR" :
 				   d == IPSEC_WK_DROP_IDENT ? "RECVD_PKT_INV_IDENTITY_ACL" : "RECVD_PKT_INV_PROT";
-		log_msg_rl(&r->log, &st->rl_drop, ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING, what,
+		log_msg_rl(&r->log, &st->rl_wk[d], ev_now(r->ev), 1000, "CRYPTO", SEV_WARNING, what,
 			   "%s: %llu packets dropped by data-plane workers for connection id=%u, "
 			   "spi=0x%X(%u), peer %s: %s", sa->inbound ? "decaps" : "encaps",
 			   (unsigned long long)n, sa->conn_id, sa->spi, sa->spi,

@@ -209,6 +209,8 @@ struct ipsec_state {
 	struct inv_spi_rl inv_rl[INV_SPI_RL_SLOTS];
 	struct log_rl inv_rl_all;	/* all sources together: random ones share it */
 	struct log_rl rl_drop, rl_clear, rl_install, rl_policy, rl_state;
+	/* The workers' drops, folded (fp_ipsec.c): a line a second per reason. */
+	struct log_rl rl_wk[IPSEC_DROP_KINDS + 1];
 	ipsec_output_fn output;
 	ipsec_deliver_fn deliver;
 	struct ipsec_bundle *pending_free;	/* deleted while a packet was in flight */

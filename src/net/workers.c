@@ -1,28 +1,27 @@
 /*
  * Data-plane workers for packet: ports (spigotd --workers N).
  *
- * The port's own socket (read by the control thread, as with one worker)
- * joins a PACKET_FANOUT group with N - 1 more sockets on the same netdev,
- * each with its own TPACKET_V2 ring and read by a thread of its own.  The
- * kernel spreads frames over the group by flow hash
- * (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG: IPv4 fragments are
- * put back together first, so every packet of a flow, fragments included,
- * lands on one socket), so one flow's packets keep their order.
+ * N - 1 sockets on the port's netdev, each with its own TPACKET_V2 ring
+ * and a thread of its own, form a PACKET_FANOUT group: the kernel spreads
+ * frames over them by flow hash (PACKET_FANOUT_HASH |
+ * PACKET_FANOUT_FLAG_DEFRAG: IPv4 fragments are put back together first,
+ * so every packet of a flow, fragments included, lands on one worker), so
+ * one flow's packets keep their order.  The port's own socket, which the
+ * control thread sends with, hears nothing meanwhile (hear_nothing).
  *
- * What a worker does with a frame today: reads it from its ring into a
- * packet buffer of its own thread's pool and PUNTS it to the control
- * thread through a bounded queue (mutex + eventfd), where it takes the
- * whole path as any frame does.  Decapsulating and encapsulating on the
- * worker itself (the fast path: a lock-free SADB/SPD/route/ARP snapshot,
- * per-worker cipher contexts) is not done yet; what it needs of an SA
- * that two threads share is done (ipsec/seqno.h: outbound sequence
- * numbers; ipsec/replay.h: the replay window).  See docs/ARCHITECTURE.md.
+ * A worker runs each frame through the fast path (fastpath_wk.c: ESP
+ * en/decapsulation for the common cases, from the table the control thread
+ * publishes) and punts the rest to the control thread through a bounded
+ * queue (mutex + eventfd), where it takes the whole path as any frame
+ * does.  It is online for QSBR (core/qsbr.h) only between poll and the end
+ * of its batch.  See docs/ARCHITECTURE.md, "Threads".
  *
- * Nothing here touches struct router from a worker: a worker reads only
- * its socket, its ring and the port's vnet flag (set before it starts),
- * and writes only its queue (under the mutex) and its counters (atomics,
- * which show reads).  Frames the queue has no room for are dropped and
- * counted (queue full), never blocked on.
+ * Nothing here touches struct router from a worker: a worker reads its
+ * socket, its ring, the port's vnet flag (set before it starts) and the
+ * published table, and writes its queue (under the mutex), its counters
+ * (atomics, which show reads) and other ports' worker sockets (sendmmsg).
+ * Frames the queue has no room for are dropped and counted (queue full),
+ * never blocked on.
  */
 #include <errno.h>
 #include <linux/filter.h>
