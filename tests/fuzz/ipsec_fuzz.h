@@ -54,7 +54,7 @@ static void fz_install(struct router *r, uint32_t spi, enum cfg_xf_ah ah, enum c
 	sadb_install(r, &s);
 }
 
-static struct router *fz_router(void)
+static inline struct router *fz_router(void)
 {
 	static struct router *r;
 	if (r)
@@ -76,7 +76,7 @@ static struct router *fz_router(void)
 }
 
 /* Wraps data in an outer IPv4 header (proto) toward FZ_LOCAL and feeds it in. */
-static void fz_feed_ip(struct router *r, uint8_t proto, const uint8_t *data, size_t n)
+static inline void fz_feed_ip(struct router *r, uint8_t proto, const uint8_t *data, size_t n)
 {
 	if (n > 60000)
 		return;
