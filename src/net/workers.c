@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "core/strbuf.h"
 #include "net/gso.h"
 #include "net/net_priv.h"
+#include "net/fastpath.h"
 #include "net/fp_int.h"
 #include "net/puntq.h"
 
@@ -293,6 +295,8 @@ static int wk_open(struct port_workers *pw, struct wk_thread *w, unsigned ifinde
 	return 0;
 }
 
+static void close_fd(void *arg) { close((int)(intptr_t)arg); }
+
 static void wk_free(struct port_workers *pw)
 {
 	struct router *r = pw->pt->ifp->r;
@@ -310,7 +314,13 @@ static void wk_free(struct port_workers *pw)
 		puntq_free(&w->q);
 		if (w->sh.fd >= 0) {
 			packet_ring_close(&w->sh);
-			close(w->sh.fd);
+			/*
+			 * Other ports' workers may still send with it from the table
+			 * in force: closed (and its number free for reuse) only when
+			 * none can.
+			 */
+			fastpath_retire(r, close_fd, (void *)(intptr_t)w->sh.fd);
+			fastpath_dirty(r);
 		}
 	}
 	free(pw->w);
