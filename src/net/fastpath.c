@@ -271,8 +271,8 @@ void fastpath_show(struct router *r, struct strbuf *out)
 	if (!fp)
 		return;
 	struct fp_tab *t = atomic_load(&fp->tab);
-	sb_printf(out, "  Data-plane fast path: table %llu (%zu inbound, %zu outbound ESP SAs, "
-		       "%zu crypto map entries%s), %zu retired objects waiting for workers\n",
+	sb_printf(out, "       table %llu: %zu inbound and %zu outbound ESP SAs, %zu crypto map entries%s; "
+		       "%zu retired objects waiting for the workers\n",
 		  (unsigned long long)fp->builds, t ? t->nin : 0, t ? t->nout : 0, t ? t->ncm : 0,
 		  t && t->off ? ", off while debugging" : "", qsbr_backlog(&fp->q));
 }

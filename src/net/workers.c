@@ -420,6 +420,8 @@ void workers_port_show(struct port *pt, struct strbuf *out)
 	sb_printf(out, "     Workers: %d threads (PACKET_FANOUT hash+defrag, group %u), %s\n", pw->n + 1,
 		  pw->group, pw->w[0].fp ? "fast path on: ESP en/decapsulated by the workers"
 					 : "frames punted to the control thread");
+	if (pw->w[0].fp)
+		fastpath_show(pw->pt->ifp->r, out);
 	for (int i = 0; i < pw->n; i++) {
 		struct wk_thread *w = &pw->w[i];
 		struct tpacket_stats st;
