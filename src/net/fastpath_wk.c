@@ -81,8 +81,8 @@ static int egress(const struct fp_wk *w, const struct fp_tab *t, uint32_t dst,
 	return *mac ? o : -1;
 }
 
-static void tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac,
-		     struct pkt *p)
+void fp_tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac, struct pkt *p,
+		 const uint8_t *vh, unsigned segs)
 {
 	const struct fp_if *fi = &t->ifs[o];
 	uint8_t *eh = pkt_push(p, ETH_HLEN);
@@ -100,22 +100,32 @@ static void tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8
 	w->tx[w->ntx].vnet = fi->vnet;
 	w->tx[w->ntx].ifidx = o;
 	w->tx[w->ntx].p = p;
+	if (vh)
+		memcpy(w->tx[w->ntx].vh, vh, VNET_HDR_LEN);
+	else
+		memset(w->tx[w->ntx].vh, 0, VNET_HDR_LEN);
 	w->ntx++;
-	count(&w->out_pkts[o], 1);
-	count(&w->out_bytes[o], p->len);
+	/* A super-frame counts as the segments a host's stack takes it for. */
+	count(&w->out_pkts[o], segs);
+	count(&w->out_bytes[o], p->len + (uint64_t)(segs - 1) * ((size_t)ETH_HLEN + IP_HLEN + 20));
+}
+
+static void tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac,
+		     struct pkt *p)
+{
+	fp_tx_queue(w, t, o, mac, p, NULL, 1);
 }
 
 /* Runs of frames for one socket go in one sendmmsg. */
 void fp_wk_flush(struct fp_wk *w)
 {
-	static const uint8_t vnet_none[VNET_HDR_LEN];
 	struct mmsghdr m[FP_TX_BATCH];
 	struct iovec iov[FP_TX_BATCH][2];
 	for (unsigned i = 0; i < w->ntx;) {
 		unsigned j = i, n = 0;
 		for (; j < w->ntx && w->tx[j].fd == w->tx[i].fd; j++, n++) {
 			size_t nv = w->tx[j].vnet ? 1 : 0;
-			iov[n][0] = (struct iovec){ (void *)vnet_none, VNET_HDR_LEN };
+			iov[n][0] = (struct iovec){ w->tx[j].vh, VNET_HDR_LEN };
 			iov[n][nv] = (struct iovec){ w->tx[j].p->data, w->tx[j].p->len };
 			m[n] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov[n], .msg_iovlen = 1 + nv } };
 		}
@@ -140,9 +150,13 @@ void fp_wk_flush(struct fp_wk *w)
 static bool forward_inner(struct fp_wk *w, const struct fp_tab *t, struct pkt *p)
 {
 	uint8_t *ip = p->data;
-	if (ip[0] != 0x45 || ip[8] <= 1 || (wbuf_be16(ip + 6) & (IP_MF | IP_OFFMASK)))
+	/* What ipv4_input would refuse or count is its to refuse and count. */
+	if (ip[0] != 0x45 || ip[8] <= 1 || (wbuf_be16(ip + 6) & (0x8000 | IP_MF | IP_OFFMASK)) ||
+	    inet_cksum(ip, IP_HLEN) != 0)
 		return false;
-	uint32_t dst = wbuf_be32(ip + 16);
+	uint32_t src = wbuf_be32(ip + 12), dst = wbuf_be32(ip + 16);
+	if (src == 0 || (src >> 28) >= 14 || (src >> 24) == 127)
+		return false;
 	const uint8_t *mac;
 	int o;
 	if (not_for_forwarding(t, dst) || (o = egress(w, t, dst, &mac)) < 0 || t->ifs[o].cmap ||
@@ -152,7 +166,10 @@ static bool forward_inner(struct fp_wk *w, const struct fp_tab *t, struct pkt *p
 	ip[8]--;
 	wbuf_st16(ip + 10, inet_cksum_update16(wbuf_be16(ip + 10), old, wbuf_be16(ip + 8)));
 	count(&w->forwarded, 1);
-	tx_queue(w, t, o, mac, p);
+	if (t->ifs[o].vnet && ip[9] == IPPROTO_TCP_)
+		fp_gro_add(w, t, o, mac, p);
+	else
+		tx_queue(w, t, o, mac, p);
 	return true;
 }
 

@@ -117,12 +117,23 @@ struct fp_wk {
 		size_t vnet;
 		int ifidx;
 		struct pkt *p;
+		uint8_t vh[VNET_HDR_LEN];	/* zeros, or a coalesced TCP super-frame's */
 	} tx[FP_TX_BATCH];
 	unsigned ntx;
+	/* A TCP super-frame being built for a host (fastpath_gro.c), p NULL: none. */
+	struct fp_gro {
+		struct pkt *p;		/* the inner IPv4 packet so far */
+		int o;			/* its egress interface */
+		uint8_t mac[6];
+		uint32_t next_seq;
+		size_t hl, mss;		/* IPv4 + TCP header bytes; the first segment's payload */
+		unsigned segs;
+	} gro;
 	atomic_ullong in_pkts, in_bytes, encaps, decaps, punts, forwarded;
 	atomic_ullong out_pkts[ROUTER_MAX_IFACES], out_bytes[ROUTER_MAX_IFACES];
 	atomic_ullong out_errors[ROUTER_MAX_IFACES];
 	atomic_ullong gso_csum, gso_frames, gso_segs;
+	atomic_ullong gro_frames, gro_segs;	/* super-frames handed to hosts, segments they hold */
 	struct {
 		uint64_t in_pkts, in_bytes, forwarded, out_pkts[ROUTER_MAX_IFACES],
 			out_bytes[ROUTER_MAX_IFACES], out_errors[ROUTER_MAX_IFACES], gso_csum,
@@ -162,5 +173,12 @@ void fp_wk_init(struct fp_wk *w, struct fastpath *fp, int slot, int idx, int ifi
 void fp_wk_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt *p, const uint8_t *vh,
 		 void (*punt)(void *arg, struct pkt *p, const uint8_t *vh), void *arg);
 void fp_wk_flush(struct fp_wk *w);
+/* Queues a frame (p->data its IPv4 header) for ifs[o] toward mac, behind vh (NULL: zeros). */
+void fp_tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac, struct pkt *p,
+		 const uint8_t *vh, unsigned segs);
+/* fastpath_gro.c: a forwarded TCP segment for a host, merged into a super-frame when it can be. */
+void fp_gro_add(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac, struct pkt *p);
+/* Sends the super-frame being built, if any. */
+void fp_gro_flush(struct fp_wk *w, const struct fp_tab *t);
 
 #endif

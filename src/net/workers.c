@@ -163,6 +163,7 @@ static void *wk_main(void *arg)
 			w->tab = atomic_load_explicit(&w->fpw.fp->tab, memory_order_acquire);
 		packet_ring_walk(&w->sh, &sk);
 		if (q) {
+			fp_gro_flush(&w->fpw, w->tab);
 			fp_wk_flush(&w->fpw);
 			w->tab = NULL;
 		}
@@ -438,6 +439,9 @@ void workers_port_show(struct port *pt, struct strbuf *out)
 				       "%llu forwarded, %llu handed to the control thread\n",
 				  atomic_load(&w->fpw.encaps), atomic_load(&w->fpw.decaps),
 				  atomic_load(&w->fpw.forwarded), atomic_load(&w->fpw.punts));
+		if (w->fp && pw->pt->vnet)
+			sb_printf(out, "         toward hosts: %llu TCP super-frames of %llu segments\n",
+				  atomic_load(&w->fpw.gro_frames), atomic_load(&w->fpw.gro_segs));
 	}
 }
 
