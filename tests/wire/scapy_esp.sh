@@ -44,7 +44,7 @@ prepare() {
 # job_ok OUT: the queued scapy job that wrote OUT exited 0.
 job_ok() { [ "$(cat "$1.rc" 2>/dev/null)" = 0 ]; }
 
-# tshark_clean FILE...: tshark finds nothing malformed and no warning in any of them.
+# tshark_clean FILE: tshark finds nothing malformed and no warning in FILE.
 tshark_clean() {
 	local bad
 	bad=$(tshark -r "$1" -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null)
