@@ -181,11 +181,48 @@ up_tunnel() {
 }
 qm_idle() { x "$1" show crypto isakmp sa | grep -qE '^/ +10\.[0-9.]+ +10\.[0-9.]+ +QM_IDLE '; }
 
+# isr_exited PID: the process has exited: gone, or a zombie nobody reaped yet.
+isr_exited() {
+	local st=
+	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 0
+	[ "$st" = Z ]
+}
+
+# isr_stop DIR SIG NAME...: sends SIG to the lab's routers NAME... at once and
+# waits (5 s at most, as `spigot lab` does) until each has exited; one that
+# has loses its pid and socket files, as `spigot lab` removes them, so a
+# `spigot lab down|stop|kill` after this sees it stopped.  Why: lab routers
+# are daemons that PID 1 adopts, and `spigot lab` waits until kill(pid, 0)
+# fails, which a zombie passes; where PID 1 reaps late (this CI container:
+# ~2 s) every stop waited for that, one router after the other.
+isr_stop() {
+	local dir=$1 sig=$2 n pid i
+	shift 2
+	local -A pids=()
+	for n in "$@"; do
+		pid=$(cat "$dir/run/$n.pid" 2>/dev/null) || continue
+		[ -n "$pid" ] && kill "-$sig" "$pid" 2>/dev/null && pids[$n]=$pid
+	done
+	for i in $(seq 100); do
+		for n in "${!pids[@]}"; do
+			isr_exited "${pids[$n]}" || continue
+			rm -f "$dir/run/$n.pid" "$dir/run/$n.sock"
+			unset "pids[$n]"
+		done
+		[ ${#pids[@]} -gt 0 ] || return 0
+		sleep 0.05
+	done
+	return 0
+}
+
 # isr_finish: stops the lab and fails on any sanitizer report in the routers' logs.
 isr_finish() {
-	local dir=${1:-$LAB}
+	local dir=${1:-$LAB} f names=()
+	for f in "$dir"/run/*.pid; do
+		[ -e "$f" ] && names+=("$(basename "$f" .pid)")
+	done
+	[ ${#names[@]} -eq 0 ] || isr_stop "$dir" TERM "${names[@]}"
 	timeout -k 5 30 "$SPIGOT" lab down "$dir" >/dev/null 2>&1
-	local f
 	for f in "$dir"/run/*.log; do
 		[ -e "$f" ] || continue
 		if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$f"; then

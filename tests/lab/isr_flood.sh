@@ -82,6 +82,7 @@ out=$(x A ping 10.0.2.2 source 10.0.0.1 repeat 10)
 # Phase 2: the static peer is down (A stopped) and B has no IKE SA, so every
 # forged packet from 10.1.1.1 asks for a recovery IKE SA that never comes up.
 # Main Mode toward A starts once; the rest join it or meet the hold-down.
+isr_stop "$LAB" TERM A	# (then lab stop finds A stopped, without waiting for PID 1 to reap it)
 timeout -k 5 30 "$SPIGOT" lab stop "$LAB" A >/dev/null || fail "lab stop A"
 x B clear crypto isakmp >/dev/null
 cb1=$(isr B)

@@ -23,8 +23,9 @@ pinger_pid=$!
 on_cleanup "kill $pinger_pid"
 sleep 1
 
+isr_stop "$LAB" KILL B	# (then lab kill finds B stopped, without waiting for PID 1 to reap it)
 timeout -k 5 30 "$SPIGOT" lab kill "$LAB" B >/dev/null || fail "lab kill B"
-kill -0 "$pid0" 2>/dev/null && fail "B's spigotd $pid0 survived SIGKILL"
+isr_exited "$pid0" || fail "B's spigotd $pid0 survived SIGKILL"
 sleep 1
 t0=$SECONDS
 timeout -k 5 30 "$SPIGOT" lab start "$LAB" B >"$T/start.out" 2>&1 || { cat "$T/start.out" >&2; fail "lab start B"; }

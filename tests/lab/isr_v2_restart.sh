@@ -23,8 +23,9 @@ v2_ready() { x "$1" show crypto ikev2 sa | grep -qE '^[0-9]+ +10\.[0-9.]+/500 +1
 restart_b() {
 	local pid0
 	pid0=$(cat "$LAB/run/B.pid")
+	isr_stop "$LAB" KILL B		# (then lab kill finds B stopped, without waiting for PID 1 to reap it)
 	timeout -k 5 30 "$SPIGOT" lab kill "$LAB" B >/dev/null || fail "lab kill B"
-	kill -0 "$pid0" 2>/dev/null && fail "B's spigotd $pid0 survived SIGKILL"
+	isr_exited "$pid0" || fail "B's spigotd $pid0 survived SIGKILL"
 	timeout -k 5 30 "$SPIGOT" lab start "$LAB" B >"$T/start.out" 2>&1 || { cat "$T/start.out" >&2; fail "lab start B"; }
 	[ "$(cat "$LAB/run/B.pid")" != "$pid0" ] || fail "B was not restarted"
 	v2_ready B && fail "the restarted B has an IKEv2 SA before any traffic"

@@ -5,6 +5,11 @@
       decrypts/verifies every packet spigot wrote and compares the inner ones.
   scapy_esp.py build OUT.pcap INNER.pcap XF AH_SPI AH_KEY ESP_SPI ENC_KEY AUTH_KEY
       builds packets with scapy from INNER.pcap for spigot to open.
+  scapy_esp.py batch JOBS
+      runs many of the above in one process (scapy's import costs ~0.7 s): each
+      line of JOBS is OUTPUT<TAB>verify|build<TAB>the arguments above, tab-separated;
+      what the job prints (or why it failed) goes to OUTPUT, its exit status
+      (0 ok, 1 failed, as a single run's) to OUTPUT.rc.
 Keys are hex ('-' for none).  AH over ESP: scapy takes AH's payload for ESP
 when signing or verifying, so AH is handled with its payload kept opaque.
 """
@@ -119,6 +124,35 @@ def build(out, inner, argv):
     print("scapy built %d packets" % len(pkts))
 
 
+def run(argv):
+    mode, a, b = argv[0:3]
+    (verify if mode == "verify" else build)(a, b, argv[3:])
+
+
+def batch(jobs):
+    """One job after another; a job that fails (sys.exit, an assertion, any error) is
+    recorded exactly as a single run's exit status and message would be."""
+    import contextlib
+    import traceback
+    for line in open(jobs):
+        out, *argv = line.rstrip("\n").split("\t")
+        rc = 0
+        with open(out, "w") as f, contextlib.redirect_stdout(f):
+            try:
+                run(argv)
+            except SystemExit as e:
+                if e.code not in (None, 0):
+                    rc = 1
+                    print(e.code if isinstance(e.code, str) else "exit %r" % e.code, file=f)
+            except BaseException:  # noqa: B036 (a job's crash is its failure, the batch goes on)
+                rc = 1
+                traceback.print_exc(file=f)
+        with open(out + ".rc", "w") as f:
+            print(rc, file=f)
+
+
 if __name__ == "__main__":
-    mode, a, b = sys.argv[1:4]
-    (verify if mode == "verify" else build)(a, b, sys.argv[4:])
+    if sys.argv[1] == "batch":
+        batch(sys.argv[2])
+    else:
+        run(sys.argv[1:])
