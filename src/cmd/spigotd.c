@@ -262,6 +262,12 @@ static int start(struct router *r, struct opts *o, struct sigctx *sc)
 		ike_set_retransmit(r, tb, (int)tn);
 		r->ike->qm_keep_ms = tk;
 	}
+	/* Test aid (tests/adversary/ikev2_replay_rekey.sh): SPIGOT_TEST_IKEV2_LIFE_MS=MS, at
+	 * least 10 s, replaces IKEv2 IKE SA lifetimes, so a rekey comes in seconds, not minutes. */
+	const char *tl = getenv("SPIGOT_TEST_IKEV2_LIFE_MS");
+	unsigned lm;
+	if (tl && sscanf(tl, "%u", &lm) == 1 && lm >= 10000)
+		ike_set_test_v2_life(r, lm);
 	if (router_start(r) < 0) {
 		/* The reason is in the log; a console that did not show every
 		 * line (`no logging console`) must not hide why we exit. */

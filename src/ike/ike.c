@@ -644,6 +644,8 @@ void ike_set_xmit(struct router *r,
 	r->ike->xmit = xmit ? xmit : default_xmit;
 }
 
+void ike_set_test_v2_life(struct router *r, uint32_t ms) { r->ike->test_v2_life_ms = ms; }
+
 void ike_set_retransmit(struct router *r, uint32_t base_ms, int tries)
 {
 	r->ike->rtx_base_ms = base_ms;

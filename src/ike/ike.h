@@ -61,5 +61,7 @@ void ike_set_xmit(struct router *r,
 			      uint16_t dport, const uint8_t *data, size_t len));
 /* Retransmit base and tries (IOS: about 2 s, 5 tries). */
 void ike_set_retransmit(struct router *r, uint32_t base_ms, int tries);
+/* Test aid: every IKEv2 IKE SA lives ms (rekeyed at 90/95 %), whatever its profile says. */
+void ike_set_test_v2_life(struct router *r, uint32_t ms);
 
 #endif

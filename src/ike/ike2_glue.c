@@ -134,15 +134,21 @@ static uint64_t dpd_at(const struct ike2_glue *g, const struct ike2_track *t)
  * lifetime, the responder at 95% (so they seldom collide; the engine sorts
  * out a collision, §2.8.1); at 100% one not yet replaced is deleted.
  */
+static uint64_t life_ms(const struct ike2_glue *g, const struct ike2_track *t)
+{
+	if (g->ike->test_v2_life_ms)
+		return g->ike->test_v2_life_ms;
+	return (uint64_t)ike2_life_sec(g, t) * 1000;
+}
+
 static uint64_t rekey_at(const struct ike2_glue *g, const struct ike2_track *t)
 {
-	uint64_t life = (uint64_t)ike2_life_sec(g, t) * 1000;
-	return t->ready_ms + life * (t->sa->initiator ? 90 : 95) / 100;
+	return t->ready_ms + life_ms(g, t) * (t->sa->initiator ? 90 : 95) / 100;
 }
 
 static uint64_t expire_at(const struct ike2_glue *g, const struct ike2_track *t)
 {
-	return t->ready_ms + (uint64_t)ike2_life_sec(g, t) * 1000;
+	return t->ready_ms + life_ms(g, t);
 }
 
 static bool live(const struct ike2_track *t)

@@ -292,6 +292,7 @@ struct ike_state {
 	void *legacy;			/* OSSL_PROVIDER for single DES */
 
 	struct ike2_glue *v2;		/* the IKEv2 engine on this router (ike2_glue.c) */
+	uint32_t test_v2_life_ms;	/* test aid (SPIGOT_TEST_IKEV2_LIFE_MS): IKE SA lifetime, 0: the profile's */
 
 	/* The last authenticated INVALID-SPI notify (for tests and show). */
 	uint32_t isn_peer;

@@ -637,14 +637,14 @@ def sc_v2_second_ace(lab):
 # ------------------------------------------------------------ after an IKE SA rekey
 
 def sc_v2_replay_rekey(lab):
-    """The profile's 120 s lifetime rekeys the IKE SA (CREATE_CHILD_SA with a new IKE SA); then
+    """The IKE SA rekeys at 90% of its lifetime (SPIGOT_TEST_IKEV2_LIFE_MS) (CREATE_CHILD_SA with a new IKE SA); then
     every message of the old SA and of the rekey is replayed and duplicated: nothing answers but
     the last request's retransmission, nothing changes."""
     lab.up()
     wait_liveness(lab)
     before = snapshot2()
     old = current_spis()
-    note("waiting for the IKE SA rekey (90% of lifetime 120)")
+    note("waiting for the IKE SA rekey (90% of its lifetime)")
     wait_for(lambda: count_stat("A", "IKE SAs rekeyed") + count_stat("B", "IKE SAs rekeyed") >= 1, 150,
              "an IKE SA rekey")
     time.sleep(2.0)
