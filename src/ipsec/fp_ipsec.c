@@ -191,10 +191,6 @@ static const struct fp_in *find_in(const struct fp_tab *t, uint32_t spi, uint32_
 	return NULL;
 }
 
-static void count(atomic_ullong *c, uint64_t n)
-{
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
 
 enum fp_rc ipsec_fp_decap(const struct fp_tab *t, struct fp_wk *w, struct pkt *p, uint32_t dst,
 			  bool udp)
@@ -217,11 +213,11 @@ enum fp_rc ipsec_fp_decap(const struct fp_tab *t, struct fp_wk *w, struct pkt *p
 	if (d == DROP_NONE)
 		d = ipsec_inner_check(&in->flow, p, &ident);
 	if (d != DROP_NONE || ident) {
-		count(&sw->drops[d != DROP_NONE ? d : IPSEC_WK_DROP_IDENT], 1);
+		fp_count(&sw->drops[d != DROP_NONE ? d : IPSEC_WK_DROP_IDENT], 1);
 		return FP_DROPPED;
 	}
-	count(&sw->pkts, 1);
-	count(&sw->bytes, p->len);
+	fp_count(&sw->pkts, 1);
+	fp_count(&sw->bytes, p->len);
 	p->flags = PKT_F_DECAPPED;
 	p->sa_ctx = (uint32_t)in->bundle_id;
 	return FP_DONE;
@@ -242,6 +238,11 @@ const struct fp_out *ipsec_fp_lookup_out(const struct fp_tab *t, int ifidx, cons
 		return c->punt ? NULL : c->ace_out[idx];
 	}
 	return NULL;
+}
+
+size_t ipsec_fp_max_inner(const struct fp_out *o, uint32_t mtu)
+{
+	return ipsec_max_inner(o->overhead_fixed, o->esp_block, mtu);
 }
 
 enum fp_rc ipsec_fp_encap(const struct fp_out *o, struct fp_wk *w, struct pkt *p)
@@ -273,24 +274,18 @@ enum fp_rc ipsec_fp_encap(const struct fp_out *o, struct fp_wk *w, struct pkt *p
 	}
 	uint8_t *oh = d == DROP_NONE && p->len + IP_HLEN <= PKT_MAX_IP ? pkt_push(p, IP_HLEN) : NULL;
 	if (!oh) {
-		count(&sw->drops[d != DROP_NONE ? d : DROP_NO_ROOM], 1);
+		fp_count(&sw->drops[d != DROP_NONE ? d : DROP_NO_ROOM], 1);
 		return FP_DROPPED;
 	}
 	ipsec_ip_header(oh, p->len, tos, df, w->ip_id++, OUTER_TTL, o->udp ? 17 : IPPROTO_ESP_,
 			o->local, o->peer);
-	count(&sw->pkts, 1);
-	count(&sw->bytes, inner);
+	fp_count(&sw->pkts, 1);
+	fp_count(&sw->bytes, inner);
 	return FP_DONE;
 }
 
 /* ---- folding (control thread) ---- */
 
-static uint64_t take(atomic_ullong *c, uint64_t *folded)
-{
-	uint64_t now = atomic_load_explicit(c, memory_order_relaxed), d = now - *folded;
-	*folded = now;
-	return d;
-}
 
 static void fold_drops(struct ipsec_state *st, struct ipsec_bundle *b, struct ipsec_sa *sa,
 		       struct ipsec_sa_wk *w)
@@ -298,7 +293,7 @@ static void fold_drops(struct ipsec_state *st, struct ipsec_bundle *b, struct ip
 	struct router *r = st->r;
 	struct ipsec_counters *c = &b->fr->c;
 	for (int d = DROP_INVALID_LEN; d <= IPSEC_WK_DROP_IDENT; d++) {
-		uint64_t n = take(&w->drops[d], &w->f_drops[d]);
+		uint64_t n = fp_take(&w->drops[d], &w->f_drops[d]);
 		if (!n)
 			continue;
 		if (d == IPSEC_WK_DROP_IDENT) {
@@ -336,7 +331,7 @@ static void fold_sa(struct ipsec_state *st, struct ipsec_bundle *b, struct ipsec
 		struct ipsec_sa_wk *w = atomic_load_explicit(&sa->wk[i], memory_order_acquire);
 		if (!w)
 			continue;
-		uint64_t n = take(&w->pkts, &w->f_pkts), bytes = take(&w->bytes, &w->f_bytes);
+		uint64_t n = fp_take(&w->pkts, &w->f_pkts), bytes = fp_take(&w->bytes, &w->f_bytes);
 		if (sa->inbound) {
 			c->decaps += n;
 			c->decrypt += sa->has_cipher ? n : 0;

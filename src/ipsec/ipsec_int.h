@@ -249,6 +249,8 @@ void ipsec_sa_clear(struct ipsec_sa *sa);
 enum ipsec_drop ipsec_encap_bundle(struct ipsec_bundle *b, struct pkt *p, uint16_t ip_id);
 /* The largest inner packet whose encapsulation fits mtu. */
 size_t ipsec_bundle_max_inner(const struct ipsec_bundle *b, uint32_t mtu);
+/* The same from a bundle's fixed outer bytes and ESP padding block (0: no ESP). */
+size_t ipsec_max_inner(size_t overhead_fixed, size_t esp_block, uint32_t mtu);
 
 /* sadb.c */
 struct ipsec_sa *sadb_lookup_in(struct ipsec_state *st, uint32_t dst, uint8_t proto,

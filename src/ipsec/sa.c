@@ -173,12 +173,17 @@ enum ipsec_drop ipsec_encap_bundle(struct ipsec_bundle *b, struct pkt *p, uint16
 	return DROP_NONE;
 }
 
+size_t ipsec_max_inner(size_t overhead_fixed, size_t esp_block, uint32_t mtu)
+{
+	if (mtu <= overhead_fixed + 2 + 68)
+		return 68;
+	size_t room = mtu - overhead_fixed;
+	if (!esp_block)
+		return room;
+	return room / esp_block * esp_block - 2;
+}
+
 size_t ipsec_bundle_max_inner(const struct ipsec_bundle *b, uint32_t mtu)
 {
-	if (mtu <= b->overhead_fixed + 2 + 68)
-		return 68;
-	size_t room = mtu - b->overhead_fixed;
-	if (!b->esp_block)
-		return room;
-	return room / b->esp_block * b->esp_block - 2;
+	return ipsec_max_inner(b->overhead_fixed, b->esp_block, mtu);
 }

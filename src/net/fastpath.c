@@ -189,12 +189,6 @@ void fastpath_publish(struct router *r)
 	qsbr_reclaim(&fp->q);
 }
 
-static uint64_t take(atomic_ullong *c, uint64_t *folded)
-{
-	uint64_t now = atomic_load_explicit(c, memory_order_relaxed), d = now - *folded;
-	*folded = now;
-	return d;
-}
 
 static void fold_worker(struct router *r, struct fp_wk *w)
 {
@@ -202,23 +196,23 @@ static void fold_worker(struct router *r, struct fp_wk *w)
 	uint64_t now = ev_now(r->ev);
 	if (w->ifidx >= 0 && w->ifidx < r->niface) {
 		struct iface *in = &r->ifaces[w->ifidx];
-		uint64_t pk = take(&w->in_pkts, &w->f.in_pkts);
+		uint64_t pk = fp_take(&w->in_pkts, &w->f.in_pkts);
 		in->c.in_pkts += pk;
-		in->c.in_bytes += take(&w->in_bytes, &w->f.in_bytes);
+		in->c.in_bytes += fp_take(&w->in_bytes, &w->f.in_bytes);
 		if (pk)
 			in->last_input_ms = now;
 		n->st.rcvd += pk;
-		in->c.gso.csum += take(&w->gso_csum, &w->f.gso_csum);
-		in->c.gso.frames += take(&w->gso_frames, &w->f.gso_frames);
-		in->c.gso.segs += take(&w->gso_segs, &w->f.gso_segs);
+		in->c.gso.csum += fp_take(&w->gso_csum, &w->f.gso_csum);
+		in->c.gso.frames += fp_take(&w->gso_frames, &w->f.gso_frames);
+		in->c.gso.segs += fp_take(&w->gso_segs, &w->f.gso_segs);
 	}
-	n->st.forwarded += take(&w->forwarded, &w->f.forwarded);
+	n->st.forwarded += fp_take(&w->forwarded, &w->f.forwarded);
 	for (int i = 0; i < r->niface; i++) {
 		struct iface *o = &r->ifaces[i];
-		uint64_t pk = take(&w->out_pkts[i], &w->f.out_pkts[i]);
+		uint64_t pk = fp_take(&w->out_pkts[i], &w->f.out_pkts[i]);
 		o->c.out_pkts += pk;
-		o->c.out_bytes += take(&w->out_bytes[i], &w->f.out_bytes[i]);
-		o->c.out_errors += take(&w->out_errors[i], &w->f.out_errors[i]);
+		o->c.out_bytes += fp_take(&w->out_bytes[i], &w->f.out_bytes[i]);
+		o->c.out_errors += fp_take(&w->out_errors[i], &w->f.out_errors[i]);
 		if (pk)
 			o->last_output_ms = now;
 		n->st.sent += pk;

@@ -27,10 +27,6 @@
 #define TH_PSH 0x08
 #define TH_ACK 0x10
 
-static void count(atomic_ullong *c, uint64_t n)
-{
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
 
 void fp_gro_flush(struct fp_wk *w, const struct fp_tab *t)
 {
@@ -58,8 +54,8 @@ void fp_gro_flush(struct fp_wk *w, const struct fp_tab *t)
 	};
 	uint8_t raw[VNET_HDR_LEN];
 	vnet_hdr_put(raw, &vh);
-	count(&w->gro_frames, 1);
-	count(&w->gro_segs, g->segs);
+	fp_count(&w->gro_frames, 1);
+	fp_count(&w->gro_segs, g->segs);
 	fp_tx_queue(w, t, g->o, g->mac, p, raw, g->segs);
 }
 

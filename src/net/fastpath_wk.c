@@ -41,10 +41,6 @@ void fp_wk_init(struct fp_wk *w, struct fastpath *fp, int slot, int idx, int ifi
 	w->ip_id = (uint16_t)(0x9e37u * (unsigned)(slot + 1));
 }
 
-static void count(atomic_ullong *c, uint64_t n)
-{
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
 
 /* An address the control thread must see: ours, a broadcast of ours, or not unicast at all. */
 static bool not_for_forwarding(const struct fp_tab *t, uint32_t a)
@@ -87,7 +83,7 @@ void fp_tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *
 	const struct fp_if *fi = &t->ifs[o];
 	uint8_t *eh = pkt_push(p, ETH_HLEN);
 	if (!eh) {
-		count(&w->out_errors[o], 1);
+		fp_count(&w->out_errors[o], 1);
 		pkt_free(p);
 		return;
 	}
@@ -106,8 +102,8 @@ void fp_tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *
 		memset(w->tx[w->ntx].vh, 0, VNET_HDR_LEN);
 	w->ntx++;
 	/* A super-frame counts as the segments a host's stack takes it for. */
-	count(&w->out_pkts[o], segs);
-	count(&w->out_bytes[o], p->len + (uint64_t)(segs - 1) * ((size_t)ETH_HLEN + IP_HLEN + 20));
+	fp_count(&w->out_pkts[o], segs);
+	fp_count(&w->out_bytes[o], p->len + (uint64_t)(segs - 1) * ((size_t)ETH_HLEN + IP_HLEN + 20));
 }
 
 static void tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac,
@@ -137,7 +133,7 @@ void fp_wk_flush(struct fp_wk *w)
 			}
 			if (s < 0 && errno == EINTR)
 				continue;
-			count(&w->out_errors[w->tx[i + done].ifidx], 1);
+			fp_count(&w->out_errors[w->tx[i + done].ifidx], 1);
 			done++;
 		}
 		for (; i < j; i++)
@@ -155,7 +151,7 @@ static bool forward_inner(struct fp_wk *w, const struct fp_tab *t, struct pkt *p
 	    inet_cksum(ip, IP_HLEN) != 0)
 		return false;
 	uint32_t src = wbuf_be32(ip + 12), dst = wbuf_be32(ip + 16);
-	if (src == 0 || (src >> 28) >= 14 || (src >> 24) == 127)
+	if (src == 0 || ip_martian_src(src))
 		return false;
 	const uint8_t *mac;
 	int o;
@@ -165,21 +161,12 @@ static bool forward_inner(struct fp_wk *w, const struct fp_tab *t, struct pkt *p
 	uint16_t old = wbuf_be16(ip + 8);
 	ip[8]--;
 	wbuf_st16(ip + 10, inet_cksum_update16(wbuf_be16(ip + 10), old, wbuf_be16(ip + 8)));
-	count(&w->forwarded, 1);
+	fp_count(&w->forwarded, 1);
 	if (t->ifs[o].vnet && ip[9] == IPPROTO_TCP_)
 		fp_gro_add(w, t, o, mac, p);
 	else
 		tx_queue(w, t, o, mac, p);
 	return true;
-}
-
-/* The largest inner packet an ESP-only bundle carries within mtu (ipsec_bundle_max_inner). */
-static size_t max_inner(const struct fp_out *fo, uint32_t mtu)
-{
-	if (mtu <= fo->overhead_fixed + 2 + 68)
-		return 68;
-	size_t room = mtu - fo->overhead_fixed;
-	return room / fo->esp_block * fo->esp_block - 2;
 }
 
 /* IPv4 in from a LAN (p->data the Ethernet header): encapsulated and sent, or FP_PUNT untouched. */
@@ -199,7 +186,7 @@ static enum fp_rc encap_path(struct fp_wk *w, const struct fp_tab *t, struct pkt
 		return FP_PUNT;	/* cleartext forwarding stays on the control thread */
 	const struct fp_out *fo = ipsec_fp_lookup_out(t, mo, ip, tot);
 	/* The peer is reached through the map's own interface, as the control thread sends it. */
-	if (!fo || (o = egress(w, t, fo->peer, &mac)) != mo || tot > max_inner(fo, t->ifs[mo].mtu))
+	if (!fo || (o = egress(w, t, fo->peer, &mac)) != mo || tot > ipsec_fp_max_inner(fo, t->ifs[mo].mtu))
 		return FP_PUNT;
 	size_t frame = p->len;
 	pkt_pull(p, ETH_HLEN);
@@ -211,7 +198,7 @@ static enum fp_rc encap_path(struct fp_wk *w, const struct fp_tab *t, struct pkt
 		return FP_PUNT;
 	}
 	if (rc == FP_DONE) {
-		count(&w->encaps, 1);
+		fp_count(&w->encaps, 1);
 		tx_queue(w, t, o, mac, p);
 	} else {
 		pkt_free(p);
@@ -245,18 +232,18 @@ static enum fp_rc decap_path(struct fp_wk *w, const struct fp_tab *t, struct pkt
 		p->len = save_len;
 		return FP_PUNT;
 	}
-	count(&w->in_pkts, 1);
-	count(&w->in_bytes, save_len);
+	fp_count(&w->in_pkts, 1);
+	fp_count(&w->in_bytes, save_len);
 	if (rc == FP_DROPPED) {
 		pkt_free(p);
 		return FP_DONE;
 	}
-	count(&w->decaps, 1);
+	fp_count(&w->decaps, 1);
 	if (!forward_inner(w, t, p)) {
 		/* Opened here, delivered there: the control thread takes it from its IPv4 input on. */
 		p->in_if = t->if0 + w->ifidx;
 		p->flags = PKT_F_DECAPPED | PKT_F_FP_DECAP;
-		count(&w->punts, 1);
+		fp_count(&w->punts, 1);
 		punt(arg, p, NULL);
 	}
 	return FP_DONE;
@@ -277,7 +264,7 @@ static enum fp_rc one_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt 
 	    (wbuf_be16(ip + 6) & (0x8000 | IP_MF | IP_OFFMASK)) || inet_cksum(ip, IP_HLEN) != 0)
 		return FP_PUNT;
 	uint32_t src = wbuf_be32(ip + 12), dst = wbuf_be32(ip + 16);
-	if (src == 0 || (src >> 28) >= 14 || (src >> 24) == 127)
+	if (src == 0 || ip_martian_src(src))
 		return FP_PUNT;
 	if ((ip[9] == IPPROTO_ESP_ || ip[9] == IPPROTO_UDP_) && not_for_forwarding(t, dst))
 		return decap_path(w, t, p, tot, punt, arg);
@@ -287,8 +274,8 @@ static enum fp_rc one_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt 
 	size_t frame = p->len;
 	enum fp_rc rc = encap_path(w, t, p, tot);
 	if (rc == FP_DONE) {
-		count(&w->in_pkts, 1);
-		count(&w->in_bytes, frame);
+		fp_count(&w->in_pkts, 1);
+		fp_count(&w->in_bytes, frame);
 	}
 	return rc;
 }
@@ -306,7 +293,7 @@ static void seg_emit(void *arg, struct pkt *seg)
 	static const uint8_t vnet_none[VNET_HDR_LEN];
 	struct seg_ctx *c = arg;
 	if (one_frame(c->w, c->t, seg, c->punt, c->arg) == FP_PUNT) {
-		count(&c->w->punts, 1);
+		fp_count(&c->w->punts, 1);
 		c->punt(c->arg, seg, vnet_none);
 	}
 }
@@ -317,7 +304,7 @@ void fp_wk_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt *p, const u
 	static const uint8_t vnet_none[VNET_HDR_LEN];
 	p->flags = 0;
 	if (!t || t->off || w->ifidx >= t->nif || !t->ifs[w->ifidx].ok) {
-		count(&w->punts, 1);
+		fp_count(&w->punts, 1);
 		punt(arg, p, vh);
 		return;
 	}
@@ -329,13 +316,13 @@ void fp_wk_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt *p, const u
 			struct seg_ctx c = { w, t, punt, arg };
 			const char *why;
 			enum gso_rc rc = gso_input(p, ETH_HLEN, &h, seg_emit, &c, &gs, &why);
-			count(&w->gso_csum, gs.csum);
-			count(&w->gso_frames, gs.frames);
-			count(&w->gso_segs, gs.segs);
+			fp_count(&w->gso_csum, gs.csum);
+			fp_count(&w->gso_frames, gs.frames);
+			fp_count(&w->gso_segs, gs.segs);
 			if (rc == GSO_SEGMENTED)
 				return;
 			if (rc == GSO_BAD) {
-				count(&w->punts, 1);
+				fp_count(&w->punts, 1);
 				punt(arg, p, vh);	/* the control thread counts and logs it */
 				return;
 			}
@@ -343,7 +330,7 @@ void fp_wk_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt *p, const u
 		}
 	}
 	if (one_frame(w, t, p, punt, arg) == FP_PUNT) {
-		count(&w->punts, 1);
+		fp_count(&w->punts, 1);
 		punt(arg, p, vh);
 	}
 }

@@ -141,6 +141,20 @@ struct fp_wk {
 	} f;				/* control thread: folded so far */
 };
 
+/* A worker's count: only it writes the counter, the control thread reads it. */
+static inline void fp_count(atomic_ullong *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* The control thread's fold: what c grew by since *folded, which it then records. */
+static inline uint64_t fp_take(atomic_ullong *c, uint64_t *folded)
+{
+	uint64_t now = atomic_load_explicit(c, memory_order_relaxed), d = now - *folded;
+	*folded = now;
+	return d;
+}
+
 static inline size_t fp_arp_slot(uint32_t ip) { return (size_t)(ip * 2654435761u >> 7) & (FP_ARP_SLOTS - 1); }
 
 /* fastpath.c: a worker thread joins (before it starts) and leaves (after it is joined). */
@@ -156,6 +170,8 @@ enum fp_rc ipsec_fp_decap(const struct fp_tab *t, struct fp_wk *w, struct pkt *p
 			  bool udp);
 /* Worker: p->data is the inner packet; on FP_DONE it is the outer IPv4 packet. */
 enum fp_rc ipsec_fp_encap(const struct fp_out *o, struct fp_wk *w, struct pkt *p);
+/* The largest inner packet o carries within mtu (ipsec_bundle_max_inner). */
+size_t ipsec_fp_max_inner(const struct fp_out *o, uint32_t mtu);
 /* Worker: the bundle for an inner packet leaving through ifs[ifidx], or NULL (punt). */
 const struct fp_out *ipsec_fp_lookup_out(const struct fp_tab *t, int ifidx, const uint8_t *ip,
 					 size_t len);

@@ -12,11 +12,6 @@
 #include "net/inet.h"
 #include "net/net_priv.h"
 
-static bool is_martian_src(uint32_t a)
-{
-	return a == 0xffffffffu || (a >> 28) == 14 || (a >> 24) == 127;
-}
-
 static void drop_malformed(struct router *r, struct pkt *p, const char *why)
 {
 	struct iface *in = p->in_if;
@@ -158,7 +153,7 @@ void ipv4_input(struct router *r, struct pkt *p)
 	}
 	/* Link padding (Ethernet's 60-byte minimum) is not part of the datagram. */
 	p->len = tot;
-	if (is_martian_src(src)) {
+	if (ip_martian_src(src)) {
 		char s[IP_FMT_LEN];
 		log_msg_rl(&r->log, &n->rl_martian, ev_now(r->ev), 10000, "IP", SEV_WARNING,
 			   "MARTIAN", "Dropped packet on %s from impossible source %s",

@@ -334,6 +334,12 @@ struct net_state {
 
 static inline struct net_state *NET(const struct router *r) { return r->net; }
 
+/* A source no packet may come from: broadcast, multicast, loopback (ipv4_input drops it). */
+static inline bool ip_martian_src(uint32_t a)
+{
+	return a == 0xffffffffu || (a >> 28) == 14 || (a >> 24) == 127;
+}
+
 /* An interface by its name or an IOS abbreviation of it ("fa0/0", "e1/0"). */
 struct iface *net_iface_by_name(struct router *r, const char *name);
 /* Local addresses: an up interface's address. */
