@@ -240,6 +240,14 @@ const struct fp_out *ipsec_fp_lookup_out(const struct fp_tab *t, int ifidx, cons
 	return NULL;
 }
 
+bool ipsec_fp_ready(const struct fp_out *o, struct fp_wk *w)
+{
+	return o->sa->has_txlock && sa_wk(o->sa, w->slot) != NULL;
+}
+
+void ipsec_fp_tx_lock(const struct fp_out *o) { pthread_mutex_lock(&o->sa->txlock); }
+void ipsec_fp_tx_unlock(const struct fp_out *o) { pthread_mutex_unlock(&o->sa->txlock); }
+
 size_t ipsec_fp_max_inner(const struct fp_out *o, uint32_t mtu)
 {
 	return ipsec_max_inner(o->overhead_fixed, o->esp_block, mtu);

@@ -6,6 +6,7 @@
 #ifndef SPIGOT_IPSEC_INT_H
 #define SPIGOT_IPSEC_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -126,6 +127,14 @@ struct ipsec_sa {
 	 */
 	struct sadb_sa_keys *keys;
 	_Atomic(struct ipsec_sa_wk *) *wk;
+	/*
+	 * Outbound, with workers: held by a worker from reserving sequence
+	 * numbers to handing the packets to the kernel, so that they leave in
+	 * sequence order and a peer's replay window (IOS: 64) never sees one
+	 * SA's packets reordered by two cores.
+	 */
+	pthread_mutex_t txlock;
+	bool has_txlock;
 	ipsec_seq_t seq;		/* outbound: last sequence number sent (seqno.h) */
 	struct replay_window rw;	/* inbound */
 	bool no_replay;			/* manual keys: IOS turns replay detection off */

@@ -69,6 +69,11 @@ static int keep_keys_for_workers(struct ipsec_state *st, struct ipsec_sa *sa,
 	*sa->keys = *k;
 	for (int i = 0; i < QSBR_SLOTS; i++)
 		atomic_init(&sa->wk[i], NULL);
+	if (!sa->inbound) {
+		if (pthread_mutex_init(&sa->txlock, NULL) != 0)
+			return -1;
+		sa->has_txlock = true;
+	}
 	return 0;
 }
 
@@ -130,6 +135,8 @@ void ipsec_sa_clear(struct ipsec_sa *sa)
 		}
 		free(sa->wk);
 	}
+	if (sa->has_txlock)
+		pthread_mutex_destroy(&sa->txlock);
 	if (sa->keys) {
 		OPENSSL_cleanse(sa->keys, sizeof(*sa->keys));
 		free(sa->keys);

@@ -188,22 +188,50 @@ static enum fp_rc encap_path(struct fp_wk *w, const struct fp_tab *t, struct pkt
 	/* The peer is reached through the map's own interface, as the control thread sends it. */
 	if (!fo || (o = egress(w, t, fo->peer, &mac)) != mo || tot > ipsec_fp_max_inner(fo, t->ifs[mo].mtu))
 		return FP_PUNT;
-	size_t frame = p->len;
+	if (!ipsec_fp_ready(fo, w))
+		return FP_PUNT;
 	pkt_pull(p, ETH_HLEN);
 	p->len = tot;
-	enum fp_rc rc = ipsec_fp_encap(fo, w, p);
-	if (rc == FP_PUNT) {
-		pkt_push(p, ETH_HLEN);	/* untouched but for the pull */
-		p->len = frame;
-		return FP_PUNT;
-	}
-	if (rc == FP_DONE) {
-		fp_count(&w->encaps, 1);
-		tx_queue(w, t, o, mac, p);
-	} else {
-		pkt_free(p);
-	}
+	if (w->nenc == FP_TX_BATCH)
+		fp_enc_flush(w, t);
+	w->enc[w->nenc].p = p;
+	w->enc[w->nenc].fo = fo;
+	w->enc[w->nenc].o = o;
+	w->enc[w->nenc].mac = mac;
+	w->nenc++;
 	return FP_DONE;
+}
+
+/*
+ * One SA's packets at a time, under its txlock from the first sequence
+ * number reserved to the sendmmsg that hands them to the kernel: two
+ * workers encrypting for one SA put their packets on the wire in sequence
+ * order, never a batch apart (a peer's replay window would drop them).
+ * Different SAs still run on every core at once.
+ */
+void fp_enc_flush(struct fp_wk *w, const struct fp_tab *t)
+{
+	for (unsigned i = 0; i < w->nenc; i++) {
+		const struct fp_out *fo = w->enc[i].fo;
+		if (!w->enc[i].p)
+			continue;
+		ipsec_fp_tx_lock(fo);
+		for (unsigned j = i; j < w->nenc; j++) {
+			struct pkt *p = w->enc[j].p;
+			if (!p || w->enc[j].fo->sa != fo->sa)
+				continue;
+			w->enc[j].p = NULL;
+			if (ipsec_fp_encap(w->enc[j].fo, w, p) == FP_DONE) {
+				fp_count(&w->encaps, 1);
+				tx_queue(w, t, w->enc[j].o, w->enc[j].mac, p);
+			} else {
+				pkt_free(p);	/* counted on the SA (ipsec_fp_encap) */
+			}
+		}
+		fp_wk_flush(w);
+		ipsec_fp_tx_unlock(fo);
+	}
+	w->nenc = 0;
 }
 
 /* ESP to us (ip: its outer header); FP_PUNT leaves p as it came. */

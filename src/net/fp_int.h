@@ -120,6 +120,14 @@ struct fp_wk {
 		uint8_t vh[VNET_HDR_LEN];	/* zeros, or a coalesced TCP super-frame's */
 	} tx[FP_TX_BATCH];
 	unsigned ntx;
+	/* Inner packets waiting to be encapsulated at the end of the batch (fp_enc_flush). */
+	struct {
+		struct pkt *p;
+		const struct fp_out *fo;
+		int o;
+		const uint8_t *mac;	/* in the table of the batch */
+	} enc[FP_TX_BATCH];
+	unsigned nenc;
 	/* A TCP super-frame being built for a host (fastpath_gro.c), p NULL: none. */
 	struct fp_gro {
 		struct pkt *p;		/* the inner IPv4 packet so far */
@@ -170,6 +178,11 @@ enum fp_rc ipsec_fp_decap(const struct fp_tab *t, struct fp_wk *w, struct pkt *p
 			  bool udp);
 /* Worker: p->data is the inner packet; on FP_DONE it is the outer IPv4 packet. */
 enum fp_rc ipsec_fp_encap(const struct fp_out *o, struct fp_wk *w, struct pkt *p);
+/* Worker: whether it can encapsulate on o (its contexts are built, on first use). */
+bool ipsec_fp_ready(const struct fp_out *o, struct fp_wk *w);
+/* Worker: o's SA, from its first sequence number to the kernel (ipsec_sa.txlock). */
+void ipsec_fp_tx_lock(const struct fp_out *o);
+void ipsec_fp_tx_unlock(const struct fp_out *o);
 /* The largest inner packet o carries within mtu (ipsec_bundle_max_inner). */
 size_t ipsec_fp_max_inner(const struct fp_out *o, uint32_t mtu);
 /* Worker: the bundle for an inner packet leaving through ifs[ifidx], or NULL (punt). */
@@ -189,6 +202,8 @@ void fp_wk_init(struct fp_wk *w, struct fastpath *fp, int slot, int idx, int ifi
 void fp_wk_frame(struct fp_wk *w, const struct fp_tab *t, struct pkt *p, const uint8_t *vh,
 		 void (*punt)(void *arg, struct pkt *p, const uint8_t *vh), void *arg);
 void fp_wk_flush(struct fp_wk *w);
+/* Encapsulates and sends what waits, one SA at a time under its txlock; first at a batch's end. */
+void fp_enc_flush(struct fp_wk *w, const struct fp_tab *t);
 /* Queues a frame (p->data its IPv4 header) for ifs[o] toward mac, behind vh (NULL: zeros). */
 void fp_tx_queue(struct fp_wk *w, const struct fp_tab *t, int o, const uint8_t *mac, struct pkt *p,
 		 const uint8_t *vh, unsigned segs);

@@ -163,6 +163,7 @@ static void *wk_main(void *arg)
 			w->tab = atomic_load_explicit(&w->fpw.fp->tab, memory_order_acquire);
 		packet_ring_walk(&w->sh, &sk);
 		if (q) {
+			fp_enc_flush(&w->fpw, w->tab);
 			fp_gro_flush(&w->fpw, w->tab);
 			fp_wk_flush(&w->fpw);
 			w->tab = NULL;

@@ -116,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp_wk_frame(&wk, tab, p, vh, fz_punt, NULL);
 	/* Every other input leaves a super-frame open for the next one to join. */
 	if (size & 1) {
+		fp_enc_flush(&wk, tab);
 		fp_gro_flush(&wk, tab);
 		fp_wk_flush(&wk);
 	}

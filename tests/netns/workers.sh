@@ -3,12 +3,14 @@
 # r1 - spigot r2 - h2, one SA pair (access-list 101 covers both LANs),
 # ESP aes-gcm, kernel-default offloads on the veths.
 #
-# Checks: 8 parallel TCP streams (iperf3 -P 8) h1 -> h2 complete; both
-# routers' packet: ports say they run 2 workers and r1's LAN workers took
+# Checks: 12 parallel TCP streams (iperf3 -P 12) h1 -> h2 complete; both
+# routers' packet: ports say they run 3 threads (2 workers each: several
+# flows of one SA are encrypted on two cores at once) and r1's LAN workers took
 # frames (the kernel's fan-out spread the flows); `show crypto ipsec sa
 # detail` on both routers: no replay failures, no decapsulation failures;
 # the WAN capture, read with scapy, holds ESP of exactly one SPI per
-# direction and no (SPI, sequence number) twice.
+# direction, no (SPI, sequence number) twice, and none 64 or more behind
+# its SA's newest (the two encrypting workers keep the wire in order).
 # SPIGOT_TSAN=1: run ThreadSanitizer's spigotd (make tsan) and fail on any
 # report in the routers' logs.
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -28,7 +30,7 @@ if [ "${SPIGOT_TSAN:-0}" = 1 ]; then
 	export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 fi
 [ -x "$SPIGOTD" ] || skip "no spigotd at $SPIGOTD (make asan)"
-export SPIGOT_TEST_WORKERS=2
+export SPIGOT_TEST_WORKERS=3
 
 topo_up
 ESP=aes128gcm16
@@ -43,8 +45,8 @@ wait_for 5 grep -q 'listening on' "$T/tcpdump.out" || fail "tcpdump did not star
 spigot_router r1 esp=$ESP
 
 for r in r1 r2; do
-	n=$(cli $r show interfaces | grep -c 'Workers: 2 threads (PACKET_FANOUT')
-	[ "$n" = 2 ] || { cli $r show interfaces >&2; cat "$T/$r.log" >&2; fail "$r: packet: ports do not run 2 workers"; }
+	n=$(cli $r show interfaces | grep -c 'Workers: 3 threads (PACKET_FANOUT')
+	[ "$n" = 2 ] || { cli $r show interfaces >&2; cat "$T/$r.log" >&2; fail "$r: packet: ports do not run 2 workers each"; }
 done
 
 topo_wait_ping h1 "$H2_IP" 25 || { cat "$T/r1.log" >&2; fail "no tunnel h1 -> h2"; }
@@ -53,11 +55,11 @@ nsx h2 timeout 40 iperf3 -s -1 -B "$H2_IP" -p 5201 >"$T/iperf-s.out" 2>&1 &
 spid=$!
 _pids+=("$spid")
 wait_for 5 sh -c "ip netns exec $NS_H2 ss -ltn | grep -q ':5201 '" || fail "iperf3 server did not start"
-nsx h1 timeout 30 iperf3 -c "$H2_IP" -p 5201 -t 3 -P 8 -J --connect-timeout 5000 \
+nsx h1 timeout 30 iperf3 -c "$H2_IP" -p 5201 -t 3 -P 12 -J --connect-timeout 5000 \
 	>"$T/iperf.json" 2>"$T/iperf.err" || {
 	cat "$T/iperf.err" "$T/iperf.json" >&2
 	cli r1 show interfaces GigabitEthernet0/0 >&2
-	fail "iperf3 -P 8 h1 -> h2 did not complete"
+	fail "iperf3 -P 12 h1 -> h2 did not complete"
 }
 wait "$spid" 2>/dev/null
 sleep 0.5
@@ -72,28 +74,27 @@ s = d["end"]["sum_sent"]
 print("%.1f %d" % (s["bits_per_second"] / 1e6, s.get("retransmits", 0)))
 PY
 ) || fail "no iperf3 result"
-note "iperf3 -P 8: $mbps Mbit/s, $retr retransmissions (2 workers each router)"
+note "iperf3 -P 12: $mbps Mbit/s, $retr retransmissions (2 workers a port)"
 
-# The fan-out spread r1's LAN input: worker 1 took some of the 9 flows.
-wl=$(cli r1 show interfaces GigabitEthernet0/0 | grep 'worker 1:')
-w1=$(sed -nE 's/.*worker 1: ([0-9]+) frames, ([0-9]+) punted.*/\1/p' <<<"$wl")
-note "r1 Gi0/0 $wl"
-[ "${w1:-0}" -gt 0 ] || fail "r1's LAN worker 1 took no frame: $wl"
-
-# The workers did the crypto themselves: r1's LAN worker encapsulated,
-# r2's WAN worker decapsulated and forwarded to h2 (the control thread
-# reads no frame of a port with workers: ESP from a peer always meets one).
-fp_line() { cli "$1" show interfaces "$2" | grep -A1 'worker 1:' | grep 'fast path:'; }
-l1=$(fp_line r1 GigabitEthernet0/0)
-l2=$(fp_line r2 GigabitEthernet0/1)
-note "r1 Gi0/0$l1"
-note "r2 Gi0/1$l2"
-enc=$(sed -nE 's/.* ([0-9]+) encapsulated.*/\1/p' <<<"$l1")
-dec=$(sed -nE 's/.* ([0-9]+) decapsulated.*/\1/p' <<<"$l2")
-fwd=$(sed -nE 's/.* ([0-9]+) forwarded.*/\1/p' <<<"$l2")
-[ "${enc:-0}" -gt 1000 ] || fail "r1's LAN worker encapsulated ${enc:-no} packets: $l1"
-[ "${dec:-0}" -gt 1000 ] && [ "${fwd:-0}" -gt 1000 ] ||
-	fail "r2's WAN worker decapsulated ${dec:-no} and forwarded ${fwd:-no} packets: $l2"
+# The fan-out spread r1's LAN input over both workers, and both encrypted
+# on the one outbound SA (the sequence numbers below must still be unique).
+# r2's WAN workers decapsulated and forwarded to h2 (the control thread
+# reads no frame of a port with workers); one peer's ESP is one flow to the
+# fan-out's hash, so it meets one of them.
+fp_n() {	# ROUTER IFACE WORKER WHAT: that worker's fast-path count of WHAT
+	cli "$1" show interfaces "$2" | grep -A1 "worker $3:" | sed -nE "s/.*fast path:.* ([0-9]+) $4.*/\1/p"
+}
+fp_all() { cli "$1" show interfaces "$2" | grep 'fast path:' | sed 's/^ *//'; }
+note "r1 Gi0/0: $(fp_all r1 GigabitEthernet0/0 | tr '\n' ';')"
+note "r2 Gi0/1: $(fp_all r2 GigabitEthernet0/1 | tr '\n' ';')"
+e1=$(fp_n r1 GigabitEthernet0/0 1 encapsulated)
+e2=$(fp_n r1 GigabitEthernet0/0 2 encapsulated)
+[ "${e1:-0}" -gt 0 ] && [ "${e2:-0}" -gt 0 ] && [ "$((e1 + e2))" -gt 1000 ] ||
+	fail "r1's LAN workers encapsulated ${e1:-no} and ${e2:-no} packets"
+dec=$(( $(fp_n r2 GigabitEthernet0/1 1 decapsulated) + $(fp_n r2 GigabitEthernet0/1 2 decapsulated) ))
+fwd=$(( $(fp_n r2 GigabitEthernet0/1 1 forwarded) + $(fp_n r2 GigabitEthernet0/1 2 forwarded) ))
+[ "$dec" -gt 1000 ] && [ "$fwd" -gt 1000 ] ||
+	fail "r2's WAN workers decapsulated $dec and forwarded $fwd packets"
 
 for r in r1 r2; do
 	out=$(cli $r show crypto ipsec sa detail)
@@ -113,7 +114,7 @@ caps=$(/usr/bin/python3 - "$T/wan.pcap" "$R1_WAN_IP" "$R2_WAN_IP" "$min_esp" <<'
 import struct, sys
 from scapy.utils import RawPcapReader
 path, a, b, min_esp = sys.argv[1:]
-seen, dups, per = set(), 0, {}
+seen, dups, per, top, late = set(), 0, {}, {}, 0
 for data, _meta in RawPcapReader(path):
     if len(data) < 14 + 20 + 8 or data[12:14] != b"\x08\x00":
         continue
@@ -127,6 +128,11 @@ for data, _meta in RawPcapReader(path):
     if (spi, seq) in seen:
         dups += 1
     seen.add((spi, seq))
+    # Two workers encrypt for one SA: the wire must still carry it in order
+    # to within a peer's replay window (IOS's default is 64).
+    top[spi] = max(top.get(spi, 0), seq)
+    if top[spi] - seq >= 64:
+        late += 1
 print("  ESP on the WAN:", ", ".join("%s SPI 0x%08x: %d" % (s, p, n) for (s, p), n in sorted(per.items())),
       file=sys.stderr)
 srcs = sorted(s for s, _ in per)
@@ -136,6 +142,8 @@ if sum(per.values()) < int(min_esp):
     sys.exit("only %d ESP packets captured" % sum(per.values()))
 if dups:
     sys.exit("%d ESP sequence numbers used twice" % dups)
+if late:
+    sys.exit("%d ESP packets 64 or more sequence numbers behind their SA's newest" % late)
 for (s, p), n in per.items():
     print("%s %d" % (s, n))
 PY
