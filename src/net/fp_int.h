@@ -77,7 +77,7 @@ struct fp_arp {
 };
 
 struct fp_tab {
-	bool off;			/* debugging or capturing: punt everything */
+	bool off;			/* debug ip packet: punt everything (a capture turns off its interface) */
 	int nif;
 	struct fp_if ifs[ROUTER_MAX_IFACES];
 	struct route_table rt;		/* a copy; route.ifp points into r->ifaces (index only) */

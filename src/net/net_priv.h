@@ -108,7 +108,7 @@ void port_netdev_up(int sock, const char *ifname);
 extern const struct port_ops port_udp_ops, port_packet_ops, port_tun_ops, port_mem_ops;
 
 /*
- * packet: ports' TPACKET_V3 receive ring (port_ring.c).  setup maps it on
+ * packet: ports' TPACKET_V2 receive ring (port_ring.c).  setup maps it on
  * pt->fd (before bind) and hangs it on pt->priv; on failure the socket is
  * as it was and why says what failed.
  */
