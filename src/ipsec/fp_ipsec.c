@@ -60,23 +60,28 @@ static struct ipsec_flowrec *flow_of_ace(const struct ipsec_state *st,
 	return NULL;
 }
 
+/* Entry j of the config's crypto maps, when it applies to interface i and has an ACL: its ACL. */
+static const struct cfg_acl *entry_acl(const struct router *r, int i, size_t j)
+{
+	const struct config *cfg = r->cfg;
+	const struct cfg_cmap_entry *e = &cfg->cmaps[j];
+	if (!r->ifaces[i].crypto_map[0] || !e->acl || strcmp(e->name, r->ifaces[i].crypto_map))
+		return NULL;
+	return config_acl(cfg, e->acl);
+}
+
 /* How much room the crypto-map part needs: entries and ACEs over every interface. */
 static void count_maps(const struct router *r, size_t *ncm, size_t *nace)
 {
-	const struct config *cfg = r->cfg;
 	*ncm = *nace = 0;
-	for (int i = 0; i < r->niface; i++) {
-		if (!r->ifaces[i].crypto_map[0])
-			continue;
-		for (size_t j = 0; j < cfg->ncmap; j++) {
-			const struct cfg_cmap_entry *e = &cfg->cmaps[j];
-			const struct cfg_acl *acl = e->acl ? config_acl(cfg, e->acl) : NULL;
-			if (!acl || strcmp(e->name, r->ifaces[i].crypto_map))
-				continue;
-			(*ncm)++;
-			*nace += acl->nace;
+	for (int i = 0; i < r->niface; i++)
+		for (size_t j = 0; j < r->cfg->ncmap; j++) {
+			const struct cfg_acl *acl = entry_acl(r, i, j);
+			if (acl) {
+				(*ncm)++;
+				*nace += acl->nace;
+			}
 		}
-	}
 }
 
 static void build_maps(struct router *r, struct fp_tab *t)
@@ -87,12 +92,10 @@ static void build_maps(struct router *r, struct fp_tab *t)
 	for (int i = 0; i < r->niface; i++) {
 		struct fp_if *fi = &t->ifs[i];
 		fi->cm_first = t->ncm;
-		if (!r->ifaces[i].crypto_map[0])
-			continue;
 		for (size_t j = 0; j < cfg->ncmap; j++) {
 			const struct cfg_cmap_entry *e = &cfg->cmaps[j];
-			const struct cfg_acl *acl = e->acl ? config_acl(cfg, e->acl) : NULL;
-			if (!acl || strcmp(e->name, r->ifaces[i].crypto_map))
+			const struct cfg_acl *acl = entry_acl(r, i, j);
+			if (!acl)
 				continue;
 			struct fp_cm *c = &t->cm[t->ncm++];
 			c->acl = (struct cfg_acl){ .number = acl->number, .aces = t->aces + na,

@@ -201,7 +201,9 @@ static void send_held(struct router *r, struct arp_entry *e)
 
 static void learn(struct router *r, struct arp_entry *e, const uint8_t *mac)
 {
-	fastpath_dirty(r);
+	/* A refresh of what the workers' table holds already needs no new table. */
+	if ((e->state != ARP_COMPLETE && e->state != ARP_STALE) || memcmp(e->mac, mac, 6))
+		fastpath_dirty(r);
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_COMPLETE;
 	e->updated_ms = ev_now(r->ev);

@@ -225,7 +225,7 @@ void fp_enc_flush(struct fp_wk *w, const struct fp_tab *t)
 				fp_count(&w->encaps, 1);
 				tx_queue(w, t, w->enc[j].o, w->enc[j].mac, p);
 			} else {
-				pkt_free(p);	/* counted on the SA (ipsec_fp_encap) */
+				pkt_free(p);	/* a drop is counted on the SA (ipsec_fp_encap) */
 			}
 		}
 		fp_wk_flush(w);

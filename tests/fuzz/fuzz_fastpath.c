@@ -45,15 +45,7 @@ static void add_arp(uint32_t ip, int ifidx)
 
 static void setup(void)
 {
-	struct evloop *ev = ev_new();
-	struct config *cfg = config_new();
-	cfg->ipsec_life_sec = 3600;
-	cfg->ipsec_life_kb = 4608000;
-	cfg->replay_window = 64;
-	cfg->logging_buffered = false;
-	struct router *r = router_new(ev, cfg);
-	r->workers = 2;	/* the SAs keep their keys for the workers */
-	ipsec_set_deliver(r, fz_drop);
+	struct router *r = fz_router_new(2);	/* the SAs keep their keys for the workers */
 	fz_install(r, 0x2000, XF_AH_NONE, XF_ENC_GCM, 128, XF_AUTH_NONE, false);
 	fz_install(r, 0x1000, XF_AH_NONE, XF_ENC_AES, 128, XF_AUTH_SHA1, false);
 	fz_install(r, 0x5000, XF_AH_NONE, XF_ENC_3DES, 0, XF_AUTH_NONE, true);

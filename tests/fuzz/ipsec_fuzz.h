@@ -54,19 +54,27 @@ static void fz_install(struct router *r, uint32_t spi, enum cfg_xf_ah ah, enum c
 	sadb_install(r, &s);
 }
 
-static inline struct router *fz_router(void)
+/* A router whose decapsulated packets go nowhere; workers > 1 keeps SA keys for workers. */
+static inline struct router *fz_router_new(int workers)
 {
-	static struct router *r;
-	if (r)
-		return r;
 	struct evloop *ev = ev_new();
 	struct config *cfg = config_new();
 	cfg->ipsec_life_sec = 3600;
 	cfg->ipsec_life_kb = 4608000;
 	cfg->replay_window = 64;
 	cfg->logging_buffered = false;
-	r = router_new(ev, cfg);
+	struct router *r = router_new(ev, cfg);
+	r->workers = workers;
 	ipsec_set_deliver(r, fz_drop);
+	return r;
+}
+
+static inline struct router *fz_router(void)
+{
+	static struct router *r;
+	if (r)
+		return r;
+	r = fz_router_new(0);
 	fz_install(r, 0x1000, XF_AH_NONE, XF_ENC_AES, 128, XF_AUTH_NONE, false);
 	fz_install(r, 0x2000, XF_AH_NONE, XF_ENC_GCM, 128, XF_AUTH_NONE, false);
 	fz_install(r, 0x3000, XF_AH_SHA1, XF_ENC_DES, 0, XF_AUTH_SHA1, false);
