@@ -121,6 +121,7 @@ struct ike_qm {
 	struct ev_timer rtx;
 	int tries;
 	uint32_t rtx_ms;
+	uint64_t first_sent_ms;	/* when the message now retransmitted first left */
 	struct ev_timer reap;
 };
 
@@ -239,6 +240,7 @@ struct ike_stats {
 	uint64_t rx, tx;
 	uint64_t malformed, unknown_cookies, bad_hash, decrypt_fail, bad_peer;
 	uint64_t retransmits, rtx_exhausted, duplicates;
+	uint64_t p2_death;	/* IKE SAs deleted: silent through a whole Quick Mode */
 	uint64_t no_proposal, no_psk, unprotected_ignored, unsupported;
 	uint64_t half_open_drop, acquire_dup, pending_full, pending_stale, send_fail;
 	uint64_t p1_ok, p1_fail, p2_ok, p2_fail;

@@ -150,6 +150,23 @@ static void qm_rtx_timer(void *arg)
 			struct ike_record *old = q->rekey_of ? ike_record_by_id(ike, q->rekey_of) : NULL;
 			if (old)
 				old->rekeyed = false;
+			qm_finish(q, QM_FAILED);
+			if (sa->last_rx_ms >= q->first_sent_ms)
+				return;	/* the peer speaks on this IKE SA; only this exchange failed */
+			/*
+			 * The peer said nothing on this IKE SA: it may have
+			 * dropped it (an INITIAL-CONTACT of a crossing Main Mode,
+			 * a lost Delete, a reboot). Kept, every later acquire and
+			 * every INVALID_SPI notify would go out on it again, a
+			 * black hole until its lifetime ends. IOS deletes it too
+			 * ("Death by retransmission P2"); the next need of it
+			 * starts Main Mode.
+			 */
+			ike->st.p2_death++;
+			if (ike_sa_established(sa))
+				info_send_isakmp_delete(sa);
+			ike_sa_delete(sa, "Death by retransmission P2");
+			return;
 		} else {
 			/* QM3 never came: the initiator may not have our SAs. */
 			qm_fail_log(q, "no QM3 from initiator; removing the SAs installed for it");
@@ -199,6 +216,7 @@ void qm_send(struct ike_qm *q, const uint8_t *msg, size_t len, bool retransmit)
 	if (retransmit) {
 		q->tries = 0;
 		q->rtx_ms = ike->rtx_base_ms;
+		q->first_sent_ms = ev_now(ike->r->ev);
 		ev_timer_arm(ike->r->ev, &q->rtx, q->rtx_ms);
 	}
 }
@@ -659,6 +677,7 @@ void qm_input(struct ike_sa *sa, const uint8_t *buf, size_t len, const struct is
 	}
 	memcpy(q->iv, iv, sizeof(iv));
 	natt_rx_authenticated(sa);
+	sa->last_rx_ms = ev_now(ike->r->ev);
 	d->recv(q, m, buf, len);
 	free(m);
 	OPENSSL_cleanse(plain, sizeof(plain));

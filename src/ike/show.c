@@ -317,8 +317,10 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 	ROW("bundle record table full", record_full);
 	ROW("illegal state change refused", state_refused);
 	ROW("send failures", send_fail);
-	sb_printf(out, "  Retransmissions: %llu sent, %llu exchanges gave up\n",
-		  (unsigned long long)s->retransmits, (unsigned long long)s->rtx_exhausted);
+	sb_printf(out, "  Retransmissions: %llu sent, %llu exchanges gave up, "
+		       "%llu IKE SAs deleted (peer silent in Quick Mode)\n",
+		  (unsigned long long)s->retransmits, (unsigned long long)s->rtx_exhausted,
+		  (unsigned long long)s->p2_death);
 	sb_printf(out, "  Notify: %llu received, %llu sent (INVALID-SPI %llu received, %llu sent)\n",
 		  (unsigned long long)s->notifies_rx, (unsigned long long)s->notifies_tx,
 		  (unsigned long long)s->invalid_spi_rx, (unsigned long long)s->invalid_spi_tx);

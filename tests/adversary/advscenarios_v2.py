@@ -303,7 +303,11 @@ def sc_v2_forged(lab):
         return True
     m = lab.relay.mark()
     lab.relay.drop = divert
-    wait_for(lambda: moved, 25, "A's next liveness check")
+    # Both ends run `dpd 10`, and a check from the peer counts as hearing from it, so the two
+    # take turns: A's own check comes every 2 intervals, 20 s and the event loop's slack.
+    t0 = time.monotonic()
+    wait_for(lambda: moved, 45, "A's next liveness check")
+    note("A's liveness check came %.1f s after the wait began" % (time.monotonic() - t0))
     time.sleep(0.5)
     lab.relay.drop = None
     got = answers_to(lab, m, AB, moved[0])

@@ -446,3 +446,39 @@ TEST(ike_xchg_initiate_phase1_for_recovery)
 	CHECK(cb_calls == 3 && !cb_ok);
 	xl_free(x);
 }
+
+/*
+ * The peer forgot the IKE SA without a Delete (a crossing Main Mode's
+ * INITIAL-CONTACT, a lost Delete): our Quick Mode on it dies of
+ * retransmission, and so must the IKE SA, or every later acquire goes out
+ * on it again (fuzz_exchange's stale-ike-sa finding).
+ */
+TEST(ike_xchg_quick_mode_death_deletes_ike_sa)
+{
+	struct xlab *x = xl_new(&seed);
+	xl_acquire(x, 0);
+	xl_run(x, 3000);
+	CHECK(xl_crosswise(x));
+	struct ike_sa *stale = xl_sa(x, 0);
+	uint32_t stale_conn = stale->conn_id;
+	ike_sa_delete(xl_sa(x, 1), "test: forgotten without a Delete");
+	xl_acquire(x, 0);
+	xl_run(x, 200000);	/* 2 s doubling, 5 retransmissions */
+	CHECK(xl_ike(x, 0)->st.rtx_exhausted == 1 && xl_ike(x, 0)->st.p2_death == 1);
+	CHECK(xl_sa(x, 0) == NULL);
+	CHECK(ike_sa_by_conn(xl_ike(x, 0), stale_conn) == NULL || ike_sa_deleted(ike_sa_by_conn(xl_ike(x, 0), stale_conn)));
+	CHECK(xl_ike(x, 0)->st.deletes_tx >= 1);	/* the Delete went out, best effort */
+	/* The next need starts Main Mode, and the tunnel comes back. */
+	xl_acquire(x, 0);
+	xl_run(x, 3000);
+	CHECK(xl_sa(x, 0) != NULL && xl_sa(x, 0)->conn_id != stale_conn);
+	CHECK(xl_sa(x, 1) != NULL);
+	/* The old IPsec SAs stay to their lifetime (as IOS); the new pair agrees,
+	 * and A sends on it. */
+	CHECK(xl_nrecords(x, 0) == 2 && xl_nrecords(x, 1) == 2);
+	const struct ike_record *a = xl_record(x, 0, 1), *b = xl_record(x, 1, 1);
+	CHECK(a && b && a->esp_spi_out == b->esp_spi_in && a->esp_spi_in == b->esp_spi_out &&
+	      a->key_fp[2] == b->key_fp[3] && a->key_fp[3] == b->key_fp[2]);
+	CHECK(a && sadb_has_outbound_spi(x->r[0], x->outside[1], 50, a->esp_spi_out));
+	xl_free(x);
+}
