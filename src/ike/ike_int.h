@@ -64,6 +64,7 @@ bool ike_sa_stateok(enum ike_sa_state from, enum ike_sa_state to);
 /* IOS's retransmission pace, IKEv1 and IKEv2 alike: 2 s, doubling, 5 tries. */
 #define IKE_RTX_BASE_MS 2000
 #define IKE_RTX_TRIES 5
+#define NATT_AH_REPLACE_MS 60000	/* natt_ah_dead_end: an IKE SA's age before it is replaced */
 /* Unprotected notifies (NO-PROPOSAL-CHOSEN) answer unauthenticated MM1s:
  * at most this many per window, the rest counted, so we are no reflector. */
 #define IKE_UNAUTH_NOTIFY_BURST 10
@@ -249,6 +250,7 @@ struct ike_stats {
 	uint64_t dpd_tx, dpd_ack_rx, dpd_rx, dpd_dead;
 	uint64_t installs, install_fail, rekeys;
 	uint64_t nat_detected, floats, natka_tx, natka_rx, natt_ah_refused, bad_4500;
+	uint64_t natt_ah_replaced;	/* IKE SAs replaced: NAT left no transform set (natt_ah_dead_end) */
 	uint64_t dup_dropped;		/* duplicates of non-requests: not answered */
 	uint64_t msgid_reuse, msgid_full, msgid_rekeys;
 	uint64_t half_open_evict, half_open_expired;
@@ -409,6 +411,7 @@ bool natt_encap_ok(const struct ike_sa *sa, bool transport, uint32_t encap);
 bool natt_udp_encap(const struct ike_sa *sa);
 /* AH can not cross a NAT: logs and counts when it refuses a transform set. */
 bool natt_refuse_ah(struct ike_sa *sa, const struct cfg_transform_set *x);
+void natt_ah_dead_end(struct ike_sa *sa);
 void natt_keepalive_arm(struct ike_sa *sa);
 void natt_keepalive_timer(void *arg);
 /* Datagrams to UDP 4500 without a pkt (tests, and the IKE entry point). */

@@ -219,6 +219,32 @@ bool natt_refuse_ah(struct ike_sa *sa, const struct cfg_transform_set *x)
 	return true;
 }
 
+/*
+ * NAT-D is not covered by IKEv1's HASH (RFC 3947 §7): whoever rewrites it
+ * in MM3 or MM4 makes us see a NAT that is not there, and when AH is in
+ * every transform set of the entry this IKE SA can then carry no IPsec SA
+ * at all, for its whole lifetime, long after the attacker has gone
+ * (fuzz_exchange finding). So such an IKE SA is replaced: a Delete, and the
+ * next acquire runs Main Mode afresh. Only once it is a minute old, so a
+ * real NAT in front of an AH-only entry costs a Main Mode a minute, no more.
+ */
+void natt_ah_dead_end(struct ike_sa *sa)
+{
+	struct ike_state *ike = sa->ike;
+	if (!natt_udp_encap(sa) || !ike_sa_established(sa) ||
+	    ev_now(ike->r->ev) - sa->created_ms < NATT_AH_REPLACE_MS)
+		return;
+	char ps[16];
+	ip_fmt(sa->peer, ps);
+	ike->st.natt_ah_replaced++;
+	/* Not rate-limited: once a minute per IKE SA at most. */
+	log_msg(&ike->r->log, "CRYPTO", SEV_WARNING, "IPSEC_AH_NAT",
+		"IKE SA with %s replaced: NAT detected, and the crypto map needs AH (NAT-D is not authenticated)",
+		ps);
+	info_send_isakmp_delete(sa);
+	ike_sa_delete(sa, "NAT detected: no IPsec SA possible without AH");
+}
+
 /* ---- NAT keepalives (RFC 3948 §2.3) ---- */
 
 static bool peer_has_udp_sa(struct ike_state *ike, uint32_t peer)

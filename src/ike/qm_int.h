@@ -106,4 +106,7 @@ void qm_debug_proposal(struct ike_qm *q, const char *what, int part, bool ah, ui
 		       uint32_t life_sec, uint32_t life_kb, const char *flags);
 int qm_install(struct ike_qm *q);
 
+/* qm1_choose's reason when an entry was found but no proposal matched its sets. */
+#define QM_WHY_NO_MATCH "no offered proposal matches the transform sets"
+
 #endif

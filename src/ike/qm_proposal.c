@@ -144,7 +144,7 @@ bool qm_choose(struct ike_sa *sa, const struct isakmp_sa *offer, const struct ip
 		    !qm_acl_mirrors(config_acl(cfg, e->acl), flow))
 			continue;
 		entry_found = true;
-		*why = "no offered proposal matches the transform sets";
+		*why = QM_WHY_NO_MATCH;
 		for (size_t gi = 0; gi < ng; gi++) {
 			if (g[gi].bad)
 				continue;

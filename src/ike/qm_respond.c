@@ -193,7 +193,9 @@ void qm_recv_qm1(struct ike_qm *q, const struct isakmp_msg *m, const uint8_t *ra
 	int kelen = 0, len = -1;
 	if (!offer)
 		return;
-	if (qm1_parse(q, m, offer, &why) && qm1_choose(q, offer, kepl != NULL, &c, &lowered, &why) &&
+	uint64_t ah_refused = q->sa->ike->st.natt_ah_refused;
+	bool chosen = false;
+	if (qm1_parse(q, m, offer, &why) && (chosen = qm1_choose(q, offer, kepl != NULL, &c, &lowered, &why)) &&
 	    qm1_keys(q, kepl, ke, sizeof(ke), &kelen, &why)) {
 		why = "internal error";
 		len = build_qm2(q, m, offer, &c, lowered, ke, kelen, msg, sizeof(msg));
@@ -201,6 +203,13 @@ void qm_recv_qm1(struct ike_qm *q, const struct isakmp_msg *m, const uint8_t *ra
 	free(offer);
 	if (len < 0) {
 		qm1_refuse(q, why, raw, rawlen);
+		/*
+		 * The peer offered AH, so it sees no NAT where we do, and nothing
+		 * else matched: after the refusal (it goes out on this SA).
+		 */
+		if (!chosen && q->sa->ike->st.natt_ah_refused != ah_refused &&
+		    strcmp(why, QM_WHY_NO_MATCH) == 0)
+			natt_ah_dead_end(q->sa);
 		return;
 	}
 	/*

@@ -136,6 +136,25 @@ void qm_fail_log(struct ike_qm *q, const char *why)
 		   "IKMP_MODE_FAILURE", "Processing of Quick mode failed with peer at %s (%s)", ps, why);
 }
 
+/*
+ * A Quick Mode first sent at @since got no answer through all its
+ * retransmissions: every IKE SA with the peer on which it said nothing
+ * authenticated since then goes (a Delete, best effort). Another IKE SA it
+ * has been as silent on is as likely gone at the peer (two crossing Main
+ * Modes leave two), and would take the next acquire into the same
+ * two-minute wait.
+ */
+static void qm_death_p2(struct ike_state *ike, uint32_t peer, uint64_t since)
+{
+	for (struct ike_sa *o = ike->sas; o; o = o->next) {
+		if (o->peer != peer || !ike_sa_established(o) || o->last_rx_ms >= since)
+			continue;
+		ike->st.p2_death++;
+		info_send_isakmp_delete(o);
+		ike_sa_delete(o, "Death by retransmission P2");
+	}
+}
+
 static void qm_rtx_timer(void *arg)
 {
 	struct ike_qm *q = arg;
@@ -151,21 +170,17 @@ static void qm_rtx_timer(void *arg)
 			if (old)
 				old->rekeyed = false;
 			qm_finish(q, QM_FAILED);
-			if (sa->last_rx_ms >= q->first_sent_ms)
-				return;	/* the peer speaks on this IKE SA; only this exchange failed */
 			/*
-			 * The peer said nothing on this IKE SA: it may have
+			 * If the peer said nothing on this IKE SA, it may have
 			 * dropped it (an INITIAL-CONTACT of a crossing Main Mode,
 			 * a lost Delete, a reboot). Kept, every later acquire and
 			 * every INVALID_SPI notify would go out on it again, a
 			 * black hole until its lifetime ends. IOS deletes it too
 			 * ("Death by retransmission P2"); the next need of it
-			 * starts Main Mode.
+			 * starts Main Mode. One that the peer answered on (a
+			 * NO_PROPOSAL_CHOSEN, DPD) stays: only the exchange failed.
 			 */
-			ike->st.p2_death++;
-			if (ike_sa_established(sa))
-				info_send_isakmp_delete(sa);
-			ike_sa_delete(sa, "Death by retransmission P2");
+			qm_death_p2(ike, sa->peer, q->first_sent_ms);
 			return;
 		} else {
 			/* QM3 never came: the initiator may not have our SAs. */
@@ -352,6 +367,8 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 {
 	struct ike_state *ike = sa->ike;
 	const struct config *cfg = ike->r->cfg;
+	if (!ike_sa_established(sa))
+		return -1;	/* e.g. replaced by natt_ah_dead_end while pending flows start */
 	if (qm_flow_busy(ike, sa->peer, flow)) {
 		ike->st.acquire_dup++;
 		return 0;
@@ -374,6 +391,7 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 	const char *why = "crypto map entry has no usable transform set";
 	uint8_t msg[ISAKMP_MAX_MSG];
 	int len = -1;
+	uint64_t ah_refused = ike->st.natt_ah_refused;
 	if (pick_offered(q, e, &need_ah, &need_esp)) {
 		/* One SPI per protocol for the whole offer, as IOS does. */
 		if (need_ah)
@@ -388,6 +406,8 @@ int qm_start(struct ike_sa *sa, const struct cfg_cmap_entry *e, const struct ips
 	if (len < 0) {
 		qm_fail_log(q, why);
 		qm_finish(q, QM_FAILED);
+		if (q->noffered == 0 && ike->st.natt_ah_refused != ah_refused)
+			natt_ah_dead_end(sa);
 		return -1;
 	}
 	qm_set_state(q, QM_I_WAIT2);

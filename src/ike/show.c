@@ -335,8 +335,8 @@ void ike_show_stats(struct router *r, struct strbuf *out)
 		  (unsigned long long)s->installs, (unsigned long long)s->install_fail,
 		  (unsigned long long)s->rekeys, (unsigned long long)s->acquire_dup,
 		  (unsigned long long)s->pending_stale);
-	sb_printf(out, "  IKE SAs replaced for message ID use: %llu\n",
-		  (unsigned long long)s->msgid_rekeys);
+	sb_printf(out, "  IKE SAs replaced for message ID use: %llu, for a NAT that left no transform set: %llu\n",
+		  (unsigned long long)s->msgid_rekeys, (unsigned long long)s->natt_ah_replaced);
 	sb_printf(out, "  NAT-T: %llu NAT detected, %llu floated to 4500, keepalives %llu sent %llu received,\n"
 		       "         %llu AH transform sets refused (AH cannot traverse NAT), %llu bad on 4500\n",
 		  (unsigned long long)s->nat_detected, (unsigned long long)s->floats,

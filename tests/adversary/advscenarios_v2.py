@@ -306,7 +306,12 @@ def sc_v2_forged(lab):
     # Both ends run `dpd 10`, and a check from the peer counts as hearing from it, so the two
     # take turns: A's own check comes every 2 intervals, 20 s and the event loop's slack.
     t0 = time.monotonic()
-    wait_for(lambda: moved, 45, "A's next liveness check")
+    try:
+        wait_for(lambda: moved, 45, "A's next liveness check")
+    except Fail:
+        note("IKEv2 on the link while waiting: %s" % ["%s %s" % (d, name_of(b)) for d, b in emitted2(lab, m)])
+        note("A: %s" % " | ".join(l.strip() for l in v2_stats("A").splitlines() if "iveness" in l or "DPD" in l))
+        raise
     note("A's liveness check came %.1f s after the wait began" % (time.monotonic() - t0))
     time.sleep(0.5)
     lab.relay.drop = None

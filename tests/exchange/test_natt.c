@@ -291,6 +291,78 @@ TEST(natt_ah_refused_across_nat)
 	xl_free(x);
 }
 
+/*
+ * A real NAT in front of an entry whose only transform set has AH: the IKE
+ * SA can carry nothing, so once it is a minute old the next acquire
+ * replaces it (a Delete, then Main Mode), and not again within the minute.
+ */
+TEST(natt_ah_only_ike_sa_replaced_once_a_minute)
+{
+	static const struct xl_opts seed;
+	struct xlab *x = bench(&seed, true);
+	xl_acquire(x, 0);
+	xl_run(x, 5000);
+	uint32_t first = xl_sa(x, 0)->conn_id;
+	xl_acquire(x, 0);
+	xl_run(x, 1000);
+	CHECK(xl_ike(x, 0)->st.natt_ah_replaced == 0 && xl_sa(x, 0)->conn_id == first);	/* too young */
+	xl_run(x, 60000);
+	xl_acquire(x, 0);
+	xl_run(x, 100);
+	CHECK(xl_ike(x, 0)->st.natt_ah_replaced == 1);
+	CHECK(xl_ike(x, 1)->st.deletes_rx >= 1);	/* B was told */
+	CHECK(xl_log_has(x, 0, "IKE SA with 10.2.2.2 replaced: NAT detected, and the crypto map needs AH"));
+	xl_acquire(x, 0);	/* Main Mode again, the NAT again: no IPsec SA, one new IKE SA */
+	xl_run(x, 5000);
+	CHECK(xl_sa(x, 0) && xl_sa(x, 0)->conn_id != first && xl_nrecords(x, 0) == 0);
+	xl_acquire(x, 0);
+	xl_run(x, 1000);
+	CHECK(xl_ike(x, 0)->st.natt_ah_replaced == 1);
+	xl_free(x);
+}
+
+/* B's MM4 with its NAT-D hashes rewritten in flight (they are not under HASH_R). */
+static bool natd_rewritten;
+static void rewrite_natd(struct xlab *x, struct xl_dgram *d)
+{
+	(void)x;
+	struct isakmp_msg m;
+	if (natd_rewritten || d->from != 1 || d->dport != 500 ||
+	    isakmp_decode(d->data, d->len, &m) != ISAKMP_OK || isakmp_count(&m, ISAKMP_NP_NATD) == 0)
+		return;
+	d->data[d->len - 1] ^= 0x5a;	/* the last NAT-D hash ends the message */
+	natd_rewritten = true;
+}
+
+/*
+ * An attacker's NAT: A sees a NAT that is not there, floats to 4500 and can
+ * use no AH transform set. Once the attacker has gone and the IKE SA is a
+ * minute old, A's next acquire replaces it and the tunnel comes up with AH.
+ */
+TEST(natt_rewritten_natd_heals_after_a_minute)
+{
+	static const struct xl_opts seed;
+	struct xlab *x = bench(&seed, false);
+	natd_rewritten = false;
+	x->mutate = rewrite_natd;
+	x->r[1]->cfg->isr.restore_phase2 = false;
+	xl_acquire(x, 0);
+	xl_run(x, 5000);
+	CHECK(natd_rewritten);
+	CHECK(xl_sa(x, 0) && natt_udp_encap(xl_sa(x, 0)));	/* A believes in the NAT */
+	CHECK(xl_nrecords(x, 0) == 0 && xl_ike(x, 0)->st.natt_ah_refused >= 1);
+	x->mutate = NULL;
+	xl_run(x, 60000);
+	xl_acquire(x, 0);	/* refused once more, and the IKE SA goes */
+	xl_run(x, 100);
+	CHECK(xl_ike(x, 0)->st.natt_ah_replaced == 1);
+	xl_acquire(x, 0);
+	xl_run(x, 5000);
+	CHECK(xl_sa(x, 0) && !natt_udp_encap(xl_sa(x, 0)));
+	CHECK(xl_crosswise(x));	/* AH and ESP, on 500 */
+	xl_free(x);
+}
+
 TEST(natt_keepalives)
 {
 	struct xl_opts o = esp_opts();

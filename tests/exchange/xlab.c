@@ -28,6 +28,8 @@ static int xmit(struct router *r, uint32_t src, uint16_t sport, uint32_t dst, ui
 	memcpy(d.data, data, len);
 	if (x->tap)
 		x->tap(x, &d);
+	if (x->mutate)
+		x->mutate(x, &d);	/* an attacker rewriting it in flight */
 	if (v == XL_DROP) {
 		x->dropped++;
 		return 0;

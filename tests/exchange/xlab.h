@@ -40,6 +40,8 @@ struct xlab {
 	/* Every datagram that left a router, for pcap dumps (optional). */
 	void (*tap)(struct xlab *x, const struct xl_dgram *d);
 	void *tap_arg;
+	/* Rewrites a datagram on the wire after the tap saw it (optional). */
+	void (*mutate)(struct xlab *x, struct xl_dgram *d);
 	char logs[2][65536];	/* the routers' log lines, for assertions */
 	size_t loglen[2];
 };
