@@ -293,6 +293,7 @@ static void stats_engine(struct emit *o, const struct ikev2_stats *e)
 	ROW("IKE SAs ready", e, ready);
 	ROW("IKE SAs failed", e, failed);
 	ROW("requests answered again (retransmits)", e, retransmit_answered);
+	ROW("requests refused: unsupported critical payload", e, unsupported_critical_answered);
 	heading(o, "  Drops:\n");
 	ROW("malformed", e, malformed);
 	ROW("unsupported critical payload", e, unsupported_critical);

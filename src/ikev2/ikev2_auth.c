@@ -163,6 +163,8 @@ static bool open_sk(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size
 	enum ikev2_sk_result r = ikev2_sk_open(&sa->sk, buf, len, m);
 	if (r == IKEV2_SK_BAD_ICV)
 		sa->eng->st.bad_icv++;
+	else if (r == IKEV2_SK_CRITICAL)
+		sa->eng->st.unsupported_critical++;	/* IKE_AUTH: refused, not answered */
 	else if (r != IKEV2_SK_OK)
 		sa->eng->st.malformed++;
 	if (r == IKEV2_SK_OK)

@@ -185,6 +185,7 @@ struct ikev2_stats {
 	uint64_t rx, tx, malformed, no_sa, bad_state, bad_msgid, dup_request, dup_response;
 	uint64_t retransmit_answered, bad_icv, auth_failed, no_proposal, invalid_ke, ts_unacceptable;
 	uint64_t bad_transition, ready, failed, unsupported_critical, no_conf, half_open_evicted;
+	uint64_t unsupported_critical_answered;	/* protected requests refused with the notify (§2.5) */
 	uint64_t peer_error;
 	/* INFORMATIONAL and CREATE_CHILD_SA (ikev2_info.c, ikev2_child.c). */
 	uint64_t unprotected;		/* an INFORMATIONAL or CREATE_CHILD_SA without SK: dropped */

@@ -161,20 +161,25 @@ enum ikev2_sk_result ikev2_sk_decrypt(struct ikev2_sk *sk, uint8_t *buf, size_t 
 	return IKEV2_SK_OK;
 }
 
+static enum ikev2_sk_result inner(struct ikev2_msg *m, const uint8_t *pt, size_t ptlen)
+{
+	int rc = ikev2_decode_inner(m, m->sk_inner_np, pt, ptlen);
+	if (rc == IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD)
+		return IKEV2_SK_CRITICAL;
+	return rc ? IKEV2_SK_MALFORMED : IKEV2_SK_OK;
+}
+
 enum ikev2_sk_result ikev2_sk_open(struct ikev2_sk *sk, uint8_t *buf, size_t len, struct ikev2_msg *m)
 {
 	uint8_t *pt;
 	size_t ptlen;
 	/* A message ikev2_frag.c put together: each fragment was verified and decrypted. */
 	if (m->reassembled && m->sk && m->sk->type == IKEV2_PL_SK)
-		return ikev2_decode_inner(m, m->sk_inner_np, m->sk->body, m->sk->len) ? IKEV2_SK_MALFORMED
-										       : IKEV2_SK_OK;
+		return inner(m, m->sk->body, m->sk->len);
 	if (!m->sk || m->sk->type != IKEV2_PL_SK)
 		return IKEV2_SK_MALFORMED;
 	enum ikev2_sk_result r = ikev2_sk_decrypt(sk, buf, len, m, &pt, &ptlen);
 	if (r != IKEV2_SK_OK)
 		return r;
-	if (ikev2_decode_inner(m, m->sk_inner_np, pt, ptlen) != 0)
-		return IKEV2_SK_MALFORMED;
-	return IKEV2_SK_OK;
+	return inner(m, pt, ptlen);
 }

@@ -65,7 +65,8 @@ size_t ikev2_sk_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t sk_start);
 size_t ikev2_skf_begin(struct ikev2_wr *w, struct ikev2_sk *sk, uint16_t frag_no, uint16_t total);
 size_t ikev2_skf_seal(struct ikev2_wr *w, struct ikev2_sk *sk, size_t skf_start);
 
-enum ikev2_sk_result { IKEV2_SK_OK = 0, IKEV2_SK_BAD_ICV = -1, IKEV2_SK_MALFORMED = -2 };
+/* CRITICAL: the ICV held, but a payload inside is of a type we do not know, marked critical. */
+enum ikev2_sk_result { IKEV2_SK_OK = 0, IKEV2_SK_BAD_ICV = -1, IKEV2_SK_MALFORMED = -2, IKEV2_SK_CRITICAL = -3 };
 
 /*
  * Verifies and decrypts, in place, the SK payload of m, decoded from

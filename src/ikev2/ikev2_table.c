@@ -21,6 +21,24 @@ size_t ikev2_prot_begin(struct ikev2_sa *sa, struct ikev2_wr *w, uint8_t *buf, s
 	return ikev2_sk_begin(w, &sa->sk);
 }
 
+/*
+ * §2.5: a request with a payload we do not know, marked critical, is
+ * refused as a whole and answered with N(UNSUPPORTED_CRITICAL_PAYLOAD)
+ * naming its type. Its ICV held, so its message ID is used up like any
+ * other's, and a retransmission gets the same answer.
+ */
+static void answer_critical(struct ikev2_sa *sa, const struct ikev2_msg *m)
+{
+	uint8_t rsp[256], type = m->bad_critical;
+	struct ikev2_wr w;
+	sa->req_in++;
+	size_t at = ikev2_prot_begin(sa, &w, rsp, sizeof(rsp), m->h.exch, true, m->h.msgid);
+	ikev2_put_notify(&w, 0, NULL, 0, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	size_t n = ikev2_seal(sa, &w, at);
+	if (n && ikev2_send_response(sa, rsp, n) == 0)
+		sa->eng->st.unsupported_critical_answered++;
+}
+
 bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len)
 {
 	struct ikev2_stats *st = &sa->eng->st;
@@ -35,10 +53,14 @@ bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, siz
 	enum ikev2_sk_result r = ikev2_sk_open(&sa->sk, buf, len, m);
 	if (r == IKEV2_SK_BAD_ICV)
 		st->bad_icv++;
+	else if (r == IKEV2_SK_CRITICAL)
+		st->unsupported_critical++;
 	else if (r != IKEV2_SK_OK)
 		st->malformed++;
-	if (r == IKEV2_SK_OK)
+	if (r == IKEV2_SK_OK || r == IKEV2_SK_CRITICAL)
 		ikev2_natt_authenticated(sa);
+	if (r == IKEV2_SK_CRITICAL && !(m->h.flags & IKEV2_FLAG_RESPONSE))
+		answer_critical(sa, m);
 	return r == IKEV2_SK_OK;
 }
 

@@ -75,7 +75,8 @@ def IKEV2_SA_DOC(command):
 
 
 IKEV2_ENGINE_CTRS = [
-    "rx", "tx", "ready", "failed", "retransmit_answered", "malformed", "unsupported_critical",
+    "rx", "tx", "ready", "failed", "retransmit_answered", "unsupported_critical_answered", "malformed",
+    "unsupported_critical",
     "no_sa", "bad_state", "bad_msgid", "dup_request", "dup_response", "bad_icv", "auth_failed",
     "no_proposal", "invalid_ke", "ts_unacceptable", "peer_error", "no_conf", "half_open_evicted",
     "bad_transition", "unprotected", "invalid_spi_unprotected", "invalid_spi_unknown",

@@ -199,3 +199,63 @@ TEST(ikev2_info_peer_gone)
 	CHECK(a->state == IKEV2_S_DEAD && A->nlive == 0 && A->ndown == 1 && A->nike_down == 1 && P->nq == 0);
 	v2p_free(P);
 }
+
+/*
+ * §2.5: a protected request with an unknown payload marked critical is
+ * refused whole and answered, protected, with N(UNSUPPORTED_CRITICAL_PAYLOAD)
+ * naming the type; its message ID is used up, a retransmission gets the
+ * same answer, and the IKE SA goes on. Not critical, the payload is skipped.
+ */
+static size_t request_with(struct ikev2_sa *sa, uint8_t type, bool critical, uint8_t *buf, size_t cap)
+{
+	struct ikev2_wr w;
+	size_t at = ikev2_prot_begin(sa, &w, buf, cap, IKEV2_EXCH_INFORMATIONAL, false, sa->req_out);
+	size_t pl = ikev2_pl_begin(&w, type);
+	static const uint8_t body[4] = { 1, 2, 3, 4 };
+	wbuf_put_bytes(&w.w, body, sizeof(body));
+	ikev2_pl_end(&w, pl);
+	if (critical)
+		buf[pl + 1] |= IKEV2_PL_CRITICAL;
+	sa->req_out++;	/* the ID is spent, as if A's engine had sent it */
+	return ikev2_seal(sa, &w, at);
+}
+
+TEST(ikev2_info_unsupported_critical_payload_answered)
+{
+	struct v2p *P = v2p_new();
+	CHECK(v2p_up(P));
+	uint8_t req[512];
+	size_t n = request_with(A->sa, 200, true, req, sizeof(req));
+	CHECK(n > 0);
+	uint32_t req_in = B->sa->req_in;
+	ikev2_input(&B->eng, V2P_B, V2P_A, req, n);
+	CHECK(B->eng.st.unsupported_critical == 1 && B->eng.st.unsupported_critical_answered == 1);
+	CHECK(B->eng.st.malformed == 0 && B->eng.st.liveness_answered == 0);
+	CHECK(B->sa->req_in == req_in + 1 && P->nq == 1 && P->q[0].to == 0);
+	/* The answer, opened with A's keys: a response to that ID carrying the notify and the type. */
+	struct v2p_dgram rsp = P->q[0];
+	struct ikev2_msg m;
+	CHECK(ikev2_decode(rsp.d, rsp.len, &m) == 0);
+	CHECK((m.h.flags & IKEV2_FLAG_RESPONSE) && m.h.msgid == req_in && m.h.exch == IKEV2_EXCH_INFORMATIONAL);
+	uint8_t open[V2P_MAXMSG];
+	memcpy(open, rsp.d, rsp.len);
+	CHECK(ikev2_decode(open, rsp.len, &m) == 0 && ikev2_sk_open(&A->sa->sk, open, rsp.len, &m) == IKEV2_SK_OK);
+	const struct ikev2_pl *np = ikev2_find_notify(&m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	CHECK(np && np->len == 5 && np->body[4] == 200);
+	/* The same request again: the same answer, nothing counted twice. */
+	ikev2_input(&B->eng, V2P_B, V2P_A, req, n);
+	CHECK(B->eng.st.retransmit_answered == 1 && B->eng.st.unsupported_critical_answered == 1);
+	CHECK(P->nq == 2 && !memcmp(P->q[1].d, rsp.d, rsp.len));
+	P->nq = 0;
+	/* Not critical: skipped (§2.5), the request is an ordinary liveness check. */
+	n = request_with(A->sa, 200, false, req, sizeof(req));
+	ikev2_input(&B->eng, V2P_B, V2P_A, req, n);
+	CHECK(B->eng.st.liveness_answered == 1 && B->eng.st.unsupported_critical == 1);
+	P->nq = 0;
+	/* A's own next request goes through: the IKE SA is fine. */
+	CHECK(ikev2_liveness(A->sa) == 0);
+	v2p_pump(P);
+	CHECK(!A->sa->req_pending && B->eng.st.liveness_answered == 2);
+	CHECK(A->nlive == 1 && B->nlive == 1 && A->ndown == 0 && B->ndown == 0);
+	v2p_free(P);
+}
