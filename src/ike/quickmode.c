@@ -169,19 +169,6 @@ static void qm_rtx_timer(void *arg)
 			struct ike_record *old = q->rekey_of ? ike_record_by_id(ike, q->rekey_of) : NULL;
 			if (old)
 				old->rekeyed = false;
-			qm_finish(q, QM_FAILED);
-			/*
-			 * If the peer said nothing on this IKE SA, it may have
-			 * dropped it (an INITIAL-CONTACT of a crossing Main Mode,
-			 * a lost Delete, a reboot). Kept, every later acquire and
-			 * every INVALID_SPI notify would go out on it again, a
-			 * black hole until its lifetime ends. IOS deletes it too
-			 * ("Death by retransmission P2"); the next need of it
-			 * starts Main Mode. One that the peer answered on (a
-			 * NO_PROPOSAL_CHOSEN, DPD) stays: only the exchange failed.
-			 */
-			qm_death_p2(ike, sa->peer, q->first_sent_ms);
-			return;
 		} else {
 			/* QM3 never came: the initiator may not have our SAs. */
 			qm_fail_log(q, "no QM3 from initiator; removing the SAs installed for it");
@@ -197,6 +184,17 @@ static void qm_rtx_timer(void *arg)
 			}
 		}
 		qm_finish(q, QM_FAILED);
+		/*
+		 * If the peer said nothing on this IKE SA, it may have dropped
+		 * it (an INITIAL-CONTACT of a crossing Main Mode, a lost Delete,
+		 * a reboot). Kept, every later acquire and every INVALID_SPI
+		 * notify would go out on it again, a black hole until its
+		 * lifetime ends. IOS deletes it too ("Death by retransmission
+		 * P2"); the next need of it starts Main Mode. One that the peer
+		 * answered on (a NO_PROPOSAL_CHOSEN, DPD) stays.
+		 */
+		if (q->initiator)
+			qm_death_p2(ike, sa->peer, q->first_sent_ms);
 		return;
 	}
 	q->tries++;

@@ -35,6 +35,8 @@ bool ikev2_rand(uint8_t *p, size_t n);
 size_t ikev2_prot_begin(struct ikev2_sa *sa, struct ikev2_wr *w, uint8_t *buf, size_t cap, uint8_t exch,
 			bool response, uint32_t msgid);
 /* Verifies and decrypts; a message with anything but SK outside is dropped and counted. */
+/* ikev2_sk_open with sa's keys; each way it fails has its one counter. */
+enum ikev2_sk_result ikev2_sa_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len);
 /* The first inner payload's index (after SK), for looking at protected payloads only. */
 #define IKEV2_INNER 1

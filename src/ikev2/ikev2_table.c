@@ -39,6 +39,19 @@ static void answer_critical(struct ikev2_sa *sa, const struct ikev2_msg *m)
 		sa->eng->st.unsupported_critical_answered++;
 }
 
+enum ikev2_sk_result ikev2_sa_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len)
+{
+	struct ikev2_stats *st = &sa->eng->st;
+	enum ikev2_sk_result r = ikev2_sk_open(&sa->sk, buf, len, m);
+	if (r == IKEV2_SK_BAD_ICV)
+		st->bad_icv++;
+	else if (r == IKEV2_SK_CRITICAL)
+		st->unsupported_critical++;
+	else if (r != IKEV2_SK_OK)
+		st->malformed++;
+	return r;
+}
+
 bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, size_t len)
 {
 	struct ikev2_stats *st = &sa->eng->st;
@@ -50,13 +63,7 @@ bool ikev2_prot_open(struct ikev2_sa *sa, struct ikev2_msg *m, uint8_t *buf, siz
 			st->unprotected++;
 		return false;
 	}
-	enum ikev2_sk_result r = ikev2_sk_open(&sa->sk, buf, len, m);
-	if (r == IKEV2_SK_BAD_ICV)
-		st->bad_icv++;
-	else if (r == IKEV2_SK_CRITICAL)
-		st->unsupported_critical++;
-	else if (r != IKEV2_SK_OK)
-		st->malformed++;
+	enum ikev2_sk_result r = ikev2_sa_open(sa, m, buf, len);
 	if (r == IKEV2_SK_OK || r == IKEV2_SK_CRITICAL)
 		ikev2_natt_authenticated(sa);
 	if (r == IKEV2_SK_CRITICAL && !(m->h.flags & IKEV2_FLAG_RESPONSE))
